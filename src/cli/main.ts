@@ -1,0 +1,37 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { sandboxCommand } from './sandbox-command.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('capstan')
+    .description('GitOps continuous delivery for Kubernetes: one engine for push and pull, promotion built in')
+    .version(pkg.version)
+    .showHelpAfterError()
+    .exitOverride();
+  program.addCommand(sandboxCommand());
+  return program;
+}
+
+/** The one place where failures become exit codes and messages. */
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    if (error instanceof InvalidArgumentError) {
+      console.error(`error: ${error.message}`);
+      process.exitCode = 1;
+      return;
+    }
+    console.error(`error: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}
+
+await main(process.argv);

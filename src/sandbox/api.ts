@@ -1,0 +1,866 @@
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { ApiError, alreadyExists, badRequest, forbidden, gone, invalid, methodNotAllowed, notFound, staleConflict } from './api-error.ts';
+import { applyDefaults } from './defaults.ts';
+import { parseFieldSelector } from './field-selector.ts';
+import { applyJsonPatch } from './json-patch.ts';
+import { parseLabelSelector, labelSelectorToString } from './label-selector.ts';
+import { builtinMergeSchema, crdMergeSchema } from './merge-schema.ts';
+import { applyMergePatch } from './merge-patch.ts';
+import { Registry, resourceId, typesOfCrd } from './registry.ts';
+import { formatConflictMessage, serverSideApply, trackUpdate } from './server-side-apply.ts';
+import { objectKey, type Store, type StoreEvent } from './store.ts';
+import { strategicMergePatch } from './strategic-merge-patch.ts';
+import { apiVersionOf, type KubeObject, type ManagedFieldsEntry, type MergeSchema, type ResourceType } from './types.ts';
+import { formatInvalidMessage, validateObject } from './validation.ts';
+
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+export type Subresource = 'status' | 'scale';
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+  /** Server-side apply only: take fields owned by other managers. */
+  force?: boolean;
+  subresource?: Subresource;
+}
+
+export interface DeleteOptions {
+  dryRun?: boolean;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export interface WatchOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  allowWatchBookmarks?: boolean;
+  sendInitialEvents?: boolean;
+  bookmarkIntervalMs?: number;
+}
+
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: KubeObject | Record<string, unknown>;
+}
+
+export interface ApiCoreOptions {
+  now?: () => Date;
+}
+
+type Matcher = (object: KubeObject) => boolean;
+
+/** Deep copy of plain JSON data (faster than structuredClone for API objects). */
+export function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The semantics of the Kubernetes API server, independent of HTTP: object lifecycle, optimistic
+ * concurrency, the four patch types, server-side apply with managed fields, dry-run, subresources,
+ * finalizers, namespace termination and owner-reference garbage collection.
+ */
+export class ApiCore {
+  readonly registry = new Registry();
+  private schemas = new Map<ResourceType, MergeSchema>();
+  private readonly now: () => Date;
+  private nextClusterIp = 10;
+  private terminating = new Set<string>();
+
+  constructor(
+    readonly store: Store,
+    options: ApiCoreOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.registry.syncCustomResources(this.store.list('customresourcedefinitions.apiextensions.k8s.io'));
+    for (const svc of this.store.list('services')) {
+      const ip = (svc.spec as { clusterIP?: string } | undefined)?.clusterIP;
+      const last = Number(ip?.split('.')[3] ?? 0) + 256 * Number(ip?.split('.')[2] ?? 0);
+      if (last >= this.nextClusterIp) this.nextClusterIp = last + 1;
+    }
+    this.store.subscribe((event) => this.onStoreEvent(event));
+    for (const ns of this.store.list('namespaces')) if (ns.metadata.deletionTimestamp) this.scheduleNamespaceFinalize(ns.metadata.name as string);
+  }
+
+  /** Creates the namespaces every cluster starts with, once. */
+  async bootstrap(): Promise<void> {
+    for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      if (!this.store.get('namespaces', undefined, name)) {
+        await this.create(this.type('v1', 'Namespace'), undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'kube-apiserver' });
+      }
+    }
+    if (!this.store.get('services', 'default', 'kubernetes')) {
+      await this.create(
+        this.type('v1', 'Service'),
+        'default',
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+          spec: { ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] },
+        },
+        { fieldManager: 'kube-apiserver' },
+      );
+    }
+  }
+
+  type(apiVersion: string, kind: string): ResourceType {
+    const type = this.registry.lookupKind(apiVersion, kind);
+    if (!type) throw new ApiError(404, 'NotFound', `no matches for kind "${kind}" in version "${apiVersion}"`);
+    return type;
+  }
+
+  schemaOf(type: ResourceType): MergeSchema {
+    let schema = this.schemas.get(type);
+    if (!schema) {
+      schema = type.custom ? crdMergeSchema(type.openAPIV3Schema) : builtinMergeSchema(type.group, type.kind);
+      this.schemas.set(type, schema);
+    }
+    return schema;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  get(type: ResourceType, namespace: string | undefined, name: string, subresource?: Subresource): KubeObject {
+    const object = this.store.get(resourceId(type), type.namespaced ? namespace : undefined, name);
+    if (!object) throw notFound(type, name);
+    if (subresource === 'scale') return this.scaleOf(type, object);
+    return this.asVersion(type, object);
+  }
+
+  list(type: ResourceType, namespace: string | undefined, options: ListOptions = {}): ListResult {
+    const match = this.matcher(type, options.labelSelector, options.fieldSelector);
+    const resourceVersion = String(this.store.resourceVersion);
+    let items = this.store.list(resourceId(type), type.namespaced ? namespace : undefined).filter(match);
+    if (options.continue) {
+      const after = decodeContinue(options.continue);
+      items = items.filter((o) => objectKey(o.metadata.namespace, o.metadata.name as string) > after);
+    }
+    let next: string | undefined;
+    let remaining: number | undefined;
+    if (options.limit && options.limit > 0 && items.length > options.limit) {
+      remaining = items.length - options.limit;
+      items = items.slice(0, options.limit);
+      const last = items[items.length - 1];
+      next = encodeContinue(objectKey(last.metadata.namespace, last.metadata.name as string));
+    }
+    return { items: items.map((o) => this.asVersion(type, o)), resourceVersion, continue: next, remainingItemCount: remaining };
+  }
+
+  /**
+   * Streams changes to `sink`; returns a function that stops the watch.
+   * Without a resourceVersion (or with "0") the current objects come first as ADDED events.
+   */
+  watch(type: ResourceType, namespace: string | undefined, options: WatchOptions, sink: (event: WatchEvent) => void): () => void {
+    const resource = resourceId(type);
+    const ns = type.namespaced ? namespace : undefined;
+    const match = this.matcher(type, options.labelSelector, options.fieldSelector);
+    const forward = (event: StoreEvent): void => {
+      if (event.resource !== resource) return;
+      if (ns !== undefined && event.namespace !== ns) return;
+      const now = match(event.object);
+      const before = event.previous !== undefined && event.type === 'MODIFIED' ? match(event.previous) : now;
+      if (event.type === 'MODIFIED' && now !== before) {
+        sink({ type: now ? 'ADDED' : 'DELETED', object: this.asVersion(type, event.object) });
+      } else if (now) {
+        sink({ type: event.type, object: this.asVersion(type, event.object) });
+      }
+    };
+    const rv = options.resourceVersion;
+    const initial = rv === undefined || rv === '' || rv === '0' || options.sendInitialEvents === true;
+    let backlog: StoreEvent[] = [];
+    if (!initial) {
+      const since = Number(rv);
+      if (!Number.isInteger(since) || since < 0) throw badRequest(`invalid resource version: ${rv}`);
+      const events = this.store.eventsSince(since);
+      if (!events) {
+        sink({ type: 'ERROR', object: gone(`too old resource version: ${since} (${this.store.oldestResumableVersion + 1})`).toStatus() });
+        return () => undefined;
+      }
+      backlog = events;
+    }
+    if (initial) {
+      for (const object of this.store.list(resource, ns)) if (match(object)) sink({ type: 'ADDED', object: this.asVersion(type, object) });
+      if (options.sendInitialEvents && options.allowWatchBookmarks) {
+        sink({ type: 'BOOKMARK', object: this.bookmark(type, true) });
+      }
+    }
+    for (const event of backlog) forward(event);
+    const unsubscribe = this.store.subscribe(forward);
+    let timer: NodeJS.Timeout | undefined;
+    if (options.allowWatchBookmarks) {
+      timer = setInterval(() => sink({ type: 'BOOKMARK', object: this.bookmark(type, false) }), options.bookmarkIntervalMs ?? 10_000);
+      timer.unref();
+    }
+    return () => {
+      unsubscribe();
+      if (timer) clearInterval(timer);
+    };
+  }
+
+  private bookmark(type: ResourceType, initialEventsEnd: boolean): Record<string, unknown> {
+    return {
+      kind: type.kind,
+      apiVersion: apiVersionOf(type),
+      metadata: {
+        resourceVersion: String(this.store.resourceVersion),
+        ...(initialEventsEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}),
+      },
+    };
+  }
+
+  private matcher(type: ResourceType, labelSelector?: string, fieldSelector?: string): Matcher {
+    const checks: Matcher[] = [];
+    if (labelSelector) {
+      let labels: (l: Record<string, string>) => boolean;
+      try {
+        labels = parseLabelSelector(labelSelector);
+      } catch (error) {
+        throw badRequest((error as Error).message);
+      }
+      checks.push((o) => labels(o.metadata.labels ?? {}));
+    }
+    if (fieldSelector) {
+      let fields: (o: KubeObject) => boolean;
+      try {
+        fields = parseFieldSelector(type.kind, fieldSelector);
+      } catch (error) {
+        throw badRequest((error as Error).message);
+      }
+      checks.push(fields);
+    }
+    if (checks.length === 0) return () => true;
+    return (o) => checks.every((check) => check(o));
+  }
+
+  /** An object as served in the type's version (stored objects keep the version they were written in). */
+  private asVersion(type: ResourceType, object: KubeObject): KubeObject {
+    const apiVersion = apiVersionOf(type);
+    return object.apiVersion === apiVersion ? object : { ...object, apiVersion };
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  async create(type: ResourceType, namespace: string | undefined, body: unknown, options: WriteOptions = {}): Promise<KubeObject> {
+    const object = this.checkBody(type, body, namespace);
+    const meta = object.metadata;
+    if (!meta.name) {
+      if (meta.generateName) meta.name = meta.generateName + randomSuffix();
+      else throw this.invalidObject(type, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'name or generateName is required' }]);
+    }
+    const name = meta.name as string;
+    this.checkNamespaceWritable(type, meta.namespace);
+    if (this.store.get(resourceId(type), meta.namespace, name)) throw alreadyExists(type, name);
+    this.resetServerFields(object);
+    if (type.subresources.status && type.kind !== 'Namespace') delete object.status;
+    const manager = options.fieldManager ?? 'unknown';
+    const prepared = this.prepare(type, undefined, object);
+    const tracked = trackUpdate({ live: undefined, updated: prepared, manager, schema: this.schemaOf(type), now: this.timestamp() });
+    return this.commit(type, undefined, tracked, options);
+  }
+
+  async update(type: ResourceType, namespace: string | undefined, name: string, body: unknown, options: WriteOptions = {}): Promise<KubeObject> {
+    const live = this.requireLive(type, namespace, name);
+    if (options.subresource === 'scale') return this.updateScale(type, live, body, options);
+    const object = this.checkBody(type, body, namespace, name);
+    const rv = object.metadata.resourceVersion;
+    if (rv !== undefined && rv !== '' && rv !== live.metadata.resourceVersion) throw staleConflict(type, name);
+    return this.replace(type, live, object, options);
+  }
+
+  async patch(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patchType: PatchType,
+    body: string,
+    options: WriteOptions = {},
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    const resource = resourceId(type);
+    const live = this.store.get(resource, type.namespaced ? namespace : undefined, name);
+    if (patchType === 'apply') return this.apply(type, namespace, name, live, body, options);
+    if (!live) throw notFound(type, name);
+    if (options.subresource === 'scale') {
+      const scale = this.scaleOf(type, live);
+      const patched = this.patchDocument(type, scale, patchType, body, true);
+      return { object: await this.updateScale(type, live, patched, options), created: false };
+    }
+    const patched = this.patchDocument(type, clone(live), patchType, body, false);
+    const object = this.checkBody(type, patched, namespace, name);
+    const rv = object.metadata.resourceVersion;
+    if (rv !== undefined && rv !== live.metadata.resourceVersion) throw staleConflict(type, name);
+    return { object: await this.replace(type, live, object, options), created: false };
+  }
+
+  private patchDocument(type: ResourceType, target: unknown, patchType: PatchType, body: string, isScale: boolean): unknown {
+    let patch: unknown;
+    try {
+      patch = JSON.parse(body);
+    } catch (error) {
+      throw badRequest(`error decoding patch: ${(error as Error).message}`);
+    }
+    try {
+      if (patchType === 'json') return applyJsonPatch(target, patch);
+      if (patchType === 'merge') return applyMergePatch(target, patch);
+      if (type.custom && !isScale) {
+        throw new ApiError(
+          415,
+          'UnsupportedMediaType',
+          'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+        );
+      }
+      return strategicMergePatch(target, patch, isScale ? builtinMergeSchema('autoscaling', 'Scale') : this.schemaOf(type));
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError(422, 'Invalid', (error as Error).message);
+    }
+  }
+
+  private async apply(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    live: KubeObject | undefined,
+    body: string,
+    options: WriteOptions,
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    if (!options.fieldManager) throw badRequest('PATCH, application/apply-patch+yaml requires the fieldManager query parameter');
+    let parsed: unknown;
+    try {
+      parsed = body.trimStart().startsWith('{') ? JSON.parse(body) : parseYaml(body);
+    } catch (error) {
+      throw badRequest(`error decoding YAML: ${(error as Error).message}`);
+    }
+    const applied = this.checkBody(type, parsed, namespace, name);
+    if (!applied.metadata.name) applied.metadata.name = name;
+    if (live === undefined) this.checkNamespaceWritable(type, applied.metadata.namespace);
+    const subresource = options.subresource === 'status' ? 'status' : undefined;
+    const result = serverSideApply({
+      live,
+      applied,
+      manager: options.fieldManager,
+      force: options.force ?? false,
+      schema: this.schemaOf(type),
+      now: this.timestamp(),
+      subresource,
+    });
+    if (!result.ok) {
+      throw new ApiError(409, 'Conflict', formatConflictMessage(result.conflicts), {
+        causes: result.conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: c.field })),
+      });
+    }
+    const merged = result.object;
+    if (!live) {
+      this.resetServerFields(merged);
+      merged.metadata.managedFields = result.object.metadata.managedFields;
+      if (type.subresources.status && type.kind !== 'Namespace') delete merged.status;
+      const prepared = this.prepare(type, undefined, merged);
+      return { object: await this.commit(type, undefined, prepared, options), created: true };
+    }
+    return { object: await this.replace(type, live, merged, { ...options, managedFieldsDone: true } as WriteOptions), created: false };
+  }
+
+  /** The shared path of update, patch and apply on an existing object. */
+  private async replace(type: ResourceType, live: KubeObject, object: KubeObject, options: WriteOptions & { managedFieldsDone?: boolean }): Promise<KubeObject> {
+    const meta = object.metadata;
+    meta.uid = live.metadata.uid;
+    meta.creationTimestamp = live.metadata.creationTimestamp;
+    meta.generation = live.metadata.generation;
+    meta.deletionTimestamp = live.metadata.deletionTimestamp;
+    meta.deletionGracePeriodSeconds = live.metadata.deletionGracePeriodSeconds;
+    if (live.metadata.deletionTimestamp) {
+      // a terminating object may only lose finalizers
+      const added = (meta.finalizers ?? []).filter((f) => !(live.metadata.finalizers ?? []).includes(f));
+      if (added.length > 0) throw forbidden(`${type.kind} "${meta.name}" is being deleted: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`);
+    }
+    if (type.subresources.status) {
+      if (options.subresource === 'status') {
+        const status = object.status;
+        const keepManaged = meta.managedFields;
+        object = { ...clone(live), status };
+        object.metadata.managedFields = keepManaged;
+      } else if (live.status !== undefined) {
+        object.status = live.status;
+      } else {
+        delete object.status;
+      }
+    }
+    let prepared = this.prepare(type, live, object);
+    if (!options.managedFieldsDone) {
+      prepared = trackUpdate({
+        live,
+        updated: prepared,
+        manager: options.fieldManager ?? 'unknown',
+        schema: this.schemaOf(type),
+        now: this.timestamp(),
+        subresource: options.subresource === 'status' ? 'status' : undefined,
+      });
+    }
+    keepUnchangedTimes(live.metadata.managedFields, prepared.metadata.managedFields);
+    prepared.metadata.resourceVersion = live.metadata.resourceVersion;
+    if (isDeepStrictEqual(prepared, live)) return live; // a write that changes nothing is not a write
+    if (specChanged(type, live, prepared)) prepared.metadata.generation = (live.metadata.generation ?? 1) + 1;
+    const saved = await this.commit(type, live, prepared, options);
+    if (saved.metadata.deletionTimestamp && (saved.metadata.finalizers ?? []).length === 0 && !options.dryRun) {
+      await this.removeNow(type, saved);
+    }
+    return saved;
+  }
+
+  /** Defaults and validates a candidate; throws Invalid with every cause. */
+  private prepare(type: ResourceType, live: KubeObject | undefined, object: KubeObject): KubeObject {
+    if (!type.custom) applyDefaults(type, object);
+    if (type.kind === 'Service' && !live) this.allocateClusterIp(object);
+    if (type.kind === 'Service' && live) keepClusterIp(live, object);
+    if (type.kind === 'Job' && !live) defaultJobSelector(object);
+    const causes = validateObject(type, object, live);
+    if (causes.length > 0) throw this.invalidObject(type, object.metadata.name ?? '', causes);
+    return object;
+  }
+
+  private invalidObject(type: ResourceType, name: string, causes: Parameters<typeof formatInvalidMessage>[2]): ApiError {
+    const kind = type.group ? `${type.kind}.${type.group}` : type.kind;
+    return invalid(type, name, causes, formatInvalidMessage(kind, name, causes));
+  }
+
+  private async commit(type: ResourceType, live: KubeObject | undefined, object: KubeObject, options: WriteOptions): Promise<KubeObject> {
+    if (!live) {
+      object.metadata.uid ??= randomUUID(); // a Job's uid is chosen earlier, for its selector
+      object.metadata.creationTimestamp = this.timestamp();
+      object.metadata.generation = 1;
+    }
+    if (options.dryRun) {
+      if (!live) delete object.metadata.resourceVersion;
+      return object;
+    }
+    object.metadata.resourceVersion = String(this.store.nextResourceVersion());
+    if (type.kind === 'CustomResourceDefinition') this.establishCrd(object);
+    const durable = this.store.put(resourceId(type), object);
+    if (type.kind === 'CustomResourceDefinition') this.refreshCustomTypes();
+    await durable;
+    return this.asVersion(type, object);
+  }
+
+  // ---------------------------------------------------------------- scale
+
+  private scaleOf(type: ResourceType, object: KubeObject): KubeObject {
+    const scale = type.subresources.scale;
+    if (!scale) throw notFound({ group: type.group, plural: `${type.plural}/scale`, kind: 'Scale' }, object.metadata.name as string);
+    const spec = readPath(object, scale.specReplicasPath);
+    const status = readPath(object, scale.statusReplicasPath);
+    let selector = scale.labelSelectorPath ? readPath(object, scale.labelSelectorPath) : undefined;
+    if (selector === undefined && isRecord((object.spec as Record<string, unknown> | undefined)?.selector)) {
+      selector = labelSelectorToString((object.spec as { selector: Record<string, unknown> }).selector);
+    }
+    return {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: {
+        name: object.metadata.name,
+        namespace: object.metadata.namespace,
+        uid: object.metadata.uid,
+        resourceVersion: object.metadata.resourceVersion,
+        creationTimestamp: object.metadata.creationTimestamp,
+      },
+      spec: { replicas: typeof spec === 'number' ? spec : 0 },
+      status: { replicas: typeof status === 'number' ? status : 0, ...(typeof selector === 'string' ? { selector } : {}) },
+    };
+  }
+
+  private async updateScale(type: ResourceType, live: KubeObject, body: unknown, options: WriteOptions): Promise<KubeObject> {
+    const scale = type.subresources.scale;
+    if (!scale) throw notFound(type, `${live.metadata.name}/scale`);
+    if (!isRecord(body) || !isRecord(body.spec) || typeof body.spec.replicas !== 'number') {
+      throw this.invalidObject(type, live.metadata.name as string, [{ reason: 'FieldValueRequired', field: 'spec.replicas', message: 'Required value' }]);
+    }
+    const rv = isRecord(body.metadata) ? body.metadata.resourceVersion : undefined;
+    if (typeof rv === 'string' && rv !== '' && rv !== live.metadata.resourceVersion) throw staleConflict(type, live.metadata.name as string);
+    const object = clone(live);
+    writePath(object, scale.specReplicasPath, body.spec.replicas);
+    const saved = await this.replace(type, live, object, { ...options, subresource: undefined });
+    return this.scaleOf(type, saved);
+  }
+
+  // ---------------------------------------------------------------- deletes
+
+  async delete(type: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<KubeObject> {
+    const live = this.requireLive(type, namespace, name);
+    const pre = options.preconditions;
+    if (pre?.uid && pre.uid !== live.metadata.uid) {
+      throw new ApiError(409, 'Conflict', `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${live.metadata.uid}`);
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== live.metadata.resourceVersion) {
+      throw new ApiError(409, 'Conflict', `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion}`);
+    }
+    if (options.dryRun) return live;
+    const policy = options.propagationPolicy ?? defaultPropagation(type);
+    const finalizers = [...(live.metadata.finalizers ?? [])];
+    if (type.kind === 'Namespace') return this.terminateNamespace(type, live);
+    if (policy === 'Foreground' && this.store.dependentsOf(live.metadata.uid as string).length > 0 && !finalizers.includes('foregroundDeletion')) {
+      finalizers.push('foregroundDeletion');
+    }
+    if (policy === 'Orphan' && this.store.dependentsOf(live.metadata.uid as string).length > 0 && !finalizers.includes('orphan')) {
+      finalizers.push('orphan');
+    }
+    if (finalizers.length > 0) {
+      if (live.metadata.deletionTimestamp) return live;
+      const marked = clone(live);
+      marked.metadata.finalizers = finalizers;
+      marked.metadata.deletionTimestamp = this.timestamp();
+      marked.metadata.deletionGracePeriodSeconds = 0;
+      marked.metadata.resourceVersion = String(this.store.nextResourceVersion());
+      await this.store.put(resourceId(type), marked);
+      if (finalizers.includes('foregroundDeletion')) this.deleteDependents(live.metadata.uid as string, 'Foreground');
+      if (finalizers.includes('orphan')) await this.orphanDependents(type, marked);
+      return this.asVersion(type, marked);
+    }
+    return this.removeNow(type, live);
+  }
+
+  async deleteCollection(type: ResourceType, namespace: string | undefined, list: ListOptions, options: DeleteOptions = {}): Promise<KubeObject[]> {
+    const { items } = this.list(type, namespace, { labelSelector: list.labelSelector, fieldSelector: list.fieldSelector });
+    const out: KubeObject[] = [];
+    for (const item of items) {
+      try {
+        out.push(await this.delete(type, item.metadata.namespace, item.metadata.name as string, options));
+      } catch (error) {
+        if (!(error instanceof ApiError && error.code === 404)) throw error;
+      }
+    }
+    return out;
+  }
+
+  private async removeNow(type: ResourceType, live: KubeObject): Promise<KubeObject> {
+    const final = { ...live, metadata: { ...live.metadata, resourceVersion: String(this.store.nextResourceVersion()) } };
+    await this.store.remove(resourceId(type), final);
+    if (type.kind === 'CustomResourceDefinition') this.onCrdRemoved(final);
+    this.deleteDependents(live.metadata.uid as string, 'Background');
+    return this.asVersion(type, final);
+  }
+
+  /** Garbage collection: dependents whose every owner is gone are deleted. */
+  private deleteDependents(uid: string, policy: 'Background' | 'Foreground'): void {
+    setImmediate(() => {
+      for (const { resource, key } of this.store.dependentsOf(uid)) {
+        const dependent = this.store.getByKey(resource, key);
+        if (!dependent) continue;
+        const type = this.registry.lookupKind(dependent.apiVersion, dependent.kind);
+        if (!type) continue;
+        const otherOwners = (dependent.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== uid && this.ownerExists(dependent, ref));
+        if (otherOwners.length > 0) {
+          void this.dropOwner(type, dependent, uid).catch(() => undefined);
+          continue;
+        }
+        void this.delete(type, dependent.metadata.namespace, dependent.metadata.name as string, { propagationPolicy: policy }).catch(() => undefined);
+      }
+    });
+  }
+
+  private ownerExists(dependent: KubeObject, ref: { apiVersion: string; kind: string; name: string; uid: string }): boolean {
+    const type = this.registry.lookupKind(ref.apiVersion, ref.kind);
+    if (!type) return false;
+    const owner = this.store.get(resourceId(type), type.namespaced ? dependent.metadata.namespace : undefined, ref.name);
+    return owner?.metadata.uid === ref.uid;
+  }
+
+  private async dropOwner(type: ResourceType, dependent: KubeObject, uid: string): Promise<void> {
+    const next = clone(dependent);
+    next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== uid);
+    if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
+    await this.replace(type, dependent, next, { fieldManager: 'garbage-collector' });
+  }
+
+  private async orphanDependents(type: ResourceType, owner: KubeObject): Promise<void> {
+    const uid = owner.metadata.uid as string;
+    for (const { resource, key } of this.store.dependentsOf(uid)) {
+      const dependent = this.store.getByKey(resource, key);
+      const depType = dependent && this.registry.lookupKind(dependent.apiVersion, dependent.kind);
+      if (dependent && depType) await this.dropOwner(depType, dependent, uid);
+    }
+    const current = this.store.get(resourceId(type), owner.metadata.namespace, owner.metadata.name as string);
+    if (!current) return;
+    const next = clone(current);
+    next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f) => f !== 'orphan');
+    await this.replace(type, current, next, { fieldManager: 'garbage-collector' });
+  }
+
+  /** Watches deletions to finish foreground deletions and terminating namespaces. */
+  private onStoreEvent(event: StoreEvent): void {
+    if (event.type !== 'DELETED') return;
+    for (const owner of event.object.metadata.ownerReferences ?? []) {
+      const type = this.registry.lookupKind(owner.apiVersion, owner.kind);
+      if (!type) continue;
+      const live = this.store.get(resourceId(type), type.namespaced ? event.namespace : undefined, owner.name);
+      if (!live || live.metadata.uid !== owner.uid || !live.metadata.finalizers?.includes('foregroundDeletion')) continue;
+      if (this.store.dependentsOf(owner.uid).length > 0) continue;
+      const next = clone(live);
+      next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f) => f !== 'foregroundDeletion');
+      void this.replace(type, live, next, { fieldManager: 'garbage-collector' }).catch(() => undefined);
+    }
+    if (event.namespace && this.terminating.has(event.namespace)) this.scheduleNamespaceFinalize(event.namespace);
+  }
+
+  // ---------------------------------------------------------------- namespaces
+
+  private checkNamespaceWritable(type: ResourceType, namespace: string | undefined): void {
+    if (!type.namespaced) return;
+    const ns = this.store.get('namespaces', undefined, namespace as string);
+    if (!ns) throw notFound({ group: '', plural: 'namespaces', kind: 'Namespace' }, namespace as string);
+    if (ns.metadata.deletionTimestamp) {
+      throw forbidden(`${type.plural}${type.group ? '.' + type.group : ''} "${''}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`);
+    }
+  }
+
+  private async terminateNamespace(type: ResourceType, live: KubeObject): Promise<KubeObject> {
+    const name = live.metadata.name as string;
+    if (live.metadata.deletionTimestamp) return live;
+    const marked = clone(live);
+    marked.metadata.deletionTimestamp = this.timestamp();
+    marked.metadata.deletionGracePeriodSeconds = 0;
+    marked.status = { ...(isRecord(marked.status) ? marked.status : {}), phase: 'Terminating' };
+    marked.metadata.resourceVersion = String(this.store.nextResourceVersion());
+    await this.store.put(resourceId(type), marked);
+    this.scheduleNamespaceFinalize(name);
+    return this.asVersion(type, marked);
+  }
+
+  private scheduleNamespaceFinalize(namespace: string): void {
+    if (this.terminating.has(namespace) && this.pendingFinalize.has(namespace)) return;
+    this.terminating.add(namespace);
+    this.pendingFinalize.add(namespace);
+    setImmediate(() => {
+      this.pendingFinalize.delete(namespace);
+      void this.finalizeNamespace(namespace).catch(() => undefined);
+    });
+  }
+
+  private pendingFinalize = new Set<string>();
+
+  private async finalizeNamespace(namespace: string): Promise<void> {
+    let remaining = 0;
+    for (const type of this.registry.all()) {
+      if (!type.namespaced) continue;
+      if (this.registry.lookupKind(apiVersionOf(type), type.kind) !== type) continue;
+      for (const object of this.store.list(resourceId(type), namespace)) {
+        remaining++;
+        if (!object.metadata.deletionTimestamp) {
+          await this.delete(type, namespace, object.metadata.name as string, { propagationPolicy: 'Background' }).catch(() => undefined);
+        }
+      }
+    }
+    if (remaining > 0) return; // the DELETED events of the contents bring us back here
+    const ns = this.store.get('namespaces', undefined, namespace);
+    this.terminating.delete(namespace);
+    if (!ns) return;
+    await this.removeNow(this.type('v1', 'Namespace'), ns);
+  }
+
+  // ---------------------------------------------------------------- CRDs
+
+  private establishCrd(crd: KubeObject): void {
+    const spec = crd.spec as { names?: Record<string, unknown> } | undefined;
+    const now = this.timestamp();
+    const previous = isRecord(crd.status) && Array.isArray(crd.status.conditions) ? (crd.status.conditions as { type: string; lastTransitionTime?: string }[]) : [];
+    const since = (t: string): string => previous.find((c) => c.type === t)?.lastTransitionTime ?? now;
+    crd.status = {
+      acceptedNames: spec?.names ?? {},
+      conditions: [
+        { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: since('NamesAccepted') },
+        { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: since('Established') },
+      ],
+      storedVersions: ((crd.spec as { versions?: { name: string; storage?: boolean }[] }).versions ?? []).filter((v) => v.storage).map((v) => v.name),
+    };
+  }
+
+  private refreshCustomTypes(): void {
+    this.registry.syncCustomResources(this.store.list('customresourcedefinitions.apiextensions.k8s.io'));
+    this.schemas.clear();
+  }
+
+  private onCrdRemoved(crd: KubeObject): void {
+    // custom resources go with their definition
+    for (const type of typesOfCrd(crd)) {
+      const resource = resourceId(type);
+      for (const object of this.store.list(resource)) {
+        void this.store.remove(resource, { ...object, metadata: { ...object.metadata, resourceVersion: String(this.store.nextResourceVersion()) } });
+      }
+    }
+    this.refreshCustomTypes();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private requireLive(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    const live = this.store.get(resourceId(type), type.namespaced ? namespace : undefined, name);
+    if (!live) throw notFound(type, name);
+    return live;
+  }
+
+  /** Checks that a request body is an object of this type and fills namespace/name from the URL. */
+  private checkBody(type: ResourceType, body: unknown, namespace: string | undefined, name?: string): KubeObject {
+    if (!isRecord(body)) throw badRequest('the request body must be a JSON or YAML object');
+    const object = (body === undefined ? {} : body) as KubeObject;
+    const apiVersion = apiVersionOf(type);
+    if (object.kind !== undefined && object.kind !== type.kind) {
+      throw badRequest(`the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${apiVersion})`);
+    }
+    if (object.apiVersion !== undefined && object.apiVersion !== apiVersion) {
+      const compatible = this.registry.lookupKind(String(object.apiVersion), type.kind);
+      if (!compatible || resourceId(compatible) !== resourceId(type)) {
+        throw badRequest(`the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${apiVersion})`);
+      }
+    }
+    object.apiVersion = apiVersion;
+    object.kind = type.kind;
+    if (!isRecord(object.metadata)) object.metadata = {};
+    const meta = object.metadata;
+    if (type.namespaced) {
+      if (meta.namespace !== undefined && meta.namespace !== '' && namespace !== undefined && meta.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      meta.namespace = namespace ?? meta.namespace;
+      if (!meta.namespace) throw badRequest('a namespace is required for namespaced resources');
+    } else {
+      delete meta.namespace;
+    }
+    if (name !== undefined) {
+      if (meta.name !== undefined && meta.name !== '' && meta.name !== name) {
+        throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+      }
+      meta.name = name;
+    }
+    return object;
+  }
+
+  private resetServerFields(object: KubeObject): void {
+    const meta = object.metadata;
+    delete meta.uid;
+    delete meta.resourceVersion;
+    delete meta.creationTimestamp;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.generation;
+    delete meta.selfLink;
+  }
+
+  private allocateClusterIp(service: KubeObject): void {
+    const spec = service.spec as { type?: string; clusterIP?: string; clusterIPs?: string[] } | undefined;
+    if (!spec) return;
+    if (spec.type === 'ExternalName') return;
+    if (!spec.clusterIP) {
+      const n = this.nextClusterIp++;
+      spec.clusterIP = `10.96.${Math.floor(n / 256)}.${n % 256}`;
+    }
+    if (!spec.clusterIPs) spec.clusterIPs = [spec.clusterIP];
+  }
+
+  private timestamp(): string {
+    return this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+}
+
+function keepClusterIp(live: KubeObject, object: KubeObject): void {
+  const liveSpec = live.spec as { clusterIP?: string; clusterIPs?: string[] } | undefined;
+  const spec = object.spec as { clusterIP?: string; clusterIPs?: string[] } | undefined;
+  if (!liveSpec || !spec) return;
+  if (spec.clusterIP === undefined || spec.clusterIP === '') spec.clusterIP = liveSpec.clusterIP;
+  if (spec.clusterIPs === undefined) spec.clusterIPs = liveSpec.clusterIPs;
+}
+
+/** Jobs get a selector on their own uid, unless the user asked for a manual selector. */
+function defaultJobSelector(job: KubeObject): void {
+  const spec = job.spec as { manualSelector?: boolean; selector?: unknown; template?: { metadata?: { labels?: Record<string, string> } } } | undefined;
+  if (!spec || spec.manualSelector) return;
+  const uid = randomUUID();
+  job.metadata.uid = uid;
+  const labels = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': job.metadata.name as string, 'controller-uid': uid, 'job-name': job.metadata.name as string };
+  spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+  spec.template ??= {};
+  spec.template.metadata ??= {};
+  spec.template.metadata.labels = { ...(spec.template.metadata.labels ?? {}), ...labels };
+}
+
+function defaultPropagation(type: ResourceType): 'Foreground' | 'Background' | 'Orphan' {
+  // Kubernetes still orphans by default for these legacy kinds when deleted through the API without a policy
+  return type.kind === 'ReplicationController' ? 'Orphan' : 'Background';
+}
+
+function specChanged(type: ResourceType, live: KubeObject, next: KubeObject): boolean {
+  for (const key of new Set([...Object.keys(live), ...Object.keys(next)])) {
+    if (key === 'metadata' || key === 'apiVersion' || key === 'kind') continue;
+    if (key === 'status' && type.subresources.status) continue;
+    if (!isDeepStrictEqual(live[key], next[key])) return true;
+  }
+  return false;
+}
+
+/** Managed-field entries whose fields did not change keep their old time, so a no-op write stays a no-op. */
+function keepUnchangedTimes(before: ManagedFieldsEntry[] | undefined, after: ManagedFieldsEntry[] | undefined): void {
+  if (!before || !after) return;
+  for (const entry of after) {
+    const old = before.find((b) => b.manager === entry.manager && b.operation === entry.operation && b.subresource === entry.subresource);
+    if (old && old.apiVersion === entry.apiVersion && isDeepStrictEqual(old.fieldsV1, entry.fieldsV1)) entry.time = old.time;
+  }
+}
+
+function readPath(object: KubeObject, path: string): unknown {
+  let current: unknown = object;
+  for (const part of path.replace(/^\./, '').split('.')) {
+    if (!isRecord(current)) return undefined;
+    current = current[part];
+  }
+  return current;
+}
+
+function writePath(object: KubeObject, path: string, value: unknown): void {
+  const parts = path.replace(/^\./, '').split('.');
+  let current: Record<string, unknown> = object;
+  for (const part of parts.slice(0, -1)) {
+    if (!isRecord(current[part])) current[part] = {};
+    current = current[part] as Record<string, unknown>;
+  }
+  current[parts[parts.length - 1]] = value;
+}
+
+function randomSuffix(): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  let out = '';
+  for (let i = 0; i < 5; i++) out += alphabet[Math.floor(Math.random() * alphabet.length)];
+  return out;
+}
+
+function encodeContinue(key: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', start: key })).toString('base64url');
+}
+
+function decodeContinue(token: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { start?: unknown };
+    if (typeof parsed.start === 'string') return parsed.start;
+  } catch {
+    // fall through
+  }
+  throw badRequest('continue key is not valid: illegal base64 data');
+}
+
+export { methodNotAllowed };

@@ -1,0 +1,155 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo, Socket } from 'node:net';
+import { generate } from 'selfsigned';
+import { stringify as toYaml } from 'yaml';
+import { ApiCore } from './api.ts';
+import { startControllers } from './controllers/index.ts';
+import { FaultInjector, type FaultOptions } from './faults.ts';
+import { Journal } from './journal.ts';
+import { createHandler, type SandboxStats } from './server.ts';
+import { Store } from './store.ts';
+
+export type { FaultKind, FaultOptions } from './faults.ts';
+export { parseFaultSpec } from './faults.ts';
+export type { SandboxStats } from './server.ts';
+
+export interface SandboxOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** Persist state to this file; without it the sandbox lives in memory. */
+  data?: string;
+  /** Write a kubeconfig for the sandbox to this file. */
+  kubeconfigOut?: string;
+  /** Bearer token every request must carry; none means no authentication. */
+  token?: string;
+  /** Serve HTTPS with a self-signed certificate (default) or plain HTTP. */
+  tls?: boolean;
+  /** Delay before a started pod becomes Running and Ready. */
+  podReadyDelayMs?: number;
+  /** Injected failures from the start; change later with `setFaults`. */
+  faults?: FaultOptions;
+  /** How many past events a watch can resume from (older resourceVersions get 410 Gone). */
+  watchHistory?: number;
+  bookmarkIntervalMs?: number;
+  /** Name of the kubeconfig context, cluster and user. */
+  contextName?: string;
+}
+
+export interface Sandbox {
+  url: string;
+  /** A kubeconfig (YAML) that points at this sandbox with its token and CA. */
+  kubeconfig: string;
+  kubeconfigPath?: string;
+  /** PEM of the self-signed certificate, when serving HTTPS. */
+  ca?: string;
+  setFaults(options: FaultOptions): void;
+  stats(): SandboxStats;
+  stop(): Promise<void>;
+}
+
+/** Starts the sandbox API server: a Kubernetes-compatible API with simulated controllers. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const host = options.host ?? '127.0.0.1';
+  const tls = options.tls ?? true;
+  let store: Store;
+  if (options.data) {
+    mkdirSync(path.dirname(path.resolve(options.data)), { recursive: true });
+    const { journal, state } = await Journal.open(options.data);
+    store = new Store(journal, state, { historySize: options.watchHistory });
+  } else {
+    store = new Store(undefined, undefined, { historySize: options.watchHistory });
+  }
+  const api = new ApiCore(store);
+  await api.bootstrap();
+  const faults = new FaultInjector();
+  if (options.faults) faults.configure(options.faults);
+  const handler = createHandler(api, { token: options.token, faults, bookmarkIntervalMs: options.bookmarkIntervalMs });
+
+  let server: Server;
+  let ca: string | undefined;
+  if (tls) {
+    const pems = await certificate(host, options.data ? `${path.resolve(options.data)}.tls.json` : undefined);
+    ca = pems.cert;
+    server = createHttpsServer({ key: pems.private, cert: pems.cert }, handler.handle);
+  } else {
+    server = createHttpServer(handler.handle);
+  }
+  server.keepAliveTimeout = 120_000;
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host;
+  const url = `${tls ? 'https' : 'http'}://${urlHost}:${port}`;
+  const controllers = startControllers(api, { podReadyDelayMs: options.podReadyDelayMs ?? 500 });
+
+  const name = options.contextName ?? 'capstan-sandbox';
+  const kubeconfig = toYaml({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name, cluster: { server: url, ...(ca ? { 'certificate-authority-data': Buffer.from(ca).toString('base64') } : {}) } }],
+    users: [{ name, user: options.token ? { token: options.token } : {} }],
+    contexts: [{ name, context: { cluster: name, user: name, namespace: 'default' } }],
+    'current-context': name,
+    preferences: {},
+  });
+  if (options.kubeconfigOut) {
+    mkdirSync(path.dirname(path.resolve(options.kubeconfigOut)), { recursive: true });
+    writeFileSync(options.kubeconfigOut, kubeconfig, { mode: 0o600 });
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    kubeconfig,
+    kubeconfigPath: options.kubeconfigOut,
+    ca,
+    setFaults: (next) => faults.configure(next),
+    stats: () => structuredClone(handler.stats),
+    stop: () =>
+      (stopped ??= (async () => {
+        handler.closeWatches();
+        await controllers.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          for (const socket of sockets) socket.destroy();
+        });
+        await store.close();
+      })()),
+  };
+}
+
+/**
+ * A self-signed certificate for the sandbox. With `--data` it is kept beside the data file, so a
+ * kubeconfig written before a restart still trusts the restarted sandbox.
+ */
+async function certificate(host: string, keep: string | undefined): Promise<{ private: string; cert: string }> {
+  if (keep && existsSync(keep)) {
+    const saved = JSON.parse(readFileSync(keep, 'utf8')) as { private?: unknown; cert?: unknown };
+    if (typeof saved.private === 'string' && typeof saved.cert === 'string') return { private: saved.private, cert: saved.cert };
+  }
+  const extraIp = host !== '127.0.0.1' && host !== 'localhost' && host !== '0.0.0.0' ? [{ type: 7 as const, ip: host }] : [];
+  const pems = await generate([{ name: 'commonName', value: 'capstan-sandbox' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    notAfterDate: new Date(Date.now() + 365 * 24 * 3600 * 1000),
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      { name: 'keyUsage', digitalSignature: true, keyCertSign: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, ...extraIp] },
+    ],
+  });
+  if (keep) writeFileSync(keep, JSON.stringify({ private: pems.private, cert: pems.cert }), { mode: 0o600 });
+  return { private: pems.private, cert: pems.cert };
+}

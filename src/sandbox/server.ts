@@ -1,0 +1,408 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, badRequest, methodNotAllowed, notFound } from './api-error.ts';
+import type { ApiCore, DeleteOptions, PatchType, Subresource, WatchEvent } from './api.ts';
+import { podLogs } from './controllers/index.ts';
+import { coreVersions, groupInfo, groupList, resourceList, versionInfo } from './discovery.ts';
+import type { FaultInjector } from './faults.ts';
+import { openApiDocument, openApiIndex } from './openapi.ts';
+import { toTable } from './table.ts';
+import type { KubeObject, ResourceType } from './types.ts';
+
+export interface HandlerOptions {
+  token?: string;
+  faults: FaultInjector;
+  /** How often an idle watch with bookmarks gets a BOOKMARK event. */
+  bookmarkIntervalMs?: number;
+}
+
+/** Counters for tests and benchmarks: how many requests of each verb, and how many of them changed state. */
+export interface SandboxStats {
+  requests: Record<string, number>;
+  writes: number;
+}
+
+const maxBody = 3 * 1024 * 1024;
+
+const patchTypes: Record<string, PatchType> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+};
+
+interface Route {
+  type: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  legacyWatch: boolean;
+}
+
+function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, error: unknown): void {
+  const apiError = error instanceof ApiError ? error : new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`);
+  const headers: Record<string, string> = {};
+  if (apiError.code === 429) headers['Retry-After'] = '1';
+  const text = JSON.stringify(apiError.toStatus());
+  res.writeHead(apiError.code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBody) {
+        reject(new ApiError(413, 'BadRequest', 'Request entity too large: limit is 3145728'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw badRequest(`the request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function wantsTable(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes('as=Table');
+}
+
+/** Builds the request handler of the sandbox API server. */
+export function createHandler(api: ApiCore, options: HandlerOptions): { handle: (req: IncomingMessage, res: ServerResponse) => void; stats: SandboxStats; closeWatches: () => void } {
+  const stats: SandboxStats = { requests: {}, writes: 0 };
+  const watches = new Set<() => void>();
+  const token = options.token ? Buffer.from(options.token) : undefined;
+  api.store.subscribe(() => stats.writes++);
+
+  function authorized(req: IncomingMessage): boolean {
+    if (!token) return true;
+    const header = req.headers.authorization ?? '';
+    if (!header.startsWith('Bearer ')) return false;
+    const given = Buffer.from(header.slice(7).trim());
+    return given.length === token.length && timingSafeEqual(given, token);
+  }
+
+  function count(verb: string): void {
+    stats.requests[verb] = (stats.requests[verb] ?? 0) + 1;
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const method = req.method ?? 'GET';
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    if (!authorized(req)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    const fault = options.faults.draw(path);
+    if (fault) return injectFault(req, res, fault);
+    if (path === '/version') return sendJson(res, 200, versionInfo());
+    if (path === '/api') return sendJson(res, 200, coreVersions());
+    if (path === '/apis') return sendJson(res, 200, groupList(api.registry));
+    if (path === '/openapi/v3') return sendJson(res, 200, openApiIndex(api.registry));
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = openApiDocument(api.registry, path.slice('/openapi/v3/'.length));
+      if (!doc) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      return sendJson(res, 200, doc);
+    }
+    if (path === '/sandbox/v1/faults') return handleFaults(req, res);
+    if (path === '/sandbox/v1/stats') return sendJson(res, 200, stats);
+    const parts = path.split('/').slice(1).map(decodeURIComponent);
+    let group: string;
+    let version: string;
+    let rest: string[];
+    if (parts[0] === 'api' && parts.length >= 2) {
+      group = '';
+      version = parts[1];
+      rest = parts.slice(2);
+    } else if (parts[0] === 'apis' && parts.length >= 2) {
+      group = parts[1];
+      if (parts.length === 2) {
+        const info = groupInfo(api.registry, group);
+        if (!info) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+        return sendJson(res, 200, info);
+      }
+      version = parts[2];
+      rest = parts.slice(3);
+    } else {
+      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    }
+    if (rest.length === 0) {
+      const list = resourceList(api.registry, group, version);
+      if (!list) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      return sendJson(res, 200, list);
+    }
+    const target = resolveRoute(group, version, rest);
+    if (!target) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    return serveResource(req, res, url, method, target);
+  }
+
+  function resolveRoute(group: string, version: string, rest: string[]): Route | undefined {
+    let legacyWatch = false;
+    if (rest[0] === 'watch') {
+      legacyWatch = true;
+      rest = rest.slice(1);
+    }
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
+      const type = api.registry.lookup(group, version, rest[2]);
+      if (type?.namespaced) return { type, namespace: rest[1], name: rest[3], subresource: rest[4], legacyWatch };
+    }
+    const type = api.registry.lookup(group, version, rest[0]);
+    if (!type) return undefined;
+    if (rest.length > 3) return undefined;
+    return { type, name: rest[1], subresource: rest[2], legacyWatch };
+  }
+
+  async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL, method: string, route: Route): Promise<void> {
+    const { type, namespace, name } = route;
+    const q = url.searchParams;
+    const sub = route.subresource;
+    if (sub !== undefined && sub !== 'status' && sub !== 'scale' && !(sub === 'log' && type.kind === 'Pod') && !(sub === 'finalize' && type.kind === 'Namespace')) {
+      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    }
+    if (sub === 'status' && !type.subresources.status) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    if (sub === 'scale' && !type.subresources.scale) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    const subresource = sub === 'status' || sub === 'scale' ? (sub as Subresource) : undefined;
+    const dryRun = q.getAll('dryRun').includes('All');
+    if (q.getAll('dryRun').some((v) => v !== 'All')) throw badRequest(`dryRun: Unsupported value: "${q.get('dryRun')}": supported values: "All"`);
+    const fieldManager = q.get('fieldManager') ?? undefined;
+    const writeOptions = { dryRun, fieldManager, subresource, force: q.get('force') === 'true' };
+    const table = wantsTable(req);
+
+    if (method === 'GET' && sub === 'log') {
+      count('get');
+      const pod = api.get(type, namespace, name as string);
+      const text = podLog(pod, q.get('container') ?? undefined, q.get('tailLines'));
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+    if (method === 'GET' && (route.legacyWatch || q.get('watch') === 'true' || q.get('watch') === '1')) {
+      count('watch');
+      return serveWatch(req, res, route, q, table);
+    }
+    if (method === 'GET' && name === undefined) {
+      count('list');
+      const limit = q.get('limit');
+      const result = api.list(type, namespace, {
+        labelSelector: q.get('labelSelector') ?? undefined,
+        fieldSelector: q.get('fieldSelector') ?? undefined,
+        limit: limit ? Number(limit) : undefined,
+        continue: q.get('continue') ?? undefined,
+      });
+      const listMeta = { resourceVersion: result.resourceVersion, continue: result.continue, remainingItemCount: result.remainingItemCount };
+      if (table) return sendJson(res, 200, toTable(type, result.items, { includeObject: includeObject(q), now: new Date(), listMeta }));
+      return sendJson(res, 200, { kind: type.listKind, apiVersion: apiVersion(type), metadata: compact(listMeta), items: result.items });
+    }
+    if (method === 'GET') {
+      count('get');
+      const object = api.get(type, namespace, name as string, subresource === 'scale' ? 'scale' : undefined);
+      if (table && subresource === undefined) return sendJson(res, 200, toTable(type, [object], { includeObject: includeObject(q), now: new Date() }));
+      return sendJson(res, 200, object);
+    }
+    if (method === 'POST' && name === undefined) {
+      count('create');
+      const body = parseJsonBody(await readBody(req));
+      const created = await api.create(type, namespace, body, writeOptions);
+      return sendJson(res, 201, created);
+    }
+    if (method === 'PUT' && name !== undefined) {
+      count('update');
+      const body = parseJsonBody(await readBody(req));
+      if (sub === 'finalize') return sendJson(res, 200, await api.update(type, namespace, name, body, { ...writeOptions, subresource: undefined }));
+      return sendJson(res, 200, await api.update(type, namespace, name, body, writeOptions));
+    }
+    if (method === 'PATCH' && name !== undefined) {
+      count('patch');
+      const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
+      const patchType = patchTypes[contentType];
+      if (!patchType) {
+        throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.keys(patchTypes).join(', ')}`);
+      }
+      const body = await readBody(req);
+      const { object, created } = await api.patch(type, namespace, name, patchType, body, writeOptions);
+      return sendJson(res, created ? 201 : 200, object);
+    }
+    if (method === 'DELETE') {
+      count('delete');
+      const body = parseJsonBody(await readBody(req)) as { propagationPolicy?: string; orphanDependents?: boolean; preconditions?: DeleteOptions['preconditions']; dryRun?: string[] } | undefined;
+      const policy = q.get('propagationPolicy') ?? body?.propagationPolicy ?? (body?.orphanDependents === true ? 'Orphan' : undefined);
+      if (policy !== undefined && policy !== 'Foreground' && policy !== 'Background' && policy !== 'Orphan') {
+        throw badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
+      }
+      const deleteOptions: DeleteOptions = { dryRun: dryRun || (body?.dryRun ?? []).includes('All'), propagationPolicy: policy, preconditions: body?.preconditions };
+      if (name === undefined) {
+        const items = await api.deleteCollection(type, namespace, { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined }, deleteOptions);
+        return sendJson(res, 200, { kind: type.listKind, apiVersion: apiVersion(type), metadata: {}, items });
+      }
+      const object = await api.delete(type, namespace, name, deleteOptions);
+      const pending = object.metadata.deletionTimestamp !== undefined && (object.metadata.finalizers ?? []).length > 0;
+      return sendJson(res, pending && !deleteOptions.dryRun ? 202 : 200, object);
+    }
+    throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+  }
+
+  function serveWatch(req: IncomingMessage, res: ServerResponse, route: Route, q: URLSearchParams, table: boolean): void {
+    const { type } = route;
+    let namespace = route.namespace;
+    let fieldSelector = q.get('fieldSelector') ?? undefined;
+    if (route.legacyWatch && route.name) {
+      fieldSelector = `metadata.name=${route.name}` + (fieldSelector ? `,${fieldSelector}` : '');
+    } else if (route.name) {
+      fieldSelector = `metadata.name=${route.name}` + (fieldSelector ? `,${fieldSelector}` : '');
+    }
+    if (namespace === '') namespace = undefined;
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
+    const mode = includeObject(q);
+    let first = true;
+    const sink = (event: WatchEvent): void => {
+      let object = event.object;
+      if (table && (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED')) {
+        object = toTable(type, [event.object as KubeObject], { includeObject: mode, now: new Date(), noHeaders: !first });
+        first = false;
+      }
+      res.write(JSON.stringify({ type: event.type, object }) + '\n');
+    };
+    let stop: () => void = () => undefined;
+    const finish = (): void => {
+      stop();
+      watches.delete(finish);
+      if (timer) clearTimeout(timer);
+      if (!res.writableEnded) res.end();
+    };
+    try {
+      stop = api.watch(
+        type,
+        namespace,
+        {
+          labelSelector: q.get('labelSelector') ?? undefined,
+          fieldSelector,
+          resourceVersion: q.get('resourceVersion') ?? undefined,
+          allowWatchBookmarks: q.get('allowWatchBookmarks') === 'true',
+          sendInitialEvents: q.get('sendInitialEvents') === 'true',
+          bookmarkIntervalMs: options.bookmarkIntervalMs,
+        },
+        sink,
+      );
+    } catch (error) {
+      const status = error instanceof ApiError ? error.toStatus() : new ApiError(500, 'InternalError', (error as Error).message).toStatus();
+      res.end(JSON.stringify({ type: 'ERROR', object: status }) + '\n');
+      return;
+    }
+    const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0);
+    // Kubernetes ends a watch after timeoutSeconds, or a random 30-60 minutes when none is given
+    const timer = setTimeout(finish, timeoutSeconds > 0 ? timeoutSeconds * 1000 : 1800_000 + Math.random() * 1800_000);
+    watches.add(finish);
+    req.on('close', finish);
+    res.on('close', finish);
+  }
+
+  function podLog(pod: KubeObject, container: string | undefined, tailLines: string | null): string {
+    const containers = ((pod.spec as { containers?: { name: string }[] } | undefined)?.containers ?? []).map((c) => c.name);
+    if (container === undefined) {
+      if (containers.length !== 1) {
+        throw badRequest(`a container name must be specified for pod ${pod.metadata.name}, choose one of: [${containers.join(' ')}]`);
+      }
+      container = containers[0];
+    } else if (!containers.includes(container)) {
+      throw badRequest(`container ${container} is not valid for pod ${pod.metadata.name}`);
+    }
+    let text = podLogs(pod, container);
+    if (tailLines !== null) {
+      const n = Number(tailLines);
+      const lines = text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1);
+      text = lines.slice(Math.max(0, lines.length - n)).join('\n') + (lines.length ? '\n' : '');
+    }
+    return text;
+  }
+
+  async function handleFaults(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'GET') return sendJson(res, 200, options.faults.current);
+    if (req.method === 'PUT' || req.method === 'POST') {
+      const body = parseJsonBody(await readBody(req)) as Parameters<FaultInjector['configure']>[0];
+      try {
+        options.faults.configure(body ?? { rate: 0 });
+      } catch (error) {
+        throw badRequest((error as Error).message);
+      }
+      return sendJson(res, 200, options.faults.current);
+    }
+    throw methodNotAllowed('use GET or PUT');
+  }
+
+  function injectFault(req: IncomingMessage, res: ServerResponse, fault: string): void {
+    req.resume();
+    if (fault === 'error500') return sendError(res, new ApiError(500, 'InternalError', 'Internal error occurred: injected fault'));
+    if (fault === 'error429') return sendError(res, new ApiError(429, 'TooManyRequests', 'injected fault: too many requests, please try again later', { retryAfterSeconds: 1 }));
+    if (fault === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    // timeout: hold the request, then drop the connection without an answer
+    const timer = setTimeout(() => req.socket.destroy(), options.faults.timeoutMs);
+    timer.unref();
+    req.socket.on('close', () => clearTimeout(timer));
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://sandbox');
+    } catch {
+      return sendError(res, badRequest('malformed request URL'));
+    }
+    route(req, res, url).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.end();
+        return;
+      }
+      sendError(res, error);
+    });
+  }
+
+  return {
+    handle,
+    stats,
+    closeWatches: () => {
+      for (const finish of [...watches]) finish();
+    },
+  };
+}
+
+function apiVersion(type: ResourceType): string {
+  return type.group ? `${type.group}/${type.version}` : type.version;
+}
+
+function includeObject(q: URLSearchParams): 'None' | 'Metadata' | 'Object' {
+  const value = q.get('includeObject');
+  return value === 'None' || value === 'Object' ? value : 'Metadata';
+}
+
+function compact<T extends Record<string, unknown>>(value: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+export { notFound };

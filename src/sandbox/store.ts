@@ -1,0 +1,212 @@
+import type { Journal, JournalState } from './journal.ts';
+import type { KubeObject } from './types.ts';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoreEvent {
+  type: WatchEventType;
+  resource: string; // resource id, e.g. `deployments.apps`
+  namespace: string;
+  object: KubeObject;
+  /** The object before this event, for MODIFIED and DELETED (lets a filtered watch see objects leave its selector). */
+  previous?: KubeObject;
+  resourceVersion: number;
+}
+
+export type StoreListener = (event: StoreEvent) => void;
+
+export interface StoreOptions {
+  /** How many past events a watch may resume from; older resourceVersions get 410 Gone. */
+  historySize?: number;
+}
+
+export function objectKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+/**
+ * Objects by resource, the resourceVersion clock and the event history that watches replay.
+ * Stored objects are never mutated: every write stores a new object, so a reader may hold one freely.
+ */
+export class Store {
+  private buckets = new Map<string, Map<string, KubeObject>>();
+  private history: StoreEvent[] = [];
+  private listeners = new Set<StoreListener>();
+  private byOwner = new Map<string, Set<string>>(); // owner uid -> `${resource}\u0000${key}`
+  private readonly historySize: number;
+  private rv = 0;
+  /** Highest resourceVersion no longer in the history (a watch from at or before it is too old). */
+  private compactedRv = 0;
+  private writesSinceCompaction = 0;
+  private compacting: Promise<void> | undefined;
+
+  constructor(
+    private readonly journal?: Journal,
+    initial?: JournalState,
+    options: StoreOptions = {},
+  ) {
+    this.historySize = options.historySize ?? 10_000;
+    if (initial) {
+      this.buckets = initial.objects;
+      this.rv = initial.resourceVersion;
+      this.compactedRv = this.rv;
+      for (const [resource, bucket] of this.buckets) {
+        for (const [key, object] of bucket) this.indexOwners(resource, key, object, true);
+      }
+    }
+  }
+
+  get resourceVersion(): number {
+    return this.rv;
+  }
+
+  get oldestResumableVersion(): number {
+    return this.compactedRv;
+  }
+
+  get(resource: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.buckets.get(resource)?.get(objectKey(namespace, name));
+  }
+
+  /** Objects of a resource (optionally of one namespace), sorted by namespace then name. */
+  list(resource: string, namespace?: string): KubeObject[] {
+    const bucket = this.buckets.get(resource);
+    if (!bucket) return [];
+    const out: KubeObject[] = [];
+    for (const object of bucket.values()) {
+      if (namespace === undefined || object.metadata.namespace === namespace) out.push(object);
+    }
+    return out.sort(compareObjects);
+  }
+
+  resources(): string[] {
+    return [...this.buckets.keys()];
+  }
+
+  /** Keys (`resource\0namespace/name`) of objects whose ownerReferences name this uid. */
+  dependentsOf(uid: string): { resource: string; key: string }[] {
+    const refs = this.byOwner.get(uid);
+    if (!refs) return [];
+    return [...refs].map((ref) => {
+      const cut = ref.indexOf('\u0000');
+      return { resource: ref.slice(0, cut), key: ref.slice(cut + 1) };
+    });
+  }
+
+  getByKey(resource: string, key: string): KubeObject | undefined {
+    return this.buckets.get(resource)?.get(key);
+  }
+
+  nextResourceVersion(): number {
+    return this.rv + 1;
+  }
+
+  /** Stores an object (its metadata.resourceVersion already set by the caller to `nextResourceVersion()`). */
+  put(resource: string, object: KubeObject): Promise<void> {
+    const key = objectKey(object.metadata.namespace, object.metadata.name as string);
+    let bucket = this.buckets.get(resource);
+    if (!bucket) {
+      bucket = new Map();
+      this.buckets.set(resource, bucket);
+    }
+    const previous = bucket.get(key);
+    if (previous) this.indexOwners(resource, key, previous, false);
+    bucket.set(key, object);
+    this.indexOwners(resource, key, object, true);
+    this.rv = Number(object.metadata.resourceVersion);
+    this.emit({ type: previous ? 'MODIFIED' : 'ADDED', resource, namespace: object.metadata.namespace ?? '', object, previous, resourceVersion: this.rv });
+    return this.persist({ t: 'put', r: resource, k: key, o: object, v: this.rv });
+  }
+
+  /** Removes an object; `finalObject` is what watchers see in the DELETED event (with a fresh resourceVersion). */
+  remove(resource: string, finalObject: KubeObject): Promise<void> {
+    const key = objectKey(finalObject.metadata.namespace, finalObject.metadata.name as string);
+    const bucket = this.buckets.get(resource);
+    const previous = bucket?.get(key);
+    if (!bucket || !previous) return Promise.resolve();
+    bucket.delete(key);
+    this.indexOwners(resource, key, previous, false);
+    this.rv = Number(finalObject.metadata.resourceVersion);
+    this.emit({ type: 'DELETED', resource, namespace: finalObject.metadata.namespace ?? '', object: finalObject, previous, resourceVersion: this.rv });
+    return this.persist({ t: 'del', r: resource, k: key, v: this.rv });
+  }
+
+  /** Events after `resourceVersion`, or undefined when that version has left the history. */
+  eventsSince(resourceVersion: number): StoreEvent[] | undefined {
+    if (resourceVersion < this.compactedRv) return undefined;
+    // history is sorted by resourceVersion: binary search for the first newer event
+    let lo = 0;
+    let hi = this.history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.history[mid].resourceVersion <= resourceVersion) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.history.slice(lo);
+  }
+
+  subscribe(listener: StoreListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: StoreEvent): void {
+    this.history.push(event);
+    if (this.history.length > this.historySize * 2) {
+      const drop = this.history.length - this.historySize;
+      this.compactedRv = this.history[drop - 1].resourceVersion;
+      this.history = this.history.slice(drop);
+    }
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private indexOwners(resource: string, key: string, object: KubeObject, add: boolean): void {
+    const owners = object.metadata.ownerReferences;
+    if (!owners) return;
+    const ref = `${resource}\u0000${key}`;
+    for (const owner of owners) {
+      let set = this.byOwner.get(owner.uid);
+      if (add) {
+        if (!set) this.byOwner.set(owner.uid, (set = new Set()));
+        set.add(ref);
+      } else if (set) {
+        set.delete(ref);
+        if (set.size === 0) this.byOwner.delete(owner.uid);
+      }
+    }
+  }
+
+  private persist(record: Parameters<Journal['append']>[0]): Promise<void> {
+    if (!this.journal) return Promise.resolve();
+    const done = this.journal.append(record);
+    this.writesSinceCompaction++;
+    const live = this.countObjects();
+    if (!this.compacting && this.writesSinceCompaction > 1000 && this.journal.recordCount > 2 * live + 1000) {
+      this.writesSinceCompaction = 0;
+      this.compacting = this.journal
+        .compact(() => ({ objects: this.buckets, resourceVersion: this.rv }))
+        .finally(() => (this.compacting = undefined));
+    }
+    return done;
+  }
+
+  private countObjects(): number {
+    let n = 0;
+    for (const bucket of this.buckets.values()) n += bucket.size;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    await this.compacting;
+    await this.journal?.close();
+  }
+}
+
+function compareObjects(a: KubeObject, b: KubeObject): number {
+  const na = a.metadata.namespace ?? '';
+  const nb = b.metadata.namespace ?? '';
+  if (na !== nb) return na < nb ? -1 : 1;
+  const ma = a.metadata.name ?? '';
+  const mb = b.metadata.name ?? '';
+  return ma < mb ? -1 : ma > mb ? 1 : 0;
+}
