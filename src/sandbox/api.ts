@@ -501,6 +501,26 @@ export class ApiCore {
     return this.scaleOf(type, saved);
   }
 
+  // ---------------------------------------------------------------- binding
+
+  /**
+   * The `pods/binding` subresource: assigns an unscheduled pod to a node. The one spec change a pod
+   * allows, made by the scheduler; like Kubernetes' assignPod it is neither validated as a pod
+   * update nor recorded in managed fields.
+   */
+  async bindPod(namespace: string, name: string, nodeName: string, options: WriteOptions = {}): Promise<KubeObject> {
+    const type = this.type('v1', 'Pod');
+    const live = this.requireLive(type, namespace, name);
+    const assigned = isRecord(live.spec) ? live.spec.nodeName : undefined;
+    if (typeof assigned === 'string' && assigned !== '') {
+      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is already assigned to node "${assigned}"`);
+    }
+    if (live.metadata.deletionTimestamp) throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is being deleted, cannot be assigned to a host`);
+    const bound = clone(live);
+    bound.spec = { ...(isRecord(bound.spec) ? bound.spec : {}), nodeName };
+    return this.commit(type, live, bound, options);
+  }
+
   // ---------------------------------------------------------------- deletes
 
   async delete(type: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<KubeObject> {

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkCronSchedule } from './cron-schedule.ts';
+import { findCycles, sortByDependencies } from './dependency-graph.ts';
+import { formatDuration, parseDuration } from './duration.ts';
+import { checkRepoPath, joinInsideRepo } from './repo-path.ts';
+import { editDistance, suggestName } from './suggest-name.ts';
+
+test('Go-style durations', () => {
+  assert.equal(parseDuration('90s'), 90_000);
+  assert.equal(parseDuration('1h30m'), 5_400_000);
+  assert.equal(parseDuration('1.5h'), 5_400_000);
+  assert.equal(parseDuration('250ms'), 250);
+  assert.equal(parseDuration('0'), 0);
+  for (const bad of ['', '5', '1 h', '1d', 'h', '-1s', '1h 30m']) assert.equal(parseDuration(bad), undefined, bad);
+  assert.equal(formatDuration(5_400_000), '1h30m');
+  assert.equal(formatDuration(61_500), '1m1s500ms');
+});
+
+test('cron schedules', () => {
+  for (const ok of ['* * * * *', '0 22 * * *', '*/5 0-6,22-23 1,15 jan-jun mon-fri', '@hourly', '0 0 ? * 7']) assert.equal(checkCronSchedule(ok), undefined, ok);
+  assert.equal(checkCronSchedule('0 0 32 * *'), 'day-of-month 32 is out of range 1-31');
+  assert.equal(checkCronSchedule('0 0 * 13 *'), 'month 13 is out of range 1-12');
+  assert.equal(checkCronSchedule('0 ? * * *'), 'hour "?" is not valid: use *, a number 0-23, a range a-b, a list a,b or a step */n');
+  assert.equal(checkCronSchedule('0 0 * foo *'), 'month "foo" is not valid: use *, a number 1-12 or a name, a range a-b, a list a,b or a step */n');
+});
+
+test('suggestions stay within two edits', () => {
+  assert.equal(editDistance('kitten', 'sitting'), 3);
+  assert.equal(suggestName('namspace', ['name', 'namespace']), 'namespace');
+  assert.equal(suggestName('Source', ['source']), 'source');
+  assert.equal(suggestName('region', ['name', 'cluster']), undefined);
+  assert.equal(suggestName('ab', ['a', 'b']), 'a', 'ties go to the first');
+  assert.equal(suggestName('x', ['y']), undefined, 'a one-letter guess is no hint');
+});
+
+test('repo paths', () => {
+  assert.deepEqual(checkRepoPath('./apps//web/'), { path: 'apps/web' });
+  assert.deepEqual(checkRepoPath('.'), { path: '.' });
+  assert.equal(checkRepoPath('C:/apps').problem, 'must be relative to the root of the config repo, got the absolute path "C:/apps": write "apps"');
+  assert.equal(checkRepoPath('git@github.com:org/repo').problem, 'must be a path inside the config repo, not a URL, got "git@github.com:org/repo"');
+  assert.equal(joinInsideRepo('charts/db', '../common/values.yaml'), 'charts/common/values.yaml');
+  assert.equal(joinInsideRepo('charts/db', '../../../x.yaml'), undefined);
+});
+
+test('cycles and dependency order', () => {
+  const edges: Record<string, string[]> = { a: ['b'], b: ['c', 'a'], c: ['a'], d: ['d'] };
+  assert.deepEqual(findCycles(['a', 'b', 'c', 'd'], (n) => edges[n] ?? []), [['a', 'b', 'c', 'a'], ['a', 'b', 'a']]);
+  assert.deepEqual(sortByDependencies(['x', 'y', 'z'], (n) => (n === 'x' ? ['z'] : [])), ['y', 'z', 'x']);
+  assert.equal(sortByDependencies(['a', 'b'], (n) => (n === 'a' ? ['b'] : ['a'])), undefined);
+});

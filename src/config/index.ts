@@ -1,0 +1,30 @@
+/**
+ * The config module: the schema of `capstan.yaml`, its loading and validation, and the resolved
+ * settings of each app in each environment. Imports only core (and `yaml`).
+ */
+export type {
+  AppEnvironment,
+  AppEnvironmentOverride,
+  AppSpec,
+  AppType,
+  ConfigIssue,
+  Environment,
+  HealthCheck,
+  HelmSpec,
+  IgnoreDifference,
+  ImageOverride,
+  Project,
+  RetryOptions,
+  SyncOptions,
+  SyncPolicy,
+  SyncWindow,
+  SyncWindowKind,
+} from './types.ts';
+export { appTypes, defaultSyncOptions, defaultSyncPolicy, projectApiVersion, projectKind } from './types.ts';
+export { ConfigValidationError, formatIssue } from './config-issue.ts';
+export { checkProject, parseProject } from './parse-project.ts';
+export { loadProject, projectFileName } from './load-project.ts';
+export { appsInEnvironment, isDeployedTo, resolveApp } from './resolve-app.ts';
+export { promotionOrder } from './promotion-order.ts';
+export { starterProject } from './starter-project.ts';
+export { formatDuration, parseDuration } from './duration.ts';

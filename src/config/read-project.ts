@@ -1,0 +1,715 @@
+/**
+ * Reads and validates the text of `capstan.yaml` into a `Project`, collecting every problem with
+ * its line, column and field. Pure: no I/O.
+ */
+import { isScalar } from 'yaml';
+import { checkCronSchedule } from './cron-schedule.ts';
+import { findCycles } from './dependency-graph.ts';
+import { formatDuration, parseDuration } from './duration.ts';
+import { sortIssues } from './config-issue.ts';
+import { checkRelativeFile, checkRepoPath, joinInsideRepo } from './repo-path.ts';
+import { didYouMean } from './suggest-name.ts';
+import {
+  appTypes,
+  defaultSyncOptions,
+  projectApiVersion,
+  projectKind,
+  type AppEnvironmentOverride,
+  type AppSpec,
+  type ConfigIssue,
+  type Environment,
+  type HealthCheck,
+  type HelmSpec,
+  type IgnoreDifference,
+  type ImageOverride,
+  type Project,
+  type SyncOptions,
+  type SyncPolicy,
+  type SyncWindow,
+} from './types.ts';
+import { childPath, YamlReader, type Slot } from './yaml-reader.ts';
+
+const projectFields = ['apiVersion', 'kind', 'environments', 'apps'] as const;
+const environmentFields = ['name', 'cluster', 'promotesFrom', 'syncWindows'] as const;
+const syncWindowFields = ['kind', 'schedule', 'duration', 'timeZone'] as const;
+const appFields = [
+  'name',
+  'source',
+  'type',
+  'namespace',
+  'createNamespace',
+  'dependsOn',
+  'helm',
+  'images',
+  'ignoreDifferences',
+  'health',
+  'syncPolicy',
+  'syncOptions',
+  'environments',
+] as const;
+const helmFields = ['releaseName', 'valuesFiles', 'values'] as const;
+const environmentHelmFields = ['valuesFiles', 'values'] as const;
+const imageFields = ['name', 'newName', 'newTag', 'digest'] as const;
+const ignoreDifferenceFields = ['group', 'kind', 'name', 'namespace', 'jsonPointers', 'managedFieldsManagers'] as const;
+const healthFields = ['group', 'kind', 'rules'] as const;
+const syncPolicyFields = ['automated', 'prune', 'selfHeal', 'allowEmpty'] as const;
+const syncOptionsFields = ['timeout', 'retry'] as const;
+const retryFields = ['limit', 'backoff', 'maxBackoff'] as const;
+const appEnvironmentFields = ['source', 'namespace', 'sync', 'syncPolicy', 'helm', 'images', 'cluster'] as const;
+
+const moved = (to: string): string => `did you mean "${to}"?`;
+const syncPolicyHints = Object.fromEntries(syncPolicyFields.map((f) => [f, moved(`syncPolicy.${f}`)]));
+const appHints: Record<string, string> = {
+  ...syncPolicyHints,
+  releaseName: moved('helm.releaseName'),
+  valuesFiles: moved('helm.valuesFiles'),
+  values: moved('helm.values'),
+  timeout: moved('syncOptions.timeout'),
+  retry: moved('syncOptions.retry'),
+  sync: 'sync is set per environment (apps[].environments.<env>.sync); for the app-wide default use syncPolicy.automated',
+  cluster: 'the cluster is set on the environment, or per app under environments.<env>.cluster',
+  dependencies: 'did you mean "dependsOn"?',
+  path: 'did you mean "source"?',
+};
+const appEnvironmentHints: Record<string, string> = {
+  ...syncPolicyHints,
+  automated: 'write sync: auto (or manual), or syncPolicy.automated',
+  releaseName: 'the Helm release name is the same in every environment: set helm.releaseName on the app',
+  valuesFiles: moved('helm.valuesFiles'),
+  values: moved('helm.values'),
+  context: 'did you mean "cluster"? (the kubeconfig context)',
+  ...Object.fromEntries(
+    ['type', 'createNamespace', 'dependsOn', 'ignoreDifferences', 'health', 'syncOptions', 'name'].map((f) => [f, `"${f}" cannot be set per environment: set it on the app`]),
+  ),
+};
+const environmentHints: Record<string, string> = {
+  context: 'did you mean "cluster"? (the kubeconfig context)',
+  promoteFrom: 'did you mean "promotesFrom"?',
+};
+
+const dnsLabelPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const releaseNamePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const imagePathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const imageNamePattern = new RegExp(`^(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?${imagePathComponent}(?:/${imagePathComponent})*$`);
+const imageTagPattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const digestPattern = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[A-Za-z0-9=_-]{32,}$/;
+
+interface EnvironmentDraft {
+  env: Environment;
+  nameSlot?: Slot;
+  promotesFromSlot?: Slot;
+}
+
+interface AppDraft {
+  app: AppSpec;
+  slot: Slot;
+  nameSlot?: Slot;
+  dependsOnSlots: Slot[];
+}
+
+/** The project, when the text has no problem, and every problem found. */
+export function readProject(text: string, file: string): { project: Project | undefined; issues: ConfigIssue[] } {
+  const reader = new YamlReader(text, file);
+  if (reader.syntaxBroken) return { project: undefined, issues: sortIssues(reader.issues) };
+  const root = reader.root;
+  if (root.node === undefined || reader.isNull(root)) {
+    reader.report(root, `the file is empty: declare apiVersion, kind, environments and apps (\`capstan init\` writes a starter)`);
+    return { project: undefined, issues: sortIssues(reader.issues) };
+  }
+  const top = reader.fields(root, { fields: projectFields }, `a mapping with apiVersion: ${projectApiVersion}, kind: ${projectKind}, environments and apps`);
+  if (top === undefined) return { project: undefined, issues: sortIssues(reader.issues) };
+
+  const apiVersion = reader.require(top, root, 'apiVersion', `write apiVersion: ${projectApiVersion}`);
+  if (apiVersion) readConstant(reader, apiVersion, projectApiVersion);
+  const kind = reader.require(top, root, 'kind', `write kind: ${projectKind}`);
+  if (kind) readConstant(reader, kind, projectKind);
+
+  const environmentsSlot = reader.require(top, root, 'environments', 'list the environments to deploy to, e.g. "- name: dev"');
+  const environments = environmentsSlot ? readEnvironments(reader, environmentsSlot) : undefined;
+  const appsSlot = top.get('apps');
+  const apps = appsSlot ? readApps(reader, appsSlot, environments?.map((e) => e.env.name)) : [];
+
+  if (environments) checkPromotions(reader, environments);
+  checkDependencies(reader, apps);
+
+  const issues = sortIssues(reader.issues);
+  if (issues.length > 0) return { project: undefined, issues };
+  return {
+    project: { apiVersion: projectApiVersion, kind: projectKind, environments: (environments ?? []).map((e) => e.env), apps: apps.map((a) => a.app) },
+    issues,
+  };
+}
+
+function readConstant(reader: YamlReader, slot: Slot, value: string): void {
+  const text = reader.string(slot, `"${value}"`);
+  if (text !== undefined && text !== value) reader.report(slot, `must be "${value}", got ${reader.describe(slot)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------------------------
+
+/** A DNS label (RFC 1123), with a corrected spelling when one is obvious. */
+function readDnsLabel(reader: YamlReader, slot: Slot): string | undefined {
+  const text = reader.string(slot, 'a DNS label');
+  if (text === undefined) return undefined;
+  if (text.length <= 63 && dnsLabelPattern.test(text)) return text;
+  const fixed = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 63)
+    .replace(/-$/, '');
+  const advice = fixed && fixed !== text ? `: try "${fixed}"` : '';
+  reader.report(slot, `must be a DNS label (at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit), got ${reader.describe(slot)}${advice}`);
+  return undefined;
+}
+
+/** Reports a name that another entry already uses. */
+function checkUnique(reader: YamlReader, seen: Map<string, Slot>, name: string, slot: Slot, what: string): void {
+  const first = seen.get(name);
+  if (first === undefined) {
+    seen.set(name, slot);
+    return;
+  }
+  const { line } = reader.positionOf(first);
+  reader.report(slot, `${what} "${name}" is already declared at line ${line}: ${what} names must be unique`);
+}
+
+/** `unknown environment "prd"; did you mean "prod"? (declared environments: dev, staging, prod)` */
+function unknownName(name: string, known: readonly string[], what: string): string {
+  const names = [...new Set(known)];
+  const list = names.length > 0 ? ` (declared ${what}s: ${names.join(', ')})` : ` (no ${what}s are declared)`;
+  return `unknown ${what} "${name}"${didYouMean(name, known)}${list}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environments
+// ---------------------------------------------------------------------------------------------
+
+function readEnvironments(reader: YamlReader, slot: Slot): EnvironmentDraft[] | undefined {
+  const items = reader.items(slot, 'a list of environments, e.g. "- name: dev"');
+  if (items === undefined) return undefined;
+  if (items.length === 0) reader.report(slot, 'must list at least one environment, e.g. "- name: dev"');
+  const seen = new Map<string, Slot>();
+  return items.map((item) => {
+    const fields = reader.fields(item, { fields: environmentFields, hints: environmentHints }, 'a mapping such as "name: dev"');
+    const nameSlot = reader.require(fields, item, 'name', 'the environment\'s name, a DNS label such as "dev"');
+    const name = nameSlot && readDnsLabel(reader, nameSlot);
+    if (name !== undefined && nameSlot) checkUnique(reader, seen, name, nameSlot, 'environment');
+    const clusterSlot = fields?.get('cluster');
+    const cluster = clusterSlot && reader.string(clusterSlot, 'the name of a kubeconfig context');
+    const promotesFromSlot = fields?.get('promotesFrom');
+    const promotesFrom = promotesFromSlot && reader.string(promotesFromSlot, 'the name of another environment');
+    const windowsSlot = fields?.get('syncWindows');
+    const syncWindows = windowsSlot ? readSyncWindows(reader, windowsSlot) : [];
+    const env: Environment = { name: name ?? '', syncWindows };
+    if (cluster !== undefined) env.cluster = cluster;
+    if (promotesFrom !== undefined) env.promotesFrom = promotesFrom;
+    return { env, nameSlot, promotesFromSlot: promotesFrom === undefined ? undefined : promotesFromSlot };
+  });
+}
+
+function readSyncWindows(reader: YamlReader, slot: Slot): SyncWindow[] {
+  const items = reader.items(slot, 'a list of sync windows, e.g. "- { kind: deny, schedule: \\"0 22 * * 5\\", duration: 60h }"') ?? [];
+  return items.map((item) => {
+    const fields = reader.fields(item, { fields: syncWindowFields }, 'a mapping with kind, schedule and duration');
+    const kindSlot = reader.require(fields, item, 'kind', 'allow (syncs only inside the window) or deny (no syncs inside the window)');
+    const kind = kindSlot && reader.oneOf(kindSlot, ['allow', 'deny'] as const);
+    const scheduleSlot = reader.require(fields, item, 'schedule', 'when the window opens, as a cron expression such as "0 22 * * *"');
+    const schedule = scheduleSlot && readSchedule(reader, scheduleSlot);
+    const durationSlot = reader.require(fields, item, 'duration', 'how long the window stays open, such as 1h');
+    const durationMs = durationSlot && readDuration(reader, durationSlot);
+    const zoneSlot = fields?.get('timeZone');
+    const timeZone = zoneSlot ? readTimeZone(reader, zoneSlot) : 'UTC';
+    return { kind: kind ?? 'allow', schedule: schedule ?? '', duration: durationMs === undefined ? '' : formatDuration(durationMs), durationMs: durationMs ?? 0, timeZone: timeZone ?? 'UTC' };
+  });
+}
+
+function readSchedule(reader: YamlReader, slot: Slot): string | undefined {
+  if (reader.isNonString(slot)) {
+    reader.report(slot, `must be a cron expression in quotes, such as "0 22 * * *", got ${reader.describe(slot)}`);
+    return undefined;
+  }
+  const text = reader.string(slot, 'a cron expression such as "0 22 * * *"');
+  if (text === undefined) return undefined;
+  const problem = checkCronSchedule(text);
+  if (problem) {
+    reader.report(slot, `is not a valid cron schedule: ${problem}`);
+    return undefined;
+  }
+  return text.trim();
+}
+
+function readTimeZone(reader: YamlReader, slot: Slot): string | undefined {
+  const text = reader.string(slot, 'an IANA time zone name such as Europe/Berlin');
+  if (text === undefined) return undefined;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: text }).resolvedOptions().timeZone;
+  } catch {
+    reader.report(slot, `must be an IANA time zone name such as UTC or Europe/Berlin, got ${reader.describe(slot)}${didYouMean(text, ['UTC', ...Intl.supportedValuesOf('timeZone')])}`);
+    return undefined;
+  }
+}
+
+/** A Go-style duration above zero, in milliseconds. */
+function readDuration(reader: YamlReader, slot: Slot): number | undefined {
+  const expected = 'a duration such as 30s, 5m or 1h30m';
+  if (reader.isNonString(slot)) {
+    reader.report(slot, `must be ${expected}, got ${reader.describe(slot)}: add a unit (h, m, s or ms)`);
+    return undefined;
+  }
+  const text = reader.string(slot, expected);
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text.trim());
+  if (ms === undefined) {
+    reader.report(slot, `must be ${expected} (units h, m, s, ms), got ${reader.describe(slot)}`);
+    return undefined;
+  }
+  if (ms <= 0) {
+    reader.report(slot, `must be longer than zero, got ${reader.describe(slot)}`);
+    return undefined;
+  }
+  return ms;
+}
+
+/** Promotion targets exist, are not the environment itself, and form no cycle. */
+function checkPromotions(reader: YamlReader, environments: EnvironmentDraft[]): void {
+  const names = environments.map((e) => e.env.name).filter((n) => n !== '');
+  const known = new Set(names);
+  for (const { env, promotesFromSlot } of environments) {
+    if (env.promotesFrom === undefined || !promotesFromSlot || env.name === '') continue;
+    if (env.promotesFrom === env.name) {
+      reader.report(promotesFromSlot, `an environment cannot promote from itself: name the environment releases come from, or remove promotesFrom`);
+    } else if (!known.has(env.promotesFrom)) {
+      reader.report(promotesFromSlot, unknownName(env.promotesFrom, names, 'environment'));
+    }
+  }
+  const byName = new Map(environments.map((e) => [e.env.name, e]));
+  const sources = (name: string): string[] => {
+    const from = byName.get(name)?.env.promotesFrom;
+    return from === undefined ? [] : [from];
+  };
+  for (const cycle of findCycles(names, sources)) {
+    // findCycles follows promotesFrom (towards the source); show the flow of releases instead.
+    const flow = [...cycle].reverse();
+    const at = byName.get(flow[0])?.promotesFromSlot;
+    if (at) reader.report(at, `promotion cycle: ${flow.join(' -> ')}: remove promotesFrom from one of these environments`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Apps
+// ---------------------------------------------------------------------------------------------
+
+function readApps(reader: YamlReader, slot: Slot, environmentNames: string[] | undefined): AppDraft[] {
+  const items = reader.items(slot, 'a list of apps, e.g. "- name: guestbook"') ?? [];
+  const seen = new Map<string, Slot>();
+  return items.map((item) => {
+    const fields = reader.fields(item, { fields: appFields, hints: appHints }, 'a mapping such as "name: guestbook"');
+    const nameSlot = reader.require(fields, item, 'name', 'the app\'s name, a DNS label such as "guestbook"');
+    const name = nameSlot && readDnsLabel(reader, nameSlot);
+    if (name !== undefined && nameSlot) checkUnique(reader, seen, name, nameSlot, 'app');
+
+    const sourceSlot = reader.require(fields, item, 'source', 'the directory of the app\'s manifests inside the config repo, such as apps/guestbook');
+    const source = sourceSlot && readRepoPath(reader, sourceSlot);
+    const typeSlot = fields?.get('type');
+    const type = typeSlot && reader.oneOf(typeSlot, appTypes);
+    const namespaceSlot = fields?.get('namespace');
+    const namespace = namespaceSlot && readDnsLabel(reader, namespaceSlot);
+    const createSlot = fields?.get('createNamespace');
+    const createNamespace = createSlot && reader.boolean(createSlot);
+
+    const dependsOnSlots = (fields?.get('dependsOn') && reader.items(fields.get('dependsOn')!, 'a list of app names, e.g. [database]')) || [];
+    const dependsOn = dependsOnSlots.map((s) => reader.string(s, 'the name of an app') ?? '');
+
+    const helmSlot = fields?.get('helm');
+    const helm = helmSlot && readHelm(reader, helmSlot, true);
+    const imagesSlot = fields?.get('images');
+    const images = imagesSlot ? readImages(reader, imagesSlot) : [];
+    const ignoreSlot = fields?.get('ignoreDifferences');
+    const ignoreDifferences = ignoreSlot ? readIgnoreDifferences(reader, ignoreSlot) : [];
+    const healthSlot = fields?.get('health');
+    const health = healthSlot ? readHealthChecks(reader, healthSlot) : [];
+    const policySlot = fields?.get('syncPolicy');
+    const syncPolicy = policySlot ? readSyncPolicy(reader, policySlot) : {};
+    const optionsSlot = fields?.get('syncOptions');
+    const syncOptions = optionsSlot ? readSyncOptions(reader, optionsSlot) : cloneSyncOptions(defaultSyncOptions);
+
+    const environmentsSlot = fields?.get('environments');
+    const overrides = environmentsSlot ? readAppEnvironments(reader, environmentsSlot, environmentNames) : undefined;
+
+    const app: AppSpec = { name: name ?? '', source: source ?? '', dependsOn, images, ignoreDifferences, health, syncPolicy, syncOptions };
+    if (type !== undefined) app.type = type;
+    if (namespace !== undefined) app.namespace = namespace;
+    if (createNamespace !== undefined) app.createNamespace = createNamespace;
+    if (helm !== undefined) app.helm = helm.helm;
+    if (overrides !== undefined) app.environments = Object.fromEntries(overrides.map((o) => [o.env, o.override]));
+
+    if (fields) {
+      checkNamespaceSet(reader, item, app, overrides, namespaceSlot);
+      checkHelmApplies(reader, app, helm, overrides);
+      checkValuesFiles(reader, app, helm, overrides);
+    }
+    return { app, slot: item, nameSlot, dependsOnSlots };
+  });
+}
+
+function readRepoPath(reader: YamlReader, slot: Slot): string | undefined {
+  const text = reader.string(slot, 'a path inside the config repo, such as apps/guestbook');
+  if (text === undefined) return undefined;
+  const checked = checkRepoPath(text);
+  if (checked.problem !== undefined) {
+    reader.report(slot, checked.problem);
+    return undefined;
+  }
+  return checked.path;
+}
+
+function readStringList(reader: YamlReader, slot: Slot, expected: string, itemExpected: string): Array<{ value: string; slot: Slot }> {
+  const items = reader.items(slot, expected) ?? [];
+  const result: Array<{ value: string; slot: Slot }> = [];
+  for (const item of items) {
+    const value = reader.string(item, itemExpected);
+    if (value !== undefined) result.push({ value, slot: item });
+  }
+  return result;
+}
+
+interface HelmDraft {
+  helm: HelmSpec;
+  slot: Slot;
+  files: Array<{ value: string; slot: Slot }>;
+}
+
+function readHelm(reader: YamlReader, slot: Slot, appLevel: boolean): HelmDraft | undefined {
+  const fields = reader.fields(slot, { fields: appLevel ? helmFields : environmentHelmFields, hints: appLevel ? {} : { releaseName: appEnvironmentHints.releaseName } });
+  if (fields === undefined) return undefined;
+  const helm: HelmSpec = { valuesFiles: [], values: {} };
+  const files: Array<{ value: string; slot: Slot }> = [];
+  const releaseSlot = fields.get('releaseName');
+  if (releaseSlot) {
+    const releaseName = reader.string(releaseSlot, 'a Helm release name');
+    if (releaseName !== undefined && (releaseName.length > 53 || !releaseNamePattern.test(releaseName))) {
+      reader.report(releaseSlot, `must be a Helm release name (at most 53 lowercase letters, digits, "-" and ".", starting and ending with a letter or digit), got ${reader.describe(releaseSlot)}`);
+    } else if (releaseName !== undefined) {
+      helm.releaseName = releaseName;
+    }
+  }
+  const filesSlot = fields.get('valuesFiles');
+  if (filesSlot) {
+    for (const { value, slot: fileSlot } of readStringList(reader, filesSlot, 'a list of values files, e.g. [values-prod.yaml]', 'a values file path')) {
+      const problem = checkRelativeFile(value);
+      if (problem) {
+        reader.report(fileSlot, problem);
+      } else {
+        helm.valuesFiles.push(value);
+        files.push({ value, slot: fileSlot });
+      }
+    }
+  }
+  const valuesSlot = fields.get('values');
+  if (valuesSlot) helm.values = reader.plainMap(valuesSlot, 'a mapping of Helm values, e.g. { replicaCount: 2 }') ?? {};
+  return { helm, slot, files };
+}
+
+function readImageName(reader: YamlReader, slot: Slot): string | undefined {
+  const text = reader.string(slot, 'an image name such as nginx or ghcr.io/org/app');
+  if (text === undefined) return undefined;
+  const at = text.indexOf('@');
+  if (at >= 0) {
+    reader.report(slot, `must be an image name without a digest, got ${reader.describe(slot)}: write "${text.slice(0, at)}" and put the digest in digest`);
+    return undefined;
+  }
+  const lastSegment = text.slice(text.lastIndexOf('/') + 1);
+  const colon = lastSegment.indexOf(':');
+  if (colon >= 0) {
+    const tag = lastSegment.slice(colon + 1);
+    reader.report(slot, `must be an image name without a tag, got ${reader.describe(slot)}: write "${text.slice(0, text.length - tag.length - 1)}" and put "${tag}" in newTag`);
+    return undefined;
+  }
+  if (!imageNamePattern.test(text)) {
+    reader.report(slot, `must be an image name (lowercase path components separated by "/", optionally after a registry host), got ${reader.describe(slot)}`);
+    return undefined;
+  }
+  return text;
+}
+
+function readImages(reader: YamlReader, slot: Slot): ImageOverride[] {
+  const items = reader.items(slot, 'a list of image overrides, e.g. "- { name: nginx, newTag: \\"1.27\\" }"') ?? [];
+  const seen = new Map<string, Slot>();
+  const images: ImageOverride[] = [];
+  for (const item of items) {
+    const fields = reader.fields(item, { fields: imageFields, hints: { tag: 'did you mean "newTag"?', image: 'did you mean "name"?' } }, 'a mapping such as "name: nginx"');
+    if (fields === undefined) continue;
+    const nameSlot = reader.require(fields, item, 'name', 'the image name as written in the manifests, without tag, such as nginx');
+    const name = nameSlot && readImageName(reader, nameSlot);
+    if (name !== undefined && nameSlot) {
+      const first = seen.get(name);
+      if (first) reader.report(nameSlot, `image "${name}" is already overridden at line ${reader.positionOf(first).line}: merge the two entries`);
+      else seen.set(name, nameSlot);
+    }
+    const image: ImageOverride = { name: name ?? '' };
+    const newNameSlot = fields.get('newName');
+    const newName = newNameSlot && readImageName(reader, newNameSlot);
+    if (newName !== undefined) image.newName = newName;
+    const tagSlot = fields.get('newTag');
+    if (tagSlot) {
+      const tag = reader.string(tagSlot, 'an image tag');
+      if (tag !== undefined && !imageTagPattern.test(tag)) {
+        reader.report(tagSlot, `must be an image tag (up to 128 letters, digits, "_", "." and "-", not starting with "." or "-"), got ${reader.describe(tagSlot)}`);
+      } else if (tag !== undefined) {
+        image.newTag = tag;
+      }
+    }
+    const digestSlot = fields.get('digest');
+    if (digestSlot) {
+      const digest = reader.string(digestSlot, 'an image digest');
+      if (digest !== undefined && (!digestPattern.test(digest) || (digest.startsWith('sha256:') && !/^sha256:[a-f0-9]{64}$/.test(digest)))) {
+        reader.report(digestSlot, `must be an image digest such as sha256:<64 hexadecimal digits>, got ${reader.describe(digestSlot)}`);
+      } else if (digest !== undefined) {
+        image.digest = digest;
+      }
+    }
+    if (tagSlot && digestSlot) reader.report(digestSlot, 'cannot be set together with newTag: keep one (a digest pins the exact image)');
+    if (!newNameSlot && !tagSlot && !digestSlot) reader.report(item, 'changes nothing: set newName, newTag or digest');
+    images.push(image);
+  }
+  return images;
+}
+
+function readIgnoreDifferences(reader: YamlReader, slot: Slot): IgnoreDifference[] {
+  const items = reader.items(slot, 'a list of ignore rules, e.g. "- { kind: Deployment, jsonPointers: [/spec/replicas] }"') ?? [];
+  const rules: IgnoreDifference[] = [];
+  for (const item of items) {
+    const fields = reader.fields(item, { fields: ignoreDifferenceFields }, 'a mapping such as "kind: Deployment"');
+    if (fields === undefined) continue;
+    const kindSlot = reader.require(fields, item, 'kind', 'the kind of the objects concerned, such as Deployment');
+    const rule: IgnoreDifference = { kind: (kindSlot && reader.string(kindSlot, 'a kind such as Deployment')) ?? '' };
+    const groupSlot = fields.get('group');
+    if (groupSlot) {
+      const group = readGroup(reader, groupSlot);
+      if (group !== undefined) rule.group = group;
+    }
+    for (const key of ['name', 'namespace'] as const) {
+      const s = fields.get(key);
+      const value = s && reader.string(s, `an object ${key}`);
+      if (value !== undefined) rule[key] = value;
+    }
+    const pointersSlot = fields.get('jsonPointers');
+    if (pointersSlot) {
+      rule.jsonPointers = [];
+      for (const { value, slot: pointerSlot } of readStringList(reader, pointersSlot, 'a list of JSON pointers, e.g. [/spec/replicas]', 'a JSON pointer such as /spec/replicas')) {
+        if (isJsonPointer(value)) {
+          rule.jsonPointers.push(value);
+        } else {
+          const advice = /^[\w.-]+$/.test(value) ? `: write "/${value.split('.').join('/')}"` : '';
+          reader.report(pointerSlot, `must be a JSON pointer such as /spec/replicas ("/" before each field; "~1" for a "/" inside a key), got ${reader.describe(pointerSlot)}${advice}`);
+        }
+      }
+    }
+    const managersSlot = fields.get('managedFieldsManagers');
+    if (managersSlot) rule.managedFieldsManagers = readStringList(reader, managersSlot, 'a list of field manager names, e.g. [kube-controller-manager]', 'a field manager name').map((m) => m.value);
+    rules.push(rule);
+  }
+  return rules;
+}
+
+function isJsonPointer(text: string): boolean {
+  return text.startsWith('/') && !/~(?![01])/.test(text);
+}
+
+/** An API group; '' (or "core") is the core group. */
+function readGroup(reader: YamlReader, slot: Slot): string | undefined {
+  if (isScalar(slot.node) && slot.node.value === '') return '';
+  return reader.string(slot, 'an API group such as apps (or "" for the core group)');
+}
+
+function readHealthChecks(reader: YamlReader, slot: Slot): HealthCheck[] {
+  const items = reader.items(slot, 'a list of health rules per kind, e.g. "- { kind: Widget, rules: [...] }"') ?? [];
+  const seen = new Map<string, Slot>();
+  const checks: HealthCheck[] = [];
+  for (const item of items) {
+    const fields = reader.fields(item, { fields: healthFields }, 'a mapping such as "kind: Widget"');
+    if (fields === undefined) continue;
+    const kindSlot = reader.require(fields, item, 'kind', 'the kind the rules apply to, such as Widget');
+    const check: HealthCheck = { kind: (kindSlot && reader.string(kindSlot, 'a kind such as Widget')) ?? '', rules: [] };
+    const groupSlot = fields.get('group');
+    if (groupSlot) {
+      const group = readGroup(reader, groupSlot);
+      if (group !== undefined) check.group = group;
+    }
+    if (kindSlot && check.kind) {
+      const id = `${check.group ?? ''}/${check.kind}`;
+      const first = seen.get(id);
+      if (first) reader.report(kindSlot, `${check.kind} already has health rules at line ${reader.positionOf(first).line}: merge their rules into one entry`);
+      else seen.set(id, kindSlot);
+    }
+    const rulesSlot = reader.require(fields, item, 'rules', 'the health rules for this kind');
+    for (const ruleSlot of (rulesSlot && reader.items(rulesSlot, 'a list of rules')) || []) {
+      const rule = reader.plainMap(ruleSlot, 'a mapping (one rule)');
+      if (rule) check.rules.push(rule);
+    }
+    checks.push(check);
+  }
+  return checks;
+}
+
+function readSyncPolicy(reader: YamlReader, slot: Slot): Partial<SyncPolicy> {
+  const fields = reader.fields(slot, { fields: syncPolicyFields }, 'a mapping such as "{ prune: true, selfHeal: true }"');
+  const policy: Partial<SyncPolicy> = {};
+  for (const key of syncPolicyFields) {
+    const s = fields?.get(key);
+    const value = s && reader.boolean(s);
+    if (value !== undefined) policy[key] = value;
+  }
+  return policy;
+}
+
+function cloneSyncOptions(options: Readonly<SyncOptions>): SyncOptions {
+  return { timeoutMs: options.timeoutMs, retry: { ...options.retry } };
+}
+
+function readSyncOptions(reader: YamlReader, slot: Slot): SyncOptions {
+  const options = cloneSyncOptions(defaultSyncOptions);
+  const fields = reader.fields(slot, { fields: syncOptionsFields }, 'a mapping such as "{ timeout: 5m }"');
+  const timeoutSlot = fields?.get('timeout');
+  const timeout = timeoutSlot && readDuration(reader, timeoutSlot);
+  if (timeout !== undefined) options.timeoutMs = timeout;
+  const retrySlot = fields?.get('retry');
+  const retry = retrySlot && reader.fields(retrySlot, { fields: retryFields }, 'a mapping such as "{ limit: 5, backoff: 5s, maxBackoff: 3m }"');
+  if (!retry) return options;
+  const limitSlot = retry.get('limit');
+  const limit = limitSlot && reader.integer(limitSlot, 0);
+  if (limit !== undefined) options.retry.limit = limit;
+  const backoffSlot = retry.get('backoff');
+  const backoff = backoffSlot && readDuration(reader, backoffSlot);
+  if (backoff !== undefined) options.retry.backoffMs = backoff;
+  const maxSlot = retry.get('maxBackoff');
+  const maxBackoff = maxSlot && readDuration(reader, maxSlot);
+  if (maxBackoff !== undefined) options.retry.maxBackoffMs = maxBackoff;
+  if ((backoff !== undefined || maxBackoff !== undefined) && options.retry.backoffMs > options.retry.maxBackoffMs) {
+    const backoffText = formatDuration(options.retry.backoffMs);
+    const maxText = formatDuration(options.retry.maxBackoffMs);
+    if (maxSlot && maxBackoff !== undefined) reader.report(maxSlot, `must be at least retry.backoff (${backoffText}), got ${maxText}`);
+    else if (backoffSlot) reader.report(backoffSlot, `is longer than retry.maxBackoff (${maxText} by default): shorten it or raise maxBackoff`);
+  }
+  return options;
+}
+
+interface OverrideDraft {
+  env: string;
+  override: AppEnvironmentOverride;
+  helm?: HelmDraft;
+  namespaceSet: boolean;
+}
+
+function readAppEnvironments(reader: YamlReader, slot: Slot, environmentNames: string[] | undefined): OverrideDraft[] | undefined {
+  const entries = reader.entries(slot, 'a mapping of environment names to overrides, e.g. "dev: { namespace: guestbook-dev }"');
+  if (entries === undefined) return undefined;
+  if (entries.length === 0) {
+    reader.report(slot, 'lists no environment: list the environments the app is deployed to, or remove environments to deploy it to all of them');
+  }
+  const known = environmentNames?.filter((n) => n !== '');
+  const drafts: OverrideDraft[] = [];
+  for (const { key, keyNode, value } of entries) {
+    if (known && !known.includes(key)) reader.reportNode(keyNode, value.path, unknownName(key, known, 'environment'));
+    const override: AppEnvironmentOverride = { syncPolicy: {}, images: [] };
+    const draft: OverrideDraft = { env: key, override, namespaceSet: false };
+    drafts.push(draft);
+    if (reader.isNull(value)) continue; // `dev:` — deployed there with no overrides
+    const fields = reader.fields(value, { fields: appEnvironmentFields, hints: appEnvironmentHints }, 'a mapping of overrides such as "{ namespace: guestbook-dev }", or nothing');
+    if (fields === undefined) continue;
+    const sourceSlot = fields.get('source');
+    const source = sourceSlot && readRepoPath(reader, sourceSlot);
+    if (source !== undefined) override.source = source;
+    const namespaceSlot = fields.get('namespace');
+    const namespace = namespaceSlot && readDnsLabel(reader, namespaceSlot);
+    if (namespace !== undefined) override.namespace = namespace;
+    draft.namespaceSet = namespaceSlot !== undefined;
+    const policySlot = fields.get('syncPolicy');
+    if (policySlot) override.syncPolicy = readSyncPolicy(reader, policySlot);
+    const syncSlot = fields.get('sync');
+    if (syncSlot) {
+      const sync = reader.oneOf(syncSlot, ['auto', 'manual'] as const);
+      if (sync !== undefined && override.syncPolicy.automated !== undefined) {
+        reader.report(syncSlot, 'is a shorthand for syncPolicy.automated, which is also set: keep one of them');
+      } else if (sync !== undefined) {
+        override.syncPolicy.automated = sync === 'auto';
+      }
+    }
+    const helmSlot = fields.get('helm');
+    const helm = helmSlot && readHelm(reader, helmSlot, false);
+    if (helm !== undefined) {
+      override.helm = { valuesFiles: helm.helm.valuesFiles, values: helm.helm.values };
+      draft.helm = helm;
+    }
+    const imagesSlot = fields.get('images');
+    if (imagesSlot) override.images = readImages(reader, imagesSlot);
+    const clusterSlot = fields.get('cluster');
+    const cluster = clusterSlot && reader.string(clusterSlot, 'the name of a kubeconfig context');
+    if (cluster !== undefined) override.cluster = cluster;
+  }
+  return drafts;
+}
+
+/** Every environment the app is deployed to must know its namespace. */
+function checkNamespaceSet(reader: YamlReader, item: Slot, app: AppSpec, overrides: OverrideDraft[] | undefined, namespaceSlot: Slot | undefined): void {
+  if (namespaceSlot !== undefined) return;
+  if (overrides !== undefined && overrides.length > 0 && overrides.every((o) => o.namespaceSet)) return;
+  const missing = overrides?.filter((o) => !o.namespaceSet).map((o) => o.env);
+  const where = missing === undefined ? '' : ` (missing for ${missing.join(', ')})`;
+  reader.report(
+    { path: childPath(item.path, 'namespace'), node: undefined, at: item.node },
+    `is required: the namespace of the app's namespaced objects, such as ${app.name || 'my-app'}; set it here, or under environments.<env>.namespace for each environment${where}`,
+  );
+}
+
+/** `helm` only means something for Helm charts. */
+function checkHelmApplies(reader: YamlReader, app: AppSpec, helm: HelmDraft | undefined, overrides: OverrideDraft[] | undefined): void {
+  if (app.type === undefined || app.type === 'helm') return;
+  const message = `only applies to Helm charts, but the app's type is ${app.type}: remove helm, or set type: helm`;
+  if (helm) reader.report(helm.slot, message);
+  for (const o of overrides ?? []) if (o.helm) reader.report(o.helm.slot, message);
+}
+
+/** Values files may climb out of the chart directory with `..`, but never out of the repo. */
+function checkValuesFiles(reader: YamlReader, app: AppSpec, helm: HelmDraft | undefined, overrides: OverrideDraft[] | undefined): void {
+  if (!app.source) return;
+  const check = (draft: HelmDraft | undefined, sources: Array<{ source: string; env?: string }>): void => {
+    for (const { value, slot } of draft?.files ?? []) {
+      const escape = sources.find((c) => joinInsideRepo(c.source, value) === undefined);
+      if (!escape) continue;
+      const from = escape.env === undefined ? `source ${escape.source}` : `source ${escape.source} (environment ${escape.env})`;
+      reader.report(slot, `"${value}" leaves the config repo when read from ${from}: values files must be inside the repo`);
+    }
+  };
+  const sources: Array<{ source: string; env?: string }> = [{ source: app.source }];
+  for (const o of overrides ?? []) if (o.override.source) sources.push({ source: o.override.source, env: o.env });
+  check(helm, sources);
+  for (const o of overrides ?? []) check(o.helm, [{ source: o.override.source ?? app.source, env: o.env }]);
+}
+
+/** dependsOn names existing apps other than the app itself, once each, without cycles. */
+function checkDependencies(reader: YamlReader, apps: AppDraft[]): void {
+  const names = apps.map((a) => a.app.name).filter((n) => n !== '');
+  const known = new Set(names);
+  for (const { app, dependsOnSlots } of apps) {
+    const listed = new Set<string>();
+    app.dependsOn.forEach((dependency, i) => {
+      const slot = dependsOnSlots[i];
+      if (dependency === '') return;
+      if (dependency === app.name) reader.report(slot, 'an app cannot depend on itself: remove this entry');
+      else if (!known.has(dependency)) reader.report(slot, unknownName(dependency, names, 'app'));
+      else if (listed.has(dependency)) reader.report(slot, `"${dependency}" is listed twice: remove one`);
+      listed.add(dependency);
+    });
+  }
+  const byName = new Map(apps.map((a) => [a.app.name, a]));
+  for (const cycle of findCycles(names, (name) => byName.get(name)?.app.dependsOn ?? [])) {
+    const first = byName.get(cycle[0]);
+    const at = first?.dependsOnSlots[first.app.dependsOn.indexOf(cycle[1])];
+    if (at) reader.report(at, `dependency cycle: ${cycle.join(' -> ')} ("->" reads "depends on"): remove one of these dependsOn entries`);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The effective settings of an app in an environment: defaults, app settings and per-environment
+ * overrides merged, in that order. Pure.
+ */
+import { NotFoundError, ValidationError } from '../core/index.ts';
+import { sortByDependencies } from './dependency-graph.ts';
+import { didYouMean } from './suggest-name.ts';
+import { defaultSyncPolicy, type AppEnvironment, type AppEnvironmentOverride, type AppSpec, type Environment, type ImageOverride, type Project } from './types.ts';
+
+/** Resolves one app in one environment; throws NotFoundError for an unknown app or environment, or one the app is not deployed to. */
+export function resolveApp(project: Project, appName: string, envName: string): AppEnvironment {
+  const app = findApp(project, appName);
+  const env = findEnvironment(project, envName);
+  if (!isDeployedTo(app, env.name)) {
+    const listed = Object.keys(app.environments ?? {}).join(', ');
+    throw new NotFoundError(
+      `app "${app.name}" is not deployed to environment "${env.name}": it lists only ${listed} under environments (add ${env.name} there to deploy it)`,
+    );
+  }
+  const override: AppEnvironmentOverride = app.environments?.[env.name] ?? { syncPolicy: {}, images: [] };
+  const namespace = override.namespace ?? app.namespace;
+  if (namespace === undefined) throw new ValidationError(`app "${app.name}" has no namespace in environment "${env.name}": set namespace on the app or under its environments.${env.name}`);
+  const resolved: AppEnvironment = {
+    name: app.name,
+    env: env.name,
+    source: override.source ?? app.source,
+    namespace,
+    createNamespace: app.createNamespace ?? false,
+    dependsOn: dependenciesIn(project, app, env.name),
+    helm: {
+      releaseName: app.helm?.releaseName ?? app.name,
+      valuesFiles: [...(app.helm?.valuesFiles ?? []), ...(override.helm?.valuesFiles ?? [])],
+      values: mergeValues(structuredClone(app.helm?.values ?? {}), override.helm?.values ?? {}),
+    },
+    images: mergeImages(app.images, override.images),
+    ignoreDifferences: structuredClone(app.ignoreDifferences),
+    health: structuredClone(app.health),
+    syncPolicy: { ...defaultSyncPolicy, ...app.syncPolicy, ...override.syncPolicy },
+    syncOptions: { timeoutMs: app.syncOptions.timeoutMs, retry: { ...app.syncOptions.retry } },
+    syncWindows: structuredClone(env.syncWindows),
+  };
+  const cluster = override.cluster ?? env.cluster;
+  if (cluster !== undefined) resolved.cluster = cluster;
+  if (app.type !== undefined) resolved.type = app.type;
+  return resolved;
+}
+
+/**
+ * Every app deployed to an environment, resolved, with each app after the apps it depends on;
+ * apps that do not depend on each other keep their declaration order.
+ */
+export function appsInEnvironment(project: Project, envName: string): AppEnvironment[] {
+  const env = findEnvironment(project, envName);
+  const names = project.apps.filter((a) => isDeployedTo(a, env.name)).map((a) => a.name);
+  const byName = new Map(project.apps.map((a) => [a.name, a]));
+  const sorted = sortByDependencies(names, (name) => dependenciesIn(project, byName.get(name)!, env.name));
+  if (sorted === undefined) throw new ValidationError(`the dependsOn of the apps in environment "${env.name}" form a cycle`);
+  return sorted.map((name) => resolveApp(project, name, env.name));
+}
+
+/** Whether an app is deployed to an environment: every one when it lists none, else those listed. */
+export function isDeployedTo(app: AppSpec, envName: string): boolean {
+  return app.environments === undefined || Object.hasOwn(app.environments, envName);
+}
+
+function findApp(project: Project, name: string): AppSpec {
+  const app = project.apps.find((a) => a.name === name);
+  if (app) return app;
+  const names = project.apps.map((a) => a.name);
+  const known = names.length > 0 ? `the project declares ${names.join(', ')}` : 'the project declares no apps';
+  throw new NotFoundError(`unknown app "${name}"${didYouMean(name, names)}: ${known}`);
+}
+
+function findEnvironment(project: Project, name: string): Environment {
+  const env = project.environments.find((e) => e.name === name);
+  if (env) return env;
+  const names = project.environments.map((e) => e.name);
+  throw new NotFoundError(`unknown environment "${name}"${didYouMean(name, names)}: the project declares ${names.join(', ') || 'none'}`);
+}
+
+/**
+ * The apps deployed to `envName` that `app` depends on, directly or through apps that are not
+ * deployed there, in the order first met.
+ */
+function dependenciesIn(project: Project, app: AppSpec, envName: string): string[] {
+  const byName = new Map(project.apps.map((a) => [a.name, a]));
+  const result: string[] = [];
+  const visited = new Set<string>([app.name]);
+  const queue = [...app.dependsOn];
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    if (visited.has(name)) continue;
+    visited.add(name);
+    const dependency = byName.get(name);
+    if (dependency === undefined) continue;
+    if (isDeployedTo(dependency, envName)) result.push(name);
+    else queue.push(...dependency.dependsOn);
+  }
+  return result;
+}
+
+/** Image overrides by name: an environment's entry replaces the app's tag or digest and, when given, its newName. */
+function mergeImages(base: readonly ImageOverride[], overrides: readonly ImageOverride[]): ImageOverride[] {
+  const merged = base.map((i) => ({ ...i }));
+  for (const override of overrides) {
+    const existing = merged.find((i) => i.name === override.name);
+    if (existing === undefined) {
+      merged.push({ ...override });
+      continue;
+    }
+    if (override.newName !== undefined) existing.newName = override.newName;
+    if (override.newTag !== undefined || override.digest !== undefined) {
+      delete existing.newTag;
+      delete existing.digest;
+      if (override.newTag !== undefined) existing.newTag = override.newTag;
+      if (override.digest !== undefined) existing.digest = override.digest;
+    }
+  }
+  return merged;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Helm's merge of values: mappings merge key by key, anything else (lists included) is replaced. */
+export function mergeValues(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, value] of Object.entries(source)) {
+    const current = Object.hasOwn(target, key) ? target[key] : undefined;
+    const next = isPlainObject(current) && isPlainObject(value) ? mergeValues(current, value) : structuredClone(value);
+    Object.defineProperty(target, key, { value: next, enumerable: true, writable: true, configurable: true });
+  }
+  return target;
+}

@@ -1,0 +1,180 @@
+/**
+ * The shape of `capstan.yaml` once validated (`Project`, `Environment`, `AppSpec`), and the
+ * settings of one app in one environment once resolved (`AppEnvironment`).
+ *
+ * `AppSpec` is what the file says: optional settings stay optional, absent lists are `[]`.
+ * Use `resolveApp` / `appsInEnvironment` for the effective settings with every default applied.
+ */
+
+export const projectApiVersion = 'capstan.dev/v1alpha1';
+export const projectKind = 'Project';
+
+/** How an app's manifests are produced; detected from the source directory when omitted. */
+export type AppType = 'directory' | 'kustomize' | 'helm' | 'pins';
+export const appTypes: readonly AppType[] = ['directory', 'kustomize', 'helm', 'pins'];
+
+export type SyncWindowKind = 'allow' | 'deny';
+
+/** A cron-style window in which the agent may (`allow`) or may not (`deny`) sync. */
+export interface SyncWindow {
+  kind: SyncWindowKind;
+  /** 5-field cron expression (minute hour day-of-month month day-of-week) or a descriptor (`@daily`). */
+  schedule: string;
+  /** How long the window stays open after each start, normalised (`90m` reads `1h30m`). */
+  duration: string;
+  durationMs: number;
+  /** IANA time zone the schedule is read in; `UTC` when omitted. */
+  timeZone: string;
+}
+
+export interface Environment {
+  /** DNS label, unique in the project. */
+  name: string;
+  /** kubeconfig context; undefined means the current (or in-cluster) context. */
+  cluster?: string;
+  /** The environment releases come from when promoted into this one. */
+  promotesFrom?: string;
+  syncWindows: SyncWindow[];
+}
+
+/** Override of an image in every rendered workload, matched by name as written in manifests. */
+export interface ImageOverride {
+  /** Image name without tag or digest, as written in manifests (`nginx`, `ghcr.io/org/app`). */
+  name: string;
+  newName?: string;
+  /** Mutually exclusive with `digest`. */
+  newTag?: string;
+  digest?: string;
+}
+
+/** A part of objects the diff ignores (passed to the diff module as data). */
+export interface IgnoreDifference {
+  group?: string;
+  kind: string;
+  name?: string;
+  namespace?: string;
+  jsonPointers?: string[];
+  managedFieldsManagers?: string[];
+}
+
+/** Custom health rules for a kind (passed to the health module as data; rules are not interpreted here). */
+export interface HealthCheck {
+  group?: string;
+  kind: string;
+  rules: Record<string, unknown>[];
+}
+
+export interface SyncPolicy {
+  /** Sync automatically when git changes (default true). */
+  automated: boolean;
+  /** Delete objects that left the render (default true). */
+  prune: boolean;
+  /** Revert drift made in the cluster (default false). */
+  selfHeal: boolean;
+  /** Allow an empty render to prune everything (default false). */
+  allowEmpty: boolean;
+}
+
+export interface RetryOptions {
+  /** Retries after the first attempt (default 5). */
+  limit: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+export interface SyncOptions {
+  /** How long to wait for each wave to become healthy (default 5m). */
+  timeoutMs: number;
+  retry: RetryOptions;
+}
+
+export interface HelmSpec {
+  releaseName?: string;
+  /** Relative to the source path, applied in order. */
+  valuesFiles: string[];
+  /** Inline values, merged after the values files. */
+  values: Record<string, unknown>;
+}
+
+/** Per-environment overrides of an app, as written under `apps[].environments.<env>`. */
+export interface AppEnvironmentOverride {
+  source?: string;
+  namespace?: string;
+  /** `sync: auto|manual`, already turned into `automated`. */
+  syncPolicy: Partial<SyncPolicy>;
+  helm?: { valuesFiles: string[]; values: Record<string, unknown> };
+  images: ImageOverride[];
+  cluster?: string;
+}
+
+export interface AppSpec {
+  /** DNS label, unique in the project. */
+  name: string;
+  /** Path inside the config repo, relative to its root, normalised (`apps/guestbook`, or `.`). */
+  source: string;
+  type?: AppType;
+  namespace?: string;
+  createNamespace?: boolean;
+  dependsOn: string[];
+  helm?: HelmSpec;
+  images: ImageOverride[];
+  ignoreDifferences: IgnoreDifference[];
+  health: HealthCheck[];
+  syncPolicy: Partial<SyncPolicy>;
+  syncOptions: SyncOptions;
+  /** Environments the app is deployed to, with overrides; undefined means every environment. */
+  environments?: Record<string, AppEnvironmentOverride>;
+}
+
+export interface Project {
+  apiVersion: typeof projectApiVersion;
+  kind: typeof projectKind;
+  /** In declaration order. */
+  environments: Environment[];
+  /** In declaration order. */
+  apps: AppSpec[];
+}
+
+/** The effective settings of one app in one environment: every default and override applied. */
+export interface AppEnvironment {
+  /** The app's name. */
+  name: string;
+  /** The environment's name. */
+  env: string;
+  /** kubeconfig context; undefined means the current (or in-cluster) context. */
+  cluster?: string;
+  source: string;
+  type?: AppType;
+  namespace: string;
+  createNamespace: boolean;
+  /**
+   * Apps deployed to the same environment that must be synced (and healthy) first. Dependencies
+   * not deployed to this environment are skipped, keeping what they themselves depend on.
+   */
+  dependsOn: string[];
+  helm: { releaseName: string; valuesFiles: string[]; values: Record<string, unknown> };
+  images: ImageOverride[];
+  ignoreDifferences: IgnoreDifference[];
+  health: HealthCheck[];
+  syncPolicy: SyncPolicy;
+  syncOptions: SyncOptions;
+  /** The environment's sync windows. */
+  syncWindows: SyncWindow[];
+}
+
+/** One problem found in a config file, located by line and column (1-based). */
+export interface ConfigIssue {
+  file: string;
+  line: number;
+  column: number;
+  /** The field concerned, as `apps[1].environments.prod.sync`; '' for the document itself. */
+  path: string;
+  message: string;
+}
+
+export const defaultSyncPolicy: Readonly<SyncPolicy> = { automated: true, prune: true, selfHeal: false, allowEmpty: false };
+
+export const defaultSyncOptions: Readonly<SyncOptions> = {
+  timeoutMs: 5 * 60_000,
+  retry: { limit: 5, backoffMs: 5_000, maxBackoffMs: 3 * 60_000 },
+};

@@ -1,0 +1,4 @@
+export * from './resource-key.ts';
+export * from './health.ts';
+export * from './annotations.ts';
+export * from './errors.ts';

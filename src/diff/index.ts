@@ -1,0 +1,10 @@
+/**
+ * diff — pure: normalise and compare a desired object (the server's dry-run result) with the live
+ * one, apply ignore rules, mask Secret values. No I/O, no logging.
+ */
+export { computeDiff, type DiffAction, type DiffInput, type DiffResult } from './compute-diff.ts';
+export { formatDiffs, type FormatDiffsOptions } from './format-diffs.ts';
+export { validateIgnoreRules, type IgnoreRule, type ValidateIgnoreRulesOptions } from './ignore-rules.ts';
+export type { FieldsV1, ManagedFieldsEntry } from './managed-fields.ts';
+export { maskSecrets, type ObjectPair } from './mask-secrets.ts';
+export { normalize, type NormalizeOptions } from './normalize.ts';

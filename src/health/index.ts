@@ -1,0 +1,16 @@
+/**
+ * health: what state a Kubernetes object is in, judged from the object alone. Pure: no I/O, no
+ * logging; it takes objects and returns HealthStatus values (core's ordered codes, so the health
+ * of many objects is the worst of them).
+ *
+ * - one assessment per kind, with the semantics of `kubectl rollout status` and Argo CD, in
+ *   `deployment.ts`, `stateful-set.ts`, `daemon-set.ts`, `replica-set.ts`, `pod.ts`, `job.ts`,
+ *   `cron-job.ts`, `service.ts`, `ingress.ts`, `pvc.ts`, `hpa.ts`, `crd.ts`;
+ * - `generic.ts` for custom resources and every other kind (observedGeneration and the Ready,
+ *   Available, Stalled and Reconciling conditions);
+ * - custom rules per app from capstan.yaml (`rules.ts`), checked by `validateHealthRules`.
+ */
+export { assessHealth, type HealthOptions } from './assess-health.ts';
+export { summarizeHealth, type HealthSubject, type HealthSummary, type ResourceHealth } from './summarize-health.ts';
+export { type HealthRule, type HealthRuleCase, type Match, type MatchValue } from './rules.ts';
+export { validateHealthRules, type ValidateHealthRulesOptions } from './validate-rules.ts';
