@@ -383,11 +383,10 @@ export class ApiCore {
   /** The shared path of update, patch and apply on an existing object. */
   private async replace(type: ResourceType, live: KubeObject, object: KubeObject, options: WriteOptions & { managedFieldsDone?: boolean }): Promise<KubeObject> {
     const meta = object.metadata;
-    meta.uid = live.metadata.uid;
-    meta.creationTimestamp = live.metadata.creationTimestamp;
-    meta.generation = live.metadata.generation;
-    meta.deletionTimestamp = live.metadata.deletionTimestamp;
-    meta.deletionGracePeriodSeconds = live.metadata.deletionGracePeriodSeconds;
+    for (const field of ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const) {
+      if (live.metadata[field] === undefined) delete meta[field];
+      else meta[field] = live.metadata[field] as never;
+    }
     if (live.metadata.deletionTimestamp) {
       // a terminating object may only lose finalizers
       const added = (meta.finalizers ?? []).filter((f) => !(live.metadata.finalizers ?? []).includes(f));

@@ -47,7 +47,7 @@ export class FaultInjector {
     if (rate <= 0) return undefined;
     const prefixes = pathPrefixes ?? ['/api/', '/apis/'];
     if (!prefixes.some((p) => path.startsWith(p))) return undefined;
-    if (/^\/apis?\/?[^/]*\/?[^/]*$/.test(path) && pathPrefixes === undefined) return undefined; // discovery documents
+    if (pathPrefixes === undefined && isDiscovery(path)) return undefined;
     const roll = seed === undefined ? Math.random() : this.next();
     if (roll >= rate) return undefined;
     const pool = kinds && kinds.length > 0 ? kinds : allFaultKinds;
@@ -79,4 +79,9 @@ export function parseFaultSpec(spec: string): FaultOptions {
       })
     : undefined;
   return { rate, kinds };
+}
+
+/** `/api`, `/api/v1`, `/apis`, `/apis/<group>`, `/apis/<group>/<version>`: what a client needs to connect at all. */
+function isDiscovery(path: string): boolean {
+  return /^\/api(\/[^/]+)?\/?$/.test(path) || /^\/apis(\/[^/]+){0,2}\/?$/.test(path);
 }

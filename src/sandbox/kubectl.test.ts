@@ -18,7 +18,7 @@ describe('kubectl against the sandbox', { skip: kubectlSkip }, () => {
   const k = (args: string[], input?: string) => kubectl(kubeconfig, args, { input });
 
   async function namespace(name: string): Promise<string> {
-    const result = await k(['create', 'namespace', name]);
+    const result = await k(['apply', '--server-side', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`);
     assert.equal(result.code, 0, result.stderr);
     return name;
   }
@@ -62,7 +62,7 @@ describe('kubectl against the sandbox', { skip: kubectlSkip }, () => {
     assert.match(table.stdout, /configmap\/web-config\s+2\s+\d+s/);
     assert.match(table.stdout, /NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE/);
     assert.match(table.stdout, /service\/web\s+ClusterIP\s+10\.96\.\d+\.\d+\s+<none>\s+80\/TCP\s+\d+s/);
-    const yaml = await k(['get', 'configmap', 'web-config', '-n', ns, '-o', 'yaml']);
+    const yaml = await k(['get', 'configmap', 'web-config', '-n', ns, '-o', 'yaml', '--show-managed-fields']);
     assert.equal(yaml.code, 0, yaml.stderr);
     const object = parseYaml(yaml.stdout) as { metadata: Record<string, unknown>; data: Record<string, string> };
     assert.deepEqual(object.data, { colour: 'blue', greeting: 'hello' });
@@ -113,10 +113,10 @@ describe('kubectl against the sandbox', { skip: kubectlSkip }, () => {
     const other = writeTemp(tempDir(), 'cm.yaml', readFileSync(file, 'utf8').replace('colour: blue', 'colour: purple'));
     const conflict = await k(['apply', '--server-side', '--field-manager', 'ci-bot', '-n', ns, '-f', other]);
     assert.equal(conflict.code, 1);
-    assert.match(conflict.stderr, /Apply failed with 1 conflict: conflict with "kubectl" using v1: \.data\.colour/);
+    assert.match(conflict.stderr, /Apply failed with 1 conflict: conflict with "kubectl": \.data\.colour/);
     const forced = await k(['apply', '--server-side', '--field-manager', 'ci-bot', '--force-conflicts', '-n', ns, '-f', other]);
     assert.equal(forced.code, 0, forced.stderr);
-    const live = await k(['get', 'configmap', 'web-config', '-n', ns, '-o', 'json']);
+    const live = await k(['get', 'configmap', 'web-config', '-n', ns, '-o', 'json', '--show-managed-fields']);
     const object = JSON.parse(live.stdout) as { data: Record<string, string>; metadata: { managedFields: { manager: string; fieldsV1: Record<string, Record<string, unknown>> }[] } };
     assert.equal(object.data.colour, 'purple');
     const byManager = Object.fromEntries(object.metadata.managedFields.map((m) => [m.manager, Object.keys(m.fieldsV1['f:data'] ?? {})]));
@@ -185,7 +185,7 @@ spec:
     try {
       await eventually(() => (out.includes('kube-root-ca.crt') || out.includes('NAME') || out === '' ? true : undefined), 5_000);
       await new Promise((r) => setTimeout(r, 500));
-      assert.equal((await k(['create', 'configmap', 'watched', '-n', ns, '--from-literal=a=1'])).code, 0);
+      assert.equal((await k(['apply', '--server-side', '-n', ns, '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\ndata:\n  a: "1"\n')).code, 0);
       await eventually(() => (/ADDED\s+watched/.test(out) ? true : undefined), 10_000, 'ADDED event');
       assert.equal((await k(['patch', 'configmap', 'watched', '-n', ns, '-p', '{"data":{"b":"2"}}'])).code, 0);
       await eventually(() => (/MODIFIED\s+watched\s+2/.test(out) ? true : undefined), 10_000, 'MODIFIED event');
@@ -233,8 +233,8 @@ describe('sandbox process with --data', { skip: kubectlSkip }, () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const ready = await startProcess(dataFile, kubeconfig, port);
     assert.match(ready, /^capstan sandbox ready at https:\/\/127\.0\.0\.1:\d+ data: .*sandbox\.db kubeconfig: .*kubeconfig\n$/);
-    const k = (args: string[]) => kubectl(kubeconfig, args);
-    assert.equal((await k(['create', 'namespace', 'keep'])).code, 0);
+    const k = (args: string[], input?: string) => kubectl(kubeconfig, args, { input });
+    assert.equal((await k(['apply', '--server-side', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: keep\n')).code, 0);
     const applied = await k(['apply', '--server-side', '-n', 'keep', '-f', path.join(appDir, 'configmap.yaml'), '-f', path.join(appDir, 'deployment.yaml')]);
     assert.equal(applied.code, 0, applied.stderr);
     await eventually(async () => ((await k(['get', 'pods', '-n', 'keep', '-o', 'name'])).stdout.trim().split('\n').length === 2 ? true : undefined), 10_000, 'pods');

@@ -174,6 +174,9 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
   }
 
   async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL, method: string, route: Route): Promise<void> {
+    if ((req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) {
+      throw new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
+    }
     const { type, namespace, name } = route;
     const q = url.searchParams;
     const sub = route.subresource;
