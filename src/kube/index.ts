@@ -1,0 +1,1 @@
+export { PooledKubeConfig } from './kube-config.ts';
