@@ -28,7 +28,7 @@ export function sandboxCommand(): Command {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--data <file>', 'persist state to this file, so a restart keeps every object')
     .option('--kubeconfig-out <file>', 'write a kubeconfig for the sandbox to this file')
-    .option('--token <token>', 'require this bearer token on every request')
+    .option('--token <token>', 'require this bearer token on every request (default: a random one, written to the kubeconfig)')
     .option('--insecure-http', 'serve plain HTTP instead of HTTPS with a self-signed certificate')
     .addOption(new Option('--pod-ready-delay <ms>', 'delay before a started pod is Running and Ready').default(500).argParser(milliseconds))
     .addOption(new Option('--faults <spec>', 'fail a share of requests, e.g. "0.1" or "500,429,timeout,reset@0.1"').argParser(faults))

@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
@@ -24,7 +25,7 @@ export interface SandboxOptions {
   data?: string;
   /** Write a kubeconfig for the sandbox to this file. */
   kubeconfigOut?: string;
-  /** Bearer token every request must carry; none means no authentication. */
+  /** Bearer token every request must carry; a random one is made when none is given (it is in the kubeconfig). */
   token?: string;
   /** Serve HTTPS with a self-signed certificate (default) or plain HTTP. */
   tls?: boolean;
@@ -54,6 +55,7 @@ export interface Sandbox {
 /** Starts the sandbox API server: a Kubernetes-compatible API with simulated controllers. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? defaultToken(options.data ? `${path.resolve(options.data)}.token` : undefined);
   const tls = options.tls ?? true;
   let store: Store;
   if (options.data) {
@@ -67,7 +69,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   await api.bootstrap();
   const faults = new FaultInjector();
   if (options.faults) faults.configure(options.faults);
-  const handler = createHandler(api, { token: options.token, faults, bookmarkIntervalMs: options.bookmarkIntervalMs });
+  const handler = createHandler(api, { token, faults, bookmarkIntervalMs: options.bookmarkIntervalMs });
 
   let server: Server;
   let ca: string | undefined;
@@ -99,7 +101,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     kind: 'Config',
     // client-node refuses a plain-http server unless TLS verification is declared off
     clusters: [{ name, cluster: { server: url, ...(ca ? { 'certificate-authority-data': Buffer.from(ca).toString('base64') } : { 'insecure-skip-tls-verify': true }) } }],
-    users: [{ name, user: options.token ? { token: options.token } : {} }],
+    users: [{ name, user: { token } }],
     contexts: [{ name, context: { cluster: name, user: name, namespace: 'default' } }],
     'current-context': name,
     preferences: {},
@@ -153,4 +155,15 @@ async function certificate(host: string, keep: string | undefined): Promise<{ pr
   });
   if (keep) writeFileSync(keep, JSON.stringify({ private: pems.private, cert: pems.cert }), { mode: 0o600 });
   return { private: pems.private, cert: pems.cert };
+}
+
+/** A random token; with `--data` it is kept beside the data file so a restart keeps old kubeconfigs valid. */
+function defaultToken(keep: string | undefined): string {
+  if (keep && existsSync(keep)) {
+    const saved = readFileSync(keep, 'utf8').trim();
+    if (saved) return saved;
+  }
+  const token = randomBytes(24).toString('base64url');
+  if (keep) writeFileSync(keep, token + '\n', { mode: 0o600 });
+  return token;
 }
