@@ -195,6 +195,47 @@ spec:
       child.kill();
     }
   });
+
+  test('typed create commands send protobuf, and what they create reads back', async () => {
+    const ns = await namespace('typed-create');
+    const created = [
+      await k(['create', 'configmap', 'settings', '-n', ns, '--from-literal=colour=blue', '--from-literal=size=large']),
+      await k(['create', 'deployment', 'web', '-n', ns, '--image=nginx:1.27', '--replicas=2']),
+      await k(['create', 'secret', 'generic', 's', '-n', ns, '--from-literal=password=hunter2']),
+      await k(['create', 'serviceaccount', 'builder', '-n', ns]),
+    ];
+    for (const result of created) assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(
+      created.map((r) => r.stdout.trim()),
+      ['configmap/settings created', 'deployment.apps/web created', 'secret/s created', 'serviceaccount/builder created'],
+    );
+    const get = async <T>(kind: string, name: string): Promise<T> => {
+      const result = await k(['get', kind, name, '-n', ns, '-o', 'json']);
+      assert.equal(result.code, 0, result.stderr);
+      return JSON.parse(result.stdout) as T;
+    };
+    const configMap = await get<{ data: Record<string, string> }>('configmap', 'settings');
+    assert.deepEqual(configMap.data, { colour: 'blue', size: 'large' });
+    const deployment = await get<{
+      metadata: { labels: Record<string, string> };
+      spec: { replicas: number; selector: unknown; template: { spec: { containers: { name: string; image: string }[] } } };
+    }>('deployment', 'web');
+    assert.deepEqual(deployment.metadata.labels, { app: 'web' });
+    assert.equal(deployment.spec.replicas, 2);
+    assert.deepEqual(deployment.spec.selector, { matchLabels: { app: 'web' } });
+    assert.deepEqual(
+      deployment.spec.template.spec.containers.map((c) => [c.name, c.image]),
+      [['nginx', 'nginx:1.27']],
+    );
+    const secret = await get<{ type: string; data: Record<string, string> }>('secret', 's');
+    assert.equal(secret.type, 'Opaque');
+    assert.equal(Buffer.from(secret.data.password, 'base64').toString('utf8'), 'hunter2');
+    const account = await get<{ metadata: { name: string; uid: string } }>('serviceaccount', 'builder');
+    assert.equal(account.metadata.name, 'builder');
+    assert.match(account.metadata.uid, /^[0-9a-f-]{36}$/);
+    const status = await k(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=30s']);
+    assert.equal(status.code, 0, status.stderr);
+  });
 });
 
 describe('sandbox process with --data', { skip: kubectlSkip }, () => {

@@ -6,6 +6,7 @@ import { podLogs } from './controllers/index.ts';
 import { coreVersions, groupInfo, groupList, resourceList, versionInfo } from './discovery.ts';
 import type { FaultInjector } from './faults.ts';
 import { openApiDocument, openApiIndex } from './openapi.ts';
+import { decodeProtobufObject, UnsupportedProtobufKindError } from './protobuf.ts';
 import { toTable } from './table.ts';
 import type { KubeObject, ResourceType } from './types.ts';
 
@@ -54,7 +55,11 @@ function sendError(res: ServerResponse, error: unknown): void {
   res.end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readRawBody(req)).toString('utf8');
+}
+
+function readRawBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -67,7 +72,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -78,6 +83,25 @@ function parseJsonBody(text: string): unknown {
     return JSON.parse(text);
   } catch (error) {
     throw badRequest(`the request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The object in a POST/PUT/DELETE body: JSON, or Kubernetes protobuf decoded to its JSON form. */
+async function readObjectBody(req: IncomingMessage): Promise<unknown> {
+  const body = await readRawBody(req);
+  if (!(req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) return parseJsonBody(body.toString('utf8'));
+  if (body.length === 0) return undefined;
+  try {
+    return decodeProtobufObject(body);
+  } catch (error) {
+    if (error instanceof UnsupportedProtobufKindError) {
+      throw new ApiError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - the sandbox cannot decode protobuf bodies of kind ${error.kind} (${error.apiVersion}); accepted media types include: application/json, application/yaml`,
+      );
+    }
+    throw badRequest(`the request body is not valid protobuf: ${(error as Error).message}`);
   }
 }
 
@@ -174,9 +198,6 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
   }
 
   async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL, method: string, route: Route): Promise<void> {
-    if ((req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) {
-      throw new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
-    }
     const { type, namespace, name } = route;
     const q = url.searchParams;
     const sub = route.subresource;
@@ -225,13 +246,13 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
     }
     if (method === 'POST' && name === undefined) {
       count('create');
-      const body = parseJsonBody(await readBody(req));
+      const body = await readObjectBody(req);
       const created = await api.create(type, namespace, body, writeOptions);
       return sendJson(res, 201, created);
     }
     if (method === 'PUT' && name !== undefined) {
       count('update');
-      const body = parseJsonBody(await readBody(req));
+      const body = await readObjectBody(req);
       if (sub === 'finalize') return sendJson(res, 200, await api.update(type, namespace, name, body, { ...writeOptions, subresource: undefined }));
       return sendJson(res, 200, await api.update(type, namespace, name, body, writeOptions));
     }
@@ -248,7 +269,7 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
     }
     if (method === 'DELETE') {
       count('delete');
-      const body = parseJsonBody(await readBody(req)) as { propagationPolicy?: string; orphanDependents?: boolean; preconditions?: DeleteOptions['preconditions']; dryRun?: string[] } | undefined;
+      const body = (await readObjectBody(req)) as { propagationPolicy?: string; orphanDependents?: boolean; preconditions?: DeleteOptions['preconditions']; dryRun?: string[] } | undefined;
       const policy = q.get('propagationPolicy') ?? body?.propagationPolicy ?? (body?.orphanDependents === true ? 'Orphan' : undefined);
       if (policy !== undefined && policy !== 'Foreground' && policy !== 'Background' && policy !== 'Orphan') {
         throw badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
