@@ -9,7 +9,7 @@ import { parseLabelSelector, labelSelectorToString } from './label-selector.ts';
 import { builtinMergeSchema, crdMergeSchema } from './merge-schema.ts';
 import { applyMergePatch } from './merge-patch.ts';
 import { Registry, resourceId, typesOfCrd } from './registry.ts';
-import { formatConflictMessage, serverSideApply, trackUpdate } from './server-side-apply.ts';
+import { conflictCauses, formatConflictMessage, serverSideApply, trackUpdate } from './server-side-apply.ts';
 import { objectKey, type Store, type StoreEvent } from './store.ts';
 import { strategicMergePatch } from './strategic-merge-patch.ts';
 import { apiVersionOf, type KubeObject, type ManagedFieldsEntry, type MergeSchema, type ResourceType } from './types.ts';
@@ -275,7 +275,7 @@ export class ApiCore {
     if (type.subresources.status && type.kind !== 'Namespace') delete object.status;
     const manager = options.fieldManager ?? 'unknown';
     const prepared = this.prepare(type, undefined, object);
-    const tracked = trackUpdate({ live: undefined, updated: prepared, manager, schema: this.schemaOf(type), now: this.timestamp() });
+    const tracked = trackUpdate({ live: undefined, updated: prepared, manager, schema: this.schemaOf(type), now: this.timestamp(), statusSubresource: type.subresources.status });
     return this.commit(type, undefined, tracked, options);
   }
 
@@ -361,12 +361,13 @@ export class ApiCore {
       manager: options.fieldManager,
       force: options.force ?? false,
       schema: this.schemaOf(type),
+      statusSubresource: type.subresources.status,
       now: this.timestamp(),
       subresource,
     });
     if (!result.ok) {
       throw new ApiError(409, 'Conflict', formatConflictMessage(result.conflicts), {
-        causes: result.conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: c.field })),
+        causes: conflictCauses(result.conflicts),
       });
     }
     const merged = result.object;
@@ -413,6 +414,7 @@ export class ApiCore {
         schema: this.schemaOf(type),
         now: this.timestamp(),
         subresource: options.subresource === 'status' ? 'status' : undefined,
+        statusSubresource: type.subresources.status,
       });
     }
     keepUnchangedTimes(live.metadata.managedFields, prepared.metadata.managedFields);

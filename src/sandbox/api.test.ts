@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ApiError } from './api-error.ts';
+import { ApiCore } from './api.ts';
+import { Store } from './store.ts';
+
+async function cluster(): Promise<ApiCore> {
+  const api = new ApiCore(new Store());
+  await api.bootstrap();
+  return api;
+}
+
+test('a server-side apply conflict is a 409 whose causes name the manager and field as Kubernetes does', async () => {
+  const api = await cluster();
+  const type = api.type('v1', 'ConfigMap');
+  const apply = (manager: string, value: string) =>
+    api.patch(type, 'default', 'c', 'apply', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { k: value } }), { fieldManager: manager });
+  await apply('first', 'a');
+  await assert.rejects(apply('second', 'b'), (error: unknown) => {
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.code, 409);
+    assert.deepEqual(error.details?.causes, [{ reason: 'FieldManagerConflict', message: 'conflict with "first"', field: '.data.k' }]);
+    return true;
+  });
+});
+
+test('a custom resource without a status subresource keeps the status it is applied with', async () => {
+  const api = await cluster();
+  await api.create(api.type('apiextensions.k8s.io/v1', 'CustomResourceDefinition'), undefined, {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'gadgets.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  });
+  const type = api.type('example.com/v1', 'Gadget');
+  const applied = { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g' }, spec: { size: 1 }, status: { phase: 'Ready' } };
+  const { object } = await api.patch(type, 'default', 'g', 'apply', JSON.stringify(applied), { fieldManager: 'tool' });
+  assert.deepEqual(object.status, { phase: 'Ready' });
+  assert.deepEqual(api.get(type, 'default', 'g').status, { phase: 'Ready' });
+});
