@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { ApiError, alreadyExists, badRequest, forbidden, gone, invalid, methodNotAllowed, notFound, staleConflict } from './api-error.ts';
+import { ApiError, alreadyExists, badRequest, forbidden, gone, invalid, notFound, staleConflict } from './api-error.ts';
 import { applyDefaults } from './defaults.ts';
 import { parseFieldSelector } from './field-selector.ts';
 import { applyJsonPatch } from './json-patch.ts';
@@ -884,4 +884,3 @@ function decodeContinue(token: string): string {
   throw badRequest('continue key is not valid: illegal base64 data');
 }
 
-export { methodNotAllowed };

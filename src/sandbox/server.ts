@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, badRequest, methodNotAllowed, notFound } from './api-error.ts';
+import { ApiError, badRequest, methodNotAllowed } from './api-error.ts';
 import type { ApiCore, DeleteOptions, PatchType, Subresource, WatchEvent } from './api.ts';
 import { podLogs } from './controllers/index.ts';
 import { coreVersions, groupInfo, groupList, resourceList, versionInfo } from './discovery.ts';
@@ -290,11 +290,7 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
     const { type } = route;
     let namespace = route.namespace;
     let fieldSelector = q.get('fieldSelector') ?? undefined;
-    if (route.legacyWatch && route.name) {
-      fieldSelector = `metadata.name=${route.name}` + (fieldSelector ? `,${fieldSelector}` : '');
-    } else if (route.name) {
-      fieldSelector = `metadata.name=${route.name}` + (fieldSelector ? `,${fieldSelector}` : '');
-    }
+    if (route.name) fieldSelector = `metadata.name=${route.name}` + (fieldSelector ? `,${fieldSelector}` : '');
     if (namespace === '') namespace = undefined;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
@@ -429,4 +425,3 @@ function compact<T extends Record<string, unknown>>(value: T): Partial<T> {
   return out;
 }
 
-export { notFound };
