@@ -1,0 +1,107 @@
+import type { Manifest, ResourceKey } from '../core/index.ts';
+
+/**
+ * The contract between capstan and a Kubernetes API server. `kube/` is the only module that
+ * talks to a cluster; everything else (apply, inventory, engine, agent) is written against this
+ * interface, so tests and real clusters go through the same code.
+ */
+
+/** What discovery says about one kind: how to address it and whether it lives in a namespace. */
+export interface ResourceInfo {
+  group: string;
+  version: string;
+  kind: string;
+  /** Plural resource name used in URLs (`deployments`). */
+  resource: string;
+  namespaced: boolean;
+  verbs: string[];
+  /** Subresources served for this resource (`status`, `scale`). */
+  subresources: string[];
+}
+
+export interface ServerVersion {
+  major: number;
+  minor: number;
+  gitVersion: string;
+}
+
+export interface ApplyOptions {
+  /** Field manager of the server-side apply; default `capstan`. */
+  fieldManager?: string;
+  /** Take ownership of fields another manager owns (`force=true`). */
+  force?: boolean;
+  /** `dryRun=All`: validated and defaulted by the server, nothing persisted. */
+  dryRun?: boolean;
+}
+
+export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+export interface DeleteOptions {
+  propagationPolicy?: PropagationPolicy;
+  dryRun?: boolean;
+}
+
+export interface ListOptions {
+  /** Limit to a namespace; omitted lists across all namespaces (or a cluster-scoped kind). */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
+
+export interface WatchEvent {
+  type: WatchEventType;
+  object: Manifest;
+}
+
+export interface WatchOptions extends ListOptions {
+  /** Start after this resourceVersion (from a list); omitted starts with the current state. */
+  resourceVersion?: string;
+}
+
+export interface WatchHandle {
+  /** Stops the watch; the `done` promise then resolves. */
+  stop(): void;
+  /** Resolves when the watch ends (stopped, closed by the server, or failed). */
+  done: Promise<void>;
+}
+
+/** The result of a list: its objects and the collection's resourceVersion (to watch from). */
+export interface ListResult {
+  items: Manifest[];
+  resourceVersion: string;
+}
+
+/**
+ * A client for one cluster (one kubeconfig context). Every method retries transient failures
+ * (429, 5xx, timeouts, reset connections) with backoff, and throws capstan errors from core:
+ * `ValidationError` (400/422, with the server's field causes in the message), `ConflictError`
+ * (409, for apply conflicts naming each field and the manager that owns it), `NotFoundError`
+ * (unknown kind or absent object where one was required), `TransientError` (retries ran out),
+ * all with the object as subject (`Deployment/web/api apply failed: …`).
+ */
+export interface KubeClient {
+  /** The server's version (cached after the first call). */
+  serverVersion(): Promise<ServerVersion>;
+  /**
+   * The discovery entry of a kind, or undefined when the server does not serve it. A miss
+   * refreshes discovery once (a CRD may just have been established) before answering.
+   */
+  resourceFor(apiVersion: string, kind: string): Promise<ResourceInfo | undefined>;
+  /** Every kind the server serves (preferred and other versions), from one discovery pass. */
+  resources(): Promise<ResourceInfo[]>;
+  /** Forgets cached discovery, e.g. after CRDs were applied. */
+  invalidateDiscovery(): void;
+  /** Server-side apply of one object; returns the object as the server answered it. */
+  apply(manifest: Manifest, options?: ApplyOptions): Promise<Manifest>;
+  /** The live object, or undefined when it does not exist. */
+  get(apiVersion: string, key: ResourceKey): Promise<Manifest | undefined>;
+  list(apiVersion: string, kind: string, options?: ListOptions): Promise<ListResult>;
+  /** Deletes an object; returns false when it was already gone. */
+  delete(apiVersion: string, key: ResourceKey, options?: DeleteOptions): Promise<boolean>;
+  /** Watches a kind; `onEvent` is called for every event until the handle is stopped. */
+  watch(apiVersion: string, kind: string, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<WatchHandle>;
+  /** Closes pooled connections so the process can exit. */
+  close(): void;
+}
