@@ -1,0 +1,339 @@
+/**
+ * Renders a Helm chart with the real `helm template`, offline and isolated, into RenderedObjects.
+ *
+ * - Offline: dependencies come only from the chart's `charts/` folder (capstan never runs
+ *   `helm dependency update/build`); a dependency missing from it is reported before helm runs.
+ *   helm gets an empty, throw-away HOME and HELM_* directories, so no user plugins, repositories,
+ *   registry logins or kube contexts apply, and an unreachable proxy, so nothing it might fetch
+ *   (a remote `$ref` in values.schema.json, say) leaves the machine. No `--post-renderer`, ever.
+ * - Helm hooks become capstan hooks the way Argo CD maps them (see `convertHelmHooks`).
+ * - Inline values are passed as a temporary JSON file (mode 600) and are scrubbed from any error.
+ */
+import { execFile, type ExecFileException } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { annotations, CapstanError, TimeoutError, ValidationError, type Manifest } from '../core/index.ts';
+import type { RenderedObject } from './types.ts';
+
+export interface HelmRenderOptions {
+  /** Absolute path of the chart directory (inside a checked-out repo). */
+  chartDir: string;
+  /** Repo-relative path of the chart, used in `source` of each object and in messages. */
+  chartPath: string;
+  releaseName: string;
+  namespace: string;
+  /** Absolute paths of values files, already checked to be inside the repo, applied in order. */
+  valuesFiles: string[];
+  /** Inline values, applied after the files. */
+  values: Record<string, unknown>;
+  /** The helm binary; default: what `findHelm()` finds (`$CAPSTAN_HELM`, then `helm` on PATH). */
+  helmBinary?: string;
+  /** `--kube-version` for Capabilities.KubeVersion. */
+  kubeVersion?: string;
+  /** `--api-versions` for Capabilities.APIVersions. */
+  apiVersions?: string[];
+  /** How long `helm template` may run before it is killed; default 60 000 ms. */
+  timeoutMs?: number;
+}
+
+export const defaultHelmTimeoutMs = 60_000;
+
+/** Where `scripts/setup-tools.mjs` puts helm in a capstan checkout (git-ignored, never published). */
+const devHelm = fileURLToPath(new URL('../../.capstan-tools/bin/helm', import.meta.url));
+
+/**
+ * The helm binary to use: `$CAPSTAN_HELM` when set (returned as is, so a wrong setting fails loudly
+ * instead of falling back), else `.capstan-tools/bin/helm` of this capstan checkout, else `helm`
+ * on PATH; undefined when there is none.
+ *
+ * Users bring their own helm (PATH or CAPSTAN_HELM). `.capstan-tools` is only a development
+ * fallback that `npm test` provisions: it sits beside capstan's own sources, never in a config
+ * repo, and does not exist in an installed capstan, where the order is simply CAPSTAN_HELM, PATH.
+ */
+export async function findHelm(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  if (env.CAPSTAN_HELM) return env.CAPSTAN_HELM;
+  if (await isExecutable(devHelm)) return devHelm;
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, 'helm');
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export async function renderHelmChart(options: HelmRenderOptions): Promise<RenderedObject[]> {
+  const { chartPath } = options;
+  for (const file of options.valuesFiles) {
+    if (!path.isAbsolute(file)) throw new ValidationError(`values file ${JSON.stringify(file)} must be an absolute path`, { subject: chartPath });
+  }
+  await checkDependencies(options.chartDir, chartPath, chartPath, new Set());
+  const helm = options.helmBinary ?? (await findHelm());
+  if (helm === undefined) throw helmNotFound(chartPath, 'helm is not on PATH');
+
+  const work = await mkdtemp(path.join(tmpdir(), 'capstan-helm-'));
+  try {
+    const args = ['template', '--namespace', options.namespace, '--include-crds'];
+    for (const file of options.valuesFiles) args.push('--values', file);
+    if (Object.keys(options.values).length > 0) {
+      const inline = path.join(work, 'inline-values.json');
+      await writeFile(inline, JSON.stringify(options.values), { mode: 0o600 });
+      args.push('--values', inline);
+    }
+    if (options.kubeVersion !== undefined) args.push('--kube-version', options.kubeVersion);
+    for (const apiVersion of options.apiVersions ?? []) args.push('--api-versions', apiVersion);
+    // `--` ends the flags: a release name or path can never be read as an option
+    args.push('--', options.releaseName, options.chartDir);
+
+    const stdout = await runHelm(helm, args, work, options);
+    return parseHelmOutput(stdout, chartPath);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function runHelm(helm: string, args: string[], work: string, options: HelmRenderOptions): Promise<string> {
+  const timeoutMs = options.timeoutMs ?? defaultHelmTimeoutMs;
+  const unreachableProxy = 'http://127.0.0.1:9';
+  const env: NodeJS.ProcessEnv = {
+    HOME: work,
+    TMPDIR: work,
+    HELM_CACHE_HOME: path.join(work, 'cache'),
+    HELM_CONFIG_HOME: path.join(work, 'config'),
+    HELM_DATA_HOME: path.join(work, 'data'),
+    HELM_PLUGINS: path.join(work, 'plugins'),
+    HELM_REPOSITORY_CONFIG: path.join(work, 'config', 'repositories.yaml'),
+    HELM_REPOSITORY_CACHE: path.join(work, 'cache', 'repository'),
+    HELM_REGISTRY_CONFIG: path.join(work, 'config', 'registry', 'config.json'),
+    KUBECONFIG: path.join(work, 'kubeconfig'),
+    HTTP_PROXY: unreachableProxy,
+    HTTPS_PROXY: unreachableProxy,
+    http_proxy: unreachableProxy,
+    https_proxy: unreachableProxy,
+    NO_PROXY: '',
+    no_proxy: '',
+  };
+  return new Promise((resolve, reject) => {
+    execFile(
+      helm,
+      args,
+      { cwd: work, env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+      (error: ExecFileException | null, stdout: string, stderr: string) => {
+        if (!error) return resolve(stdout);
+        const { chartPath } = options;
+        if (error.code === 'ENOENT') return reject(helmNotFound(chartPath, `${helm} does not exist`));
+        if (error.code === 'EACCES') return reject(helmNotFound(chartPath, `${helm} is not executable`));
+        if (error.killed && error.signal === 'SIGKILL') {
+          return reject(new TimeoutError(`helm template did not finish within ${timeoutMs / 1000}s`, { subject: chartPath, cause: new Error(`${helm} killed after ${timeoutMs} ms`) }));
+        }
+        if (typeof error.code === 'string') return reject(new CapstanError(`could not run ${helm}: ${error.code}`, { subject: chartPath, cause: new Error(error.code) }));
+        const message = redact(tidyStderr(stderr, work, options), options.values) || `helm exited with code ${error.code ?? error.signal}`;
+        // the cause carries no stderr or argument list: both could hold a secret value
+        reject(new ValidationError(`helm template failed: ${message}`, { subject: chartPath, cause: new Error(`helm exited with code ${error.code ?? error.signal}`) }));
+      },
+    );
+  });
+}
+
+/** helm's stderr as the user should read it: repo-relative chart, no temp paths, no `--debug` advice. */
+function tidyStderr(stderr: string, work: string, options: HelmRenderOptions): string {
+  return stderr
+    .split(path.join(work, 'inline-values.json')).join('<inline values>')
+    .split(options.chartDir).join(options.chartPath)
+    .replace(/^Use --debug flag to render out invalid YAML$/m, '')
+    .trim();
+}
+
+function helmNotFound(chartPath: string, detail: string): CapstanError {
+  return new CapstanError(`cannot be rendered: ${detail}; install helm v3 (https://helm.sh/docs/intro/install/) or set CAPSTAN_HELM to the helm binary`, {
+    subject: chartPath,
+  });
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Replaces every string found in the inline values (3+ characters) with `***`. */
+function redact(text: string, values: unknown): string {
+  const secrets = new Set<string>();
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') {
+      if (value.length >= 3) {
+        secrets.add(value);
+        secrets.add(JSON.stringify(value).slice(1, -1)); // as printed by %q / quote
+      }
+    } else if (Array.isArray(value)) value.forEach(collect);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(collect);
+  };
+  collect(values);
+  // longest first, so a value that contains another is replaced whole
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) text = text.split(secret).join('***');
+  return text;
+}
+
+interface ChartDependency {
+  name: string;
+  version?: string;
+  repository?: string;
+}
+
+/**
+ * Every dependency a chart lists (Chart.yaml, or requirements.yaml for apiVersion v1 charts) must be
+ * vendored in its `charts/` folder, as a directory or a `<name>-<version>.tgz`; vendored directories
+ * are checked in turn. Says which chart misses which dependency and how to fix it.
+ */
+async function checkDependencies(chartDir: string, shownAs: string, subject: string, seen: Set<string>): Promise<void> {
+  const real = await realpath(chartDir).catch(() => chartDir);
+  if (seen.has(real)) return;
+  seen.add(real);
+  const chartFile = path.join(chartDir, 'Chart.yaml');
+  const chart = await readYamlFile(chartFile, subject);
+  if (chart === undefined) throw new ValidationError(`is not a Helm chart: ${shownAs}/Chart.yaml does not exist`, { subject });
+  let dependencies = dependencyList(chart.dependencies);
+  if (dependencies.length === 0 && chart.apiVersion === 'v1') {
+    dependencies = dependencyList((await readYamlFile(path.join(chartDir, 'requirements.yaml'), subject))?.dependencies);
+  }
+
+  const chartsDir = path.join(chartDir, 'charts');
+  const entries = await readdir(chartsDir, { withFileTypes: true }).catch(() => []);
+  const vendoredNames = new Set<string>();
+  const archives: string[] = [];
+  const subcharts: { dir: string; shownAs: string }[] = [];
+  for (const entry of entries) {
+    const full = path.join(chartsDir, entry.name);
+    if (entry.name.endsWith('.tgz')) archives.push(entry.name);
+    else if (entry.isDirectory() || entry.isSymbolicLink()) {
+      const sub = await readYamlFile(path.join(full, 'Chart.yaml'), subject).catch(() => undefined);
+      if (sub === undefined) continue;
+      if (typeof sub.name === 'string') vendoredNames.add(sub.name);
+      subcharts.push({ dir: full, shownAs: `${shownAs}/charts/${entry.name}` });
+    }
+  }
+  const missing = dependencies.filter((d) => !vendoredNames.has(d.name) && !archives.some((a) => a.startsWith(`${d.name}-`)));
+  if (missing.length > 0) {
+    const described = missing.map((d) => [JSON.stringify(d.name), d.version, d.repository && `from ${d.repository}`].filter(Boolean).join(' '));
+    const what = missing.length === 1 ? `dependency ${described[0]} is` : `dependencies ${described.join(', ')} are`;
+    throw new ValidationError(
+      `cannot be rendered: ${what} listed in ${shownAs}/Chart.yaml but missing from ${shownAs}/charts/: vendor ${missing.length === 1 ? 'it' : 'them'} into charts/ (capstan renders offline and never downloads chart dependencies)`,
+      { subject },
+    );
+  }
+  for (const sub of subcharts.sort((a, b) => a.dir.localeCompare(b.dir))) await checkDependencies(sub.dir, sub.shownAs, subject, seen);
+}
+
+function dependencyList(value: unknown): ChartDependency[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((d): d is Record<string, unknown> => d !== null && typeof d === 'object' && typeof (d as Record<string, unknown>).name === 'string')
+    .map((d) => ({
+      name: d.name as string,
+      version: typeof d.version === 'string' ? d.version : undefined,
+      repository: typeof d.repository === 'string' && d.repository ? d.repository : undefined,
+    }));
+}
+
+/** A YAML file as a mapping; undefined when it does not exist. */
+async function readYamlFile(file: string, subject: string): Promise<Record<string, unknown> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CapstanError(`cannot read ${file}`, { subject, cause: error });
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new ValidationError(`${path.basename(file)} is not valid YAML: ${(error as Error).message}`, { subject, cause: error });
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+const sourceLine = /^# Source: (.+)$/m;
+
+/**
+ * Splits `helm template` output, where every document starts with `---` and `# Source: <chart>/<file>`,
+ * into objects with source `<chartPath>: <file>` (`#n` for the n-th further document of one file).
+ */
+function parseHelmOutput(output: string, chartPath: string): RenderedObject[] {
+  const objects: RenderedObject[] = [];
+  const perFile = new Map<string, number>();
+  for (const chunk of output.split(/^---[ \t]*$/m)) {
+    if (!chunk.trim()) continue;
+    const match = sourceLine.exec(chunk);
+    const file = match ? match[1].trim().split('/').slice(1).join('/') : 'helm output';
+    for (const doc of parseAllDocuments(chunk)) {
+      const index = perFile.get(file) ?? 0;
+      const source = `${chartPath}: ${file}${index > 0 ? `#${index}` : ''}`;
+      if (doc.errors.length > 0) throw new ValidationError(`is not valid YAML: ${doc.errors[0].message}`, { subject: source });
+      const value: unknown = doc.toJS();
+      if (value === null || value === undefined) continue;
+      perFile.set(file, index + 1);
+      const manifest = asManifest(value, source);
+      const converted = convertHelmHooks(manifest);
+      if (converted) objects.push({ manifest: converted, source });
+    }
+  }
+  return objects;
+}
+
+function asManifest(value: unknown, source: string): Manifest {
+  const problem = (what: string) => new ValidationError(`renders an object that ${what}`, { subject: source });
+  if (typeof value !== 'object' || Array.isArray(value)) throw problem('is not a mapping');
+  const object = value as Record<string, unknown>;
+  if (typeof object.apiVersion !== 'string' || !object.apiVersion) throw problem('has no apiVersion');
+  if (typeof object.kind !== 'string' || !object.kind) throw problem('has no kind');
+  const metadata = object.metadata as Record<string, unknown> | undefined;
+  if (metadata === null || typeof metadata !== 'object' || typeof metadata.name !== 'string' || !metadata.name) throw problem(`has no metadata.name (${object.kind})`);
+  return object as Manifest;
+}
+
+const helmHook = 'helm.sh/hook';
+const helmHookWeight = 'helm.sh/hook-weight';
+const hookPhases: Record<string, 'PreSync' | 'PostSync'> = {
+  'pre-install': 'PreSync',
+  'pre-upgrade': 'PreSync',
+  'post-install': 'PostSync',
+  'post-upgrade': 'PostSync',
+};
+
+/**
+ * Helm hooks as capstan hooks, as Argo CD maps them:
+ * - `pre-install` / `pre-upgrade` → `capstan.dev/hook: PreSync`, `post-install` / `post-upgrade` →
+ *   `PostSync` (both, as `PreSync,PostSync`, when a hook is both, like Argo CD's hook lists);
+ * - `helm.sh/hook-weight` → `capstan.dev/sync-wave` when the object sets no wave itself;
+ * - `crd-install` (Helm 2) alone: an ordinary object, since CRDs are applied first anyway;
+ * - every other hook is dropped (undefined): `test` / `test-success` run only on `helm test`, and
+ *   `pre/post-delete` and `pre/post-rollback` belong to lifecycle steps a sync does not have:
+ *   applying them as ordinary objects would run, on every sync, Jobs written to run only on
+ *   uninstall or rollback (dropping a database, say).
+ * An object that already sets `capstan.dev/hook` is the author's explicit choice and kept as it is.
+ * The `helm.sh/*` annotations stay, so a delete policy can still be read.
+ */
+function convertHelmHooks(manifest: Manifest): Manifest | undefined {
+  const current = manifest.metadata.annotations ?? {};
+  const next: Record<string, string> = { ...current };
+  const hookText = current[helmHook];
+  if (typeof hookText === 'string' && current[annotations.hook] === undefined) {
+    const types = hookText.split(',').map((t) => t.trim()).filter(Boolean);
+    const phases = (['PreSync', 'PostSync'] as const).filter((phase) => types.some((t) => hookPhases[t] === phase));
+    if (phases.length > 0) next[annotations.hook] = phases.join(',');
+    else if (!(types.length > 0 && types.every((t) => t === 'crd-install'))) return undefined;
+  }
+  const weight = current[helmHookWeight];
+  if (typeof weight === 'string' && /^\s*[+-]?\d+\s*$/.test(weight) && current[annotations.syncWave] === undefined) {
+    next[annotations.syncWave] = String(Number.parseInt(weight, 10));
+  }
+  if (Object.keys(next).length === Object.keys(current).length) return manifest;
+  return { ...manifest, metadata: { ...manifest.metadata, annotations: next } };
+}

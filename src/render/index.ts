@@ -1,0 +1,28 @@
+/**
+ * render — turns an app's source in the config repo into Kubernetes objects: plain directories,
+ * kustomizations (`kubectl kustomize` or a kustomize binary), Helm charts, and the image-pins
+ * layout; applies per-environment image overrides; decrypts SOPS files; validates a whole render
+ * before anything is applied; writes release snapshots. Imports core and config (and source's
+ * safe repo paths).
+ */
+export { renderApp, detectAppType } from './render-app.ts';
+export { validateObjects } from './validate-objects.ts';
+export { writeSnapshot, snapshotPath, clusterFolder } from './write-snapshot.ts';
+export { sortObjects } from './sort-objects.ts';
+export { applyImageOverrides, overrideImage, parseImage, formatImage, type ImageReference } from './image-overrides.ts';
+export { parseManifests, type ParseManifestsOptions, type ParsedManifests } from './parse-manifests.ts';
+export { kustomizeCommand, type KustomizeCommand } from './render-kustomize.ts';
+export { walkKustomization, isRemote, kustomizationFileNames, type KustomizationWalk, type WalkKustomizationOptions } from './kustomization-paths.ts';
+export { RenderValidationError, formatProblem } from './render-error.ts';
+export type {
+  DecryptSopsFunction,
+  KindLookup,
+  RenderedObject,
+  RenderHelmFunction,
+  RenderOptions,
+  RenderProblem,
+  RenderResult,
+  ValidateObjectsOptions,
+} from './types.ts';
+export { renderHelmChart, type HelmRenderOptions } from './helm.ts';
+export { decryptSops, isSopsEncrypted, loadSopsKeys, type SopsKeys } from './sops/index.ts';

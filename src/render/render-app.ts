@@ -1,0 +1,70 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { AppEnvironment, AppType } from '../config/index.ts';
+import { CapstanError, ValidationError } from '../core/index.ts';
+import { normalizeRepoPath, resolveInRepo } from '../source/index.ts';
+import { applyImageOverrides } from './image-overrides.ts';
+import { findKustomizationFile } from './kustomization-paths.ts';
+import { renderDirectory } from './render-directory.ts';
+import { renderHelmApp } from './render-helm-app.ts';
+import { renderKustomize } from './render-kustomize.ts';
+import { imagesPathFile, renderPins } from './render-pins.ts';
+import { SopsAccess } from './sops-access.ts';
+import { sortObjects } from './sort-objects.ts';
+import type { RenderOptions, RenderResult } from './types.ts';
+
+/** What a source directory holds: a kustomization, a Helm chart, an image-pins layout, or plain manifests (in that order). */
+export function detectAppType(repoDir: string, source: string): AppType {
+  const rel = normalizeRepoPath(source);
+  if (findKustomizationFile(repoDir, rel)) return 'kustomize';
+  const join = (name: string): string => path.join(repoDir, ...(rel ? rel.split('/') : []), name);
+  if (existsSync(join('Chart.yaml'))) return 'helm';
+  if (existsSync(join(imagesPathFile))) return 'pins';
+  return 'directory';
+}
+
+/**
+ * Renders one app in one environment from a checked-out config repo (`repoDir`, absolute): the
+ * configured type, or the detected one; then the environment's image overrides are applied to
+ * every workload, and the objects are sorted so the same tree always renders the same list.
+ * Nothing from the repo is executed: no kustomize plugins or exec functions, no Helm hooks.
+ */
+export async function renderApp(repoDir: string, app: AppEnvironment, options: RenderOptions = {}): Promise<RenderResult> {
+  const subject = `app ${app.name} (environment ${app.env})`;
+  let source: string;
+  let absolute: string;
+  try {
+    source = normalizeRepoPath(app.source);
+    absolute = resolveInRepo(repoDir, source);
+  } catch (error) {
+    if (error instanceof CapstanError) throw new ValidationError(`${subject}: source "${app.source}" is refused: ${error.message}`, { cause: error });
+    throw error;
+  }
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(absolute).isDirectory();
+  } catch {
+    // missing
+  }
+  if (!isDirectory) throw new ValidationError(`${subject}: source "${app.source}" is not a directory in the config repo: check the app's source in capstan.yaml`);
+
+  const type = app.type ?? detectAppType(repoDir, source);
+  const sops = new SopsAccess(options);
+  let objects;
+  switch (type) {
+    case 'directory':
+      objects = await renderDirectory(repoDir, source, sops);
+      break;
+    case 'kustomize':
+      objects = await renderKustomize(repoDir, source, sops, options);
+      break;
+    case 'helm':
+      objects = await renderHelmApp(repoDir, source, app, sops, options);
+      break;
+    case 'pins':
+      objects = await renderPins(repoDir, source, sops);
+      break;
+  }
+  for (const object of objects) applyImageOverrides(object.manifest, app.images);
+  return { type, objects: sortObjects(objects) };
+}

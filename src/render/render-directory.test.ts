@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ValidationError } from '../core/index.ts';
+import { renderApp, RenderValidationError, type DecryptSopsFunction } from './index.ts';
+import { fixtureRepo, keys, testApp } from './testing.ts';
+
+describe('renderApp: directory', () => {
+  it('reads .yaml, .yml and .json recursively, skips empty documents, hidden files and other extensions, expands List', async () => {
+    const result = await renderApp(fixtureRepo('directory'), testApp('apps/web'), {});
+    assert.equal(result.type, 'directory');
+    assert.deepEqual(keys(result.objects), [
+      'ConfigMap/web-config',
+      'ResourceQuota/web-quota',
+      'Service/web',
+      'ServiceAccount/web',
+      'Deployment/web',
+      'ClusterRole/web-reader',
+    ]);
+    assert.deepEqual(
+      result.objects.map((o) => o.source),
+      ['apps/web/list.yaml items[0]', 'apps/web/nested/quota.yml', 'apps/web/deploy.yaml#2', 'apps/web/list.yaml items[1]', 'apps/web/deploy.yaml#0', 'apps/web/role.json'],
+    );
+  });
+
+  it('reads YAML as Kubernetes does: 0644 is octal, quoted strings stay strings, dates stay strings', async () => {
+    const { objects } = await renderApp(fixtureRepo('directory'), testApp('apps/web'), {});
+    const deployment = objects.find((o) => o.manifest.kind === 'Deployment')!.manifest as never as {
+      spec: { template: { spec: { volumes: { configMap: { defaultMode: number } }[]; containers: { env: { value: unknown }[] }[] } } };
+    };
+    assert.equal(deployment.spec.template.spec.volumes[0].configMap.defaultMode, 0o644);
+    assert.equal(deployment.spec.template.spec.containers[0].env[0].value, 'on');
+    const config = objects.find((o) => o.manifest.kind === 'ConfigMap')!.manifest;
+    assert.deepEqual(config.data, { mode: 'production', since: '2024-01-02' });
+  });
+
+  it('reports every file that does not parse, with its line, in one error', async () => {
+    const error = await renderApp(fixtureRepo('parse-error'), testApp('apps/bad'), {}).catch((e: unknown) => e);
+    assert.ok(error instanceof RenderValidationError);
+    assert.ok(error instanceof ValidationError);
+    assert.deepEqual(
+      error.problems.map((p) => p.source),
+      ['apps/bad/broken.yaml:6:1', 'apps/bad/scalar.yaml:5:1'],
+    );
+    assert.match(error.message, /^apps\/bad has 2 problems:\n/);
+    assert.match(error.message, /apps\/bad\/broken\.yaml:6:1: YAML syntax error: tabs are not allowed as indentation \(fix the syntax at this line\)/);
+    assert.match(error.message, /apps\/bad\/scalar\.yaml:5:1: a manifest must be a mapping \(apiVersion, kind, metadata …\), got a string/);
+  });
+
+  it('decrypts SOPS files with the configured keys before parsing', async () => {
+    const calls: { file: string; identities: string[] }[] = [];
+    const decryptSops: DecryptSopsFunction = async (text, file, keys) => {
+      calls.push({ file, identities: keys.identities });
+      assert.match(text, /ENC\[AES256_GCM/);
+      return 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2\n';
+    };
+    const { objects } = await renderApp(fixtureRepo('sops-dir'), testApp('apps/s'), { sopsKeys: { identities: ['AGE-SECRET-KEY-1TEST'] }, decryptSops });
+    assert.deepEqual(calls, [{ file: 'apps/s/db.enc.yaml', identities: ['AGE-SECRET-KEY-1TEST'] }]);
+    assert.deepEqual(keys(objects), ['ConfigMap/settings', 'Secret/db']);
+    assert.deepEqual(objects[1].manifest.stringData, { password: 'hunter2' });
+  });
+
+  it('refuses a SOPS file when no key is configured, naming the file and the variables to set', async () => {
+    const error = await renderApp(fixtureRepo('sops-dir'), testApp('apps/s'), { sopsKeys: { identities: [] } }).catch((e: unknown) => e);
+    assert.ok(error instanceof ValidationError);
+    assert.equal(
+      error.message,
+      'apps/s/db.enc.yaml is SOPS-encrypted but no age key is configured: set SOPS_AGE_KEY_FILE (a file of AGE-SECRET-KEY-1… lines) or SOPS_AGE_KEY (the keys themselves)',
+    );
+  });
+
+  it('never quotes decrypted text in a parse error', async () => {
+    const decryptSops: DecryptSopsFunction = async () => 'stringData:\n  password: "hunter2\n';
+    const error = await renderApp(fixtureRepo('sops-dir'), testApp('apps/s'), { sopsKeys: { identities: ['k'] }, decryptSops }).catch((e: unknown) => e);
+    assert.ok(error instanceof RenderValidationError);
+    assert.match(error.message, /apps\/s\/db\.enc\.yaml:3:1: the decrypted document is not valid YAML/);
+    assert.doesNotMatch(error.message, /hunter2/);
+  });
+
+  it('refuses a source that is missing or leaves the repository', async () => {
+    await assert.rejects(renderApp(fixtureRepo('directory'), testApp('apps/nope'), {}), {
+      message: 'app web (environment dev): source "apps/nope" is not a directory in the config repo: check the app\'s source in capstan.yaml',
+    });
+    await assert.rejects(renderApp(fixtureRepo('directory'), testApp('../parse-error'), {}), /app web \(environment dev\): source "\.\.\/parse-error" is refused: .*leaves the repository/);
+  });
+});

@@ -1,0 +1,62 @@
+import { statSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { AppEnvironment } from '../config/index.ts';
+import { CapstanError, ValidationError } from '../core/index.ts';
+import { resolveInRepo } from '../source/index.ts';
+import { renderHelmChart } from './helm.ts';
+import type { SopsAccess } from './sops-access.ts';
+import type { RenderedObject, RenderOptions } from './types.ts';
+
+/**
+ * A Helm chart: values files are resolved relative to the chart directory and must stay inside the
+ * repo and exist. SOPS-encrypted values files are decrypted into a private temp dir that is
+ * deleted after rendering.
+ */
+export async function renderHelmApp(repoDir: string, chartRel: string, app: AppEnvironment, sops: SopsAccess, options: RenderOptions): Promise<RenderedObject[]> {
+  const chartPath = chartRel || '.';
+  const chartDir = resolveInRepo(repoDir, chartRel);
+  const valuesFiles: string[] = [];
+  const secrets: { index: number; file: string; text: string }[] = [];
+  for (const file of app.helm.valuesFiles) {
+    const rel = path.posix.normalize(path.posix.join(chartPath, file));
+    const problem = `values file "${file}" of app ${app.name} (environment ${app.env}, chart ${chartPath})`;
+    if (path.posix.isAbsolute(file) || rel === '..' || rel.startsWith('../')) {
+      throw new ValidationError(`${problem} leaves the repository: name a file inside the config repo, relative to the chart`);
+    }
+    let absolute: string;
+    try {
+      absolute = resolveInRepo(repoDir, rel);
+    } catch (error) {
+      if (error instanceof CapstanError) throw new ValidationError(`${problem} is refused: ${error.message}`, { cause: error });
+      throw error;
+    }
+    let isFile = false;
+    try {
+      isFile = statSync(absolute).isFile();
+    } catch {
+      // missing
+    }
+    if (!isFile) throw new ValidationError(`${problem} does not exist: expected ${rel} in the config repo`);
+    const text = await readFile(absolute, 'utf8');
+    if (sops.isEncrypted(text)) secrets.push({ index: valuesFiles.length, file: rel, text });
+    valuesFiles.push(absolute);
+  }
+
+  const render = options.renderHelm ?? renderHelmChart;
+  const base = { chartDir, chartPath, releaseName: app.helm.releaseName, namespace: app.namespace, values: app.helm.values, ...options.helm };
+  if (secrets.length === 0) return render({ ...base, valuesFiles });
+  const temp = await mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'capstan-helm-values-'));
+  try {
+    await chmod(temp, 0o700);
+    for (const secret of secrets) {
+      const target = path.join(temp, `${secret.index}-${path.posix.basename(secret.file)}`);
+      await writeFile(target, await sops.decrypt(secret.text, secret.file), { mode: 0o600 });
+      valuesFiles[secret.index] = target;
+    }
+    return await render({ ...base, valuesFiles });
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,76 @@
+import type { AppType } from '../config/index.ts';
+import type { Manifest } from '../core/index.ts';
+import type { HelmRenderOptions } from './helm.ts';
+import type { SopsKeys } from './sops/index.ts';
+
+/** One object produced by a render, with where it came from (for error messages). */
+export interface RenderedObject {
+  manifest: Manifest;
+  /**
+   * Where the object was read from, repo-relative: `apps/web/deploy.yaml` (with `#2` for the
+   * third document of a multi-document file), or for Helm `charts/db: templates/statefulset.yaml`.
+   */
+  source: string;
+}
+
+/** What `renderApp` produced: the type used (detected or configured) and the objects, sorted. */
+export interface RenderResult {
+  type: AppType;
+  objects: RenderedObject[];
+}
+
+/** Decrypts a SOPS document; the default is the sops module's `decryptSops`. */
+export type DecryptSopsFunction = (text: string, file: string, keys: SopsKeys) => Promise<string>;
+
+/** Renders a Helm chart; the default is `renderHelmChart`. */
+export type RenderHelmFunction = (options: HelmRenderOptions) => Promise<RenderedObject[]>;
+
+export interface RenderOptions {
+  /**
+   * Age identities for SOPS files. When undefined they are loaded from `env` (`SOPS_AGE_KEY`,
+   * `SOPS_AGE_KEY_FILE`) the first time an encrypted file is met.
+   */
+  sopsKeys?: SopsKeys;
+  /** Replaces the SOPS decryption (tests). */
+  decryptSops?: DecryptSopsFunction;
+  /** Replaces the Helm renderer (tests). */
+  renderHelm?: RenderHelmFunction;
+  /** Passed to the Helm renderer. */
+  helm?: Pick<HelmRenderOptions, 'helmBinary' | 'kubeVersion' | 'apiVersions'>;
+  /**
+   * A kustomize binary, run as `kustomize build <dir>`. Default: `$CAPSTAN_KUSTOMIZE`, then
+   * `kustomize` on PATH, else `kubectl kustomize <dir>`.
+   */
+  kustomizeBinary?: string;
+  /** The kubectl used when there is no kustomize binary (default `kubectl`). */
+  kubectlBinary?: string;
+  /**
+   * Allow remote kustomize resources (`github.com/org/repo//dir?ref=v1`, `https://…`). Off by
+   * default: a render should depend on the commit only, and kustomize's own git clones bypass
+   * capstan's credentials.
+   */
+  allowRemoteBases?: boolean;
+  /** How long kustomize may run (default 60 s). */
+  timeoutMs?: number;
+  /** Where temporary copies of a repo (kustomize with SOPS files) go; default the OS temp dir. */
+  tempDir?: string;
+  /** Environment for keys, `CAPSTAN_KUSTOMIZE`, PATH and the child processes (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Whether a kind is namespaced, as the cluster's discovery says; undefined when the cluster does not know it. */
+export type KindLookup = (apiVersion: string, kind: string) => { namespaced: boolean } | undefined;
+
+export interface ValidateObjectsOptions {
+  /** The app's namespace, given to namespaced objects that have none. */
+  namespace: string;
+  lookup: KindLookup;
+}
+
+/** One problem found in a render: where (repo-relative source), which object when known, what. */
+export interface RenderProblem {
+  source: string;
+  /** `Kind/namespace/name`, or what is known of it. */
+  subject?: string;
+  message: string;
+}
