@@ -4,6 +4,7 @@ import { DeploymentController } from './deployment.ts';
 import { EndpointsController } from './endpoints.ts';
 import { JobController } from './job.ts';
 import { Kubelet } from './kubelet.ts';
+import { LoadBalancerController } from './load-balancer.ts';
 import { NodeController } from './node.ts';
 import { PersistentVolumeClaimController } from './persistent-volume-claim.ts';
 import { ReplicaSetController } from './replica-set.ts';
@@ -34,7 +35,7 @@ export interface RunningControllers {
 /**
  * Starts the simulated control plane on an API server: a Ready node and its kubelet, and the
  * Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, PersistentVolumeClaim and endpoints
- * controllers. They read the store and write only through the API (`fieldManager` per controller),
+ * controllers, and a load balancer that gives LoadBalancer Services and Ingresses an address. They read the store and write only through the API (`fieldManager` per controller),
  * so validation, resourceVersions, watch events, managed fields and persistence all apply.
  */
 export function startControllers(api: ApiCore, options: ControllerOptions): RunningControllers {
@@ -54,6 +55,7 @@ export function startControllers(api: ApiCore, options: ControllerOptions): Runn
       new JobController(api),
       new DeploymentController(api),
       new EndpointsController(api),
+      new LoadBalancerController(api),
     ],
     { onError: options.onError },
   );

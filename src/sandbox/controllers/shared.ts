@@ -44,6 +44,7 @@ export const managers = {
   volume: 'persistentvolume-controller',
   scheduler: 'default-scheduler',
   kubelet: 'kubelet',
+  loadBalancer: 'sandbox-load-balancer',
 } as const;
 
 /** Store buckets (resource ids) the controllers read. */
@@ -60,6 +61,7 @@ export const resources = {
   daemonSets: 'daemonsets.apps',
   revisions: 'controllerrevisions.apps',
   jobs: 'jobs.batch',
+  ingresses: 'ingresses.networking.k8s.io',
 } as const;
 
 /** Pod annotation that makes containers crash: `"true"` for all of them, or container names separated by commas. */
