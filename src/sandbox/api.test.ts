@@ -43,3 +43,14 @@ test('a custom resource without a status subresource keeps the status it is appl
   assert.deepEqual(object.status, { phase: 'Ready' });
   assert.deepEqual(api.get(type, 'default', 'g').status, { phase: 'Ready' });
 });
+
+test('a Secret stores stringData merged into data, and applying the same stringData again is not a write', async () => {
+  const api = await cluster();
+  const type = api.type('v1', 'Secret');
+  const body = JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { kept: 'eA==', both: 'b2xk' }, stringData: { password: 'p@ss', both: 'new' } });
+  const { object: first } = await api.patch(type, 'default', 's', 'apply', body, { fieldManager: 'capstan' });
+  assert.deepEqual((first as { data?: unknown }).data, { kept: 'eA==', both: 'bmV3', password: 'cEBzcw==' });
+  assert.equal((first as { stringData?: unknown }).stringData, undefined);
+  const { object: again } = await api.patch(type, 'default', 's', 'apply', body, { fieldManager: 'capstan' });
+  assert.equal(again.metadata.resourceVersion, first.metadata.resourceVersion);
+});

@@ -431,6 +431,7 @@ export class ApiCore {
   /** Defaults and validates a candidate; throws Invalid with every cause. */
   private prepare(type: ResourceType, live: KubeObject | undefined, object: KubeObject): KubeObject {
     if (!type.custom) applyDefaults(type, object);
+    if (type.kind === 'Secret' && type.group === '') foldStringData(object);
     if (type.kind === 'Service' && !live) this.allocateClusterIp(object);
     if (type.kind === 'Service' && live) keepClusterIp(live, object);
     if (type.kind === 'Job' && !live) defaultJobSelector(object);
@@ -884,3 +885,20 @@ function decodeContinue(token: string): string {
   throw badRequest('continue key is not valid: illegal base64 data');
 }
 
+
+/**
+ * `stringData` is write-only: the API server merges it into `data` (base64 of the UTF-8 text,
+ * stringData winning on a shared key) and never stores or returns it.
+ */
+function foldStringData(secret: KubeObject): void {
+  const stringData = (secret as { stringData?: unknown }).stringData;
+  if (stringData === undefined) return;
+  delete (secret as { stringData?: unknown }).stringData;
+  if (typeof stringData !== 'object' || stringData === null || Array.isArray(stringData)) return;
+  const current = (secret as { data?: unknown }).data;
+  const data: Record<string, unknown> = typeof current === 'object' && current !== null && !Array.isArray(current) ? { ...(current as Record<string, unknown>) } : {};
+  for (const [key, value] of Object.entries(stringData as Record<string, unknown>)) {
+    data[key] = typeof value === 'string' ? Buffer.from(value, 'utf8').toString('base64') : value;
+  }
+  (secret as { data?: unknown }).data = data;
+}
