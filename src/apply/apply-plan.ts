@@ -1,0 +1,253 @@
+import { CapstanError, ConflictError, ValidationError, formatKey, keyString } from '../core/index.ts';
+import { computeDiff } from '../diff/index.ts';
+import type { KubeClient } from '../kube/index.ts';
+import type { Plan, PlanPhase } from '../plan/index.ts';
+import { SyncConflictError, SyncFailedError, SyncTimeoutError, SyncValidationError, failureDetail, plural, type ObjectFailure } from './errors.ts';
+import { settleLimited, toError } from './limit.ts';
+import { checkPruneAllowed, pruneTargets } from './prune.ts';
+import { Run } from './run.ts';
+import type { ApplyPlanOptions, ApplyResult, PlanItem } from './types.ts';
+import { findBlocked, isNamespace, validateItems } from './validate.ts';
+import { describeStage, waitGone, waitReady } from './wait.ts';
+
+/**
+ * Applies a plan through a KubeClient, in the manner of fluxcd/pkg ssa: server-side dry-run
+ * everything, apply only what differs, wait, prune.
+ *
+ * 1. Validate before any write. Every object is stamped with `capstan.dev/owner: <app>/<env>` and
+ *    the `capstan.dev/app` and `capstan.dev/env` labels; its live copy is read; an object another
+ *    app/env owns is refused (never adopted); every object is dry-run on the server (bounded
+ *    parallelism) and its result diffed with live. Any failure → nothing is applied, and one
+ *    SyncValidationError (SyncConflictError when every failure is a conflict) lists them all.
+ *    Exception: an object in a Namespace that the plan creates, or a custom resource whose CRD the
+ *    plan brings and the server does not serve yet, cannot be dry-run before that Namespace or CRD
+ *    exists. Such objects are dry-run right after the step that applies their Namespace or CRD
+ *    (and, for CRDs, after they are Established and discovery is refreshed), before anything else
+ *    is written; if one fails, the sync stops with only those Namespaces/CRDs applied.
+ * 2. Stages in order, steps in order, objects of a step in parallel. Only objects whose dry-run
+ *    differs from live are written (`created`/`configured`); others are `unchanged` and not
+ *    written. Hooks are deleted if an earlier run left them, created again and awaited to
+ *    completion — when the sync has something to write or prune (or `hooks: 'always'`);
+ *    otherwise they are `skipped`. After a CRD step, its CRDs must be Established. After each stage, every
+ *    non-hook object of it must be healthy: Degraded fails after a short grace, and the
+ *    timeout fails naming what is not healthy. A failure stops the sync: later stages are not
+ *    applied and nothing is pruned.
+ * 3. Prune the `prune` targets, in order (see pruneTargets).
+ *
+ * With `dryRunOnly` only step 1 runs (deferred objects are compared unvalidated, as creations)
+ * and the prune is reported, not done: nothing is written. Failures throw the Sync* errors of
+ * `errors.ts`, which carry the per-object failures and the result so far.
+ */
+export async function applyPlan(client: KubeClient, plan: Plan, options: ApplyPlanOptions): Promise<ApplyResult> {
+  const run = new Run(client, plan, options);
+  checkPruneAllowed(run);
+
+  const deferred = await validateAll(run);
+  run.emit({ type: 'validated', objects: run.items.length, deferred: deferred.size });
+
+  if (run.options.dryRunOnly) return dryRunResult(run, deferred);
+  const runHooksNow = run.options.hooks === 'always' || hasWork(run, deferred);
+
+  for (const [s, stage] of plan.stages.entries()) {
+    run.emit({ type: 'stage', phase: stage.phase, wave: stage.wave });
+    for (const [t, step] of stage.steps.entries()) {
+      const items = run.steps[s][t];
+      const early = items.filter((item) => deferred.has(item));
+      if (early.length > 0) {
+        const failures = early.map((item) => ({
+          key: item.key,
+          apiVersion: item.object.apiVersion,
+          error: new ValidationError(`cannot be applied before ${[...item.blockers].map((b) => formatKey(run.byId.get(b)!.key)).join(' and ')}, which the plan applies later`, { subject: item.key }),
+        }));
+        throw failedValidation(run, failures, `stopped at ${describeStage(stage.phase, stage.wave)}: ${plural(failures.length, 'object')} ordered before the Namespace or CRD they need:`);
+      }
+      await applyStep(run, stage.phase, stage.wave, items, runHooksNow);
+      if (step.waitEstablished) await waitEstablished(run, stage.phase, stage.wave, items);
+      await validateUnblocked(run, deferred, items);
+    }
+    const owned = run.steps[s].flat().filter((item) => !item.hook);
+    await waitStage(run, stage.phase, stage.wave, owned, plan.stages.length - s - 1);
+    run.emit({ type: 'healthy', phase: stage.phase, wave: stage.wave });
+  }
+
+  const pruneFailures = await pruneTargets(run);
+  if (pruneFailures.length > 0) {
+    throw new SyncFailedError(`${plural(pruneFailures.length, 'object')} could not be pruned:`, pruneFailures, run.failedResult(pruneFailures));
+  }
+  return run.result();
+}
+
+/** Step 1: validate every object that can be validated now; returns the deferred ones. */
+async function validateAll(run: Run): Promise<Set<PlanItem>> {
+  const namespaces = run.items.filter(isNamespace);
+  const failures = await validateItems(run, namespaces);
+  const rest = run.items.filter((item) => !isNamespace(item));
+  const { blocked, failures: discoveryFailures } = await findBlocked(run, rest);
+  failures.push(...discoveryFailures);
+  const deferred = new Set(blocked);
+  const failedIds = new Set(discoveryFailures.map((f) => keyString(f.key)));
+  failures.push(...(await validateItems(run, rest.filter((item) => !deferred.has(item) && !failedIds.has(item.id)))));
+  if (failures.length > 0) {
+    const total = run.items.length;
+    const headline = run.options.dryRunOnly
+      ? `${failures.length} of ${plural(total, 'object')} failed validation:`
+      : `${failures.length} of ${plural(total, 'object')} failed validation; nothing was applied:`;
+    throw failedValidation(run, failures, headline);
+  }
+  return deferred;
+}
+
+function failedValidation(run: Run, failures: ObjectFailure[], headline: string): SyncValidationError | SyncConflictError {
+  const ordered = orderFailures(run, failures);
+  const result = run.failedResult(ordered);
+  return ordered.every((f) => f.error instanceof ConflictError) ? new SyncConflictError(headline, ordered, result) : new SyncValidationError(headline, ordered, result);
+}
+
+/** Failures in plan order, so messages read like the plan. */
+function orderFailures(run: Run, failures: ObjectFailure[]): ObjectFailure[] {
+  const index = new Map(run.items.map((item, i) => [item.id, i]));
+  const position = (f: ObjectFailure) => index.get(keyString(f.key)) ?? Number.MAX_SAFE_INTEGER;
+  return [...failures].sort((a, b) => position(a) - position(b));
+}
+
+/** After a step: dry-run the deferred objects whose Namespaces and CRDs now all exist. */
+async function validateUnblocked(run: Run, deferred: Set<PlanItem>, appliedNow: readonly PlanItem[]): Promise<void> {
+  if (deferred.size === 0) return;
+  for (const item of appliedNow) for (const other of deferred) other.blockers.delete(item.id);
+  const ready = [...deferred].filter((item) => item.blockers.size === 0);
+  if (ready.length === 0) return;
+  for (const item of ready) deferred.delete(item);
+  const failures = await validateItems(run, ready);
+  if (failures.length > 0) {
+    const applied = run.changes.filter((c) => c.action === 'created' || c.action === 'configured').map((c) => formatKey(c.key));
+    throw failedValidation(
+      run,
+      failures,
+      `${plural(failures.length, 'object')} failed validation once their Namespace or CRD existed; only ${applied.join(', ') || 'nothing'} had been applied, nothing else was:`,
+    );
+  }
+  run.emit({ type: 'deferred-validated', keys: ready.map((item) => item.key) });
+}
+
+/** Writes the objects of one step that differ from live; runs its hooks. */
+async function applyStep(run: Run, phase: PlanPhase, wave: number, items: readonly PlanItem[], runHooksNow: boolean): Promise<void> {
+  const { fieldManager, force, concurrency } = run.options;
+  const owned = items.filter((item) => !item.hook);
+  const results = await settleLimited(owned, concurrency, async (item) => {
+    if (item.diff?.action === 'unchanged') {
+      run.record(item, 'unchanged');
+      return;
+    }
+    await run.client.apply(item.object, { fieldManager, force });
+    run.written.add(item.id);
+    if (item.diff) run.diffs.push(item.diff);
+    run.record(item, item.live ? 'configured' : 'created');
+  });
+  const failures = collect(owned, results);
+  if (failures.length > 0) throw new SyncFailedError(`${plural(failures.length, 'object')} failed to apply in ${describeStage(phase, wave)}; the sync stopped there:`, failures, run.failedResult(failures));
+
+  const hooks = items.filter((item) => item.hook);
+  if (hooks.length === 0) return;
+  if (runHooksNow) await runHooks(run, phase, wave, hooks);
+  else for (const item of hooks) run.record(item, 'skipped', `${item.hook} hook not run: nothing to sync`);
+}
+
+/** Whether the sync will write anything: an object that differs from live (or could not be compared yet), or something to prune. */
+function hasWork(run: Run, deferred: Set<PlanItem>): boolean {
+  if (run.options.prune.length > 0) return true;
+  return run.items.some((item) => !item.hook && (deferred.has(item) || item.diff?.action !== 'unchanged'));
+}
+
+function collect(items: readonly PlanItem[], results: PromiseSettledResult<unknown>[]): ObjectFailure[] {
+  return items.flatMap((item, i) => {
+    const answer = results[i];
+    return answer.status === 'rejected' ? [{ key: item.key, apiVersion: item.object.apiVersion, error: toError(answer.reason) }] : [];
+  });
+}
+
+/** Deletes each hook an earlier sync left, creates it again, and waits until it completed. */
+async function runHooks(run: Run, phase: PlanPhase, wave: number, hooks: readonly PlanItem[]): Promise<void> {
+  const { fieldManager, concurrency } = run.options;
+  const created = await settleLimited(hooks, concurrency, async (item) => {
+    if (item.live) {
+      await run.client.delete(item.object.apiVersion, item.key, { propagationPolicy: 'Background' });
+      if (!(await waitGone(run, item))) throw new Error(`${formatKey(item.key)} ${item.hook} hook: the previous run's object was not deleted within ${run.options.waitTimeoutMs} ms`);
+    }
+    await run.client.apply(item.object, { fieldManager, force: true });
+    if (item.diff) run.diffs.push(item.diff);
+  });
+  const failures = collect(hooks, created);
+  if (failures.length > 0) throw new SyncFailedError(`${plural(failures.length, `${phase} hook`)} could not be started in ${describeStage(phase, wave)}:`, failures, run.failedResult(failures));
+
+  const outcome = await waitReady(run, hooks, { phase, wave, failFast: true });
+  const failed = outcome.failed.map((f) => ({ ...f, error: new CapstanError(`${phase} hook failed: ${failureDetail(f).replace(/^is Degraded: /, '')}`, { subject: f.key, cause: f.error }) }));
+  if (failed.length > 0) {
+    const failedIds = new Set(failed.map((f) => keyString(f.key)));
+    const ok = hooks.filter((h) => !failedIds.has(h.id));
+    for (const item of ok) run.record(item, 'created', `${phase} hook completed`);
+    throw new SyncFailedError(`${plural(failed.length, `${phase} hook`)} failed in ${describeStage(phase, wave)}; the sync stopped there:`, failed, run.failedResult(failed));
+  }
+  if (outcome.timedOut.length > 0) {
+    throw new SyncTimeoutError(
+      `${plural(outcome.timedOut.length, `${phase} hook`)} did not complete within ${run.options.waitTimeoutMs} ms:`,
+      outcome.timedOut,
+      run.failedResult(outcome.timedOut),
+    );
+  }
+  for (const item of hooks) run.record(item, 'created', `${phase} hook completed`);
+}
+
+/** After a CRD step: wait until its CRDs are Established, then refresh discovery. */
+async function waitEstablished(run: Run, phase: PlanPhase, wave: number, items: readonly PlanItem[]): Promise<void> {
+  const crds = items.filter((item) => item.key.kind === 'CustomResourceDefinition');
+  const outcome = await waitReady(run, crds, { phase, wave, failFast: true });
+  if (outcome.failed.length > 0) {
+    throw new SyncFailedError(`${plural(outcome.failed.length, 'CRD')} not accepted in ${describeStage(phase, wave)}; the sync stopped there:`, outcome.failed, run.failedResult(outcome.failed));
+  }
+  if (outcome.timedOut.length > 0) {
+    throw new SyncTimeoutError(
+      `${plural(outcome.timedOut.length, 'CRD')} not Established within ${run.options.waitTimeoutMs} ms; the sync stopped there:`,
+      outcome.timedOut,
+      run.failedResult(outcome.timedOut),
+    );
+  }
+  await run.forgetMissingKinds();
+}
+
+/** After a stage: every object of it healthy, or the sync stops here. */
+async function waitStage(run: Run, phase: PlanPhase, wave: number, items: readonly PlanItem[], later: number): Promise<void> {
+  if (items.length === 0) return;
+  const outcome = await waitReady(run, items, { phase, wave });
+  const rest = later > 0 ? `later waves were not applied and nothing was pruned` : 'nothing was pruned';
+  if (outcome.failed.length > 0) {
+    throw new SyncFailedError(`${describeStage(phase, wave)} failed: ${plural(outcome.failed.length, 'object')} not healthy; ${rest}:`, outcome.failed, run.failedResult(outcome.failed));
+  }
+  if (outcome.timedOut.length > 0) {
+    throw new SyncTimeoutError(
+      `${describeStage(phase, wave)} did not become healthy within ${run.options.waitTimeoutMs} ms; ${rest}:`,
+      outcome.timedOut,
+      run.failedResult(outcome.timedOut),
+    );
+  }
+}
+
+/** The diff command's answer: every object's diff and the change it would make; no writes. */
+async function dryRunResult(run: Run, deferred: Set<PlanItem>): Promise<ApplyResult> {
+  for (const item of run.items) {
+    if (deferred.has(item)) {
+      const blockers = [...item.blockers].map((b) => formatKey(run.byId.get(b)!.key)).join(' and ');
+      run.diffs.push(computeDiff({ key: item.key, desired: item.object }));
+      run.record(item, 'created', `not validated by the server: ${blockers} does not exist yet`);
+      continue;
+    }
+    if (item.hook) {
+      run.record(item, 'skipped', `${item.hook} hook: runs when the sync changes something`);
+      continue;
+    }
+    if (item.diff) run.diffs.push(item.diff);
+    run.record(item, item.diff?.action === 'unchanged' ? 'unchanged' : item.live ? 'configured' : 'created');
+  }
+  const failures = await pruneTargets(run);
+  if (failures.length > 0) throw new SyncFailedError(`${plural(failures.length, 'prune target')} could not be read:`, failures, run.failedResult(failures));
+  return run.result();
+}

@@ -1,0 +1,158 @@
+import { keyOf, keyString, type Change, type Manifest } from '../core/index.ts';
+import type { DiffResult, IgnoreRule } from '../diff/index.ts';
+import { summarizeHealth, type HealthOptions, type HealthSummary } from '../health/index.ts';
+import type { KubeClient, ResourceInfo } from '../kube/index.ts';
+import { hookOf, type Plan, type PlanPhase, type PruneTarget } from '../plan/index.ts';
+import { failureDetail, type ObjectFailure } from './errors.ts';
+import { liveOwner, ownerValue, stampOwner, type Owner } from './stamp.ts';
+import type { ApplyPlanOptions, ApplyProgressEvent, ApplyResult, ObjectRef, PlanItem } from './types.ts';
+
+/** The options of applyPlan with every default filled in. */
+export interface ResolvedOptions {
+  owner: Owner;
+  fieldManager: string;
+  force: boolean;
+  prune: readonly PruneTarget[];
+  concurrency: number;
+  waitTimeoutMs: number;
+  pollIntervalMs: number;
+  degradedGraceMs: number;
+  healthOptions: HealthOptions;
+  ignore: readonly IgnoreRule[];
+  dryRunOnly: boolean;
+  hooks: 'on-change' | 'always';
+  allowEmpty: boolean;
+}
+
+export function resolveOptions(options: ApplyPlanOptions): ResolvedOptions {
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  return {
+    owner: options.owner,
+    fieldManager: options.fieldManager ?? 'capstan',
+    force: options.force ?? false,
+    prune: options.prune ?? [],
+    concurrency: Math.max(1, options.concurrency ?? 32),
+    waitTimeoutMs: options.waitTimeoutMs ?? 5 * 60_000,
+    pollIntervalMs,
+    degradedGraceMs: options.degradedGraceMs ?? 3 * pollIntervalMs,
+    healthOptions: options.healthOptions ?? {},
+    ignore: options.ignore ?? [],
+    dryRunOnly: options.dryRunOnly ?? false,
+    hooks: options.hooks ?? 'on-change',
+    allowEmpty: options.allowEmpty ?? false,
+  };
+}
+
+/** The state of one applyPlan call: its items, what happened so far, and the cluster's answers. */
+export class Run {
+  readonly options: ResolvedOptions;
+  readonly owner: string;
+  /** Every object of the plan, stamped, in plan order. */
+  readonly items: PlanItem[] = [];
+  readonly byId = new Map<string, PlanItem>();
+  /** The items of each step, by stage index and step index. */
+  readonly steps: PlanItem[][][] = [];
+  readonly changes: Change[] = [];
+  readonly diffs: DiffResult[] = [];
+  /** The last state read of each object, for the final health summary. */
+  readonly latest = new Map<string, Manifest | undefined>();
+  private readonly discovery = new Map<string, Promise<ResourceInfo | undefined>>();
+
+  constructor(
+    readonly client: KubeClient,
+    readonly plan: Plan,
+    options: ApplyPlanOptions,
+  ) {
+    this.options = resolveOptions(options);
+    this.owner = ownerValue(this.options.owner);
+    this.onProgress = options.onProgress;
+    plan.stages.forEach((stage) => {
+      this.steps.push(
+        stage.steps.map((step) =>
+          step.objects.map((rendered) => {
+            const object = stampOwner(rendered, this.options.owner);
+            const key = keyOf(object);
+            const item: PlanItem = { object, key, id: keyString(key), phase: stage.phase, wave: stage.wave, hook: hookOf(object), blockers: new Set() };
+            this.items.push(item);
+            this.byId.set(item.id, item);
+            return item;
+          }),
+        ),
+      );
+    });
+  }
+
+  private readonly onProgress?: (event: ApplyProgressEvent) => void;
+
+  emit(event: ApplyProgressEvent): void {
+    this.onProgress?.(event);
+  }
+
+  record(item: PlanItem | ObjectRef, action: Change['action'], message?: string): Change {
+    const change: Change = { key: item.key, apiVersion: 'object' in item ? item.object.apiVersion : item.apiVersion, action };
+    if (message) change.message = message;
+    if ('object' in item) {
+      change.wave = item.wave;
+      if (item.hook) change.hook = item.hook;
+    }
+    this.changes.push(change);
+    this.emit({ type: 'change', change });
+    return change;
+  }
+
+  /** Discovery of a kind, asked once per run (again after `forgetMissingKinds`). */
+  resourceFor(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    const id = `${apiVersion}|${kind}`;
+    let answer = this.discovery.get(id);
+    if (!answer) {
+      answer = this.client.resourceFor(apiVersion, kind);
+      this.discovery.set(id, answer);
+      answer.catch(() => this.discovery.delete(id));
+    }
+    return answer;
+  }
+
+  /** After CRDs were established: forget cached discovery and the kinds that were not served. */
+  async forgetMissingKinds(): Promise<void> {
+    this.client.invalidateDiscovery();
+    for (const [id, answer] of this.discovery) {
+      if ((await answer.catch(() => undefined)) === undefined) this.discovery.delete(id);
+    }
+  }
+
+  /** Ids of the objects written (applied for real) by this run. */
+  readonly written = new Set<string>();
+
+  /**
+   * The app's inventory: every rendered object that is not a hook. After a failure, only those
+   * that are the app's on the cluster now: written by this run, or already live with this owner.
+   */
+  applied(failed = false): ObjectRef[] {
+    return this.items
+      .filter((i) => !i.hook && (!failed || this.written.has(i.id) || (i.live !== undefined && liveOwner(i.live) === this.owner)))
+      .map((i) => ({ apiVersion: i.object.apiVersion, key: i.key }));
+  }
+
+  health(): HealthSummary {
+    const subjects = this.items.filter((i) => !i.hook).map((i) => ({ key: i.key, object: this.latest.get(i.id) }));
+    return summarizeHealth(subjects, this.options.healthOptions);
+  }
+
+  result(failed = false): ApplyResult {
+    return { changeSet: { changes: [...this.changes] }, diffs: [...this.diffs], applied: this.applied(failed), health: this.health() };
+  }
+
+  /** The result so far, with a `failed` change per failure (its message without the object's name). */
+  failedResult(failures: readonly ObjectFailure[]): ApplyResult {
+    for (const failure of failures) {
+      const item = this.byId.get(keyString(failure.key));
+      this.record(item ?? { apiVersion: failure.apiVersion, key: failure.key }, 'failed', failureDetail(failure));
+    }
+    return this.result(true);
+  }
+
+  /** `Sync wave 0`, `PreSync wave -1`: how messages name a stage. */
+  static stageName(phase: PlanPhase, wave: number): string {
+    return `${phase} wave ${wave}`;
+  }
+}

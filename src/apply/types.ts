@@ -1,0 +1,89 @@
+import type { Change, ChangeSet, Manifest, ResourceKey } from '../core/index.ts';
+import type { DiffResult, IgnoreRule } from '../diff/index.ts';
+import type { HealthOptions, HealthSummary } from '../health/index.ts';
+import type { PlanPhase, PruneTarget } from '../plan/index.ts';
+
+/** An object by apiVersion and key: what an inventory records. */
+export interface ObjectRef {
+  apiVersion: string;
+  key: ResourceKey;
+}
+
+export interface ApplyPlanOptions {
+  /** The app and environment applying: stamped on every object, and checked before any change. */
+  owner: { app: string; env: string };
+  /** Field manager of the server-side applies; default `capstan`. */
+  fieldManager?: string;
+  /** Take fields that other field managers own instead of failing on the conflict. */
+  force?: boolean;
+  /**
+   * What to delete after a successful apply, in this order (computePrune's reverse plan order),
+   * computed by the caller from its inventory.
+   */
+  prune?: readonly PruneTarget[];
+  /** How many requests run at once (dry-runs, applies, reads); default 32. */
+  concurrency?: number;
+  /** How long a stage may take to become healthy (and a hook to complete); default 5 minutes. */
+  waitTimeoutMs?: number;
+  /** How often health is read while waiting; default 1000 ms. */
+  pollIntervalMs?: number;
+  /**
+   * How long an object may stay Degraded before its wave fails (a Deployment can pass through
+   * Degraded while a rollout recovers); default 3 × pollIntervalMs. Failed hooks fail at once.
+   */
+  degradedGraceMs?: number;
+  /** The app's custom health rules. */
+  healthOptions?: HealthOptions;
+  /** Differences to ignore when deciding whether an object changed. */
+  ignore?: readonly IgnoreRule[];
+  /** Called as work progresses, for a terminal UI or events; apply itself never logs. */
+  onProgress?: (event: ApplyProgressEvent) => void;
+  /** Validate and compare only (the diff command): dry-run everything, write nothing. */
+  dryRunOnly?: boolean;
+  /**
+   * When hooks run: `on-change` (default) only when the sync creates, changes or prunes
+   * something — a sync that finds nothing to do writes nothing, hooks included; `always` on
+   * every sync, as Argo CD runs them on every sync operation.
+   */
+  hooks?: 'on-change' | 'always';
+  /** Let a plan with no objects prune (deleting an app); default false: an empty render never prunes. */
+  allowEmpty?: boolean;
+}
+
+export type ApplyProgressEvent =
+  /** Every object was read and dry-run; `deferred` wait for a Namespace or CRD of the plan. */
+  | { type: 'validated'; objects: number; deferred: number }
+  /** Deferred objects were dry-run after the Namespaces/CRDs they need were applied. */
+  | { type: 'deferred-validated'; keys: ResourceKey[] }
+  | { type: 'stage'; phase: PlanPhase; wave: number }
+  /** One object's outcome, as soon as it is known. */
+  | { type: 'change'; change: Change }
+  /** A poll while waiting for a stage, a hook or a CRD. */
+  | { type: 'waiting'; phase: PlanPhase; wave: number; health: HealthSummary; elapsedMs: number }
+  | { type: 'healthy'; phase: PlanPhase; wave: number }
+  | { type: 'prune'; targets: number };
+
+export interface ApplyResult {
+  changeSet: ChangeSet;
+  /** With dryRunOnly every object's diff (unchanged ones too); otherwise the diffs of what changed. */
+  diffs: DiffResult[];
+  /** What the app owns now: every rendered object that is not a hook (its inventory). */
+  applied: ObjectRef[];
+  /** The health of the applied objects when apply finished (as read live, for dryRunOnly). */
+  health: HealthSummary;
+}
+
+/** Live and desired state of one object while a plan is applied. */
+export interface PlanItem {
+  /** The stamped object (owner annotation and labels). */
+  object: Manifest;
+  key: ResourceKey;
+  id: string;
+  phase: PlanPhase;
+  wave: number;
+  hook?: 'PreSync' | 'PostSync';
+  live?: Manifest;
+  diff?: DiffResult;
+  /** Ids of the plan's Namespaces and CRDs this object cannot be dry-run before. */
+  blockers: Set<string>;
+}

@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { ConflictError, NotFoundError, ValidationError, formatKey, type Manifest } from '../core/index.ts';
+import { computeDiff } from '../diff/index.ts';
+import type { ResourceInfo } from '../kube/index.ts';
+import { crdTarget } from '../plan/index.ts';
+import type { ObjectFailure } from './errors.ts';
+import { settleLimited, toError } from './limit.ts';
+import type { Run } from './run.ts';
+import { liveOwner } from './stamp.ts';
+import type { PlanItem } from './types.ts';
+
+/** From this many objects of one kind in one namespace on, one list is cheaper than a get each. */
+const listThreshold = 3;
+
+function failure(item: PlanItem, error: unknown): ObjectFailure {
+  return { key: item.key, apiVersion: item.object.apiVersion, error: toError(error) };
+}
+
+export function isNamespace(item: PlanItem): boolean {
+  return item.key.group === '' && item.key.kind === 'Namespace';
+}
+
+/**
+ * Which plan items cannot be dry-run yet, and why: objects in a Namespace of the plan that does
+ * not exist, and custom resources whose CRD is in the plan but whose kind the server does not
+ * serve yet. Their `blockers` are set to the ids of those Namespaces and CRDs.
+ */
+export async function findBlocked(run: Run, items: readonly PlanItem[]): Promise<{ blocked: PlanItem[]; failures: ObjectFailure[] }> {
+  const newNamespaces = new Map<string, PlanItem>();
+  for (const item of run.items) if (isNamespace(item) && item.live === undefined) newNamespaces.set(item.key.name, item);
+  const crds = new Map<string, PlanItem>();
+  for (const item of run.items) {
+    const target = crdTarget(item.object);
+    if (target) crds.set(target, item);
+  }
+
+  const blocked: PlanItem[] = [];
+  const failures: ObjectFailure[] = [];
+  const results = await settleLimited(items, run.options.concurrency, (item) => run.resourceFor(item.object.apiVersion, item.object.kind));
+  items.forEach((item, i) => {
+    const answer = results[i];
+    if (answer.status === 'rejected') return void failures.push(failure(item, answer.reason));
+    let namespaced = answer.value?.namespaced;
+    if (answer.value === undefined) {
+      const crd = crds.get(`${item.key.group}/${item.key.kind}`);
+      if (!crd) return;
+      item.blockers.add(crd.id);
+      namespaced = (crd.object.spec as { scope?: unknown } | undefined)?.scope !== 'Cluster';
+    }
+    const namespace = namespaced && item.key.namespace ? newNamespaces.get(item.key.namespace) : undefined;
+    if (namespace) item.blockers.add(namespace.id);
+    if (item.blockers.size > 0) blocked.push(item);
+  });
+  return { blocked, failures };
+}
+
+/**
+ * Validates items before anything is written: discovery (the kind is served, the scope is
+ * right), the live copies (read with one list per kind and namespace, or a get each for a few),
+ * ownership (never adopt an object another app/env owns), then a server-side dry-run of every
+ * object and the diff of its result with live. Fills in `live` and `diff`; returns every failure.
+ */
+export async function validateItems(run: Run, items: readonly PlanItem[]): Promise<ObjectFailure[]> {
+  const failures: ObjectFailure[] = [];
+  const resources = new Map<PlanItem, ResourceInfo>();
+  const discovered = await settleLimited(items, run.options.concurrency, (item) => run.resourceFor(item.object.apiVersion, item.object.kind));
+  items.forEach((item, i) => {
+    const answer = discovered[i];
+    if (answer.status === 'rejected') return void failures.push(failure(item, answer.reason));
+    const resource = answer.value;
+    const name = formatKey(item.key);
+    if (!resource) {
+      return void failures.push(
+        failure(item, new NotFoundError(`cannot be applied: the cluster does not serve ${item.object.apiVersion} ${item.object.kind} (is its CRD installed?)`, { subject: name })),
+      );
+    }
+    if (resource.namespaced && !item.key.namespace) {
+      return void failures.push(failure(item, new ValidationError('has no namespace: set metadata.namespace (the kind is namespaced)', { subject: name })));
+    }
+    if (!resource.namespaced && item.key.namespace) {
+      return void failures.push(failure(item, new ValidationError(`is cluster-scoped: remove metadata.namespace ${JSON.stringify(item.key.namespace)}`, { subject: name })));
+    }
+    resources.set(item, resource);
+  });
+
+  const readable = items.filter((item) => resources.has(item));
+  failures.push(...(await readLive(run, readable)));
+  const owned = readable.filter((item) => {
+    const owner = liveOwner(item.live);
+    if (owner === undefined || owner === run.owner) return true;
+    const message = `is owned by ${owner}, not ${run.owner}: capstan never adopts an object that another app or environment manages`;
+    failures.push(failure(item, new ConflictError(message, { subject: item.key })));
+    return false;
+  });
+  failures.push(...(await dryRun(run, owned)));
+  return failures;
+}
+
+/** Reads the live copies of items into `item.live` (and `run.latest`); returns read failures. */
+export async function readLive(run: Run, items: readonly PlanItem[]): Promise<ObjectFailure[]> {
+  const { objects, failures } = await readObjects(run, items);
+  for (const [item, object] of objects) {
+    item.live = object;
+    run.latest.set(item.id, object);
+  }
+  return failures;
+}
+
+/**
+ * Reads the objects of items as they are on the cluster (undefined: not found): one list per
+ * kind and namespace where there are several, a get each otherwise. Also used to poll health.
+ */
+export async function readObjects(run: Run, items: readonly PlanItem[]): Promise<{ objects: Map<PlanItem, Manifest | undefined>; failures: ObjectFailure[] }> {
+  const groups = new Map<string, PlanItem[]>();
+  for (const item of items) {
+    const id = `${item.object.apiVersion}|${item.key.kind}|${item.key.namespace}`;
+    groups.set(id, [...(groups.get(id) ?? []), item]);
+  }
+  const objects = new Map<PlanItem, Manifest | undefined>();
+  const failures: ObjectFailure[] = [];
+  const lists = [...groups.values()].filter((group) => group.length >= listThreshold);
+  const singles = [...groups.values()].filter((group) => group.length < listThreshold).flat();
+
+  const listed = await settleLimited(lists, run.options.concurrency, (group) => {
+    const { apiVersion, kind } = group[0].object;
+    const namespace = group[0].key.namespace;
+    return run.client.list(apiVersion, kind, namespace ? { namespace } : {});
+  });
+  lists.forEach((group, i) => {
+    const answer = listed[i];
+    if (answer.status === 'rejected') return void failures.push(...group.map((item) => failure(item, answer.reason)));
+    const byName = new Map(answer.value.items.map((object) => [object.metadata.name, object]));
+    for (const item of group) objects.set(item, byName.get(item.key.name));
+  });
+
+  const got = await settleLimited(singles, run.options.concurrency, (item) => run.client.get(item.object.apiVersion, item.key));
+  singles.forEach((item, i) => {
+    const answer = got[i];
+    if (answer.status === 'rejected') failures.push(failure(item, answer.reason));
+    else objects.set(item, answer.value);
+  });
+  return { objects, failures };
+}
+
+/**
+ * Server-side dry-run of every item, then its diff with live. A hook is deleted and created
+ * again, so when an earlier run's hook is still there its dry-run is done under another name (a
+ * dry-run against the old Job would fail on its immutable template, and say nothing about the
+ * new one); its diff is the rendered object, created.
+ */
+async function dryRun(run: Run, items: readonly PlanItem[]): Promise<ObjectFailure[]> {
+  const { fieldManager, force, ignore } = run.options;
+  const results = await settleLimited(items, run.options.concurrency, (item) =>
+    run.client.apply(item.hook && item.live ? renamedForDryRun(item.object) : item.object, { dryRun: true, fieldManager, force }),
+  );
+  const failures: ObjectFailure[] = [];
+  items.forEach((item, i) => {
+    const answer = results[i];
+    if (answer.status === 'rejected') return void failures.push(failure(item, answer.reason));
+    try {
+      item.diff = item.hook ? computeDiff({ key: item.key, desired: item.object }) : computeDiff({ key: item.key, desired: answer.value, live: item.live, ignore });
+    } catch (error) {
+      failures.push(failure(item, error));
+    }
+  });
+  return failures;
+}
+
+function renamedForDryRun(object: Manifest): Manifest {
+  const copy = structuredClone(object);
+  copy.metadata.name = `capstan-dry-run-${createHash('sha256').update(object.metadata.name).digest('hex').slice(0, 10)}`;
+  return copy;
+}
+

@@ -1,0 +1,409 @@
+import os from 'node:os';
+import { CapstanError, NotFoundError, TimeoutError, ValidationError, builtinScope, countChanges, formatKey, groupOf, type ChangeSet, type Manifest } from '../core/index.ts';
+import { appsInEnvironment, resolveApp, type AppEnvironment, type Project } from '../config/index.ts';
+import { computeDiff, type DiffResult, type IgnoreRule } from '../diff/index.ts';
+import { summarizeHealth, validateHealthRules, type HealthRule, type HealthSummary } from '../health/index.ts';
+import type { KubeClient } from '../kube/index.ts';
+import { InventoryStore, type HistoryEntry, type Inventory, type InventoryObject, type SyncOperation } from '../inventory/index.ts';
+import { applyPlan, isSyncError, type ApplyProgressEvent } from '../apply/index.ts';
+import { buildPlan, computePrune } from '../plan/index.ts';
+import { renderApp, validateObjects, type RenderedObject, type SopsKeys } from '../render/index.ts';
+import type { GitCache, Remote } from '../source/index.ts';
+
+import { openRevision, type RepoRevision } from './repo-revision.ts';
+
+export interface EngineOptions {
+  git: GitCache;
+  /** A client for a kubeconfig context (undefined: the kubeconfig's current context). */
+  clientFor(context: string | undefined): Promise<KubeClient>;
+  /** Overrides every environment's `cluster` (the CLI's `--context`). */
+  context?: string;
+  inventoryNamespace?: string;
+  sopsKeys?: SopsKeys;
+  helmBinary?: string;
+  kustomizeBinary?: string;
+  /** Who is recorded in the history; default from the environment (CI actor or user). */
+  who?: string;
+}
+
+export interface SyncRequest {
+  repo: Remote;
+  /** Branch, tag or commit; default `HEAD`. */
+  revision?: string;
+  app: string;
+  env: string;
+  /** Take fields other field managers own (`--force-conflicts`). */
+  force?: boolean;
+  /** Override the app's prune policy. */
+  prune?: boolean;
+  /** Allow an empty render to prune everything the app applied before. */
+  allowEmpty?: boolean;
+  /** Health wait per wave; default the app's `syncOptions.timeout`. */
+  timeoutMs?: number;
+  /** Skip waiting for `dependsOn` apps to be healthy. */
+  skipDependencies?: boolean;
+  onProgress?: (event: ApplyProgressEvent) => void;
+  /** Called when the sync of an app starts (before dependencies are awaited). */
+  onStart?: (app: AppEnvironment, revision: string) => void;
+  /** Recorded in the history: `sync` (default) or `rollback`. */
+  operation?: SyncOperation;
+  rollbackOf?: number;
+}
+
+export interface SyncResult {
+  app: string;
+  env: string;
+  revision: string;
+  result: 'Succeeded' | 'Failed';
+  changeSet: ChangeSet;
+  counts: Record<string, number>;
+  health?: HealthSummary;
+  /** Present when the sync failed. */
+  error?: CapstanError;
+  /** The history entry recorded (absent when nothing changed and nothing was recorded). */
+  recorded?: HistoryEntry;
+}
+
+export interface DiffReport {
+  app: string;
+  env: string;
+  revision: string;
+  diffs: DiffResult[];
+  /** True when any object would be created, changed or pruned. */
+  changed: boolean;
+}
+
+export interface AppStatus {
+  app: string;
+  env: string;
+  /** The revision last applied successfully ('' when never synced). */
+  revision: string;
+  sync: 'Synced' | 'OutOfSync' | 'Unknown';
+  health: HealthSummary['status'];
+  healthMessage?: string;
+  lastResult?: HistoryEntry;
+  error?: string;
+}
+
+export interface RenderResult {
+  app: AppEnvironment;
+  revision: string;
+  objects: RenderedObject[];
+  /** How many objects the source itself rendered (before capstan added the app's Namespace). */
+  rendered: number;
+}
+
+/**
+ * The composition root: sync(app, env) = source → render → plan → apply → inventory. Push mode
+ * (`capstan apply`) and the agent both drive this one class.
+ */
+export class Engine {
+  constructor(private readonly options: EngineOptions) {}
+
+  /** Resolves a revision of the config repo and reads its capstan.yaml. */
+  async open(repo: Remote, revision?: string): Promise<RepoRevision> {
+    return openRevision(this.options.git, repo, revision);
+  }
+
+  /** Renders an app for an environment at a revision and validates the result (no cluster needed unless `client` is given). */
+  async render(checkout: RepoRevision, appName: string, env: string, client?: KubeClient): Promise<RenderResult> {
+    const app = resolveApp(checkout.project, appName, env);
+    const rendered = await renderApp(checkout.dir, app, {
+      sopsKeys: this.options.sopsKeys,
+      helm: { helmBinary: this.options.helmBinary },
+      kustomizeBinary: this.options.kustomizeBinary,
+    });
+    const lookup = client ? await scopeLookup(client) : builtinLookup;
+    const objects = validateObjects(withNamespace(rendered.objects, app), { namespace: app.namespace, lookup });
+    return { app, revision: checkout.commit, objects, rendered: rendered.objects.length };
+  }
+
+  /** Applies one app to one environment; never throws for a failed sync (the result says), only for bad requests. */
+  async sync(request: SyncRequest): Promise<SyncResult> {
+    const checkout = await this.open(request.repo, request.revision);
+    return this.syncAt(checkout, request);
+  }
+
+  /** Applies every app of an environment, each after the apps it depends on; stops at the first failure. */
+  async syncAll(request: Omit<SyncRequest, 'app'>): Promise<SyncResult[]> {
+    const checkout = await this.open(request.repo, request.revision);
+    const results: SyncResult[] = [];
+    for (const app of appsInEnvironment(checkout.project, request.env)) {
+      const result = await this.syncAt(checkout, { ...request, app: app.name });
+      results.push(result);
+      if (result.result === 'Failed') break;
+    }
+    return results;
+  }
+
+  async syncAt(checkout: RepoRevision, request: SyncRequest): Promise<SyncResult> {
+    const app = resolveApp(checkout.project, request.app, request.env);
+    checkHealthRules(app);
+    const client = await this.clientForApp(app);
+    const store = this.inventory(client);
+    const previous = await store.read(app.name, app.env);
+    const operation = request.operation ?? 'sync';
+    const base = { app: app.name, env: app.env, revision: checkout.commit };
+    request.onStart?.(app, checkout.commit);
+    try {
+      if (!request.skipDependencies) await this.waitForDependencies(checkout.project, app, client, request.timeoutMs);
+      const { objects, rendered } = await this.render(checkout, app.name, app.env, client);
+      const manifests = objects.map((o) => o.manifest);
+      const prunePolicy = request.prune ?? app.syncPolicy.prune;
+      // Empty means the source rendered nothing: the Namespace createNamespace adds does not count.
+      if (rendered === 0 && previous.objects.length > 0 && prunePolicy && !(request.allowEmpty ?? app.syncPolicy.allowEmpty)) {
+        throw new ValidationError(
+          `app "${app.name}" rendered no objects at ${short(checkout.commit)} for environment "${app.env}": refusing to prune the ${previous.objects.length} objects it applied before. If emptying the app is intended, set syncPolicy.allowEmpty or pass --allow-empty`,
+        );
+      }
+      const plan = buildPlan(manifests);
+      const prune = prunePolicy ? computePrune(previous.objects, manifests) : [];
+      const applied = await applyPlan(client, plan, {
+        owner: { app: app.name, env: app.env },
+        force: request.force,
+        prune,
+        waitTimeoutMs: request.timeoutMs ?? app.syncOptions.timeoutMs,
+        healthOptions: { rules: app.health as unknown as HealthRule[] },
+        ignore: app.ignoreDifferences as IgnoreRule[],
+        onProgress: request.onProgress,
+      });
+      const counts = countChanges(applied.changeSet);
+      const unchanged = counts.created + counts.configured + counts.deleted === 0;
+      const sameObjects = sameInventory(previous.objects, applied.applied);
+      let recorded: HistoryEntry | undefined;
+      // A sync that changed nothing at the revision already recorded writes nothing, inventory included.
+      if (!(unchanged && sameObjects && previous.revision === checkout.commit && previous.history.at(-1)?.result === 'Succeeded' && operation === 'sync')) {
+        const next = await store.record(previous, { operation, revision: checkout.commit, time: now(), result: 'Succeeded', who: this.who(), changes: counts, rollbackOf: request.rollbackOf }, applied.applied);
+        recorded = next.history.at(-1);
+      }
+      return { ...base, result: 'Succeeded', changeSet: applied.changeSet, counts, health: applied.health, recorded };
+    } catch (error) {
+      const failure = asCapstanError(error);
+      const changeSet: ChangeSet = isSyncError(error) ? error.result.changeSet : { changes: [] };
+      const counts = countChanges(changeSet);
+      // What a failed sync did create stays in the inventory, so a later sync can still prune it.
+      const onCluster = isSyncError(error) ? [...previous.objects, ...error.result.applied] : undefined;
+      const next = await store.record(previous, {
+        operation,
+        revision: checkout.commit,
+        time: now(),
+        result: 'Failed',
+        who: this.who(),
+        changes: counts,
+        rollbackOf: request.rollbackOf,
+        message: firstLines(failure.message),
+      }, onCluster);
+      return { ...base, result: 'Failed', changeSet, counts, error: failure, recorded: next.history.at(-1) };
+    }
+  }
+
+  /** What applying would change: the server's dry-run of every object compared with live, and what would be pruned. Writes nothing. */
+  async diff(checkout: RepoRevision, appName: string, env: string): Promise<DiffReport> {
+    const app = resolveApp(checkout.project, appName, env);
+    const client = await this.clientForApp(app);
+    const previous = await this.inventory(client).read(app.name, app.env);
+    const { objects, rendered } = await this.render(checkout, app.name, app.env, client);
+    const manifests = objects.map((o) => o.manifest);
+    const result = await applyPlan(client, buildPlan(manifests), {
+      owner: { app: app.name, env: app.env },
+      dryRunOnly: true,
+      prune: [],
+      ignore: app.ignoreDifferences as IgnoreRule[],
+    });
+    const diffs = result.diffs.filter((d) => d.action !== 'unchanged');
+    if (app.syncPolicy.prune && !(rendered === 0 && !app.syncPolicy.allowEmpty)) {
+      for (const gone of computePrune(previous.objects, manifests)) {
+        const live = await client.get(gone.apiVersion, gone.key);
+        if (live && ownedBy(live, app)) diffs.push(computeDiff({ key: gone.key, live }));
+      }
+    }
+    return { app: app.name, env: app.env, revision: checkout.commit, diffs, changed: diffs.length > 0 };
+  }
+
+  /** Sync and health of every app in every environment (or those named). */
+  async status(checkout: RepoRevision, envs?: string[]): Promise<AppStatus[]> {
+    const out: AppStatus[] = [];
+    for (const env of checkout.project.environments) {
+      if (envs && envs.length > 0 && !envs.includes(env.name)) continue;
+      for (const app of appsInEnvironment(checkout.project, env.name)) {
+        out.push(await this.appStatus(checkout, app));
+      }
+    }
+    return out;
+  }
+
+  async history(checkout: RepoRevision, appName: string, env: string): Promise<Inventory> {
+    const app = resolveApp(checkout.project, appName, env);
+    return this.inventory(await this.clientForApp(app)).read(app.name, app.env);
+  }
+
+  /**
+   * Re-applies the revision of an earlier history entry (default: the last successful sync before
+   * the current revision) and records that it did.
+   */
+  async rollback(request: Omit<SyncRequest, 'revision' | 'operation' | 'rollbackOf'> & { to?: number }): Promise<SyncResult> {
+    const head = await this.open(request.repo);
+    const app = resolveApp(head.project, request.app, request.env);
+    const inventory = await this.inventory(await this.clientForApp(app)).read(app.name, app.env);
+    const target = pickRollbackTarget(inventory, request.to);
+    const checkout = await this.open(request.repo, target.revision);
+    return this.syncAt(checkout, { ...request, revision: target.revision, operation: 'rollback', rollbackOf: target.id });
+  }
+
+  /** Deletes everything the app applied in an environment, in reverse order, and records it. */
+  async delete(request: { repo: Remote; app: string; env: string; onProgress?: (event: ApplyProgressEvent) => void }): Promise<SyncResult> {
+    const checkout = await this.open(request.repo);
+    const app = resolveApp(checkout.project, request.app, request.env);
+    const client = await this.clientForApp(app);
+    const store = this.inventory(client);
+    const previous = await store.read(app.name, app.env);
+    if (previous.objects.length === 0) throw new NotFoundError(`app "${app.name}" has nothing applied in environment "${app.env}": nothing to delete`);
+    const base = { app: app.name, env: app.env, revision: previous.revision };
+    try {
+      const result = await applyPlan(client, buildPlan([]), { owner: { app: app.name, env: app.env }, prune: computePrune(previous.objects, []), allowEmpty: true, onProgress: request.onProgress });
+      const counts = countChanges(result.changeSet);
+      const next = await store.record(previous, { operation: 'delete', revision: previous.revision, time: now(), result: 'Succeeded', who: this.who(), changes: counts }, []);
+      return { ...base, result: 'Succeeded', changeSet: result.changeSet, counts, recorded: next.history.at(-1) };
+    } catch (error) {
+      const failure = asCapstanError(error);
+      const changeSet: ChangeSet = isSyncError(error) ? error.result.changeSet : { changes: [] };
+      return { ...base, result: 'Failed', changeSet, counts: countChanges(changeSet), error: failure };
+    }
+  }
+
+  private async appStatus(checkout: RepoRevision, app: AppEnvironment): Promise<AppStatus> {
+    const status: AppStatus = { app: app.name, env: app.env, revision: '', sync: 'Unknown', health: 'Unknown' };
+    try {
+      const client = await this.clientForApp(app);
+      const inventory = await this.inventory(client).read(app.name, app.env);
+      status.revision = inventory.revision;
+      status.lastResult = inventory.history.at(-1);
+      const live = await Promise.all(inventory.objects.map(async (o) => ({ key: o.key, object: await client.get(o.apiVersion, o.key) })));
+      const health = summarizeHealth(live, { rules: app.health as unknown as HealthRule[] });
+      status.health = inventory.objects.length === 0 ? 'Missing' : health.status;
+      if (health.message) status.healthMessage = health.message;
+      const report = await this.diff(checkout, app.name, app.env);
+      status.sync = report.changed ? 'OutOfSync' : 'Synced';
+    } catch (error) {
+      status.error = firstLines((error as Error).message);
+    }
+    return status;
+  }
+
+  private async waitForDependencies(project: Project, app: AppEnvironment, client: KubeClient, timeoutMs?: number): Promise<void> {
+    const deadline = Date.now() + (timeoutMs ?? app.syncOptions.timeoutMs);
+    for (const dependency of app.dependsOn) {
+      const dep = resolveApp(project, dependency, app.env);
+      const depClient = dep.cluster === app.cluster ? client : await this.clientForApp(dep);
+      const store = this.inventory(depClient);
+      for (;;) {
+        const inventory = await store.read(dep.name, dep.env);
+        if (inventory.history.length === 0) {
+          throw new ValidationError(`app "${app.name}" depends on "${dep.name}", which has never been synced to environment "${app.env}": apply it first (or use --all, which applies apps in dependency order)`);
+        }
+        const live = await Promise.all(inventory.objects.map(async (o) => ({ key: o.key, object: await depClient.get(o.apiVersion, o.key) })));
+        const health = summarizeHealth(live, { rules: dep.health as unknown as HealthRule[] });
+        if (health.status === 'Healthy') break;
+        if (Date.now() > deadline) {
+          throw new TimeoutError(`app "${app.name}" waited for "${dep.name}" to be healthy in environment "${app.env}", but it is ${health.status}: ${health.message ?? ''}`.trim());
+        }
+        await sleep(500);
+      }
+    }
+  }
+
+  private clientForApp(app: AppEnvironment): Promise<KubeClient> {
+    return this.options.clientFor(this.options.context ?? app.cluster);
+  }
+
+  private inventory(client: KubeClient): InventoryStore {
+    return new InventoryStore(client, { namespace: this.options.inventoryNamespace });
+  }
+
+  private who(): string {
+    return this.options.who ?? whoFromEnvironment();
+  }
+}
+
+/** The CI actor or the local user, as recorded in history. */
+export function whoFromEnvironment(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.CAPSTAN_USER || env.GITHUB_ACTOR || env.GITLAB_USER_LOGIN || env.BUILDKITE_BUILD_CREATOR || env.USER || env.USERNAME;
+  if (fromEnv) return fromEnv;
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function pickRollbackTarget(inventory: Inventory, to: number | undefined): HistoryEntry {
+  const label = `app "${inventory.app}" in environment "${inventory.env}"`;
+  if (to !== undefined) {
+    const entry = inventory.history.find((h) => h.id === to);
+    if (!entry) {
+      const ids = inventory.history.map((h) => h.id).join(', ');
+      throw new NotFoundError(`${label} has no history entry ${to}${ids ? `: it has ${ids} (see capstan history)` : ': it has no history yet'}`);
+    }
+    if (entry.operation === 'delete') throw new ValidationError(`history entry ${to} of ${label} is a delete: pick a sync to roll back to`);
+    return entry;
+  }
+  const candidates = inventory.history.filter((h) => h.result === 'Succeeded' && h.operation !== 'delete' && h.revision !== inventory.revision);
+  const entry = candidates.at(-1);
+  if (!entry) throw new NotFoundError(`${label} has no earlier successful sync of another revision to roll back to (see capstan history)`);
+  return entry;
+}
+
+async function scopeLookup(client: KubeClient): Promise<(apiVersion: string, kind: string) => { namespaced: boolean } | undefined> {
+  const resources = await client.resources();
+  const byKind = new Map(resources.map((r) => [`${r.group ? `${r.group}/` : ''}${r.version}|${r.kind}`, r]));
+  return (apiVersion, kind) => byKind.get(`${apiVersion}|${kind}`);
+}
+
+/** Without a cluster, the kinds every API server serves (custom resources must come with their CRD). */
+function builtinLookup(apiVersion: string, kind: string): { namespaced: boolean } | undefined {
+  return builtinScope(groupOf(apiVersion), kind);
+}
+
+/** Adds the app's Namespace when `createNamespace` is set and the render does not hold it. */
+function withNamespace(objects: RenderedObject[], app: AppEnvironment): RenderedObject[] {
+  if (!app.createNamespace) return objects;
+  if (objects.some((o) => o.manifest.kind === 'Namespace' && o.manifest.metadata.name === app.namespace)) return objects;
+  const namespace: Manifest = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: app.namespace } };
+  return [{ manifest: namespace, source: 'capstan.yaml (createNamespace)' }, ...objects];
+}
+
+function checkHealthRules(app: AppEnvironment): void {
+  const problems = validateHealthRules(app.health, { at: `capstan.yaml: apps[${app.name}].health` });
+  if (problems.length > 0) throw new ValidationError(problems.join('\n'));
+}
+
+function ownedBy(object: Manifest, app: AppEnvironment): boolean {
+  return object.metadata.annotations?.['capstan.dev/owner'] === `${app.name}/${app.env}`;
+}
+
+function sameInventory(a: InventoryObject[], b: InventoryObject[]): boolean {
+  if (a.length !== b.length) return false;
+  const keys = new Set(a.map((o) => `${o.apiVersion}|${formatKey(o.key)}`));
+  return b.every((o) => keys.has(`${o.apiVersion}|${formatKey(o.key)}`));
+}
+
+function asCapstanError(error: unknown): CapstanError {
+  if (error instanceof CapstanError) return error;
+  return new CapstanError((error as Error)?.message ?? String(error), { cause: error });
+}
+
+function firstLines(text: string, lines = 20): string {
+  return text.split('\n').slice(0, lines).join('\n');
+}
+
+function short(sha: string): string {
+  return sha.slice(0, 12);
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

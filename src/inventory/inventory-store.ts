@@ -1,0 +1,122 @@
+import { ValidationError, keyString, labels, type Manifest } from '../core/index.ts';
+import type { KubeClient } from '../kube/index.ts';
+import type { HistoryEntry, Inventory, InventoryObject } from './types.ts';
+
+export interface InventoryStoreOptions {
+  /** Namespace holding the inventories; created on first write. Default `capstan-system`. */
+  namespace?: string;
+  /** Sync records kept per app and environment; default 20. */
+  historyLimit?: number;
+  /** Field manager of inventory writes; default `capstan`. */
+  fieldManager?: string;
+}
+
+export const defaultInventoryNamespace = 'capstan-system';
+const dataKey = 'inventory.json';
+const inventoryLabel = 'capstan.dev/inventory';
+
+/**
+ * Inventories live in the cluster, one ConfigMap per app and environment
+ * (`capstan-system/capstan.<app>.<env>`), so push mode needs no server and the agent keeps no state
+ * of its own: the objects applied at the last successful sync (what prune compares with) and the
+ * history of recent syncs (what rollback re-applies).
+ */
+export class InventoryStore {
+  readonly namespace: string;
+  private readonly historyLimit: number;
+  private readonly fieldManager: string;
+  private namespaceReady = false;
+
+  constructor(
+    private readonly client: KubeClient,
+    options: InventoryStoreOptions = {},
+  ) {
+    this.namespace = options.namespace ?? defaultInventoryNamespace;
+    this.historyLimit = Math.max(1, options.historyLimit ?? 20);
+    this.fieldManager = options.fieldManager ?? 'capstan';
+  }
+
+  /** The stored inventory, or an empty one when the app was never synced to this environment. */
+  async read(app: string, env: string): Promise<Inventory> {
+    const live = await this.client.get('v1', { group: '', kind: 'ConfigMap', namespace: this.namespace, name: configMapName(app, env) });
+    if (!live) return { app, env, revision: '', objects: [], history: [] };
+    return parseInventory(live, app, env);
+  }
+
+  /** Every stored inventory (for `capstan status`), sorted by app then environment. */
+  async list(): Promise<Inventory[]> {
+    const { items } = await this.client.list('v1', 'ConfigMap', { namespace: this.namespace, labelSelector: `${inventoryLabel}=true` });
+    const inventories = items.map((item) => parseInventory(item, item.metadata.labels?.[labels.app] ?? '', item.metadata.labels?.[labels.env] ?? ''));
+    return inventories.sort((a, b) => a.app.localeCompare(b.app) || a.env.localeCompare(b.env));
+  }
+
+  /**
+   * Records a sync: appends `entry` (its id is assigned here) to the history, replaces the object
+   * list when `objects` is given (a failed sync passes what is on the cluster now, so nothing it
+   * created is forgotten), and moves the revision when the sync succeeded. Returns the inventory
+   * as stored.
+   */
+  async record(previous: Inventory, entry: Omit<HistoryEntry, 'id'>, objects?: InventoryObject[]): Promise<Inventory> {
+    const id = (previous.history.at(-1)?.id ?? 0) + 1;
+    const history = [...previous.history, { ...entry, id }].slice(-this.historyLimit);
+    const next: Inventory = {
+      ...previous,
+      revision: entry.result === 'Succeeded' ? entry.revision : previous.revision,
+      objects: objects ? sortObjects(objects) : previous.objects,
+      history,
+    };
+    await this.write(next);
+    return next;
+  }
+
+  /** Removes an app's inventory (after `capstan delete`). */
+  async remove(app: string, env: string): Promise<void> {
+    await this.client.delete('v1', { group: '', kind: 'ConfigMap', namespace: this.namespace, name: configMapName(app, env) });
+  }
+
+  private async write(inventory: Inventory): Promise<void> {
+    await this.ensureNamespace();
+    const manifest: Manifest = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: configMapName(inventory.app, inventory.env),
+        namespace: this.namespace,
+        labels: { [inventoryLabel]: 'true', [labels.app]: inventory.app, [labels.env]: inventory.env },
+      },
+      data: { [dataKey]: JSON.stringify(inventory) },
+    };
+    await this.client.apply(manifest, { fieldManager: this.fieldManager, force: true });
+  }
+
+  private async ensureNamespace(): Promise<void> {
+    if (this.namespaceReady) return;
+    const key = { group: '', kind: 'Namespace', namespace: '', name: this.namespace };
+    if (!(await this.client.get('v1', key))) {
+      await this.client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } }, { fieldManager: this.fieldManager });
+    }
+    this.namespaceReady = true;
+  }
+}
+
+/** `capstan.<app>.<env>`: app and environment names are DNS labels, so this is a valid, unique name. */
+export function configMapName(app: string, env: string): string {
+  return `capstan.${app}.${env}`;
+}
+
+function parseInventory(configMap: Manifest, app: string, env: string): Inventory {
+  const data = (configMap.data as Record<string, string> | undefined)?.[dataKey];
+  const subject = `ConfigMap/${configMap.metadata.namespace}/${configMap.metadata.name}`;
+  if (data === undefined) throw new ValidationError(`is not a capstan inventory (no ${dataKey}); delete it or restore it from a backup`, { subject });
+  try {
+    const parsed = JSON.parse(data) as Inventory;
+    return { app: parsed.app ?? app, env: parsed.env ?? env, revision: parsed.revision ?? '', objects: parsed.objects ?? [], history: parsed.history ?? [] };
+  } catch (cause) {
+    throw new ValidationError(`holds an inventory that is not valid JSON; delete it to start afresh (the next sync rebuilds it, but will not prune what it forgot)`, { subject, cause });
+  }
+}
+
+function sortObjects(objects: InventoryObject[]): InventoryObject[] {
+  const unique = new Map(objects.map((o) => [keyString(o.key), o]));
+  return [...unique.values()].sort((a, b) => keyString(a.key).localeCompare(keyString(b.key)));
+}

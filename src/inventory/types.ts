@@ -1,0 +1,42 @@
+import type { ResourceKey } from '../core/index.ts';
+
+/** An object an app applied: enough to find it again (and to prune it) without re-rendering. */
+export interface InventoryObject {
+  apiVersion: string;
+  key: ResourceKey;
+}
+
+export type SyncOperation = 'sync' | 'rollback' | 'delete';
+export type SyncOutcome = 'Succeeded' | 'Failed';
+
+/** One sync of an app in an environment, as `capstan history` shows it. */
+export interface HistoryEntry {
+  /** Increases by one with every recorded sync; `rollback --to <id>` refers to it. */
+  id: number;
+  operation: SyncOperation;
+  /** The config repo commit that was rendered. */
+  revision: string;
+  /** ISO 8601, UTC. */
+  time: string;
+  result: SyncOutcome;
+  /** Who asked: a user, a CI actor, or the agent. */
+  who: string;
+  /** Counts of the ChangeSet (created, configured, deleted, ...). */
+  changes: Record<string, number>;
+  /** For a rollback: the history entry whose revision was re-applied. */
+  rollbackOf?: number;
+  /** The first lines of the error, for a failed sync. Never carries secret values. */
+  message?: string;
+}
+
+/** What one app owns in one environment and how it got there, stored in the cluster. */
+export interface Inventory {
+  app: string;
+  env: string;
+  /** The revision last applied successfully ('' before the first success). */
+  revision: string;
+  /** Everything the app applied at its last successful sync (hooks excluded). */
+  objects: InventoryObject[];
+  /** Newest last, at most `historyLimit` entries. */
+  history: HistoryEntry[];
+}
