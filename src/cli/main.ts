@@ -1,6 +1,15 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { applyCommand } from './apply-command.ts';
+import { deleteCommand } from './delete-command.ts';
+import { diffCommand } from './diff-command.ts';
+import { historyCommand } from './history-command.ts';
+import { initCommand } from './init-command.ts';
+import { renderCommand } from './render-command.ts';
+import { rollbackCommand } from './rollback-command.ts';
 import { sandboxCommand } from './sandbox-command.ts';
+import { statusCommand } from './status-command.ts';
+import { validateCommand } from './validate-command.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -10,7 +19,9 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .showHelpAfterError()
     .exitOverride();
-  program.addCommand(sandboxCommand());
+  for (const command of [initCommand(), validateCommand(), renderCommand(), diffCommand(), applyCommand(), statusCommand(), historyCommand(), rollbackCommand(), deleteCommand(), sandboxCommand()]) {
+    program.addCommand(command.showHelpAfterError().exitOverride());
+  }
   return program;
 }
 

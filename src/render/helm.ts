@@ -310,7 +310,7 @@ const hookPhases: Record<string, 'PreSync' | 'PostSync'> = {
 /**
  * Helm hooks as capstan hooks, as Argo CD maps them:
  * - `pre-install` / `pre-upgrade` → `capstan.dev/hook: PreSync`, `post-install` / `post-upgrade` →
- *   `PostSync` (both, as `PreSync,PostSync`, when a hook is both, like Argo CD's hook lists);
+ *   `PostSync`; a hook that is both runs once, as `PreSync` (capstan runs a hook in one phase);
  * - `helm.sh/hook-weight` → `capstan.dev/sync-wave` when the object sets no wave itself;
  * - `crd-install` (Helm 2) alone: an ordinary object, since CRDs are applied first anyway;
  * - every other hook is dropped (undefined): `test` / `test-success` run only on `helm test`, and
@@ -327,7 +327,7 @@ function convertHelmHooks(manifest: Manifest): Manifest | undefined {
   if (typeof hookText === 'string' && current[annotations.hook] === undefined) {
     const types = hookText.split(',').map((t) => t.trim()).filter(Boolean);
     const phases = (['PreSync', 'PostSync'] as const).filter((phase) => types.some((t) => hookPhases[t] === phase));
-    if (phases.length > 0) next[annotations.hook] = phases.join(',');
+    if (phases.length > 0) next[annotations.hook] = phases[0]!;
     else if (!(types.length > 0 && types.every((t) => t === 'crd-install'))) return undefined;
   }
   const weight = current[helmHookWeight];

@@ -25,4 +25,4 @@ export type {
   ValidateObjectsOptions,
 } from './types.ts';
 export { renderHelmChart, type HelmRenderOptions } from './helm.ts';
-export { decryptSops, isSopsEncrypted, loadSopsKeys, type SopsKeys } from './sops/index.ts';
+export { decryptSops, encryptSops, isSopsEncrypted, loadSopsKeys, type EncryptSopsOptions, type SopsKeys } from './sops/index.ts';

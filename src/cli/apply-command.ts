@@ -1,0 +1,82 @@
+import { Command } from 'commander';
+import { CapstanError, ValidationError, summarizeChangeSet } from '../core/index.ts';
+import type { SyncResult } from '../engine/index.ts';
+import { addClusterOptions, createEngine, duration, envOption, outputOption, remoteOf, type ClusterOptions, type OutputFormat } from './engine-options.ts';
+import { printData, shortRevision } from './output.ts';
+import { createProgress } from './progress.ts';
+
+interface ApplyCommandOptions extends ClusterOptions {
+  env: string;
+  all?: boolean;
+  forceConflicts?: boolean;
+  prune?: boolean;
+  allowEmpty?: boolean;
+  timeout?: number;
+  output: OutputFormat;
+}
+
+export function applyCommand(): Command {
+  return addClusterOptions(new Command('apply'))
+    .description('Render, diff, apply in order, prune and wait for health: one app, or every app of an environment')
+    .argument('[app]', 'app name (or --all)')
+    .addOption(envOption())
+    .option('--all', 'every app of the environment, each after the apps it depends on')
+    .option('--force-conflicts', 'take fields that other field managers own')
+    .option('--no-prune', 'do not delete objects the app no longer renders')
+    .option('--allow-empty', 'let an empty render prune everything the app applied before')
+    .option('--timeout <duration>', 'health wait per wave (default: the app\'s syncOptions.timeout)', duration)
+    .addOption(outputOption())
+    .addHelpText('after', '\nExamples:\n  capstan apply guestbook --env dev\n  capstan apply --all --env prod --revision v1.4.2 -o json')
+    .action(async (appName: string | undefined, opts: ApplyCommandOptions) => {
+      if (!appName && !opts.all) throw new ValidationError('name an app, or pass --all to apply every app of the environment');
+      if (appName && opts.all) throw new ValidationError('name an app or pass --all, not both');
+      const { engine, close } = await createEngine(opts);
+      const progress = createProgress(opts.output === 'table');
+      try {
+        const request = {
+          repo: remoteOf(opts),
+          revision: opts.revision,
+          env: opts.env,
+          force: opts.forceConflicts,
+          prune: opts.prune === false ? false : undefined,
+          allowEmpty: opts.allowEmpty,
+          timeoutMs: opts.timeout,
+          onProgress: progress.onProgress, onStart: progress.onStart,
+        };
+        const results = appName ? [await engine.sync({ ...request, app: appName })] : await engine.syncAll(request);
+        progress.done();
+        reportResults(results, opts.output);
+      } finally {
+        progress.done();
+        close();
+      }
+    });
+}
+
+/** Prints results (a summary line per app, or JSON/YAML) and throws the first failure, which main turns into exit code 1. */
+export function reportResults(results: SyncResult[], output: OutputFormat): void {
+  if (output !== 'table') {
+    printData(output, results.map(toJson));
+  } else {
+    for (const r of results) {
+      const verdict = r.result === 'Succeeded' ? '' : ' FAILED';
+      console.log(`${r.app} (${r.env}) at ${shortRevision(r.revision)}:${verdict} ${summarizeChangeSet(r.changeSet)}${r.health ? `; ${r.health.status}` : ''}`);
+    }
+  }
+  const failed = results.find((r) => r.result === 'Failed');
+  if (failed?.error) throw failed.error;
+}
+
+function toJson(result: SyncResult): Record<string, unknown> {
+  return {
+    app: result.app,
+    env: result.env,
+    revision: result.revision,
+    result: result.result,
+    counts: result.counts,
+    changes: result.changeSet.changes,
+    health: result.health ? { status: result.health.status, message: result.health.message } : undefined,
+    error: result.error ? { category: (result.error as CapstanError).category, message: result.error.message } : undefined,
+    historyId: result.recorded?.id,
+  };
+}

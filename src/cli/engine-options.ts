@@ -1,0 +1,120 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { Engine, openWorkingTree, type RepoRevision } from '../engine/index.ts';
+import { createKubeClient, type KubeClient } from '../kube/index.ts';
+import { loadSopsKeys } from '../render/index.ts';
+import { GitCache, type Remote } from '../source/index.ts';
+
+/** Options every command that reads the config repo takes. */
+export interface RepoOptions {
+  repo: string;
+  revision?: string;
+  repoTokenFile?: string;
+  sshKey?: string;
+}
+
+/** Options every command that talks to a cluster takes. */
+export interface ClusterOptions extends RepoOptions {
+  kubeconfig?: string;
+  context?: string;
+  inventoryNamespace?: string;
+}
+
+export type OutputFormat = 'table' | 'json' | 'yaml';
+
+export function addRepoOptions(command: Command): Command {
+  return command
+    .option('--repo <path|url>', 'the config repo: a local folder, file://, https:// or ssh URL', '.')
+    .option('--revision <rev>', 'branch, tag or commit of the config repo (default: HEAD; for a local folder, render/diff/validate read the working tree)')
+    .option('--repo-token-file <file>', 'file holding the token for an https config repo (default: $CAPSTAN_REPO_TOKEN)')
+    .option('--ssh-key <file>', 'private key for an ssh config repo');
+}
+
+export function addClusterOptions(command: Command): Command {
+  return addRepoOptions(command)
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context for every environment (default: each environment\'s cluster, else the current context)')
+    .option('--inventory-namespace <ns>', 'namespace holding capstan\'s inventories', 'capstan-system');
+}
+
+export function outputOption(formats: OutputFormat[] = ['table', 'json', 'yaml']): Option {
+  return new Option('-o, --output <format>', 'output format').choices(formats).default(formats[0]);
+}
+
+export function envOption(): Option {
+  return new Option('--env <name>', 'environment').makeOptionMandatory();
+}
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
+  return n;
+}
+
+export function duration(value: string): number {
+  const match = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError(`"${value}" is not a duration like 90s, 5m or 1h`);
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
+  return Number(match[1]) * scale;
+}
+
+export function remoteOf(options: RepoOptions): Remote {
+  const url = isLocalPath(options.repo) ? path.resolve(options.repo) : options.repo;
+  const remote: Remote = { url };
+  const token = options.repoTokenFile ? readFileSync(options.repoTokenFile, 'utf8').trim() : process.env.CAPSTAN_REPO_TOKEN;
+  if (token) remote.token = token;
+  if (options.sshKey) remote.sshKeyFile = path.resolve(options.sshKey);
+  return remote;
+}
+
+function isLocalPath(repo: string): boolean {
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) && !/^[^/]+@[^/]+:/.test(repo) && existsSync(repo);
+}
+
+/**
+ * The repo as commands that do not change a cluster read it: a local folder's working tree (so a
+ * change can be checked before it is committed) unless a revision is asked for; a remote at a
+ * revision otherwise.
+ */
+export async function openForReading(engine: Engine, options: RepoOptions): Promise<RepoRevision> {
+  if (options.revision === undefined && isLocalPath(options.repo) && statSync(options.repo).isDirectory()) {
+    return openWorkingTree(path.resolve(options.repo));
+  }
+  return engine.open(remoteOf(options), options.revision);
+}
+
+export interface EngineHandle {
+  engine: Engine;
+  /** Closes every cluster connection the engine opened. */
+  close(): void;
+}
+
+/** An Engine wired to the kubeconfig, the git cache and the SOPS keys of this machine. */
+export async function createEngine(options: Partial<ClusterOptions> = {}): Promise<EngineHandle> {
+  const clients = new Map<string, Promise<KubeClient>>();
+  const kubeconfigPath = options.kubeconfig ? path.resolve(options.kubeconfig) : undefined;
+  const engine = new Engine({
+    git: new GitCache({ dir: process.env.CAPSTAN_CACHE_DIR }),
+    context: options.context,
+    inventoryNamespace: options.inventoryNamespace,
+    sopsKeys: await loadSopsKeys(),
+    helmBinary: process.env.CAPSTAN_HELM,
+    kustomizeBinary: process.env.CAPSTAN_KUSTOMIZE,
+    clientFor(context) {
+      const key = context ?? '';
+      let client = clients.get(key);
+      if (!client) {
+        client = createKubeClient({ kubeconfigPath, context });
+        clients.set(key, client);
+      }
+      return client;
+    },
+  });
+  return {
+    engine,
+    close() {
+      for (const client of clients.values()) client.then((c) => c.close(), () => undefined);
+    },
+  };
+}
