@@ -538,3 +538,9 @@ describe('applyPlan against a sandbox', () => {
     assert.equal(await live(objects[3]), undefined);
   });
 });
+
+test('health polls start quickly and slow down to the poll interval', async () => {
+  const { pollDelay } = await import('./wait.ts');
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 30].map((n) => pollDelay(n, 1000)), [50, 100, 200, 400, 800, 1000, 1000, 1000]);
+  assert.equal(pollDelay(0, 20), 20);
+});

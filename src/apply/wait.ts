@@ -29,14 +29,15 @@ function settled(status: HealthStatus): boolean {
 /**
  * Polls the items until every one is Healthy (or Suspended). Missing, Progressing and Unknown
  * keep waiting; Degraded fails after `degradedGraceMs` (at once with `failFast`); waiting ends
- * after `waitTimeoutMs`. Every poll is reported as a `waiting` event.
+ * after `waitTimeoutMs`. Every poll is reported as a `waiting` event. Polls come quickly at first
+ * and slow down to `pollIntervalMs` (see pollDelay).
  */
 export async function waitReady(run: Run, items: readonly PlanItem[], spec: WaitSpec): Promise<WaitOutcome> {
   const { pollIntervalMs, waitTimeoutMs, degradedGraceMs, healthOptions } = run.options;
   const start = Date.now();
   const degradedSince = new Map<string, number>();
   let pending = [...items];
-  for (;;) {
+  for (let poll = 0; ; poll++) {
     const { objects, failures: failed } = await readObjects(run, pending);
     const statuses = new Map<PlanItem, HealthStatus>();
     for (const [item, object] of objects) {
@@ -72,8 +73,17 @@ export async function waitReady(run: Run, items: readonly PlanItem[], spec: Wait
       });
       return { failed: [], timedOut };
     }
-    await sleep(Math.min(pollIntervalMs, Math.max(0, start + waitTimeoutMs - Date.now())));
+    await sleep(Math.min(pollDelay(poll, pollIntervalMs), Math.max(0, start + waitTimeoutMs - Date.now())));
   }
+}
+
+/**
+ * The pause after a poll: short at first, since most objects are ready within moments of being
+ * applied (a ConfigMap at once, a small rollout in well under a second), then doubling up to
+ * `pollIntervalMs`: 50, 100, 200, 400, 800 ms, then the interval.
+ */
+export function pollDelay(poll: number, pollIntervalMs: number): number {
+  return Math.min(pollIntervalMs, 50 * 2 ** Math.min(poll, 20));
 }
 
 /** Polls until `get` answers undefined (the object is gone); false when `waitTimeoutMs` passed first. */

@@ -1,0 +1,22 @@
+// Bundles the CLI into dist/cli/capstan.mjs with esbuild (installed with tsx), so that `capstan`
+// starts in ~0.4 s instead of ~1.7 s of transpiling and resolving hundreds of modules.
+// bin/capstan.js uses the bundle only while it is newer than every source file; otherwise it runs
+// the TypeScript sources through tsx, so an edit is never shadowed by a stale bundle.
+import { build } from 'esbuild';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const started = Date.now();
+await build({
+  entryPoints: [path.join(root, 'src', 'cli', 'main.ts')],
+  outfile: path.join(root, 'dist', 'cli', 'capstan.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+  // CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __capstanRequire } from 'node:module'; const require = __capstanRequire(import.meta.url);" },
+});
+console.log(`built dist/cli/capstan.mjs in ${Date.now() - started} ms`);
