@@ -46,6 +46,8 @@ export interface ListOptions {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** Page size (`limit`) of a list; the client's default (500) when omitted. Every page is read. */
+  limit?: number;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
@@ -58,13 +60,20 @@ export interface WatchEvent {
 export interface WatchOptions extends ListOptions {
   /** Start after this resourceVersion (from a list); omitted starts with the current state. */
   resourceVersion?: string;
+  /** Ask the server to end the watch after this many seconds (`done` then resolves). */
+  timeoutSeconds?: number;
 }
 
 export interface WatchHandle {
   /** Stops the watch; the `done` promise then resolves. */
   stop(): void;
-  /** Resolves when the watch ends (stopped, closed by the server, or failed). */
+  /**
+   * Settles when the watch ends: resolves when stopped or closed by the server; rejects with the
+   * capstan error when it failed (an `ExpiredError` for 410 Gone: relist, then watch again).
+   */
   done: Promise<void>;
+  /** The resourceVersion of the last event (bookmarks included), to resume from. */
+  readonly lastResourceVersion?: string;
 }
 
 /** The result of a list: its objects and the collection's resourceVersion (to watch from). */
