@@ -69,9 +69,17 @@ export function computeDiff(input: DiffInput): DiffResult {
   if (action === 'unchanged') return { key, action, unified: '', changedPaths: [] };
 
   const name = formatKey(key);
-  const unified = createTwoFilesPatch(`live/${name}`, `desired/${name}`, toYaml(sides.live), toYaml(sides.desired), undefined, undefined, {
-    context: 3,
-    headerOptions: FILE_HEADERS_ONLY,
+  const result = { key, action, changedPaths: paths } as DiffResult;
+  // Rendering the YAML diff costs more than the comparison; apply only needs the action, so the
+  // text is made the first time it is read (JSON.stringify reads it too: the getter is enumerable).
+  let unified: string | undefined;
+  Object.defineProperty(result, 'unified', {
+    enumerable: true,
+    get: () =>
+      (unified ??= createTwoFilesPatch(`live/${name}`, `desired/${name}`, toYaml(sides.live), toYaml(sides.desired), undefined, undefined, {
+        context: 3,
+        headerOptions: FILE_HEADERS_ONLY,
+      })),
   });
-  return { key, action, unified, changedPaths: paths };
+  return result;
 }

@@ -3,6 +3,9 @@ import https from 'node:https';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import type { PooledKubeConfig } from './kube-config.ts';
 
+/** How long the authentication of one request is reused for the next ones. */
+const authTtlMs = 1000;
+
 /** One answer of the API server, body not yet parsed. */
 export interface HttpResponse {
   status: number;
@@ -64,16 +67,34 @@ export class HttpTransport {
     return this.base.origin + this.basePath;
   }
 
-  /** Headers and agent for one request: re-evaluated every time so rotated and exec-issued tokens are picked up. */
-  private async authenticate(): Promise<{ headers: Record<string, string>; agent: http.Agent | undefined }> {
-    const context = new RequestContext(this.base.href, HttpMethod.GET);
-    try {
-      await this.config.applySecurityAuthentication(context);
-    } catch (error) {
-      throw new CredentialsUnavailable(error);
-    }
-    return { headers: context.getHeaders(), agent: context.getAgent() as http.Agent | undefined };
+    /**
+   * Headers and agent for requests. Working them out builds a TLS agent and may run an exec
+   * plugin, which at hundreds of requests per second is a real share of the work, so the answer
+   * is kept for `authTtlMs` (1 s): rotated and exec-issued tokens are still picked up within a
+   * second, and client-node caches exec credentials until they expire anyway.
+   */
+  private authenticate(): Promise<{ headers: Record<string, string>; agent: http.Agent | undefined }> {
+    const now = Date.now();
+    if (this.auth && now - this.authAt < authTtlMs) return this.auth;
+    this.authAt = now;
+    const pending = (async () => {
+      const context = new RequestContext(this.base.href, HttpMethod.GET);
+      try {
+        await this.config.applySecurityAuthentication(context);
+      } catch (error) {
+        throw new CredentialsUnavailable(error);
+      }
+      return { headers: context.getHeaders(), agent: context.getAgent() as http.Agent | undefined };
+    })();
+    this.auth = pending;
+    pending.catch(() => {
+      if (this.auth === pending) this.auth = undefined;
+    });
+    return pending;
   }
+
+  private auth: Promise<{ headers: Record<string, string>; agent: http.Agent | undefined }> | undefined;
+  private authAt = 0;
 
   private async open(request: HttpRequest, accept: string): Promise<{ req: http.ClientRequest; res: Promise<http.IncomingMessage> }> {
     const { headers: auth, agent } = await this.authenticate();
