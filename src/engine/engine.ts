@@ -197,16 +197,22 @@ export class Engine {
     }
   }
 
-  /** What applying would change: the server's dry-run of every object compared with live, and what would be pruned. Writes nothing. */
+  /**
+   * What applying would change: the server's dry-run of every object compared with live, and what
+   * would be pruned. Writes nothing.
+   */
   async diff(checkout: RepoRevision, appName: string, env: string): Promise<DiffReport> {
     const app = resolveApp(checkout.project, appName, env);
     const client = await this.clientForApp(app);
     const previous = await this.inventory(client).read(app.name, app.env);
     const { objects, rendered } = await this.render(checkout, app.name, app.env, client);
     const manifests = objects.map((o) => o.manifest);
+    // Dry-run with force: the diff shows what applying would make of each object even where
+    // another field manager holds a field (apply itself stops there unless --force-conflicts).
     const result = await applyPlan(client, buildPlan(manifests), {
       owner: { app: app.name, env: app.env },
       dryRunOnly: true,
+      force: true,
       prune: [],
       ignore: app.ignoreDifferences as IgnoreRule[],
     });
