@@ -90,6 +90,7 @@ describe('capstan CLI', () => {
   test('apply creates, a second apply changes nothing, and -o json reports the counts', async () => {
     const first = await capstan(['apply', 'web', '--env', 'dev', ...cluster()]);
     assert.equal(first.code, 0, first.stderr);
+    assert.doesNotMatch(first.stderr, /uncommitted/);
     assert.match(first.stdout, /^web \(dev\) at [0-9a-f]{12}: 5 created; Healthy$/m);
     assert.match(first.stderr, /created +Deployment\/web\/web/);
     const second = await capstan(['apply', 'web', '--env', 'dev', '-o', 'json', ...cluster()]);
@@ -108,6 +109,9 @@ describe('capstan CLI', () => {
     assert.equal(changed.code, 2, changed.stderr);
     assert.match(changed.stdout, /^- {2}replicas: 2$/m);
     assert.match(changed.stdout, /^\+ {2}replicas: 3$/m);
+    const uncommitted = await capstan(['apply', 'web', '--env', 'dev', ...cluster()]);
+    assert.match(uncommitted.stderr, /^note: \. has uncommitted changes; capstan applies its last commit, [0-9a-f]{12}, without them$/m);
+    assert.match(uncommitted.stdout, /5 unchanged/);
     const unknown = await capstan(['diff', 'nope', '--env', 'dev', ...cluster()]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^error: .*"nope"/m);

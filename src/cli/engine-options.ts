@@ -60,7 +60,7 @@ export function duration(value: string): number {
 }
 
 export function remoteOf(options: RepoOptions): Remote {
-  const url = isLocalPath(options.repo) ? path.resolve(options.repo) : options.repo;
+  const url = isLocalRepo(options.repo) ? path.resolve(options.repo) : options.repo;
   const remote: Remote = { url };
   const token = options.repoTokenFile ? readFileSync(options.repoTokenFile, 'utf8').trim() : process.env.CAPSTAN_REPO_TOKEN;
   if (token) remote.token = token;
@@ -68,7 +68,8 @@ export function remoteOf(options: RepoOptions): Remote {
   return remote;
 }
 
-function isLocalPath(repo: string): boolean {
+/** Whether `--repo` names a local folder (not a URL). */
+export function isLocalRepo(repo: string): boolean {
   return !/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) && !/^[^/]+@[^/]+:/.test(repo) && existsSync(repo);
 }
 
@@ -78,7 +79,7 @@ function isLocalPath(repo: string): boolean {
  * revision otherwise.
  */
 export async function openForReading(engine: Engine, options: RepoOptions): Promise<RepoRevision> {
-  if (options.revision === undefined && isLocalPath(options.repo) && statSync(options.repo).isDirectory()) {
+  if (options.revision === undefined && isLocalRepo(options.repo) && statSync(options.repo).isDirectory()) {
     return openWorkingTree(path.resolve(options.repo));
   }
   return engine.open(remoteOf(options), options.revision);

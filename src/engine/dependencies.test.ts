@@ -1,7 +1,9 @@
-// dependsOn and ignoreDifferences through the engine, on small repos of their own.
+// dependsOn, ignoreDifferences and kubeconfig contexts through the engine, on small repos of their own.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { makeRepo, commit } from '../source/testing.ts';
+import { GitCache } from '../source/index.ts';
+import { Engine } from './engine.ts';
 import { startEngineFixture, type EngineFixture } from './testing.ts';
 
 const deployment = (name: string, image: string, replicas = 1): string =>
@@ -59,5 +61,20 @@ describe('engine: dependencies and ignored differences', () => {
     report = await fx.engine.diff(await fx.engine.open({ url: repo.dir }), 'db', 'dev');
     assert.deepEqual(report.diffs, []);
     assert.equal(report.changed, false);
+  });
+
+  test("each environment's cluster is its kubeconfig context, and --context overrides them all", async () => {
+    const text = project()
+      .replace('environments: [{ name: dev }]', 'environments: [{ name: dev, cluster: kind-dev }, { name: prod, cluster: prod-eu }]')
+      .replaceAll('deps-', 'ctx-');
+    const repo = await makeRepo({ 'capstan.yaml': text, 'db/db.yaml': deployment('ctx', 'nginx:1.27'), 'app/app.yaml': deployment('app', 'nginx:1.27') });
+    const asked: (string | undefined)[] = [];
+    const engine = (context?: string): Engine =>
+      new Engine({ git: new GitCache({ dir: fx.cacheDir }), context, who: 'test', clientFor: async (name) => (asked.push(name), fx.client) });
+    const checkout = await engine().open({ url: repo.dir });
+    await engine().diff(checkout, 'db', 'dev');
+    await engine().diff(checkout, 'db', 'prod');
+    await engine('sandbox').diff(checkout, 'db', 'prod');
+    assert.deepEqual(asked, ['kind-dev', 'prod-eu', 'sandbox']);
   });
 });

@@ -124,21 +124,8 @@ export class HttpTransport {
 
   /** One request with a whole-response deadline; socket errors and timeouts reject. */
   async request(request: HttpRequest): Promise<HttpResponse> {
-    const timeoutMs = request.timeoutMs ?? this.timeoutMs;
     const { req, res } = await this.open(request, 'application/json');
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new RequestTimeout(request.method, request.path, timeoutMs);
-        req.destroy(error);
-        reject(error);
-      }, timeoutMs);
-    });
-    try {
-      return await Promise.race([deadline, res.then(readBody)]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withDeadline(req, request, request.timeoutMs ?? this.timeoutMs, res.then(readBody));
   }
 
   /**
@@ -146,25 +133,29 @@ export class HttpTransport {
    * timeout); the caller reads the stream and ends it with `req.destroy()`.
    */
   async stream(request: HttpRequest): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
-    const timeoutMs = request.timeoutMs ?? this.timeoutMs;
     const { req, res } = await this.open(request, 'application/json');
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new RequestTimeout(request.method, request.path, timeoutMs);
-        req.destroy(error);
-        reject(error);
-      }, timeoutMs);
-    });
-    try {
-      return { req, res: await Promise.race([deadline, res]) };
-    } finally {
-      clearTimeout(timer);
-    }
+    return { req, res: await withDeadline(req, request, request.timeoutMs ?? this.timeoutMs, res) };
   }
 
   close(): void {
     this.config.closeConnections();
+  }
+}
+
+/** `answer`, unless `timeoutMs` passes first: then the request is destroyed and a RequestTimeout rejects. */
+async function withDeadline<T>(req: http.ClientRequest, request: HttpRequest, timeoutMs: number, answer: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new RequestTimeout(request.method, request.path, timeoutMs);
+      req.destroy(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([deadline, answer]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
