@@ -470,6 +470,23 @@ describe('applyPlan against a sandbox', () => {
     assert.ok(await live(configMap(ns, 'old', {})));
   });
 
+  test('skipDryRunWhenInSync asks the server only about objects that may differ', async () => {
+    const ns = 'quick';
+    const objects = [namespace(ns), configMap(ns, 'a', { k: '1' }), configMap(ns, 'b', { k: '1' }), deployment(ns, 'api')];
+    await apply(objects);
+    const dryRuns = (): number => (client as unknown as { stats(): { requests: Record<string, number> } }).stats().requests.apply ?? 0;
+    let before = dryRuns();
+    const same = await apply(objects, { dryRunOnly: true, skipDryRunWhenInSync: true });
+    assert.equal(dryRuns() - before, 0, 'no dry-run for objects proven in sync');
+    assert.deepEqual(countChanges(same.changeSet).unchanged, 4);
+
+    await client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: ns }, data: { k: '2' } }, { fieldManager: 'kubectl-edit', force: true });
+    before = dryRuns();
+    const drifted = await apply(objects, { dryRunOnly: true, skipDryRunWhenInSync: true, force: true });
+    assert.equal(dryRuns() - before, 1, 'only the drifted object was dry-run');
+    assert.deepEqual(drifted.diffs.filter((d) => d.action !== 'unchanged').map((d) => `${formatKey(d.key)} ${d.action} ${d.changedPaths.join(',')}`), ['ConfigMap/quick/b update /data/k']);
+  });
+
   test('kinds the cluster does not serve and wrong scopes are reported with the other failures', async () => {
     const ns = 'unserved';
     await apply([namespace(ns)]);

@@ -22,6 +22,7 @@ export interface ResolvedOptions {
   dryRunOnly: boolean;
   hooks: 'on-change' | 'always';
   allowEmpty: boolean;
+  skipDryRunWhenInSync: boolean;
 }
 
 export function resolveOptions(options: ApplyPlanOptions): ResolvedOptions {
@@ -40,6 +41,7 @@ export function resolveOptions(options: ApplyPlanOptions): ResolvedOptions {
     dryRunOnly: options.dryRunOnly ?? false,
     hooks: options.hooks ?? 'on-change',
     allowEmpty: options.allowEmpty ?? false,
+    skipDryRunWhenInSync: options.skipDryRunWhenInSync ?? false,
   };
 }
 

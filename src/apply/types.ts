@@ -48,6 +48,12 @@ export interface ApplyPlanOptions {
   hooks?: 'on-change' | 'always';
   /** Let a plan with no objects prune (deleting an app); default false: an empty render never prunes. */
   allowEmpty?: boolean;
+  /**
+   * Skip the server dry-run of objects whose live copy provably holds exactly what would be
+   * applied (diff's quickCompare): they are unchanged without a request. For the periodic checks
+   * of the agent and `capstan diff`/`status`; a sync itself dry-runs every object. Default false.
+   */
+  skipDryRunWhenInSync?: boolean;
 }
 
 export type ApplyProgressEvent =

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError, formatKey, type Manifest } from '../core/index.ts';
-import { computeDiff } from '../diff/index.ts';
-import type { ResourceInfo } from '../kube/index.ts';
+import { computeDiff, quickCompare } from '../diff/index.ts';
+import { withApplyDefaults, type ResourceInfo } from '../kube/index.ts';
 import { crdTarget } from '../plan/index.ts';
 import type { ObjectFailure } from './errors.ts';
 import { settleLimited, toError } from './limit.ts';
@@ -148,8 +148,9 @@ export async function readObjects(run: Run, items: readonly PlanItem[]): Promise
  * dry-run against the old Job would fail on its immutable template, and say nothing about the
  * new one); its diff is the rendered object, created.
  */
-async function dryRun(run: Run, items: readonly PlanItem[]): Promise<ObjectFailure[]> {
+async function dryRun(run: Run, all: readonly PlanItem[]): Promise<ObjectFailure[]> {
   const { fieldManager, force, ignore } = run.options;
+  const items = run.options.skipDryRunWhenInSync ? all.filter((item) => !provenInSync(item, fieldManager)) : all;
   const results = await settleLimited(items, run.options.concurrency, (item) =>
     run.client.apply(item.hook && item.live ? renamedForDryRun(item.object) : item.object, { dryRun: true, fieldManager, force }),
   );
@@ -164,6 +165,17 @@ async function dryRun(run: Run, items: readonly PlanItem[]): Promise<ObjectFailu
     }
   });
   return failures;
+}
+
+/**
+ * With `skipDryRunWhenInSync`: an object whose live copy already holds exactly what capstan
+ * applies (quickCompare) would come back from the dry-run unchanged, so it is marked unchanged
+ * without asking the server. Hooks are always dry-run.
+ */
+function provenInSync(item: PlanItem, fieldManager: string): boolean {
+  if (item.hook || !item.live || quickCompare(withApplyDefaults(item.object), item.live, { fieldManager }) !== 'in-sync') return false;
+  item.diff = { key: item.key, action: 'unchanged', unified: '', changedPaths: [] };
+  return true;
 }
 
 function renamedForDryRun(object: Manifest): Manifest {

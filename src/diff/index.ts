@@ -8,3 +8,4 @@ export { validateIgnoreRules, type IgnoreRule, type ValidateIgnoreRulesOptions }
 export type { FieldsV1, ManagedFieldsEntry } from './managed-fields.ts';
 export { maskSecrets, type ObjectPair } from './mask-secrets.ts';
 export { normalize, type NormalizeOptions } from './normalize.ts';
+export { quickCompare, type QuickCompareOptions, type QuickVerdict } from './quick-compare.ts';

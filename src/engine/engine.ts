@@ -213,6 +213,7 @@ export class Engine {
       owner: { app: app.name, env: app.env },
       dryRunOnly: true,
       force: true,
+      skipDryRunWhenInSync: true,
       prune: [],
       ignore: app.ignoreDifferences as IgnoreRule[],
     });
