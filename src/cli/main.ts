@@ -5,6 +5,7 @@ import { deleteCommand } from './delete-command.ts';
 import { diffCommand } from './diff-command.ts';
 import { historyCommand } from './history-command.ts';
 import { initCommand } from './init-command.ts';
+import { installCommand } from './install-command.ts';
 import { renderCommand } from './render-command.ts';
 import { rollbackCommand } from './rollback-command.ts';
 import { sandboxCommand } from './sandbox-command.ts';
@@ -19,7 +20,7 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [initCommand(), validateCommand(), renderCommand(), diffCommand(), applyCommand(), statusCommand(), historyCommand(), rollbackCommand(), deleteCommand(), sandboxCommand()]) {
+  for (const command of [initCommand(), validateCommand(), renderCommand(), diffCommand(), applyCommand(), statusCommand(), historyCommand(), rollbackCommand(), deleteCommand(), installCommand(), sandboxCommand()]) {
     program.addCommand(command.showHelpAfterError().exitOverride());
   }
   return program;
