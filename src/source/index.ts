@@ -11,4 +11,5 @@ export { redact } from './redact.ts';
 export { resolveInRepo, listFiles, normalizeRepoPath } from './repo-paths.ts';
 export type { ListFilesOptions } from './repo-paths.ts';
 export { runGit } from './git-runner.ts';
+export { safeConfig, baseEnvironment } from './git-runner.ts';
 export type { RunGitOptions, GitResult } from './git-runner.ts';
