@@ -196,3 +196,10 @@ export interface ShardCoordinatorOptions {
   /** How long a Lease lives without renewal; default 15 s. Renewed every third of it. */
   leaseDurationMs?: number;
 }
+
+// --- added by agent/ (declaration merging keeps the interfaces above unchanged) ---
+
+export interface AppState {
+  /** How many times drift was reported for this app since the agent started (every drift counts). */
+  drifts?: number;
+}

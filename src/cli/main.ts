@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { agentCommand } from './agent-command.ts';
 import { applyCommand } from './apply-command.ts';
 import { deleteCommand } from './delete-command.ts';
 import { diffCommand } from './diff-command.ts';
@@ -10,6 +11,8 @@ import { renderCommand } from './render-command.ts';
 import { rollbackCommand } from './rollback-command.ts';
 import { sandboxCommand } from './sandbox-command.ts';
 import { statusCommand } from './status-command.ts';
+import { syncCommand } from './sync-command.ts';
+import { upCommand } from './up-command.ts';
 import { validateCommand } from './validate-command.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -20,7 +23,7 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [initCommand(), validateCommand(), renderCommand(), diffCommand(), applyCommand(), statusCommand(), historyCommand(), rollbackCommand(), deleteCommand(), installCommand(), sandboxCommand()]) {
+  for (const command of [upCommand(), initCommand(), validateCommand(), renderCommand(), diffCommand(), applyCommand(), statusCommand(), historyCommand(), rollbackCommand(), deleteCommand(), agentCommand(), syncCommand(), installCommand(), sandboxCommand()]) {
     program.addCommand(command.showHelpAfterError().exitOverride());
   }
   return program;

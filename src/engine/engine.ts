@@ -48,6 +48,8 @@ export interface SyncRequest {
   /** Recorded in the history: `sync` (default) or `rollback`. */
   operation?: SyncOperation;
   rollbackOf?: number;
+  /** Who is recorded in the history for this sync; default the engine's `who`. */
+  who?: string;
 }
 
 export interface SyncResult {
@@ -173,7 +175,7 @@ export class Engine {
       let recorded: HistoryEntry | undefined;
       // A sync that changed nothing at the revision already recorded writes nothing, inventory included.
       if (!(unchanged && sameObjects && previous.revision === checkout.commit && previous.history.at(-1)?.result === 'Succeeded' && operation === 'sync')) {
-        const next = await store.record(previous, { operation, revision: checkout.commit, time: now(), result: 'Succeeded', who: this.who(), changes: counts, rollbackOf: request.rollbackOf }, applied.applied);
+        const next = await store.record(previous, { operation, revision: checkout.commit, time: now(), result: 'Succeeded', who: request.who ?? this.who(), changes: counts, rollbackOf: request.rollbackOf }, applied.applied);
         recorded = next.history.at(-1);
       }
       return { ...base, result: 'Succeeded', changeSet: applied.changeSet, counts, health: applied.health, recorded };
@@ -188,7 +190,7 @@ export class Engine {
         revision: checkout.commit,
         time: now(),
         result: 'Failed',
-        who: this.who(),
+        who: request.who ?? this.who(),
         changes: counts,
         rollbackOf: request.rollbackOf,
         message: firstLines(failure.message),

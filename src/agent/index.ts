@@ -1,0 +1,12 @@
+/**
+ * agent: continuous reconcile of many apps (pull mode) — scheduling, polling, refresh from
+ * webhooks and git push, drift and self-heal, sync windows, sharding between replicas.
+ * `AgentApi` (types.ts) is what server/ and cli/ are written against.
+ */
+export * from './types.ts';
+export { Agent, createAgent, type AgentOptions, type DriftWatcherFactory } from './agent.ts';
+export { silentLogger, type AgentLogger } from './logger.ts';
+export { cronMatches, syncWindowOpen, windowActive } from './sync-windows.ts';
+export { appInputs, touches, type AppInputs } from './app-inputs.ts';
+export { DriftWatcher } from './drift-watcher.ts';
+export { ShardCoordinator } from './sharding.ts';

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import pino from 'pino';
+import { ValidationError } from '../core/index.ts';
+import { createKubeClient } from '../kube/index.ts';
+import { loadTokens } from '../server/index.ts';
+import { duration, positiveInt, remoteOf } from './engine-options.ts';
+import { defaultIdentity, parseListen, startAgent, webhookSecretsFrom } from './start-agent.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+interface AgentCommandOptions {
+  repo: string;
+  branch?: string;
+  env?: string[];
+  listen: string;
+  kubeconfig?: string;
+  context?: string;
+  tokensFile?: string;
+  tokensSecret?: string;
+  webhookSecretFile?: string;
+  gitDir?: string;
+  pollInterval: number;
+  concurrency: number;
+  shardGroup?: string;
+  identity?: string;
+  inventoryNamespace: string;
+  repoTokenFile?: string;
+  sshKey?: string;
+  logLevel: string;
+}
+
+export function agentCommand(): Command {
+  return new Command('agent')
+    .description('Reconcile every app of the environments continuously (pull mode), with the HTTP API, webhooks, git push, drift detection and self-heal')
+    .requiredOption('--repo <path|url>', 'the config repo: a local folder or bare repository, file://, https:// or ssh URL')
+    .option('--branch <name>', 'the branch to follow (default: the repo\'s default branch)')
+    .option('--env <name...>', 'environments to reconcile (default: all)')
+    .option('--listen <[host]:port>', 'address of the HTTP API', ':8080')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--context <name>', 'kubeconfig context for every environment')
+    .option('--tokens-file <file>', 'API tokens, one "<role> <name> <token>" per line (roles: read, deploy, admin)')
+    .option('--tokens-secret <namespace/name>', 'API tokens from a Secret whose keys are token names and values "<role>:<token>"')
+    .option('--webhook-secret-file <file>', 'the secret webhooks are signed with (default: $CAPSTAN_WEBHOOK_SECRET)')
+    .option('--git-dir <dir>', 'serve `git push` to the bare repositories in this directory at /git/<name>')
+    .addOption(new Option('--poll-interval <duration>', 'how often git is fetched; 0 turns polling off').default(60_000, '60s').argParser((v) => (v === '0' ? 0 : duration(v))))
+    .addOption(new Option('--concurrency <n>', 'syncs at once').default(4).argParser(positiveInt))
+    .option('--shard-group <name>', 'share the apps with the other replicas of this group through Leases')
+    .option('--identity <name>', 'this replica\'s name in its shard group (default: $CAPSTAN_POD_NAME or host-pid)')
+    .option('--inventory-namespace <ns>', 'namespace of capstan\'s inventories and Leases', process.env.CAPSTAN_NAMESPACE ?? 'capstan-system')
+    .option('--repo-token-file <file>', 'file holding the token for an https config repo (default: $CAPSTAN_REPO_TOKEN)')
+    .option('--ssh-key <file>', 'private key for an ssh config repo')
+    .addOption(new Option('--log-level <level>', 'log level (JSON lines on stderr)').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
+    .addHelpText('after', '\nExample:\n  capstan agent --repo https://github.com/acme/config.git --env prod --tokens-file tokens.txt --listen :8080')
+    .action(async (opts: AgentCommandOptions) => {
+      if (!opts.tokensFile && !opts.tokensSecret) throw new ValidationError('give the API tokens with --tokens-file or --tokens-secret (the API refuses every request without one)');
+      const logger = pino({ level: opts.logLevel }, pino.destination(2));
+      const kubeconfigPath = opts.kubeconfig ? path.resolve(opts.kubeconfig) : undefined;
+      let secret;
+      if (opts.tokensSecret) {
+        const [namespace, name] = opts.tokensSecret.split('/');
+        if (!namespace || !name) throw new ValidationError(`--tokens-secret "${opts.tokensSecret}" is not <namespace>/<name>`);
+        secret = { client: await createKubeClient({ kubeconfigPath, context: opts.context }), namespace, name };
+      }
+      const tokens = await loadTokens({ file: opts.tokensFile, secret });
+      secret?.client.close();
+      const { host, port } = parseListen(opts.listen);
+      const running = await startAgent({
+        repo: remoteOf({ repo: opts.repo, repoTokenFile: opts.repoTokenFile, sshKey: opts.sshKey }),
+        branch: opts.branch,
+        envs: opts.env,
+        host,
+        port,
+        kubeconfigPath,
+        context: opts.context,
+        tokens,
+        webhookSecrets: webhookSecretsFrom(opts.webhookSecretFile),
+        gitReposDir: opts.gitDir ? path.resolve(opts.gitDir) : undefined,
+        pollIntervalMs: opts.pollInterval,
+        concurrency: opts.concurrency,
+        shardGroup: opts.shardGroup,
+        identity: opts.shardGroup ? (opts.identity ?? defaultIdentity()) : undefined,
+        inventoryNamespace: opts.inventoryNamespace,
+        logger,
+        version: pkg.version,
+      });
+      console.log(`capstan agent serving ${running.url} (${running.agent.apps().length} apps)`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void running.stop().finally(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}

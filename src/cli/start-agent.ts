@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import pino, { type Logger } from 'pino';
+import { ValidationError } from '../core/index.ts';
+import { DriftWatcher, ShardCoordinator, createAgent, type Agent } from '../agent/index.ts';
+import { Engine } from '../engine/index.ts';
+import { createKubeClient, type KubeClient } from '../kube/index.ts';
+import { loadSopsKeys, type SopsKeys } from '../render/index.ts';
+import { createServer, type CapstanServer, type TokenStore, type WebhookSecrets } from '../server/index.ts';
+import { GitCache, type Remote } from '../source/index.ts';
+
+export interface StartAgentOptions {
+  repo: Remote;
+  branch?: string;
+  envs?: string[];
+  host: string;
+  port: number;
+  /** A kubeconfig (YAML text) or its path; default `$KUBECONFIG`, `~/.kube/config`, in-cluster. */
+  kubeconfig?: string;
+  kubeconfigPath?: string;
+  /** Overrides every environment's cluster. */
+  context?: string;
+  tokens: TokenStore;
+  webhookSecrets: WebhookSecrets;
+  /** Serve `git push` for the bare repositories in this directory (`<dir>/<name>.git` at `/git/<name>`). */
+  gitReposDir?: string;
+  pollIntervalMs?: number;
+  concurrency?: number;
+  /** Share the apps with the other replicas of this group through Leases. */
+  shardGroup?: string;
+  identity?: string;
+  inventoryNamespace?: string;
+  sopsKeys?: SopsKeys;
+  cacheDir?: string;
+  logger?: Logger;
+  version: string;
+}
+
+export interface RunningAgent {
+  url: string;
+  agent: Agent;
+  server: CapstanServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires pull mode together: an Engine on this machine's git cache and kubeconfig, the Agent
+ * reconciling the repo (with a drift watcher, and a shard coordinator when a group is given), and
+ * the HTTP server in front of it. Used by `capstan agent` and `capstan up`.
+ */
+export async function startAgent(options: StartAgentOptions): Promise<RunningAgent> {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const clients = new Map<string, Promise<KubeClient>>();
+  const clientFor = (context: string | undefined): Promise<KubeClient> => {
+    const key = options.context ?? context ?? '';
+    let client = clients.get(key);
+    if (!client) {
+      client = createKubeClient({ kubeconfig: options.kubeconfig, kubeconfigPath: options.kubeconfigPath, context: options.context ?? context });
+      clients.set(key, client);
+    }
+    return client;
+  };
+  const git = new GitCache({ dir: options.cacheDir ?? process.env.CAPSTAN_CACHE_DIR });
+  const engine = new Engine({
+    git,
+    clientFor,
+    context: options.context,
+    inventoryNamespace: options.inventoryNamespace,
+    sopsKeys: options.sopsKeys ?? (await loadSopsKeys()),
+    helmBinary: process.env.CAPSTAN_HELM,
+    kustomizeBinary: process.env.CAPSTAN_KUSTOMIZE,
+    who: 'agent',
+  });
+  const client = await clientFor(undefined);
+  const server = await createServer({
+    host: options.host,
+    port: options.port,
+    tokens: options.tokens,
+    webhookSecrets: options.webhookSecrets,
+    branch: options.branch,
+    version: options.version,
+    logger: logger.child({ component: 'server' }),
+    git: options.gitReposDir ? { reposDir: options.gitReposDir, onPush: () => undefined } : undefined,
+  });
+  const shards = options.shardGroup
+    ? new ShardCoordinator({ client, group: options.shardGroup, identity: options.identity, namespace: options.inventoryNamespace })
+    : undefined;
+  const agent = createAgent({
+    engine,
+    repo: options.repo,
+    git,
+    branch: options.branch,
+    envs: options.envs,
+    clientFor,
+    pollIntervalMs: options.pollIntervalMs,
+    concurrency: options.concurrency,
+    metrics: server.metrics,
+    logger: logger.child({ component: 'agent' }),
+    driftWatcher: (onDrift) => new DriftWatcher({ client, onDrift }),
+    shards,
+  });
+  server.attach(agent);
+  try {
+    await agent.start();
+  } catch (error) {
+    await server.close();
+    for (const c of clients.values()) void c.then((k) => k.close(), () => undefined);
+    throw error;
+  }
+  return {
+    url: server.url,
+    agent,
+    server,
+    async stop() {
+      await server.close();
+      await agent.stop();
+      for (const c of clients.values()) (await c.catch(() => undefined))?.close();
+    },
+  };
+}
+
+/** `:8080`, `0.0.0.0:8080` or `127.0.0.1:0` → host and port. */
+export function parseListen(value: string): { host: string; port: number } {
+  const match = /^(?:\[?([^\]]*)\]?)?:(\d{1,5})$/.exec(value.trim());
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65535) throw new ValidationError(`--listen "${value}" is not [host]:port, e.g. :8080 or 127.0.0.1:8080`);
+  return { host: match[1] || '0.0.0.0', port };
+}
+
+/** Webhook secrets: one secret for every provider, from a file or `$CAPSTAN_WEBHOOK_SECRET`. */
+export function webhookSecretsFrom(file: string | undefined, env: NodeJS.ProcessEnv = process.env): WebhookSecrets {
+  const secret = file ? readFileSync(file, 'utf8').trim() : env.CAPSTAN_WEBHOOK_SECRET;
+  if (!secret) return {};
+  return { github: secret, gitlab: secret, gitea: secret, bitbucket: secret };
+}
+
+/** This replica's shard identity: the pod name in a cluster, else the host name and process id. */
+export function defaultIdentity(env: NodeJS.ProcessEnv = process.env): string {
+  const name = env.CAPSTAN_POD_NAME || `${os.hostname()}-${process.pid}`;
+  return name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '') || `agent-${process.pid}`;
+}
