@@ -254,6 +254,18 @@ describe('createKubeClient against the sandbox', () => {
     assert.equal(await client.delete('v1', key, { propagationPolicy: 'Foreground' }), false);
   });
 
+  test('a hundred open watches do not take the sockets ordinary requests need', async () => {
+    const handles = await Promise.all(Array.from({ length: 100 }, (_, i) => client.watch('v1', 'ConfigMap', { namespace: `many-watches-${i}` }, () => undefined)));
+    try {
+      const started = Date.now();
+      const answers = await Promise.all(Array.from({ length: 20 }, () => client.get('v1', { group: '', kind: 'Namespace', namespace: '', name: 'default' })));
+      assert.ok(answers.every((a) => a?.metadata.name === 'default'));
+      assert.ok(Date.now() - started < 5_000, 'requests were not starved by the watches');
+    } finally {
+      for (const handle of handles) handle.stop();
+    }
+  });
+
   test('watch sees ADDED, MODIFIED and DELETED; stop() ends it and done resolves', async () => {
     const ns = await namespace('watching');
     const start = await client.list('v1', 'ConfigMap', { namespace: ns });

@@ -96,8 +96,27 @@ export class HttpTransport {
   private auth: Promise<{ headers: Record<string, string>; agent: http.Agent | undefined }> | undefined;
   private authAt = 0;
 
-  private async open(request: HttpRequest, accept: string): Promise<{ req: http.ClientRequest; res: Promise<http.IncomingMessage> }> {
-    const { headers: auth, agent } = await this.authenticate();
+  /**
+   * Watches hold their connection for minutes: on the pooled agent, enough of them would take
+   * every socket and starve ordinary requests. They get an agent of their own, with the same TLS
+   * settings and no limit on sockets.
+   */
+  private streamAgent(pooled: http.Agent | undefined): http.Agent | undefined {
+    if (!pooled) return undefined;
+    if (this.watchAgent && this.watchAgentFor === pooled) return this.watchAgent;
+    const options = { ...(pooled as https.Agent).options, keepAlive: false, maxSockets: Infinity };
+    this.watchAgent?.destroy();
+    this.watchAgent = pooled instanceof https.Agent ? new https.Agent(options) : new http.Agent(options);
+    this.watchAgentFor = pooled;
+    return this.watchAgent;
+  }
+
+  private watchAgent: http.Agent | undefined;
+  private watchAgentFor: http.Agent | undefined;
+
+  private async open(request: HttpRequest, accept: string, long = false): Promise<{ req: http.ClientRequest; res: Promise<http.IncomingMessage> }> {
+    const { headers: auth, agent: pooled } = await this.authenticate();
+    const agent = long ? this.streamAgent(pooled) : pooled;
     const headers: Record<string, string | number> = { ...auth, Accept: accept, 'User-Agent': this.userAgent };
     if (request.body !== undefined) {
       headers['Content-Type'] = request.contentType ?? 'application/json';
@@ -133,11 +152,12 @@ export class HttpTransport {
    * timeout); the caller reads the stream and ends it with `req.destroy()`.
    */
   async stream(request: HttpRequest): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
-    const { req, res } = await this.open(request, 'application/json');
+    const { req, res } = await this.open(request, 'application/json', true);
     return { req, res: await withDeadline(req, request, request.timeoutMs ?? this.timeoutMs, res) };
   }
 
   close(): void {
+    this.watchAgent?.destroy();
     this.config.closeConnections();
   }
 }
