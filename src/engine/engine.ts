@@ -109,6 +109,28 @@ export class Engine {
 
   /** Renders an app for an environment at a revision and validates the result (no cluster needed unless `client` is given). */
   async render(checkout: RepoRevision, appName: string, env: string, client?: KubeClient): Promise<RenderResult> {
+    // Rendering is deterministic: a commit renders the same manifests every time, so the agent's
+    // periodic checks of an unchanged commit do not render again.
+    const cacheable = /^[0-9a-f]{40}$/.test(checkout.commit);
+    const cacheKey = `${checkout.commit}|${appName}|${env}|${client ? 'cluster' : 'offline'}`;
+    const cached = cacheable ? this.renders.get(cacheKey) : undefined;
+    if (cached) {
+      this.renders.delete(cacheKey);
+      this.renders.set(cacheKey, cached);
+      return cached;
+    }
+    const result = await this.renderNow(checkout, appName, env, client);
+    if (cacheable) {
+      this.renders.set(cacheKey, result);
+      if (this.renders.size > renderCacheSize) this.renders.delete(this.renders.keys().next().value!);
+    }
+    return result;
+  }
+
+  /** Recent renders by commit, app and environment, least recently used first. */
+  private readonly renders = new Map<string, RenderResult>();
+
+  private async renderNow(checkout: RepoRevision, appName: string, env: string, client?: KubeClient): Promise<RenderResult> {
     const app = resolveApp(checkout.project, appName, env);
     const rendered = await renderApp(checkout.dir, app, {
       sopsKeys: this.options.sopsKeys,
@@ -333,6 +355,9 @@ export class Engine {
     return this.options.who ?? whoFromEnvironment();
   }
 }
+
+/** How many renders the engine keeps (a few per app and environment of a large repo). */
+const renderCacheSize = 2000;
 
 /** The CI actor or the local user, as recorded in history. */
 export function whoFromEnvironment(env: NodeJS.ProcessEnv = process.env): string {
