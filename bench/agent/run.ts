@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     agent = spawn(
       process.execPath,
       [bin, 'agent', '--repo', bare, '--branch', 'main', '--kubeconfig', kubeconfig, '--listen', '127.0.0.1:0', '--tokens-file', path.join(dir, 'tokens'), '--webhook-secret-file', path.join(dir, 'webhook-secret'), '--git-dir', gitDir, '--poll-interval', '0', '--log-level', process.env.BENCH_LOG_LEVEL ?? 'warn'],
-      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CAPSTAN_CACHE_DIR: path.join(dir, 'cache') } },
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CAPSTAN_CACHE_DIR: path.join(dir, 'cache'), NODE_OPTIONS: process.env.BENCH_AGENT_NODE_OPTIONS ?? '' } },
     );
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
