@@ -496,3 +496,25 @@ describe('agent', () => {
     assert.equal(shards.started, false);
   });
 });
+
+describe('agent: per-app poll interval', () => {
+  test('an app with syncOptions.pollInterval is re-checked on its own schedule; others wait for a commit', async (t) => {
+    const apps: AppSpecText[] = [
+      { name: 'fast', extra: 'syncOptions: { pollInterval: 300ms }\nsyncPolicy: { selfHeal: true }' },
+      { name: 'slow', extra: 'syncPolicy: { selfHeal: true }' },
+    ];
+    const s = await setup(t, repoFiles(apps));
+    const agent = s.agent({ pollIntervalMs: 0 });
+    await agent.start();
+    await waitFor(() => agent.ready() && agent.apps().every((a) => a.sync === 'Synced'), 'first pass');
+    const edit = (ns: string) =>
+      s.fx.client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config', namespace: ns }, data: { version: 'edited' } }, { fieldManager: 'kubectl-edit', force: true });
+    const version = async (ns: string) => ((await s.fx.client.get('v1', { group: '', kind: 'ConfigMap', namespace: ns, name: 'config' }))?.data as { version: string }).version;
+    await edit('fast');
+    await edit('slow');
+    // no drift watcher and global polling off: only the app's own poll interval notices
+    await waitFor(async () => (await version('fast')) === '1', 'fast healed by its own poll', 10_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await version('slow'), 'edited', 'slow is not re-checked without a commit or a poll of its own');
+  });
+});

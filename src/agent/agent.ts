@@ -117,6 +117,8 @@ interface Tracked {
   attemptsRevision: string;
   /** What the drift watcher was last told (keys), to tell it only about changes. */
   trackedObjects?: string;
+  /** When a poll last re-checked it (apps with their own `syncOptions.pollInterval`). */
+  polledAt?: number;
 }
 
 const defaultPollIntervalMs = 60_000;
@@ -171,8 +173,7 @@ export class Agent implements AgentApi {
       this.unsubscribeShards = this.options.shards.onChange(() => this.membershipChanged());
     }
     await this.advance('startup');
-    const poll = this.options.pollIntervalMs ?? defaultPollIntervalMs;
-    if (poll > 0) this.schedulePoll(poll);
+    if (this.pollTick() > 0) this.schedulePoll();
     this.windowTimer = setInterval(() => this.recheckWindows(), this.options.windowCheckIntervalMs ?? defaultWindowCheckMs);
     this.windowTimer.unref();
     this.log.info({ revision: this.head?.commit, apps: this.tracked.size, owned: this.ownedApps().length }, 'agent started');
@@ -714,13 +715,40 @@ export class Agent implements AgentApi {
 
   // --- timers, windows, shards -----------------------------------------------------------------
 
-  private schedulePoll(interval: number): void {
+  /**
+   * How often polls run: the agent's interval, or the shortest `syncOptions.pollInterval` of an
+   * app, whichever is shorter (0: no polling at all).
+   */
+  private pollTick(): number {
+    const global = this.options.pollIntervalMs ?? defaultPollIntervalMs;
+    const own = [...this.tracked.values()].map((t) => t.app.syncOptions.pollIntervalMs ?? 0).filter((ms) => ms > 0);
+    const all = [...(global > 0 ? [global] : []), ...own];
+    return all.length > 0 ? Math.min(...all) : 0;
+  }
+
+  private schedulePoll(): void {
+    const interval = this.pollTick();
+    if (interval <= 0) return;
     this.pollTimer = setTimeout(() => {
       void this.poll().finally(() => {
-        if (!this.stopping && this.started) this.schedulePoll(interval);
+        if (!this.stopping && this.started) this.schedulePoll();
       });
     }, interval);
     this.pollTimer.unref();
+  }
+
+  /**
+   * Apps with their own poll interval are re-checked against git and the cluster when it has
+   * passed (a commit that touched them is handled by `advance` already).
+   */
+  private recheckPolled(): void {
+    const now = Date.now();
+    for (const t of this.ownedApps()) {
+      const every = t.app.syncOptions.pollIntervalMs;
+      if (!every || now - (t.polledAt ?? 0) < every) continue;
+      t.polledAt = now;
+      void this.reconcileLater(t, 'poll');
+    }
   }
 
   private async poll(): Promise<void> {
@@ -730,6 +758,7 @@ export class Agent implements AgentApi {
       // logged in advance; the next poll tries again
     }
     this.recheckWindows();
+    this.recheckPolled();
     // Health that was still settling (a rollout, a restart mid-sync) is looked at again.
     for (const t of this.ownedApps()) {
       if (t.state.health === 'Healthy' || t.running || t.queued || !this.head) continue;

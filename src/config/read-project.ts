@@ -53,7 +53,7 @@ const imageFields = ['name', 'newName', 'newTag', 'digest'] as const;
 const ignoreDifferenceFields = ['group', 'kind', 'name', 'namespace', 'jsonPointers', 'managedFieldsManagers'] as const;
 const healthFields = ['group', 'kind', 'rules'] as const;
 const syncPolicyFields = ['automated', 'prune', 'selfHeal', 'allowEmpty'] as const;
-const syncOptionsFields = ['timeout', 'retry'] as const;
+const syncOptionsFields = ['timeout', 'retry', 'pollInterval'] as const;
 const retryFields = ['limit', 'backoff', 'maxBackoff'] as const;
 const appEnvironmentFields = ['source', 'namespace', 'sync', 'syncPolicy', 'helm', 'images', 'cluster'] as const;
 
@@ -568,15 +568,20 @@ function readSyncPolicy(reader: YamlReader, slot: Slot): Partial<SyncPolicy> {
 }
 
 function cloneSyncOptions(options: Readonly<SyncOptions>): SyncOptions {
-  return { timeoutMs: options.timeoutMs, retry: { ...options.retry } };
+  const copy: SyncOptions = { timeoutMs: options.timeoutMs, retry: { ...options.retry } };
+  if (options.pollIntervalMs !== undefined) copy.pollIntervalMs = options.pollIntervalMs;
+  return copy;
 }
 
 function readSyncOptions(reader: YamlReader, slot: Slot): SyncOptions {
   const options = cloneSyncOptions(defaultSyncOptions);
-  const fields = reader.fields(slot, { fields: syncOptionsFields }, 'a mapping such as "{ timeout: 5m }"');
+  const fields = reader.fields(slot, { fields: syncOptionsFields }, 'a mapping such as "{ timeout: 5m, pollInterval: 30s }"');
   const timeoutSlot = fields?.get('timeout');
   const timeout = timeoutSlot && readDuration(reader, timeoutSlot);
   if (timeout !== undefined) options.timeoutMs = timeout;
+  const pollSlot = fields?.get('pollInterval');
+  const poll = pollSlot && readDuration(reader, pollSlot);
+  if (poll !== undefined) options.pollIntervalMs = poll;
   const retrySlot = fields?.get('retry');
   const retry = retrySlot && reader.fields(retrySlot, { fields: retryFields }, 'a mapping such as "{ limit: 5, backoff: 5s, maxBackoff: 3m }"');
   if (!retry) return options;

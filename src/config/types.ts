@@ -86,6 +86,8 @@ export interface SyncOptions {
   /** How long to wait for each wave to become healthy (default 5m). */
   timeoutMs: number;
   retry: RetryOptions;
+  /** How often the agent re-checks this app against git and the cluster; undefined: the agent's poll interval. */
+  pollIntervalMs?: number;
 }
 
 export interface HelmSpec {
