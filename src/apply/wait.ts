@@ -79,11 +79,13 @@ export async function waitReady(run: Run, items: readonly PlanItem[], spec: Wait
 
 /**
  * The pause after a poll: short at first, since most objects are ready within moments of being
- * applied (a ConfigMap at once, a small rollout in well under a second), then doubling up to
- * `pollIntervalMs`: 50, 100, 200, 400, 800 ms, then the interval.
+ * applied (a ConfigMap at once, a small rollout in well under a second): every 100 ms for the
+ * first 2 s (a poll is one list per kind and namespace of what is still pending), then doubling up
+ * to `pollIntervalMs`: 200, 400, 800 ms, then the interval.
  */
 export function pollDelay(poll: number, pollIntervalMs: number): number {
-  return Math.min(pollIntervalMs, 50 * 2 ** Math.min(poll, 20));
+  const quickPolls = 20;
+  return Math.min(pollIntervalMs, poll < quickPolls ? 100 : 100 * 2 ** Math.min(poll - quickPolls + 1, 20));
 }
 
 /** Polls until `get` answers undefined (the object is gone); false when `waitTimeoutMs` passed first. */
