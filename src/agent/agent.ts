@@ -10,7 +10,7 @@
 import { ConflictError, NotFoundError, ValidationError, formatKey, keyOf, keyString, type CapstanError, type HealthStatusCode } from '../core/index.ts';
 import { appsInEnvironment, projectFileName, type AppEnvironment, type Project, type RetryOptions } from '../config/index.ts';
 import type { DiffReport, Engine, RepoRevision, SyncResult } from '../engine/index.ts';
-import { assessHealth, summarizeHealth, type HealthRule } from '../health/index.ts';
+import { assessHealth, type HealthRule } from '../health/index.ts';
 import type { HistoryEntry, Inventory, InventoryObject } from '../inventory/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import type { GitCache, Remote } from '../source/index.ts';
@@ -697,8 +697,7 @@ export class Agent implements AgentApi {
     if (inventory.objects.length === 0) return { health: 'Missing', healthMessage: undefined };
     try {
       const client = await this.options.clientFor(t.app.cluster);
-      const live = await Promise.all(inventory.objects.map(async (o) => ({ key: o.key, object: await client.get(o.apiVersion, o.key) })));
-      const summary = summarizeHealth(live, { rules: t.app.health as unknown as HealthRule[] });
+      const summary = await this.engine.inventoryHealth(client, inventory, t.app);
       return { health: summary.status, healthMessage: summary.message };
     } catch (error) {
       return { health: 'Unknown', healthMessage: firstLines(message(error), 3) };

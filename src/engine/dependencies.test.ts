@@ -78,3 +78,20 @@ describe('engine: dependencies and ignored differences', () => {
     assert.deepEqual(asked, ['kind-dev', 'prod-eu', 'sandbox']);
   });
 });
+
+describe('engine: diff previews the prune as a sync would do it', () => {
+  test('an object annotated capstan.dev/prune: disabled that left the render is not shown as deleted', async (t) => {
+    const fx = await startEngineFixture();
+    t.after(() => fx.stop());
+    const keep = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep\n  annotations: { capstan.dev/prune: disabled }\ndata: { a: "1" }\n';
+    const drop = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: drop\ndata: { a: "1" }\n';
+    const text = 'apiVersion: capstan.dev/v1alpha1\nkind: Project\nenvironments: [{ name: dev }]\napps:\n  - { name: p, source: p, namespace: prune-preview, createNamespace: true }\n';
+    const repo = await makeRepo({ 'capstan.yaml': text, 'p/keep.yaml': keep, 'p/drop.yaml': drop, 'p/stay.yaml': drop.replace('drop', 'stay') });
+    assert.equal((await fx.engine.sync({ repo: { url: repo.dir }, app: 'p', env: 'dev' })).result, 'Succeeded');
+    await commit(repo.dir, { 'p/keep.yaml': null, 'p/drop.yaml': null }, 'remove two');
+    const report = await fx.engine.diff(await fx.engine.open({ url: repo.dir }), 'p', 'dev');
+    assert.deepEqual(report.diffs.map((d) => `${d.action} ${d.key.name}`), ['delete drop']);
+    const synced = await fx.engine.sync({ repo: { url: repo.dir }, app: 'p', env: 'dev' });
+    assert.deepEqual(synced.changeSet.changes.filter((c) => c.action === 'deleted').map((c) => c.key.name), ['drop']);
+  });
+});

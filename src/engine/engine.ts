@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { CapstanError, NotFoundError, TimeoutError, ValidationError, builtinScope, countChanges, formatKey, groupOf, type ChangeSet, type Manifest } from '../core/index.ts';
 import { appsInEnvironment, resolveApp, type AppEnvironment, type Project } from '../config/index.ts';
-import { computeDiff, type DiffResult, type IgnoreRule } from '../diff/index.ts';
+import type { DiffResult, IgnoreRule } from '../diff/index.ts';
 import { summarizeHealth, validateHealthRules, type HealthRule, type HealthSummary } from '../health/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import { InventoryStore, type HistoryEntry, type Inventory, type InventoryObject, type SyncOperation } from '../inventory/index.ts';
@@ -233,21 +233,18 @@ export class Engine {
     const manifests = objects.map((o) => o.manifest);
     // Dry-run with force: the diff shows what applying would make of each object even where
     // another field manager holds a field (apply itself stops there unless --force-conflicts).
+    // The prune is previewed by apply itself, with the rules a sync uses (owner, prune: disabled).
+    const prunes = app.syncPolicy.prune && !(rendered === 0 && !app.syncPolicy.allowEmpty);
     const result = await applyPlan(client, buildPlan(manifests), {
       owner: { app: app.name, env: app.env },
       dryRunOnly: true,
       force: true,
       skipDryRunWhenInSync: true,
-      prune: [],
+      prune: prunes ? computePrune(previous.objects, manifests) : [],
+      allowEmpty: app.syncPolicy.allowEmpty,
       ignore: app.ignoreDifferences as IgnoreRule[],
     });
     const diffs = result.diffs.filter((d) => d.action !== 'unchanged');
-    if (app.syncPolicy.prune && !(rendered === 0 && !app.syncPolicy.allowEmpty)) {
-      for (const gone of computePrune(previous.objects, manifests)) {
-        const live = await client.get(gone.apiVersion, gone.key);
-        if (live && ownedBy(live, app)) diffs.push(computeDiff({ key: gone.key, live }));
-      }
-    }
     return { app: app.name, env: app.env, revision: checkout.commit, diffs, changed: diffs.length > 0 };
   }
 
@@ -302,6 +299,15 @@ export class Engine {
     }
   }
 
+  /**
+   * The health of what an app applied, read live (one get per object) and judged with the app's
+   * custom rules; Healthy when the inventory lists nothing (callers decide what that means).
+   */
+  async inventoryHealth(client: KubeClient, inventory: Inventory, app: AppEnvironment): Promise<HealthSummary> {
+    const live = await Promise.all(inventory.objects.map(async (o) => ({ key: o.key, object: await client.get(o.apiVersion, o.key) })));
+    return summarizeHealth(live, { rules: app.health as unknown as HealthRule[] });
+  }
+
   private async appStatus(checkout: RepoRevision, app: AppEnvironment): Promise<AppStatus> {
     const status: AppStatus = { app: app.name, env: app.env, revision: '', sync: 'Unknown', health: 'Unknown' };
     try {
@@ -309,8 +315,7 @@ export class Engine {
       const inventory = await this.inventory(client).read(app.name, app.env);
       status.revision = inventory.revision;
       status.lastResult = inventory.history.at(-1);
-      const live = await Promise.all(inventory.objects.map(async (o) => ({ key: o.key, object: await client.get(o.apiVersion, o.key) })));
-      const health = summarizeHealth(live, { rules: app.health as unknown as HealthRule[] });
+      const health = await this.inventoryHealth(client, inventory, app);
       status.health = inventory.objects.length === 0 ? 'Missing' : health.status;
       if (health.message) status.healthMessage = health.message;
       const report = await this.diff(checkout, app.name, app.env);
@@ -332,8 +337,7 @@ export class Engine {
         if (inventory.history.length === 0) {
           throw new ValidationError(`app "${app.name}" depends on "${dep.name}", which has never been synced to environment "${app.env}": apply it first (or use --all, which applies apps in dependency order)`);
         }
-        const live = await Promise.all(inventory.objects.map(async (o) => ({ key: o.key, object: await depClient.get(o.apiVersion, o.key) })));
-        const health = summarizeHealth(live, { rules: dep.health as unknown as HealthRule[] });
+        const health = await this.inventoryHealth(depClient, inventory, dep);
         if (health.status === 'Healthy') break;
         if (Date.now() > deadline) {
           throw new TimeoutError(`app "${app.name}" waited for "${dep.name}" to be healthy in environment "${app.env}", but it is ${health.status}: ${health.message ?? ''}`.trim());
@@ -409,10 +413,6 @@ function withNamespace(objects: RenderedObject[], app: AppEnvironment): Rendered
 function checkHealthRules(app: AppEnvironment): void {
   const problems = validateHealthRules(app.health, { at: `capstan.yaml: apps[${app.name}].health` });
   if (problems.length > 0) throw new ValidationError(problems.join('\n'));
-}
-
-function ownedBy(object: Manifest, app: AppEnvironment): boolean {
-  return object.metadata.annotations?.['capstan.dev/owner'] === `${app.name}/${app.env}`;
 }
 
 function sameInventory(a: InventoryObject[], b: InventoryObject[]): boolean {
