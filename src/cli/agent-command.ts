@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import pino from 'pino';
@@ -7,8 +6,7 @@ import { createKubeClient } from '../kube/index.ts';
 import { loadTokens } from '../server/index.ts';
 import { duration, positiveInt, remoteOf } from './engine-options.ts';
 import { defaultIdentity, parseListen, startAgent, webhookSecretsFrom } from './start-agent.ts';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+import { capstanVersion } from './version.ts';
 
 interface AgentCommandOptions {
   repo: string;
@@ -44,7 +42,7 @@ export function agentCommand(): Command {
     .option('--tokens-secret <namespace/name>', 'API tokens from a Secret whose keys are token names and values "<role>:<token>"')
     .option('--webhook-secret-file <file>', 'the secret webhooks are signed with (default: $CAPSTAN_WEBHOOK_SECRET)')
     .option('--git-dir <dir>', 'serve `git push` to the bare repositories in this directory at /git/<name>')
-    .addOption(new Option('--poll-interval <duration>', 'how often git is fetched; 0 turns polling off').default(60_000, '60s').argParser((v) => (v === '0' ? 0 : duration(v))))
+    .addOption(new Option('--poll-interval <duration>', 'how often git is fetched; 0 turns polling off').default(60_000, '60s').argParser(duration))
     .addOption(new Option('--concurrency <n>', 'syncs at once').default(4).argParser(positiveInt))
     .option('--shard-group <name>', 'share the apps with the other replicas of this group through Leases')
     .option('--identity <name>', 'this replica\'s name in its shard group (default: $CAPSTAN_POD_NAME or host-pid)')
@@ -83,7 +81,7 @@ export function agentCommand(): Command {
         identity: opts.shardGroup ? (opts.identity ?? defaultIdentity()) : undefined,
         inventoryNamespace: opts.inventoryNamespace,
         logger,
-        version: pkg.version,
+        version: capstanVersion,
       });
       console.log(`capstan agent serving ${running.url} (${running.agent.apps().length} apps)`);
       await new Promise<void>((resolve) => {

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { CapstanError, ValidationError, summarizeChangeSet } from '../core/index.ts';
 import type { SyncResult } from '../engine/index.ts';
 import path from 'node:path';
-import { openWorkingTree } from '../engine/index.ts';
+import { workingTreeCommit } from '../engine/index.ts';
 import { addClusterOptions, createEngine, duration, envOption, isLocalRepo, outputOption, remoteOf, type ClusterOptions, type OutputFormat } from './engine-options.ts';
 import { printData, shortRevision } from './output.ts';
 import { createProgress } from './progress.ts';
@@ -59,8 +59,8 @@ export function applyCommand(): Command {
 /** `apply` renders a commit, never the working tree: say so when a local repo has edits it will not see. */
 async function warnIfUncommitted(opts: ApplyCommandOptions): Promise<void> {
   if (opts.revision !== undefined || !isLocalRepo(opts.repo)) return;
-  const tree = await openWorkingTree(path.resolve(opts.repo)).catch(() => undefined);
-  if (tree?.commit.endsWith('+dirty')) console.error(`note: ${opts.repo} has uncommitted changes; capstan applies its last commit, ${tree.commit.slice(0, 12)}, without them`);
+  const commit = await workingTreeCommit(path.resolve(opts.repo));
+  if (commit.endsWith('+dirty')) console.error(`note: ${opts.repo} has uncommitted changes; capstan applies its last commit, ${commit.slice(0, 12)}, without them`);
 }
 
 /** Prints results (a summary line per app, or JSON/YAML) and throws the first failure, which main turns into exit code 1. */

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../config/index.ts';
 import { Engine, openWorkingTree, type RepoRevision } from '../engine/index.ts';
 import { createKubeClient, type KubeClient } from '../kube/index.ts';
 import { loadSopsKeys } from '../render/index.ts';
@@ -52,11 +53,18 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** A duration as capstan.yaml writes them (`90s`, `5m`, `1h30m`, `250ms`); a bare whole number is seconds. */
 export function duration(value: string): number {
-  const match = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) throw new InvalidArgumentError(`"${value}" is not a duration like 90s, 5m or 1h`);
-  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
-  return Number(match[1]) * scale;
+  const text = value.trim();
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : parseDuration(text);
+  if (ms === undefined) throw new InvalidArgumentError(`"${value}" is not a duration like 90s, 5m or 1h`);
+  return ms;
+}
+
+export function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`"${value}" is not a port number (0-65535)`);
+  return n;
 }
 
 export function remoteOf(options: RepoOptions): Remote {
@@ -91,10 +99,35 @@ export interface EngineHandle {
   close(): void;
 }
 
+export interface KubeClients {
+  /** One client per kubeconfig context (undefined: the current one), made on first use. */
+  clientFor(context: string | undefined): Promise<KubeClient>;
+  /** Closes every client made. */
+  close(): Promise<void>;
+}
+
+/** Clients for the contexts of one kubeconfig (YAML text, or a path; default $KUBECONFIG, ~/.kube/config, in-cluster). */
+export function kubeClients(source: { kubeconfig?: string; kubeconfigPath?: string } = {}): KubeClients {
+  const clients = new Map<string, Promise<KubeClient>>();
+  return {
+    clientFor(context) {
+      const key = context ?? '';
+      let client = clients.get(key);
+      if (!client) {
+        client = createKubeClient({ ...source, context });
+        clients.set(key, client);
+      }
+      return client;
+    },
+    async close() {
+      for (const client of clients.values()) (await client.catch(() => undefined))?.close();
+    },
+  };
+}
+
 /** An Engine wired to the kubeconfig, the git cache and the SOPS keys of this machine. */
 export async function createEngine(options: Partial<ClusterOptions> = {}): Promise<EngineHandle> {
-  const clients = new Map<string, Promise<KubeClient>>();
-  const kubeconfigPath = options.kubeconfig ? path.resolve(options.kubeconfig) : undefined;
+  const clients = kubeClients({ kubeconfigPath: options.kubeconfig ? path.resolve(options.kubeconfig) : undefined });
   const engine = new Engine({
     git: new GitCache({ dir: process.env.CAPSTAN_CACHE_DIR }),
     context: options.context,
@@ -102,20 +135,12 @@ export async function createEngine(options: Partial<ClusterOptions> = {}): Promi
     sopsKeys: await loadSopsKeys(),
     helmBinary: process.env.CAPSTAN_HELM,
     kustomizeBinary: process.env.CAPSTAN_KUSTOMIZE,
-    clientFor(context) {
-      const key = context ?? '';
-      let client = clients.get(key);
-      if (!client) {
-        client = createKubeClient({ kubeconfigPath, context });
-        clients.set(key, client);
-      }
-      return client;
-    },
+    clientFor: (context) => clients.clientFor(context),
   });
   return {
     engine,
     close() {
-      for (const client of clients.values()) client.then((c) => c.close(), () => undefined);
+      void clients.close();
     },
   };
 }

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { ValidationError, type Manifest } from '../core/index.ts';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+import { capstanVersion } from './version.ts';
 
 /** The capstan version these manifests install (package.json's). */
-export const capstanVersion: string = pkg.version;
+export { capstanVersion };
 
 /** What `capstan install` prints manifests for. Only `repo` is required. */
 export interface InstallOptions {

@@ -1,5 +1,4 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { agentCommand } from './agent-command.ts';
 import { applyCommand } from './apply-command.ts';
 import { deleteCommand } from './delete-command.ts';
@@ -14,13 +13,13 @@ import { statusCommand } from './status-command.ts';
 import { syncCommand } from './sync-command.ts';
 import { upCommand } from './up-command.ts';
 import { validateCommand } from './validate-command.ts';
+import { capstanVersion } from './version.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export function buildProgram(): Command {
   const program = new Command('capstan')
     .description('GitOps continuous delivery for Kubernetes: one engine for push and pull, promotion built in')
-    .version(pkg.version)
+    .version(capstanVersion)
     .showHelpAfterError()
     .exitOverride();
   for (const command of [upCommand(), initCommand(), validateCommand(), renderCommand(), diffCommand(), applyCommand(), statusCommand(), historyCommand(), rollbackCommand(), deleteCommand(), agentCommand(), syncCommand(), installCommand(), sandboxCommand()]) {

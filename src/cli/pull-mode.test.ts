@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type { AppState } from '../agent/index.ts';
 import { exampleAgeKeyFile, exampleRepo } from '../engine/testing.ts';
 import { createKubeClient, type KubeClient } from '../kube/index.ts';
+import { loadSopsKeys } from '../render/index.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { TokenStore } from '../server/index.ts';
 import { git } from '../source/testing.ts';
@@ -95,7 +96,7 @@ describe('pull mode: the agent and its HTTP API on the example repo', () => {
       gitReposDir: fx.gitDir,
       pollIntervalMs: 0,
       cacheDir: mkdtempSync(path.join(os.tmpdir(), 'capstan-pull-cache-')),
-      sopsKeys: { identities: readFileSync(exampleAgeKeyFile, 'utf8').split('\n').filter((l) => l.startsWith('AGE-SECRET-KEY-')) },
+      sopsKeys: await loadSopsKeys({}, { keyFiles: [exampleAgeKeyFile] }),
       version: 'test',
     });
     await until('the first pass', async () => (agent.agent.ready() ? true : undefined), 60_000);

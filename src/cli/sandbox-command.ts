@@ -1,11 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseFaultSpec, startSandbox } from '../sandbox/index.ts';
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`"${value}" is not a port number (0-65535)`);
-  return n;
-}
+import { port } from './engine-options.ts';
 
 function milliseconds(value: string): number {
   const n = Number(value);

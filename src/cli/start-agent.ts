@@ -4,10 +4,11 @@ import pino, { type Logger } from 'pino';
 import { ValidationError } from '../core/index.ts';
 import { DriftWatcher, ShardCoordinator, createAgent, type Agent } from '../agent/index.ts';
 import { Engine } from '../engine/index.ts';
-import { createKubeClient, type KubeClient } from '../kube/index.ts';
+import type { KubeClient } from '../kube/index.ts';
 import { loadSopsKeys, type SopsKeys } from '../render/index.ts';
 import { createServer, type CapstanServer, type TokenStore, type WebhookSecrets } from '../server/index.ts';
 import { GitCache, type Remote } from '../source/index.ts';
+import { kubeClients } from './engine-options.ts';
 
 export interface StartAgentOptions {
   repo: Remote;
@@ -50,16 +51,9 @@ export interface RunningAgent {
  */
 export async function startAgent(options: StartAgentOptions): Promise<RunningAgent> {
   const logger = options.logger ?? pino({ level: 'silent' });
-  const clients = new Map<string, Promise<KubeClient>>();
-  const clientFor = (context: string | undefined): Promise<KubeClient> => {
-    const key = options.context ?? context ?? '';
-    let client = clients.get(key);
-    if (!client) {
-      client = createKubeClient({ kubeconfig: options.kubeconfig, kubeconfigPath: options.kubeconfigPath, context: options.context ?? context });
-      clients.set(key, client);
-    }
-    return client;
-  };
+  const clients = kubeClients({ kubeconfig: options.kubeconfig, kubeconfigPath: options.kubeconfigPath });
+  // The agent asks for clients too (health, drift), not only the engine: --context applies to both.
+  const clientFor = (context: string | undefined): Promise<KubeClient> => clients.clientFor(options.context ?? context);
   const git = new GitCache({ dir: options.cacheDir ?? process.env.CAPSTAN_CACHE_DIR });
   const engine = new Engine({
     git,
@@ -104,7 +98,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     await agent.start();
   } catch (error) {
     await server.close();
-    for (const c of clients.values()) void c.then((k) => k.close(), () => undefined);
+    await clients.close();
     throw error;
   }
   return {
@@ -114,7 +108,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     async stop() {
       await server.close();
       await agent.stop();
-      for (const c of clients.values()) (await c.catch(() => undefined))?.close();
+      await clients.close();
     },
   };
 }

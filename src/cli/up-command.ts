@@ -2,21 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import pino from 'pino';
+import { loadSopsKeys } from '../render/index.ts';
 import { runGit } from '../source/index.ts';
 import { startSandbox } from '../sandbox/index.ts';
 import { TokenStore } from '../server/index.ts';
+import { port } from './engine-options.ts';
 import { startAgent } from './start-agent.ts';
+import { capstanVersion } from './version.ts';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`"${value}" is not a port number (0-65535)`);
-  return n;
-}
 
 export interface UpOptions {
   dir: string;
@@ -71,11 +67,11 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
       gitReposDir: gitDir,
       pollIntervalMs: 5_000,
       cacheDir: path.join(dir, 'cache'),
-      sopsKeys: { identities: ageKeys(path.join(root, 'demo-keys', 'example-age.key')) },
+      sopsKeys: await loadSopsKeys({}, { keyFiles: [path.join(root, 'demo-keys', 'example-age.key')] }),
       logger: pino({ level: 'warn' }, pino.destination(2)),
-      version: pkg.version,
+      version: capstanVersion,
     });
-    print(`capstan ${pkg.version}: sandbox at ${sandbox.url}, agent at ${running.url}; reconciling the example repo…`);
+    print(`capstan ${capstanVersion}: sandbox at ${sandbox.url}, agent at ${running.url}; reconciling the example repo…`);
     // The first pass syncs every app and waits for it to be healthy (the sandbox's pods take a moment).
     for (const deadline = Date.now() + 180_000; !running.agent.ready() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 200));
     const remote = `http://you:${token}@127.0.0.1:${new URL(running.url).port}/git/example`;
@@ -130,11 +126,4 @@ async function createExampleRepo(bare: string, work: string): Promise<void> {
   await runGit(['remote', 'add', 'origin', bare], { cwd: work });
   await runGit(['config', 'user.name', 'you'], { cwd: work });
   await runGit(['config', 'user.email', 'you@capstan.invalid'], { cwd: work });
-}
-
-function ageKeys(file: string): string[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith('AGE-SECRET-KEY-'));
 }

@@ -25,13 +25,20 @@ export async function openRevision(git: GitCache, repo: Remote, revision = 'HEAD
  */
 export async function openWorkingTree(dir: string): Promise<RepoRevision> {
   const project = await loadProject(dir);
-  let commit = 'working-tree';
+  return { dir, commit: await workingTreeCommit(dir), project };
+}
+
+/**
+ * Which commit a local folder's working tree is: HEAD's SHA, `<sha>+dirty` when it has
+ * uncommitted changes (untracked files included), `working-tree` when it is not a git repository
+ * or has no commit yet.
+ */
+export async function workingTreeCommit(dir: string): Promise<string> {
   try {
     const head = (await runGit(['rev-parse', 'HEAD'], { cwd: dir })).stdout.toString('utf8').trim();
     const dirty = (await runGit(['status', '--porcelain', '--untracked-files=normal'], { cwd: dir })).stdout.toString('utf8').trim() !== '';
-    commit = dirty ? `${head}+dirty` : head;
+    return dirty ? `${head}+dirty` : head;
   } catch {
-    // not a git repository, or no commit yet: it is only a working tree
+    return 'working-tree';
   }
-  return { dir, commit, project };
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKubeClient, type KubeClient } from '../kube/index.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { loadSopsKeys } from '../render/index.ts';
 import { GitCache } from '../source/index.ts';
 import { commit, git, type FileSpec } from '../source/testing.ts';
 import { Engine, type EngineOptions } from './engine.ts';
@@ -55,7 +56,7 @@ export async function startEngineFixture(options: Partial<EngineOptions> = {}): 
   const engine = new Engine({
     git: new GitCache({ dir: cacheDir }),
     clientFor: async () => client,
-    sopsKeys: { identities: readKeys(exampleAgeKeyFile) },
+    sopsKeys: await loadSopsKeys({}, { keyFiles: [exampleAgeKeyFile] }),
     who: 'test-user',
     ...options,
   });
@@ -71,15 +72,4 @@ export async function startEngineFixture(options: Partial<EngineOptions> = {}): 
       rmSync(work, { recursive: true, force: true });
     },
   };
-}
-
-function readKeys(file: string): string[] {
-  try {
-    return readFileSync(file, 'utf8')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l.startsWith('AGE-SECRET-KEY-'));
-  } catch {
-    return [];
-  }
 }
