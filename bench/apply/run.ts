@@ -7,13 +7,14 @@
  * Goals (issue 3): cold apply at least 3x faster than kubectl; an unchanged re-apply writes 0
  * objects. capstan also waits for every object to be healthy; kubectl does not wait.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { startSandboxProcess } from '../sandbox-process.ts';
 
 const run = promisify(execFile);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -64,21 +65,6 @@ async function git(cwd: string, ...args: string[]): Promise<void> {
   await run('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd });
 }
 
-async function startSandbox(dir: string, tls: boolean): Promise<{ child: ChildProcess; kubeconfig: string }> {
-  const kubeconfig = path.join(dir, `kubeconfig-${tls ? 'https' : 'http'}`);
-  const args = [bin, 'sandbox', '--port', '0', '--kubeconfig-out', kubeconfig, '--pod-ready-delay', '100', ...(tls ? [] : ['--insecure-http'])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('ready at')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
-  });
-  return { child, kubeconfig };
-}
-
 /** Writes the sandbox has served so far, from its stats endpoint. */
 async function writes(kubeconfig: string): Promise<number> {
   const config = parse(readFileSync(kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[]; users: { user: { token: string } }[] };
@@ -112,37 +98,33 @@ async function main(): Promise<void> {
   const rendered = path.join(dir, 'rendered');
   await timed('render', process.execPath, [bin, 'render', 'big-kubectl', '--env', 'bench', '--show-secrets', '-o', rendered], { cwd: repo, env });
 
-  console.log(`bench/apply: one app of ${total} objects, capstan apply vs kubectl apply --server-side of the same rendered files, on one sandbox per row`);
-  console.log('| sandbox | pass | kubectl s | capstan s | capstan speed-up | kubectl store writes | capstan store writes |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
-  const verdicts: string[] = [];
-  for (const tls of [true]) {
-    const { child, kubeconfig } = await startSandbox(dir, tls);
-    try {
-      const kubectl = ['apply', '--server-side', '--field-manager', 'bench', '-R', '-f', rendered, '--kubeconfig', kubeconfig];
-      // BENCH_CPU_PROFILE=<dir> writes a CPU profile of each capstan run there
-      const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-      const capstan = [...profile, bin, 'apply', 'big', '--env', 'bench', '--kubeconfig', kubeconfig, '-o', 'json'];
-      const pass = async (label: string, command: string, args: string[], cwd: string): Promise<[number, number]> => {
-        const before = await writes(kubeconfig);
-        const seconds = await timed(label, command, args, { cwd, env });
-        return [seconds, (await writes(kubeconfig)) - before];
-      };
-      const [kubectlCold, kubectlColdWrites] = await pass('kubectl cold', 'kubectl', kubectl, dir);
-      const [capstanCold, capstanColdWrites] = await pass('capstan cold', process.execPath, capstan, repo);
-      const [kubectlAgain, kubectlAgainWrites] = await pass('kubectl unchanged', 'kubectl', kubectl, dir);
-      const [capstanAgain, capstanAgainWrites] = await pass('capstan unchanged', process.execPath, capstan, repo);
-      const mode = tls ? 'https' : 'http';
-      console.log(`| ${mode} | cold apply | ${kubectlCold.toFixed(2)} | ${capstanCold.toFixed(2)} | ${(kubectlCold / capstanCold).toFixed(2)}x | ${kubectlColdWrites} | ${capstanColdWrites} |`);
-      console.log(`| ${mode} | unchanged re-apply | ${kubectlAgain.toFixed(2)} | ${capstanAgain.toFixed(2)} | ${(kubectlAgain / capstanAgain).toFixed(2)}x | ${kubectlAgainWrites} | ${capstanAgainWrites} |`);
-      verdicts.push(`${mode}: cold ${(kubectlCold / capstanCold).toFixed(2)}x (goal 3x: ${kubectlCold / capstanCold >= 3 ? 'met' : 'NOT met'}), unchanged re-apply wrote ${capstanAgainWrites} (goal 0: ${capstanAgainWrites === 0 ? 'met' : 'NOT met'})`);
-    } finally {
-      child.kill('SIGTERM');
-    }
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  const child = await startSandboxProcess(kubeconfig, ['--pod-ready-delay', '100']);
+  try {
+    const kubectl = ['apply', '--server-side', '--field-manager', 'bench', '-R', '-f', rendered, '--kubeconfig', kubeconfig];
+    // BENCH_CPU_PROFILE=<dir> writes a CPU profile of each capstan run there
+    const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+    const capstan = [...profile, bin, 'apply', 'big', '--env', 'bench', '--kubeconfig', kubeconfig, '-o', 'json'];
+    const pass = async (label: string, command: string, args: string[], cwd: string): Promise<[number, number]> => {
+      const before = await writes(kubeconfig);
+      const seconds = await timed(label, command, args, { cwd, env });
+      return [seconds, (await writes(kubeconfig)) - before];
+    };
+    const [kubectlCold, kubectlColdWrites] = await pass('kubectl cold', 'kubectl', kubectl, dir);
+    const [capstanCold, capstanColdWrites] = await pass('capstan cold', process.execPath, capstan, repo);
+    const [kubectlAgain, kubectlAgainWrites] = await pass('kubectl unchanged', 'kubectl', kubectl, dir);
+    const [capstanAgain, capstanAgainWrites] = await pass('capstan unchanged', process.execPath, capstan, repo);
+    console.log(`bench/apply: one app of ${total} objects, capstan apply vs kubectl apply --server-side of the same rendered files, on one sandbox (HTTPS)`);
+    console.log('| pass | kubectl s | capstan s | capstan speed-up | kubectl store writes | capstan store writes |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+    console.log(`| cold apply | ${kubectlCold.toFixed(2)} | ${capstanCold.toFixed(2)} | ${(kubectlCold / capstanCold).toFixed(2)}x | ${kubectlColdWrites} | ${capstanColdWrites} |`);
+    console.log(`| unchanged re-apply | ${kubectlAgain.toFixed(2)} | ${capstanAgain.toFixed(2)} | ${(kubectlAgain / capstanAgain).toFixed(2)}x | ${kubectlAgainWrites} | ${capstanAgainWrites} |`);
+    console.log("store writes count every write the sandbox stored, its controllers' included (ReplicaSets, Pods, status).");
+    console.log(`cold ${(kubectlCold / capstanCold).toFixed(2)}x (goal 3x: ${kubectlCold / capstanCold >= 3 ? 'met' : 'NOT met'}), unchanged re-apply wrote ${capstanAgainWrites} (goal 0: ${capstanAgainWrites === 0 ? 'met' : 'NOT met'})`);
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
   }
-  console.log('store writes count every write the sandbox stored, its controllers\' included (ReplicaSets, Pods, status).');
-  for (const v of verdicts) console.log(v);
-  rmSync(dir, { recursive: true, force: true });
 }
 
 await main();

@@ -5,33 +5,22 @@
  * it does under `capstan up`, so client and server do not share an event loop.
  * Target (issue 2): at least 2,000 applies per second on a 2-core machine.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { PooledKubeConfig } from '../../src/kube/index.ts';
+import { startSandboxProcess } from '../sandbox-process.ts';
 
 const objects = Number(process.env.BENCH_OBJECTS ?? 1000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const target = 2000;
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 async function startProcess(args: string[]): Promise<{ child: ChildProcess; kubeconfig: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'capstan-bench-'));
   const kubeconfig = path.join(dir, 'kubeconfig');
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'capstan.js'), 'sandbox', '--port', '0', '--kubeconfig-out', kubeconfig, ...args.map((a) => a.replace('$DIR', dir))], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('ready at')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
-  });
+  const child = await startSandboxProcess(kubeconfig, args.map((a) => a.replace('$DIR', dir)));
   return { child, kubeconfig };
 }
 

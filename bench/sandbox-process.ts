@@ -1,0 +1,20 @@
+// Shared by the benchmarks: a `capstan sandbox` in a process of its own, as under `capstan up`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'capstan.js');
+
+/** Starts `capstan sandbox --port 0 --kubeconfig-out <kubeconfig> ...args` and resolves once it is ready. */
+export async function startSandboxProcess(kubeconfig: string, args: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [bin, 'sandbox', '--port', '0', '--kubeconfig-out', kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('ready at')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
+  });
+  return child;
+}
