@@ -208,52 +208,27 @@ export function installManifests(options: InstallOptions): Manifest[] {
     // The engine checks that an app's namespace exists; it may read (never change) exactly these.
     discoveryRules.push({ apiGroups: [''], resources: ['namespaces'], resourceNames: [...new Set([o.namespace, ...o.watchNamespaces])], verbs: ['get'] });
   }
-  out.push({ apiVersion: `${rbacGroup}/v1`, kind: 'ClusterRole', metadata: meta(clusterName(installNames.discoveryRole)), rules: discoveryRules });
-  out.push({
-    apiVersion: `${rbacGroup}/v1`,
-    kind: 'ClusterRoleBinding',
-    metadata: meta(clusterName(installNames.discoveryRole)),
-    roleRef: { apiGroup: rbacGroup, kind: 'ClusterRole', name: clusterName(installNames.discoveryRole) },
-    subjects,
-  });
+  // A role and the binding that grants it to the agent's ServiceAccount; cluster-wide without a namespace.
+  const grant = (name: string, rules: unknown[], namespace?: string): void => {
+    const kind = namespace === undefined ? 'ClusterRole' : 'Role';
+    out.push({ apiVersion: `${rbacGroup}/v1`, kind, metadata: meta(name, namespace), rules });
+    out.push({ apiVersion: `${rbacGroup}/v1`, kind: `${kind}Binding`, metadata: meta(name, namespace), roleRef: { apiGroup: rbacGroup, kind, name }, subjects });
+  };
+  grant(clusterName(installNames.discoveryRole), discoveryRules);
   if (!o.watchNamespaces) {
     // capstan applies arbitrary objects, cluster-scoped ones included (as Argo CD's application-controller).
-    out.push({ apiVersion: `${rbacGroup}/v1`, kind: 'ClusterRole', metadata: meta(clusterName(installNames.clusterRole)), rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] });
-    out.push({
-      apiVersion: `${rbacGroup}/v1`,
-      kind: 'ClusterRoleBinding',
-      metadata: meta(clusterName(installNames.clusterRole)),
-      roleRef: { apiGroup: rbacGroup, kind: 'ClusterRole', name: clusterName(installNames.clusterRole) },
-      subjects,
-    });
+    grant(clusterName(installNames.clusterRole), [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]);
   }
-  out.push({
-    apiVersion: `${rbacGroup}/v1`,
-    kind: 'Role',
-    metadata: meta(installNames.ownRole, o.namespace),
-    rules: [
+  grant(
+    installNames.ownRole,
+    [
       { apiGroups: [''], resources: ['configmaps'], verbs: readWrite },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: readWrite },
       { apiGroups: [''], resources: ['secrets'], resourceNames: [...new Set([o.tokensSecret, o.repoSecret])], verbs: ['get'] },
     ],
-  });
-  out.push({
-    apiVersion: `${rbacGroup}/v1`,
-    kind: 'RoleBinding',
-    metadata: meta(installNames.ownRole, o.namespace),
-    roleRef: { apiGroup: rbacGroup, kind: 'Role', name: installNames.ownRole },
-    subjects,
-  });
-  for (const ns of o.watchNamespaces ?? []) {
-    out.push({ apiVersion: `${rbacGroup}/v1`, kind: 'Role', metadata: meta(installNames.managedRole, ns), rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] });
-    out.push({
-      apiVersion: `${rbacGroup}/v1`,
-      kind: 'RoleBinding',
-      metadata: meta(installNames.managedRole, ns),
-      roleRef: { apiGroup: rbacGroup, kind: 'Role', name: installNames.managedRole },
-      subjects,
-    });
-  }
+    o.namespace,
+  );
+  for (const ns of o.watchNamespaces ?? []) grant(installNames.managedRole, [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }], ns);
 
   out.push({
     apiVersion: 'v1',

@@ -66,14 +66,18 @@ async function decryptYaml(text: string, file: string, keys: SopsKeys): Promise<
     .join('');
 }
 
-async function decryptJson(text: string, file: string, keys: SopsKeys): Promise<string> {
-  let root: JsonNode;
+/** The order-preserving tree of a SOPS JSON file; a syntax error names the file and the offset, never the text. */
+export function parseJsonFile(text: string, file: string): JsonNode {
   try {
-    root = parseJsonTree(text);
+    return parseJsonTree(text);
   } catch (err) {
     if (err instanceof JsonSyntaxError) throw new SopsError(file, 'malformed', `is not valid JSON: ${err.message}`);
     throw err;
   }
+}
+
+async function decryptJson(text: string, file: string, keys: SopsKeys): Promise<string> {
+  const root = parseJsonFile(text, file);
   const entry = root.t === 'object' ? root.entries.find(([k]) => k === METADATA_KEY) : undefined;
   if (!entry) throw new SopsError(file, 'malformed', 'has no SOPS metadata (no top-level "sops" key)');
   const meta = readMetadata(jsonToPlain(entry[1]), file);

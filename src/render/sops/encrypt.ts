@@ -4,9 +4,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { isMap, isScalar, parseAllDocuments, stringify, visit, type Document } from 'yaml';
 import { encryptValue, valueBytes } from './cipher.ts';
 import { DATA_KEY_BYTES, encryptDataKey } from './data-key.ts';
-import { sopsFormatOf, type SopsFormat } from './decrypt.ts';
+import { parseJsonFile, sopsFormatOf, type SopsFormat } from './decrypt.ts';
 import { SopsError } from './errors.ts';
-import { JsonSyntaxError, parseJsonTree, stringifyJsonTree, type JsonNode } from './json-tree.ts';
+import { stringifyJsonTree, type JsonNode } from './json-tree.ts';
 import {
   additionalData,
   checkRules,
@@ -151,13 +151,7 @@ function yamlScalar(value: string): string {
 }
 
 async function encryptJson(text: string, file: string, visitor: TreeVisitor, finish: () => Promise<SopsMetadataOut>): Promise<string> {
-  let root: JsonNode;
-  try {
-    root = parseJsonTree(text);
-  } catch (err) {
-    if (err instanceof JsonSyntaxError) throw new SopsError(file, 'malformed', `is not valid JSON: ${err.message}`);
-    throw err;
-  }
+  const root = parseJsonFile(text, file);
   if (root.t === 'object' && root.entries.some(([k]) => k === METADATA_KEY)) {
     throw new SopsError(file, 'malformed', 'is already SOPS-encrypted (has a top-level "sops" key)');
   }
