@@ -4,7 +4,6 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../config/index.ts';
 import { Engine, openWorkingTree, type RepoRevision } from '../engine/index.ts';
 import { createKubeClient, type KubeClient } from '../kube/index.ts';
-import { loadSopsKeys } from '../render/index.ts';
 import { GitCache, type Remote } from '../source/index.ts';
 
 /** Options every command that reads the config repo takes. */
@@ -125,14 +124,14 @@ export function kubeClients(source: { kubeconfig?: string; kubeconfigPath?: stri
   };
 }
 
-/** An Engine wired to the kubeconfig, the git cache and the SOPS keys of this machine. */
+/** An Engine wired to the kubeconfig and the git cache of this machine. */
 export async function createEngine(options: Partial<ClusterOptions> = {}): Promise<EngineHandle> {
   const clients = kubeClients({ kubeconfigPath: options.kubeconfig ? path.resolve(options.kubeconfig) : undefined });
   const engine = new Engine({
     git: new GitCache({ dir: process.env.CAPSTAN_CACHE_DIR }),
     context: options.context,
     inventoryNamespace: options.inventoryNamespace,
-    sopsKeys: await loadSopsKeys(),
+    // SOPS keys are read from the environment by render, the first time an encrypted file needs them.
     helmBinary: process.env.CAPSTAN_HELM,
     kustomizeBinary: process.env.CAPSTAN_KUSTOMIZE,
     clientFor: (context) => clients.clientFor(context),

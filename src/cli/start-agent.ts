@@ -5,7 +5,7 @@ import { ValidationError } from '../core/index.ts';
 import { DriftWatcher, ShardCoordinator, createAgent, type Agent } from '../agent/index.ts';
 import { Engine } from '../engine/index.ts';
 import type { KubeClient } from '../kube/index.ts';
-import { loadSopsKeys, type SopsKeys } from '../render/index.ts';
+import type { SopsKeys } from '../render/index.ts';
 import { createServer, type CapstanServer, type TokenStore, type WebhookSecrets } from '../server/index.ts';
 import { GitCache, type Remote } from '../source/index.ts';
 import { kubeClients } from './engine-options.ts';
@@ -60,7 +60,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     clientFor,
     context: options.context,
     inventoryNamespace: options.inventoryNamespace,
-    sopsKeys: options.sopsKeys ?? (await loadSopsKeys()),
+    sopsKeys: options.sopsKeys, // default: read from the environment when an encrypted file needs them
     helmBinary: process.env.CAPSTAN_HELM,
     kustomizeBinary: process.env.CAPSTAN_KUSTOMIZE,
     who: 'agent',
