@@ -531,6 +531,27 @@ describe('applyPlan against a sandbox', () => {
     assert.ok(most > 3, `at most ${most} at once with concurrency 12`);
   });
 
+  test('the wait after a stage reads again only what the sync does not already hold from its writes', async () => {
+    const ns = 'known-health';
+    await apply([namespace(ns)]);
+    const reads: string[] = [];
+    const counting: KubeClient = Object.create(client);
+    counting.list = async (apiVersion, kind, listOptions) => {
+      reads.push(`list ${kind}`);
+      return client.list(apiVersion, kind, listOptions);
+    };
+    counting.get = async (apiVersion, objectKey) => {
+      reads.push(`get ${objectKey.kind}/${objectKey.name}`);
+      return client.get(apiVersion, objectKey);
+    };
+    const objects = [configMap(ns, 'a', { k: '1' }), configMap(ns, 'b', { k: '1' }), configMap(ns, 'c', { k: '1' }), deployment(ns, 'api')];
+    await applyPlan(counting, buildPlan(objects), options());
+    const afterValidation = reads.indexOf('list ConfigMap') + 1;
+    const waitReads = reads.slice(afterValidation).filter((r) => !r.startsWith('list Deployment') && !r.startsWith('get Deployment'));
+    assert.deepEqual(waitReads, [], 'the ConfigMaps were read again although their apply answered Healthy');
+    assert.ok(reads.slice(afterValidation).some((r) => r.includes('Deployment')), 'the Deployment, Progressing when applied, is polled');
+  });
+
   test('a write that fails after validation stops the sync at that step and reports it', async () => {
     const ns = 'write-fails';
     const failing: KubeClient = Object.create(client);

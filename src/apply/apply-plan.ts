@@ -135,10 +135,11 @@ async function applyStep(run: Run, phase: PlanPhase, wave: number, items: readon
   const owned = items.filter((item) => !item.hook);
   const results = await settleLimited(owned, concurrency, async (item) => {
     if (item.diff?.action === 'unchanged') {
+      if (item.live) run.known.set(item.id, item.live);
       run.record(item, 'unchanged');
       return;
     }
-    await run.client.apply(item.object, { fieldManager, force });
+    run.known.set(item.id, await run.client.apply(item.object, { fieldManager, force }));
     run.written.add(item.id);
     if (item.diff) run.diffs.push(item.diff);
     run.record(item, item.live ? 'configured' : 'created');

@@ -58,6 +58,13 @@ export class Run {
   readonly diffs: DiffResult[] = [];
   /** The last state read of each object, for the final health summary. */
   readonly latest = new Map<string, Manifest | undefined>();
+  /**
+   * Objects whose state this sync already holds from the server since its last write: the answer
+   * to its apply, or the live copy read before the sync when it was not written. The first health
+   * poll of a stage takes these instead of reading them again, so a ConfigMap applied a moment ago
+   * is Healthy without another request.
+   */
+  readonly known = new Map<string, Manifest>();
   private readonly discovery = new Map<string, Promise<ResourceInfo | undefined>>();
 
   constructor(

@@ -27,7 +27,8 @@ function settled(status: HealthStatus): boolean {
 }
 
 /**
- * Polls the items until every one is Healthy (or Suspended). Missing, Progressing and Unknown
+ * Polls the items until every one is Healthy (or Suspended); the first poll assesses objects the
+ * sync holds fresh from the server (Run.known) without reading them again. Missing, Progressing and Unknown
  * keep waiting; Degraded fails after `degradedGraceMs` (at once with `failFast`); waiting ends
  * after `waitTimeoutMs`. Every poll is reported as a `waiting` event. Polls come quickly at first
  * and slow down to `pollIntervalMs` (see pollDelay).
@@ -38,7 +39,10 @@ export async function waitReady(run: Run, items: readonly PlanItem[], spec: Wait
   const degradedSince = new Map<string, number>();
   let pending = [...items];
   for (let poll = 0; ; poll++) {
-    const { objects, failures: failed } = await readObjects(run, pending);
+    // the first poll reads only what the sync does not already hold fresh from the server (Run.known)
+    const known = poll === 0 ? pending.filter((item) => run.known.has(item.id)) : [];
+    const { objects, failures: failed } = await readObjects(run, known.length > 0 ? pending.filter((item) => !run.known.has(item.id)) : pending);
+    for (const item of known) objects.set(item, run.known.get(item.id));
     const statuses = new Map<PlanItem, HealthStatus>();
     for (const [item, object] of objects) {
       run.latest.set(item.id, object);

@@ -1,28 +1,43 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { agentCommand } from './agent-command.ts';
-import { applyCommand } from './apply-command.ts';
-import { deleteCommand } from './delete-command.ts';
-import { diffCommand } from './diff-command.ts';
-import { historyCommand } from './history-command.ts';
-import { initCommand } from './init-command.ts';
-import { installCommand } from './install-command.ts';
-import { renderCommand } from './render-command.ts';
-import { rollbackCommand } from './rollback-command.ts';
-import { sandboxCommand } from './sandbox-command.ts';
-import { statusCommand } from './status-command.ts';
-import { syncCommand } from './sync-command.ts';
-import { upCommand } from './up-command.ts';
-import { validateCommand } from './validate-command.ts';
 import { capstanVersion } from './version.ts';
 
+type CommandLoader = () => Promise<Command>;
 
-export function buildProgram(): Command {
+/**
+ * Every command, loaded on demand: `capstan apply` loads the engine but not the API server, the
+ * sandbox or their dependencies, which halves the code Node must compile at start-up (the bundle
+ * splits along these imports). The order is the order of `capstan --help`.
+ */
+const commands: Record<string, CommandLoader> = {
+  up: async () => (await import('./up-command.ts')).upCommand(),
+  init: async () => (await import('./init-command.ts')).initCommand(),
+  validate: async () => (await import('./validate-command.ts')).validateCommand(),
+  render: async () => (await import('./render-command.ts')).renderCommand(),
+  diff: async () => (await import('./diff-command.ts')).diffCommand(),
+  apply: async () => (await import('./apply-command.ts')).applyCommand(),
+  status: async () => (await import('./status-command.ts')).statusCommand(),
+  history: async () => (await import('./history-command.ts')).historyCommand(),
+  rollback: async () => (await import('./rollback-command.ts')).rollbackCommand(),
+  delete: async () => (await import('./delete-command.ts')).deleteCommand(),
+  agent: async () => (await import('./agent-command.ts')).agentCommand(),
+  sync: async () => (await import('./sync-command.ts')).syncCommand(),
+  install: async () => (await import('./install-command.ts')).installCommand(),
+  sandbox: async () => (await import('./sandbox-command.ts')).sandboxCommand(),
+};
+
+/**
+ * The program with the command named in argv, or with every command when argv names none of them
+ * (`capstan --help`, `capstan help apply`, a typo that commander should answer with the list).
+ */
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('capstan')
     .description('GitOps continuous delivery for Kubernetes: one engine for push and pull, promotion built in')
     .version(capstanVersion)
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [upCommand(), initCommand(), validateCommand(), renderCommand(), diffCommand(), applyCommand(), statusCommand(), historyCommand(), rollbackCommand(), deleteCommand(), agentCommand(), syncCommand(), installCommand(), sandboxCommand()]) {
+  const named = argv[2];
+  const wanted = named !== undefined && Object.hasOwn(commands, named) ? [commands[named]!] : Object.values(commands);
+  for (const command of await Promise.all(wanted.map((load) => load()))) {
     program.addCommand(command.showHelpAfterError().exitOverride());
   }
   return program;
@@ -30,7 +45,7 @@ export function buildProgram(): Command {
 
 /** The one place where failures become exit codes and messages. */
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {
