@@ -1,3 +1,4 @@
+import jsYaml from 'js-yaml';
 import { LineCounter, parseAllDocuments, type Document, type Tags } from 'yaml';
 import type { Manifest } from '../core/index.ts';
 import type { RenderedObject, RenderProblem } from './types.ts';
@@ -40,6 +41,77 @@ export interface ParsedManifests {
  * problems naming the file and line.
  */
 export function parseManifests(text: string, file: string, options: ParseManifestsOptions = {}): ParsedManifests {
+  return quickParse(text, file) ?? fullParse(text, file, options);
+}
+
+/**
+ * The same YAML 1.1 scalars for js-yaml, which reads plain manifests 4-10x faster than `yaml`
+ * (450 ms against 95 ms for 1,000 documents in a new process): the rules and their order are
+ * those of `yaml`'s 1.1 schema less timestamps and base 60, as kubernetesYaml configures it.
+ */
+const intPattern = /^[-+]?(?:0b[0-1_]+|0[0-7_]+|[0-9][0-9_]*|0x[0-9a-fA-F_]+)$/;
+const floatPattern = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*)$/;
+
+function yaml11Int(text: string): number {
+  const negative = text[0] === '-';
+  const digits = (text[0] === '-' || text[0] === '+' ? text.slice(1) : text).replace(/_/g, '');
+  const value = /^0b/.test(digits) ? parseInt(digits.slice(2), 2) : /^0x/.test(digits) ? parseInt(digits.slice(2), 16) : /^0[0-7]+$/.test(digits) ? parseInt(digits.slice(1), 8) : parseInt(digits, 10);
+  return negative ? -value : value;
+}
+
+function yaml11Float(text: string): number {
+  if (/^[-+]?\.(?:inf|Inf|INF)$/.test(text)) return text[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  if (/nan$/i.test(text)) return NaN;
+  return parseFloat(text.replace(/_/g, ''));
+}
+
+const kubernetesJsYaml = jsYaml.FAILSAFE_SCHEMA.extend({
+  implicit: [
+    new jsYaml.Type('tag:yaml.org,2002:null', { kind: 'scalar', resolve: (data: string) => /^(?:~|[Nn]ull|NULL)?$/.test(data), construct: () => null }),
+    new jsYaml.Type('tag:yaml.org,2002:bool', {
+      kind: 'scalar',
+      resolve: (data: string) => /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/.test(data),
+      construct: (data: string) => /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/.test(data),
+    }),
+    new jsYaml.Type('tag:yaml.org,2002:int', { kind: 'scalar', resolve: (data: string) => intPattern.test(data), construct: yaml11Int }),
+    new jsYaml.Type('tag:yaml.org,2002:float', { kind: 'scalar', resolve: (data: string) => floatPattern.test(data), construct: yaml11Float }),
+    // js-yaml's own `<<` merge type (the package exports it; its type definitions do not)
+    (jsYaml as unknown as { types: { merge: jsYaml.Type } }).types.merge,
+  ],
+});
+
+/**
+ * Anchors and aliases (`&name`, `*name`) are left to the full parser, which bounds how far they
+ * expand; so is anything that looks like one (a plain cron field such as `*\/5 * * * *`), which
+ * costs only speed.
+ */
+const mayHoldAnchors = /(?:^|[\s[{,:-])[&*][^\s,\]}]/m;
+
+/**
+ * The fast path (exported for the test that holds it to fullParse): js-yaml, for a file that parses cleanly into mappings (the usual case). Undefined
+ * (and fullParse decides, with its exact messages) for anything else: a syntax error, a duplicate
+ * key, an anchor, a tag outside the schema, a document that is not a mapping.
+ */
+export function quickParse(text: string, file: string): ParsedManifests | undefined {
+  if (mayHoldAnchors.test(text)) return undefined;
+  let documents: unknown[];
+  try {
+    documents = jsYaml.loadAll(text, null, { schema: kubernetesJsYaml, filename: file });
+  } catch {
+    return undefined;
+  }
+  const objects: RenderedObject[] = [];
+  const problems: RenderProblem[] = [];
+  const multi = documents.length > 1;
+  documents.forEach((value, index) => {
+    if (value === null || value === undefined) return;
+    collect(value, multi ? `${file}#${index}` : file, file, objects, problems);
+  });
+  return problems.length > 0 ? undefined : { objects, problems };
+}
+
+/** `yaml`'s parser: slower, but with the line and column of every problem. */
+export function fullParse(text: string, file: string, options: ParseManifestsOptions): ParsedManifests {
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { ...kubernetesYaml, lineCounter }) as Document[] | { empty: true };
   const objects: RenderedObject[] = [];
