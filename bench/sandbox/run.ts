@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import { PooledKubeConfig } from '../../src/kube/index.ts';
+import { PooledKubeConfig } from '../../src/kube/kube-config.ts';
 import { startSandboxProcess } from '../sandbox-process.ts';
 
 const objects = Number(process.env.BENCH_OBJECTS ?? 1000);

@@ -165,13 +165,19 @@ export class Engine {
     checkHealthRules(app);
     const client = await this.clientForApp(app);
     const store = this.inventory(client);
+    // The render (git tree, YAML, discovery) runs while the inventory is read; its failure is the
+    // sync's, reported below like any other. With dependencies to wait for it starts after them,
+    // since a dependency may bring the CRDs that the render's kind check looks up.
+    const waits = !request.skipDependencies && app.dependsOn.length > 0;
+    const rendering = waits ? undefined : this.render(checkout, app.name, app.env, client);
+    rendering?.catch(() => undefined);
     const previous = await store.read(app.name, app.env);
     const operation = request.operation ?? 'sync';
     const base = { app: app.name, env: app.env, revision: checkout.commit };
     request.onStart?.(app, checkout.commit);
     try {
-      if (!request.skipDependencies) await this.waitForDependencies(checkout.project, app, client, request.timeoutMs);
-      const { objects, rendered } = await this.render(checkout, app.name, app.env, client);
+      if (waits) await this.waitForDependencies(checkout.project, app, client, request.timeoutMs);
+      const { objects, rendered } = await (rendering ?? this.render(checkout, app.name, app.env, client));
       const manifests = objects.map((o) => o.manifest);
       const prunePolicy = request.prune ?? app.syncPolicy.prune;
       // Empty means the source rendered nothing: the Namespace createNamespace adds does not count.

@@ -3,7 +3,7 @@ import { withApplyDefaults } from './apply-defaults.ts';
 import { Discovery } from './discovery.ts';
 import { HttpTransport, readBody, type HttpRequest, type HttpResponse } from './http-transport.ts';
 import { isUnservedResource, notServedError, parseStatus, toKubeError, type KubeOperation } from './kube-errors.ts';
-import { loadKubeConfig, type KubeConfigSource } from './load-kube-config.ts';
+import type { KubeConfigSource } from './load-kube-config.ts';
 import { defaultRetryPolicy, sendWithRetries, type RetryPolicy } from './retry.ts';
 import type {
   ApplyOptions,
@@ -45,11 +45,24 @@ export interface HttpKubeClient extends KubeClient {
 
 const ok = (status: number): boolean => status >= 200 && status < 300;
 
+let kubeConfigModule: Promise<typeof import('./load-kube-config.ts')> | undefined;
+
+/**
+ * Loads the kubeconfig reader, and with it @kubernetes/client-node (a third of the code `capstan
+ * apply` runs), on first use rather than at start-up. A command calls this early, so that Node
+ * compiles it while git fetches the config repo.
+ */
+export function preloadKubeConfig(): Promise<typeof import('./load-kube-config.ts')> {
+  kubeConfigModule ??= import('./load-kube-config.ts');
+  return kubeConfigModule;
+}
+
 /**
  * A client for one cluster: the kubeconfig's context (or the given one), authenticated and TLS'd by
  * client-node's KubeConfig, requests sent directly over pooled keep-alive connections.
  */
 export async function createKubeClient(options: KubeClientOptions = {}): Promise<HttpKubeClient> {
+  const { loadKubeConfig } = await preloadKubeConfig();
   const loaded = loadKubeConfig(options);
   const timeoutMs = options.timeoutMs ?? 30_000;
   if (!(timeoutMs > 0)) throw new ValidationError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import type { PooledKubeConfig } from './kube-config.ts';
 
 /** How long the authentication of one request is reused for the next ones. */
@@ -78,13 +77,11 @@ export class HttpTransport {
     if (this.auth && now - this.authAt < authTtlMs) return this.auth;
     this.authAt = now;
     const pending = (async () => {
-      const context = new RequestContext(this.base.href, HttpMethod.GET);
       try {
-        await this.config.applySecurityAuthentication(context);
+        return await this.config.authentication(this.base.href);
       } catch (error) {
         throw new CredentialsUnavailable(error);
       }
-      return { headers: context.getHeaders(), agent: context.getAgent() as http.Agent | undefined };
     })();
     this.auth = pending;
     pending.catch(() => {

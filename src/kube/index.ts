@@ -1,7 +1,8 @@
-export { PooledKubeConfig } from './kube-config.ts';
+// client-node is loaded lazily (see preloadKubeConfig): PooledKubeConfig and loadKubeConfig are
+// not re-exported here, so that importing the kube module does not load it.
 export type * from './types.ts';
-export { createKubeClient, type HttpKubeClient, type KubeClientOptions, type KubeClientStats } from './create-kube-client.ts';
-export { loadKubeConfig, type KubeConfigSource, type LoadedKubeConfig } from './load-kube-config.ts';
+export { createKubeClient, preloadKubeConfig, type HttpKubeClient, type KubeClientOptions, type KubeClientStats } from './create-kube-client.ts';
+export type { KubeConfigSource, LoadedKubeConfig } from './load-kube-config.ts';
 export { ApplyConflictError, ExpiredError, ForbiddenError, KubeValidationError, UnauthorizedError, type FieldConflict } from './kube-errors.ts';
 export { defaultRetryPolicy, type RetryPolicy } from './retry.ts';
 export { withApplyDefaults } from './apply-defaults.ts';

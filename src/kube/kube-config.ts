@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
 
 /**
  * A KubeConfig whose clients reuse connections. @kubernetes/client-node 1.4 builds a new
@@ -25,6 +25,13 @@ export class PooledKubeConfig extends KubeConfig {
     }
     fresh.destroy();
     context.setAgent(pooled);
+  }
+
+  /** The headers (bearer token, exec plugin credentials) and the pooled agent (TLS) of a request to `url`. */
+  async authentication(url: string): Promise<{ headers: Record<string, string>; agent: http.Agent | undefined }> {
+    const context = new RequestContext(url, HttpMethod.GET);
+    await this.applySecurityAuthentication(context);
+    return { headers: context.getHeaders(), agent: context.getAgent() as http.Agent | undefined };
   }
 
   /** Closes pooled connections (lets a process exit promptly). */

@@ -1,5 +1,6 @@
 // The 32-byte data key of a SOPS file, age-encrypted (armored) to each recipient in `sops.age`.
-import { armor, Decrypter, Encrypter } from 'age-encryption';
+// age-encryption is imported when a SOPS file is met, so that a render without one (and every
+// command's start-up) does not load it.
 import { SopsError } from './errors.ts';
 import { AGE_KEY_ENV, AGE_KEY_FILE_ENV, recipientsOf, type SopsKeys } from './keys.ts';
 import type { AgeStanza, SopsMetadata } from './metadata.ts';
@@ -16,6 +17,7 @@ export async function decryptDataKey(meta: SopsMetadata, keys: SopsKeys, file: s
   if (keys.identities.length === 0) {
     throw new SopsError(file, 'no-key', `is SOPS-encrypted for age recipients ${recipients} but no age key is configured: set ${AGE_KEY_ENV} or ${AGE_KEY_FILE_ENV}`);
   }
+  const { armor, Decrypter } = await import('age-encryption');
   const decrypter = new Decrypter();
   for (const id of keys.identities) decrypter.addIdentity(id);
   let failure: unknown;
@@ -53,6 +55,7 @@ export async function decryptDataKey(meta: SopsMetadata, keys: SopsKeys, file: s
 
 /** Encrypts the data key to each recipient separately, as sops does (one `sops.age` entry each). */
 export async function encryptDataKey(dataKey: Uint8Array, recipients: readonly string[]): Promise<AgeStanza[]> {
+  const { armor, Encrypter } = await import('age-encryption');
   const out: AgeStanza[] = [];
   for (const recipient of recipients) {
     const encrypter = new Encrypter();

@@ -1,6 +1,5 @@
 // Age identities for SOPS, read from the environment as sops reads them. Keys never come from the repo.
 import { readFile } from 'node:fs/promises';
-import { identityToRecipient } from 'age-encryption';
 import { ValidationError } from '../../core/index.ts';
 
 /** Age identities (AGE-SECRET-KEY-1...) used to decrypt SOPS files. */
@@ -53,6 +52,7 @@ export async function loadSopsKeys(env: NodeJS.ProcessEnv = process.env, options
 
 /** Parses age identities: one or more a line (space or comma separated), blank lines and `#` comments ignored. */
 export async function parseAgeIdentities(text: string, source: string): Promise<string[]> {
+  const { identityToRecipient } = await import('age-encryption');
   const out: string[] = [];
   const lines = text.split(/\r?\n/);
   for (let n = 0; n < lines.length; n++) {
@@ -75,6 +75,7 @@ export async function parseAgeIdentities(text: string, source: string): Promise<
 
 /** The public keys (age1...) of identities, for messages; unusable identities are left out. */
 export async function recipientsOf(identities: readonly string[]): Promise<string[]> {
+  const { identityToRecipient } = await import('age-encryption');
   const out: string[] = [];
   for (const id of identities) {
     try {
