@@ -7,7 +7,7 @@ const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin',
 
 /** Starts `capstan sandbox --port 0 --kubeconfig-out <kubeconfig> ...args` and resolves once it is ready. */
 export async function startSandboxProcess(kubeconfig: string, args: string[] = []): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [bin, 'sandbox', '--port', '0', '--kubeconfig-out', kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_SANDBOX_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SANDBOX_PROFILE}`] : []), bin, 'sandbox', '--port', '0', '--kubeconfig-out', kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -61,7 +61,6 @@ export async function applyPlan(client: KubeClient, plan: Plan, options: ApplyPl
         }));
         throw failedValidation(run, failures, `stopped at ${describeStage(stage.phase, stage.wave)}: ${plural(failures.length, 'object')} ordered before the Namespace or CRD they need:`);
       }
-      if (process.env.XTRACE) console.error(`step ${t} at ${performance.now().toFixed(0)} ${items.length} ${items[0]?.key.kind}`);
       await applyStep(run, stage.phase, stage.wave, items, runHooksNow);
       if (step.waitEstablished) await waitEstablished(run, stage.phase, stage.wave, items);
       await validateUnblocked(run, deferred, items);

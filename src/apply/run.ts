@@ -32,7 +32,7 @@ export function resolveOptions(options: ApplyPlanOptions): ResolvedOptions {
     fieldManager: options.fieldManager ?? 'capstan',
     force: options.force ?? false,
     prune: options.prune ?? [],
-    concurrency: Math.max(1, options.concurrency ?? 32),
+    concurrency: Math.max(1, options.concurrency ?? 64),
     waitTimeoutMs: options.waitTimeoutMs ?? 5 * 60_000,
     pollIntervalMs,
     degradedGraceMs: options.degradedGraceMs ?? 3 * pollIntervalMs,

@@ -21,7 +21,10 @@ export interface ApplyPlanOptions {
    * computed by the caller from its inventory.
    */
   prune?: readonly PruneTarget[];
-  /** How many requests run at once (dry-runs, applies, reads); default 32. */
+  /**
+   * How many requests run at once (dry-runs, applies, reads); default 64, a third of an API
+   * server's default 200 mutating requests in flight (its 429s are retried with backoff).
+   */
   concurrency?: number;
   /** How long a stage may take to become healthy (and a hook to complete); default 5 minutes. */
   waitTimeoutMs?: number;

@@ -43,7 +43,6 @@ export async function waitReady(run: Run, items: readonly PlanItem[], spec: Wait
     const known = poll === 0 ? pending.filter((item) => run.known.has(item.id)) : [];
     const { objects, failures: failed } = await readObjects(run, known.length > 0 ? pending.filter((item) => !run.known.has(item.id)) : pending);
     for (const item of known) objects.set(item, run.known.get(item.id));
-    if (process.env.XTRACE) console.error(`poll ${poll} at ${performance.now().toFixed(0)} pending ${pending.length}`);
     const statuses = new Map<PlanItem, HealthStatus>();
     for (const [item, object] of objects) {
       run.latest.set(item.id, object);

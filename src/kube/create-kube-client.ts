@@ -45,15 +45,15 @@ export interface HttpKubeClient extends KubeClient {
 
 const ok = (status: number): boolean => status >= 200 && status < 300;
 
-let kubeConfigModule: Promise<typeof import('./load-kube-config.ts')> | undefined;
+let kubeConfigModule: Promise<typeof import('./connect.ts')> | undefined;
 
 /**
- * Loads the kubeconfig reader, and with it @kubernetes/client-node (a third of the code `capstan
- * apply` runs), on first use rather than at start-up. A command calls this early, so that Node
+ * Loads the kubeconfig reader, and with it @kubernetes/client-node and undici (half the code
+ * `capstan apply` runs), on first use rather than at start-up. A command calls this early, so that Node
  * compiles it while git fetches the config repo.
  */
-export function preloadKubeConfig(): Promise<typeof import('./load-kube-config.ts')> {
-  kubeConfigModule ??= import('./load-kube-config.ts');
+export function preloadKubeConfig(): Promise<typeof import('./connect.ts')> {
+  kubeConfigModule ??= import('./connect.ts');
   return kubeConfigModule;
 }
 
@@ -62,7 +62,7 @@ export function preloadKubeConfig(): Promise<typeof import('./load-kube-config.t
  * client-node's KubeConfig, requests sent directly over pooled keep-alive connections.
  */
 export async function createKubeClient(options: KubeClientOptions = {}): Promise<HttpKubeClient> {
-  const { loadKubeConfig } = await preloadKubeConfig();
+  const { loadKubeConfig, Pool } = await preloadKubeConfig();
   const loaded = loadKubeConfig(options);
   const timeoutMs = options.timeoutMs ?? 30_000;
   if (!(timeoutMs > 0)) throw new ValidationError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
@@ -70,7 +70,7 @@ export async function createKubeClient(options: KubeClientOptions = {}): Promise
   if (!(Number.isInteger(pageSize) && pageSize > 0)) throw new ValidationError(`pageSize must be a positive integer, got ${pageSize}`);
   let transport: HttpTransport;
   try {
-    transport = new HttpTransport(loaded.config, loaded.server, timeoutMs, options.userAgent ?? 'capstan');
+    transport = new HttpTransport(loaded.config, loaded.server, timeoutMs, options.userAgent ?? 'capstan', Pool);
   } catch (error) {
     throw new ValidationError(`context "${loaded.context}" has an invalid server URL "${loaded.server}"`, { subject: `kubeconfig ${loaded.source}`, cause: error });
   }

@@ -18,7 +18,7 @@ export const defaultRetryPolicy: Readonly<RetryPolicy> = { maxRetries: 6, initia
 const retryableStatuses = new Set([429, 500, 502, 503, 504]);
 
 /** Socket-level failures worth another attempt (a reset keep-alive socket, a restarting API server, our own timeout). */
-const retryableCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET']);
+const retryableCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export function isRetryableStatus(status: number): boolean {
   return retryableStatuses.has(status);

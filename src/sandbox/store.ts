@@ -68,15 +68,43 @@ export class Store {
     return this.buckets.get(resource)?.get(objectKey(namespace, name));
   }
 
-  /** Objects of a resource (optionally of one namespace), sorted by namespace then name. */
+  /**
+   * Objects of a resource (optionally of one namespace), sorted by namespace then name. Controllers
+   * list the same resource many times between two writes to it (every pod event lists the
+   * namespace's Services), so sorted lists are kept until the resource is written.
+   */
   list(resource: string, namespace?: string): KubeObject[] {
+    const cacheKey = `${resource}\u0000${namespace ?? '*'}`;
+    const cached = this.sortedLists.get(cacheKey);
+    if (cached) return cached.slice();
     const bucket = this.buckets.get(resource);
     if (!bucket) return [];
-    const out: KubeObject[] = [];
-    for (const object of bucket.values()) {
-      if (namespace === undefined || object.metadata.namespace === namespace) out.push(object);
+    let out: KubeObject[];
+    const all = namespace === undefined ? undefined : this.sortedLists.get(`${resource}\u0000*`);
+    if (all) out = all.filter((object) => object.metadata.namespace === namespace);
+    else {
+      out = [];
+      for (const object of bucket.values()) {
+        if (namespace === undefined || object.metadata.namespace === namespace) out.push(object);
+      }
+      out.sort(compareObjects);
     }
-    return out.sort(compareObjects);
+    let keys = this.sortedKeys.get(resource);
+    if (!keys) this.sortedKeys.set(resource, (keys = new Set()));
+    keys.add(cacheKey);
+    this.sortedLists.set(cacheKey, out);
+    return out.slice();
+  }
+
+  /** Sorted lists by `resource\0namespace` (`*`: every namespace), dropped when the resource is written. */
+  private readonly sortedLists = new Map<string, KubeObject[]>();
+  private readonly sortedKeys = new Map<string, Set<string>>();
+
+  private forgetLists(resource: string): void {
+    const keys = this.sortedKeys.get(resource);
+    if (!keys) return;
+    for (const key of keys) this.sortedLists.delete(key);
+    keys.clear();
   }
 
   resources(): string[] {
@@ -112,6 +140,7 @@ export class Store {
     const previous = bucket.get(key);
     if (previous) this.indexOwners(resource, key, previous, false);
     bucket.set(key, object);
+    this.forgetLists(resource);
     this.indexOwners(resource, key, object, true);
     this.rv = Number(object.metadata.resourceVersion);
     this.emit({ type: previous ? 'MODIFIED' : 'ADDED', resource, namespace: object.metadata.namespace ?? '', object, previous, resourceVersion: this.rv });
@@ -125,6 +154,7 @@ export class Store {
     const previous = bucket?.get(key);
     if (!bucket || !previous) return Promise.resolve();
     bucket.delete(key);
+    this.forgetLists(resource);
     this.indexOwners(resource, key, previous, false);
     this.rv = Number(finalObject.metadata.resourceVersion);
     this.emit({ type: 'DELETED', resource, namespace: finalObject.metadata.namespace ?? '', object: finalObject, previous, resourceVersion: this.rv });
