@@ -34,8 +34,9 @@ export function applyCommand(): Command {
       if (appName && opts.all) throw new ValidationError('name an app or pass --all, not both');
       const { engine, close } = await createEngine(opts);
       const progress = createProgress(opts.output === 'table');
+      // the check (git status) runs beside the sync, which does not need it: its note is printed when it is known
+      const note = warnIfUncommitted(opts).catch(() => undefined);
       try {
-        await warnIfUncommitted(opts);
         const request = {
           repo: remoteOf(opts),
           revision: opts.revision,
@@ -47,6 +48,7 @@ export function applyCommand(): Command {
           onProgress: progress.onProgress, onStart: progress.onStart,
         };
         const results = appName ? [await engine.sync({ ...request, app: appName })] : await engine.syncAll(request);
+        await note;
         progress.done();
         reportResults(results, opts.output);
       } finally {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiError } from './api-error.ts';
-import { ApiCore } from './api.ts';
+import { ApiCore, clone } from './api.ts';
 import { Store } from './store.ts';
 
 async function cluster(): Promise<ApiCore> {
@@ -53,4 +53,13 @@ test('a Secret stores stringData merged into data, and applying the same stringD
   assert.equal((first as { stringData?: unknown }).stringData, undefined);
   const { object: again } = await api.patch(type, 'default', 's', 'apply', body, { fieldManager: 'capstan' });
   assert.equal(again.metadata.resourceVersion, first.metadata.resourceVersion);
+});
+
+test('clone copies as a JSON round trip does', () => {
+  const value = JSON.parse('{"a":{"b":[1,{"c":"d"}]},"__proto__":{"polluted":true}}') as Record<string, unknown>;
+  Object.assign(value, { gone: undefined, fn: () => 1, nan: Number.NaN, list: [undefined, 2, Number.POSITIVE_INFINITY], when: new Date(0) });
+  const copy = clone(value);
+  assert.deepStrictEqual(copy, JSON.parse(JSON.stringify(value)));
+  assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+  assert.notEqual((copy as { a: unknown }).a, value.a);
 });
