@@ -27,7 +27,8 @@ const commands: Record<string, CommandLoader> = {
 
 /**
  * The program with the command named in argv, or with every command when argv names none of them
- * (`capstan --help`, `capstan help apply`, a typo that commander should answer with the list).
+ * (`capstan --help`, `capstan help apply`, a typo that commander should answer with the list);
+ * `capstan --version` needs none.
  */
 export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('capstan')
@@ -36,7 +37,7 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     .showHelpAfterError()
     .exitOverride();
   const named = argv[2];
-  const wanted = named !== undefined && Object.hasOwn(commands, named) ? [commands[named]!] : Object.values(commands);
+  const wanted = named === '-V' || named === '--version' ? [] : named !== undefined && Object.hasOwn(commands, named) ? [commands[named]!] : Object.values(commands);
   for (const command of await Promise.all(wanted.map((load) => load()))) {
     program.addCommand(command.showHelpAfterError().exitOverride());
   }

@@ -56,14 +56,17 @@ export function computeDiff(input: DiffInput): DiffResult {
   const liveManagedFields = live?.metadata.managedFields;
   const managedFields = Array.isArray(liveManagedFields) ? (liveManagedFields as ManagedFieldsEntry[]) : [];
   const options = { ignore, key, managedFields };
-  const sides = maskSecrets(desired && normalize(desired, options), live && normalize(live, options));
+  // A create or a delete needs the normalised sides only for its text: they are made with it.
+  let normalized: ReturnType<typeof maskSecrets> | undefined;
+  const sides = () => (normalized ??= maskSecrets(desired && normalize(desired, options), live && normalize(live, options)));
 
   let action: DiffAction;
   let paths: string[];
-  if (!sides.live) [action, paths] = ['create', ['']];
-  else if (!sides.desired) [action, paths] = ['delete', ['']];
+  if (!live) [action, paths] = ['create', ['']];
+  else if (!desired) [action, paths] = ['delete', ['']];
   else {
-    paths = changedPaths(sides.live, sides.desired);
+    const { live: before, desired: after } = sides();
+    paths = changedPaths(before!, after!);
     action = paths.length > 0 ? 'update' : 'unchanged';
   }
   if (action === 'unchanged') return { key, action, unified: '', changedPaths: [] };
@@ -76,7 +79,7 @@ export function computeDiff(input: DiffInput): DiffResult {
   Object.defineProperty(result, 'unified', {
     enumerable: true,
     get: () =>
-      (unified ??= createTwoFilesPatch(`live/${name}`, `desired/${name}`, toYaml(sides.live), toYaml(sides.desired), undefined, undefined, {
+      (unified ??= createTwoFilesPatch(`live/${name}`, `desired/${name}`, toYaml(sides().live), toYaml(sides().desired), undefined, undefined, {
         context: 3,
         headerOptions: FILE_HEADERS_ONLY,
       })),

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiError } from './api-error.ts';
-import { ApiCore, clone } from './api.ts';
+import { isDeepStrictEqual } from 'node:util';
+import { ApiCore, clone, jsonEqual } from './api.ts';
 import { Store } from './store.ts';
 
 async function cluster(): Promise<ApiCore> {
@@ -62,4 +63,13 @@ test('clone copies as a JSON round trip does', () => {
   assert.deepStrictEqual(copy, JSON.parse(JSON.stringify(value)));
   assert.equal(Object.getPrototypeOf(copy), Object.prototype);
   assert.notEqual((copy as { a: unknown }).a, value.a);
+});
+
+test('jsonEqual agrees with util.isDeepStrictEqual on JSON values', () => {
+  const values: unknown[] = [
+    null, 0, -0, 1, Number.NaN, '', 'a', true, false, [], [1], [1, 2], [2, 1], {}, { a: 1 }, { a: 1, b: 2 }, { b: 2, a: 1 }, { a: undefined }, { a: [1, { b: null }] }, { a: [1, { b: 0 }] },
+    { metadata: { name: 'x', labels: { app: 'a' } }, spec: { replicas: 1 } }, { metadata: { name: 'x', labels: { app: 'b' } }, spec: { replicas: 1 } }, [[]], [{}], '1', undefined,
+  ];
+  for (const a of values) for (const b of values) assert.equal(jsonEqual(a, b), isDeepStrictEqual(a, b), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  for (const a of values) assert.equal(jsonEqual(a, structuredClone(a)), true);
 });

@@ -250,6 +250,14 @@ function scopeOf(subresource: string, statusSubresource: boolean | undefined): S
   };
 }
 
+/** The part of an object a scope's field set can hold: `status` alone, everything but `status`, or all. */
+function inScope(object: JsonObject, scope: Scope): JsonObject {
+  if (scope.statusOnly) return 'status' in object ? { status: object.status } : {};
+  if (!scope.ignoreStatus || !('status' in object)) return object;
+  const { status: _status, ...rest } = object;
+  return rest;
+}
+
 function withoutManagedFields(object: KubeObject): JsonObject {
   if (!isJsonObject(object.metadata) || !('managedFields' in object.metadata)) return object;
   const metadata = { ...object.metadata };
@@ -791,7 +799,9 @@ export function trackUpdate(input: TrackUpdateInput): KubeObject {
   if (managers.size === 0 && live) return withManagedFields(updatedBody, []);
 
   const base = live ? withoutManagedFields(live) : emptyObjectFor(schema, updated);
-  const comparison = compareObjects(base, updatedBody, schema);
+  // Only the scope's fields are kept below, so only its part of the objects is compared: a status
+  // write (the controllers' most frequent) compares the status alone, not the whole object.
+  const comparison = compareObjects(inScope(base, scope), inScope(updatedBody, scope), schema);
   const changed = scope.fields(comparison.modified.union(comparison.added));
   const removed = scope.fields(comparison.removed);
   const taken = changed.union(removed);

@@ -1,5 +1,4 @@
-import { isDeepStrictEqual } from 'node:util';
-import type { ApiCore } from '../api.ts';
+import { jsonEqual, type ApiCore } from '../api.ts';
 import type { KubeObject } from '../types.ts';
 import { clone, computeHash, withoutNulls, controllerReference, deleteObject, isRecord, num, ownedBy, resources, specOf, writeObject, type Json } from './shared.ts';
 
@@ -43,7 +42,7 @@ export async function ensureRevision(api: ApiCore, owner: KubeObject, manager: s
   const revisions = revisionsOf(api, owner);
   const data = revisionData(owner);
   const max = revisions.reduce((m, r) => Math.max(m, num(r.revision, 0)), 0);
-  const equal = revisions.filter((r) => isDeepStrictEqual(withoutNulls(r.data), data));
+  const equal = revisions.filter((r) => jsonEqual(withoutNulls(r.data), data));
   if (equal.length > 0) {
     let latest = equal[equal.length - 1];
     if (num(latest.revision, 0) !== max) {
@@ -76,7 +75,7 @@ export async function ensureRevision(api: ApiCore, owner: KubeObject, manager: s
   } catch (error) {
     if ((error as { reason?: unknown }).reason !== 'AlreadyExists') throw error;
     const clash = api.store.get(resources.revisions, owner.metadata.namespace, name);
-    if (clash && isDeepStrictEqual(clash.data, data)) return { object: clash, name, hash };
+    if (clash && jsonEqual(clash.data, data)) return { object: clash, name, hash };
     throw new RevisionCollision(`ControllerRevision ${owner.metadata.namespace}/${name} exists with another template`);
   }
 }

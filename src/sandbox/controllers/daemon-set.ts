@@ -1,5 +1,4 @@
-import { isDeepStrictEqual } from 'node:util';
-import type { ApiCore } from '../api.ts';
+import { jsonEqual, type ApiCore } from '../api.ts';
 import type { StoreEvent } from '../store.ts';
 import type { KubeObject } from '../types.ts';
 import { cleanupRevisions, ensureRevision, RevisionCollision, type Revision } from './controller-revisions.ts';
@@ -64,7 +63,7 @@ export class DaemonSetController implements Controller {
   keysFor(event: StoreEvent): string[] {
     if (event.resource === resources.daemonSets) return event.type === 'DELETED' ? [] : [keyOf(event.object)];
     if (event.resource === resources.pods) return ownerKeys([event.object, event.previous], 'DaemonSet');
-    const labelsChanged = event.type !== 'MODIFIED' || !isDeepStrictEqual(event.previous?.metadata.labels, event.object.metadata.labels);
+    const labelsChanged = event.type !== 'MODIFIED' || !jsonEqual(event.previous?.metadata.labels, event.object.metadata.labels);
     if (event.resource === resources.nodes && event.object.metadata.name === this.nodeName && labelsChanged) {
       return this.initialKeys();
     }

@@ -1,5 +1,4 @@
-import { isDeepStrictEqual } from 'node:util';
-import type { ApiCore } from '../api.ts';
+import { jsonEqual, type ApiCore } from '../api.ts';
 import type { StoreEvent } from '../store.ts';
 import type { KubeObject, ResourceType } from '../types.ts';
 import type { Controller, ReconcileResult } from './scheduler.ts';
@@ -123,7 +122,7 @@ function templateWithoutHash(template: unknown): unknown {
 }
 
 function sameTemplate(rs: KubeObject, d: KubeObject): boolean {
-  return isDeepStrictEqual(templateWithoutHash(specOf(rs).template), templateWithoutHash(specOf(d).template));
+  return jsonEqual(templateWithoutHash(specOf(rs).template), templateWithoutHash(specOf(d).template));
 }
 
 type ConditionStatus = 'True' | 'False' | 'Unknown';

@@ -1,5 +1,4 @@
-import { isDeepStrictEqual } from 'node:util';
-import type { ApiCore } from '../api.ts';
+import { jsonEqual, type ApiCore } from '../api.ts';
 import type { StoreEvent } from '../store.ts';
 import type { KubeObject } from '../types.ts';
 import type { Controller } from './scheduler.ts';
@@ -112,8 +111,8 @@ export class EndpointsController implements Controller {
       await this.api.create(type, namespace, endpoints, { fieldManager: managers.endpoints });
       return;
     }
-    const sameLabels = isDeepStrictEqual(existing.metadata.labels ?? {}, labels);
-    if (sameLabels && isDeepStrictEqual(existing.subsets, subsets)) return;
+    const sameLabels = jsonEqual(existing.metadata.labels ?? {}, labels);
+    if (sameLabels && jsonEqual(existing.subsets, subsets)) return;
     const next = clone(existing);
     if (Object.keys(labels).length > 0) next.metadata.labels = labels;
     else delete next.metadata.labels;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
-import type { ApiCore } from '../api.ts';
+import { jsonEqual, type ApiCore } from '../api.ts';
 import { imageTag } from '../defaults.ts';
 import type { StoreEvent } from '../store.ts';
 import type { KubeObject } from '../types.ts';
@@ -108,7 +107,7 @@ export class Kubelet implements Controller {
   keysFor(event: StoreEvent): string[] {
     if (event.resource === resources.nodes && event.object.metadata.name === this.options.nodeName) {
       // a node (re)appearing or relabelled may now fit pods that did not fit before
-      if (event.type === 'MODIFIED' && isDeepStrictEqual(event.previous?.metadata.labels, event.object.metadata.labels)) return [];
+      if (event.type === 'MODIFIED' && jsonEqual(event.previous?.metadata.labels, event.object.metadata.labels)) return [];
       return this.api.store.list(resources.pods).filter((p) => !specOf(p).nodeName).map(keyOf);
     }
     if (event.resource !== resources.pods) return [];

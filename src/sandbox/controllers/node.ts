@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { release } from 'node:os';
-import type { ApiCore } from '../api.ts';
+import { jsonEqual, type ApiCore } from '../api.ts';
 import type { StoreEvent } from '../store.ts';
 import type { KubeObject } from '../types.ts';
 import type { Controller } from './scheduler.ts';
-import { isDeepStrictEqual } from 'node:util';
 import { clone, managers, resources, statusOf, timestamp, writeStatus, type Json } from './shared.ts';
 
 export const kubernetesVersion = 'v1.32.0';
@@ -115,6 +114,6 @@ export class NodeController implements Controller {
     const status = nodeStatus(this.nodeName, previous);
     // keep what others recorded (e.g. images), replace what the kubelet reports
     const next = { ...clone(previous), ...status };
-    if (!isDeepStrictEqual(previous, next)) await writeStatus(this.api, type, node, next, managers.kubelet);
+    if (!jsonEqual(previous, next)) await writeStatus(this.api, type, node, next, managers.kubelet);
   }
 }

@@ -1,5 +1,4 @@
-import { isDeepStrictEqual } from 'node:util';
-import { clone, type ApiCore } from '../api.ts';
+import { clone, jsonEqual, type ApiCore } from '../api.ts';
 import { matchLabelSelector } from '../label-selector.ts';
 import type { KubeObject, OwnerReference, ResourceType } from '../types.ts';
 
@@ -31,7 +30,7 @@ export function statusOf(object: KubeObject): Json {
   return isRecord(object.status) ? object.status : {};
 }
 
-export { clone };
+export { clone, jsonEqual };
 
 /** Field managers the simulated control plane writes with (a real cluster says `kube-controller-manager`). */
 export const managers = {
@@ -284,7 +283,7 @@ export function omitZero(status: Json, keys: string[]): Json {
 
 /** Writes a new status through the status subresource, unless it would not change anything. */
 export async function writeStatus(api: ApiCore, type: ResourceType, object: KubeObject, status: Json, manager: string): Promise<KubeObject> {
-  if (isDeepStrictEqual(object.status, status)) return object;
+  if (jsonEqual(object.status, status)) return object;
   const body = clone(object);
   body.status = status;
   return api.update(type, object.metadata.namespace, object.metadata.name as string, body, { fieldManager: manager, subresource: 'status' });
