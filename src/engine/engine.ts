@@ -132,13 +132,15 @@ export class Engine {
 
   private async renderNow(checkout: RepoRevision, appName: string, env: string, client?: KubeClient): Promise<RenderResult> {
     const app = resolveApp(checkout.project, appName, env);
+    // discovery (a request per API group) runs while the manifests are read and parsed
+    const lookup = client ? scopeLookup(client) : Promise.resolve(builtinLookup);
+    lookup.catch(() => undefined);
     const rendered = await renderApp(checkout.dir, app, {
       sopsKeys: this.options.sopsKeys,
       helm: { helmBinary: this.options.helmBinary },
       kustomizeBinary: this.options.kustomizeBinary,
     });
-    const lookup = client ? await scopeLookup(client) : builtinLookup;
-    const objects = validateObjects(withNamespace(rendered.objects, app), { namespace: app.namespace, lookup });
+    const objects = validateObjects(withNamespace(rendered.objects, app), { namespace: app.namespace, lookup: await lookup });
     return { app, revision: checkout.commit, objects, rendered: rendered.objects.length };
   }
 
