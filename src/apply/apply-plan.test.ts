@@ -552,6 +552,33 @@ describe('applyPlan against a sandbox', () => {
     assert.ok(reads.slice(afterValidation).some((r) => r.includes('Deployment')), 'the Deployment, Progressing when applied, is polled');
   });
 
+  test('the wait learns of a rollout through a watch, not by polling', async () => {
+    const ns = 'watched-health';
+    await apply([namespace(ns)]);
+    const calls: string[] = [];
+    const counting: KubeClient = Object.create(client);
+    counting.list = async (apiVersion, kind, listOptions) => {
+      calls.push(`list ${kind}`);
+      return client.list(apiVersion, kind, listOptions);
+    };
+    counting.get = async (apiVersion, objectKey) => {
+      calls.push(`get ${objectKey.kind}`);
+      return client.get(apiVersion, objectKey);
+    };
+    counting.apply = async (manifest, applyOptions) => {
+      calls.push(`${applyOptions?.dryRun ? 'dry-run' : 'apply'} ${manifest.kind}`);
+      return client.apply(manifest, applyOptions);
+    };
+    counting.watch = async (apiVersion, kind, watchOptions, onEvent) => {
+      calls.push(`watch ${kind}`);
+      return client.watch(apiVersion, kind, watchOptions, onEvent);
+    };
+    const result = await applyPlan(counting, buildPlan([deployment(ns, 'api'), deployment(ns, 'web')]), options({ pollIntervalMs: 10_000 }));
+    assert.equal(result.health.status, 'Healthy');
+    const afterApply = calls.slice(calls.lastIndexOf('apply Deployment') + 1);
+    assert.deepEqual(afterApply.filter((c) => c.includes('Deployment')), ['watch Deployment'], `calls after the applies: ${afterApply.join(', ')}`);
+  });
+
   test('a write that fails after validation stops the sync at that step and reports it', async () => {
     const ns = 'write-fails';
     const failing: KubeClient = Object.create(client);

@@ -1,5 +1,6 @@
-import { CapstanError, TimeoutError, formatKey, type HealthStatus } from '../core/index.ts';
+import { CapstanError, TimeoutError, formatKey, type HealthStatus, type Manifest } from '../core/index.ts';
 import { assessHealth, summarizeHealth } from '../health/index.ts';
+import type { WatchHandle } from '../kube/index.ts';
 import type { PlanPhase } from '../plan/index.ts';
 import type { ObjectFailure } from './errors.ts';
 import { sleep } from './limit.ts';
@@ -27,57 +28,156 @@ function settled(status: HealthStatus): boolean {
 }
 
 /**
- * Polls the items until every one is Healthy (or Suspended); the first poll assesses objects the
- * sync holds fresh from the server (Run.known) without reading them again. Missing, Progressing and Unknown
- * keep waiting; Degraded fails after `degradedGraceMs` (at once with `failFast`); waiting ends
- * after `waitTimeoutMs`. Every poll is reported as a `waiting` event. Polls come quickly at first
- * and slow down to `pollIntervalMs` (see pollDelay).
+ * Waits until every item is Healthy (or Suspended). The first look assesses objects the sync holds
+ * fresh from the server (Run.known) and reads the rest; after it, watches on the kinds and
+ * namespaces still pending deliver each change as it happens (a poll of everything pending still
+ * runs every `pollIntervalMs`, and the quick polls of pollDelay take over when a watch cannot be
+ * opened or breaks). Missing, Progressing and Unknown keep waiting; Degraded fails after
+ * `degradedGraceMs` (at once with `failFast`); waiting ends after `waitTimeoutMs`. Every look is
+ * reported as a `waiting` event.
  */
 export async function waitReady(run: Run, items: readonly PlanItem[], spec: WaitSpec): Promise<WaitOutcome> {
   const { pollIntervalMs, waitTimeoutMs, degradedGraceMs, healthOptions } = run.options;
   const start = Date.now();
   const degradedSince = new Map<string, number>();
+  const statuses = new Map<PlanItem, HealthStatus>();
   let pending = [...items];
-  for (let poll = 0; ; poll++) {
-    // the first poll reads only what the sync does not already hold fresh from the server (Run.known)
-    const known = poll === 0 ? pending.filter((item) => run.known.has(item.id)) : [];
-    const { objects, failures: failed } = await readObjects(run, known.length > 0 ? pending.filter((item) => !run.known.has(item.id)) : pending);
-    for (const item of known) objects.set(item, run.known.get(item.id));
-    const statuses = new Map<PlanItem, HealthStatus>();
-    for (const [item, object] of objects) {
-      run.latest.set(item.id, object);
-      statuses.set(item, assessHealth(object, healthOptions));
-    }
-    const now = Date.now();
-    const summary = summarizeHealth(
-      pending.map((item) => ({ key: item.key, object: run.latest.get(item.id) })),
-      healthOptions,
-    );
-    run.emit({ type: 'waiting', phase: spec.phase, wave: spec.wave, health: summary, elapsedMs: now - start });
+  let changes: Changes | undefined;
+  let pollNow = false;
+  try {
+    for (let poll = 0; ; poll++) {
+      let objects: Map<PlanItem, Manifest | undefined>;
+      let failed: ObjectFailure[] = [];
+      if (poll === 0) {
+        // the first look reads only what the sync does not already hold fresh from the server (Run.known)
+        const known = pending.filter((item) => run.known.has(item.id));
+        ({ objects, failures: failed } = await readObjects(run, known.length > 0 ? pending.filter((item) => !run.known.has(item.id)) : pending));
+        for (const item of known) objects.set(item, run.known.get(item.id));
+      } else if (changes?.live && !pollNow) {
+        objects = changes.take();
+      } else {
+        ({ objects, failures: failed } = await readObjects(run, pending));
+        changes?.take();
+      }
+      for (const [item, object] of objects) {
+        run.latest.set(item.id, object);
+        statuses.set(item, assessHealth(object, healthOptions));
+      }
+      const now = Date.now();
+      const summary = summarizeHealth(
+        pending.map((item) => ({ key: item.key, object: run.latest.get(item.id) })),
+        healthOptions,
+      );
+      run.emit({ type: 'waiting', phase: spec.phase, wave: spec.wave, health: summary, elapsedMs: now - start });
 
-    for (const [item, status] of statuses) {
-      if (status.status !== 'Degraded') {
-        degradedSince.delete(item.id);
-        continue;
+      for (const item of pending) {
+        const status = statuses.get(item);
+        if (status?.status !== 'Degraded') {
+          degradedSince.delete(item.id);
+          continue;
+        }
+        const since = degradedSince.get(item.id) ?? now;
+        degradedSince.set(item.id, since);
+        if (spec.failFast || now - since >= degradedGraceMs) {
+          failed.push({ key: item.key, apiVersion: item.object.apiVersion, error: new CapstanError(`is Degraded: ${status.message ?? 'no message'}`, { subject: item.key }) });
+        }
       }
-      const since = degradedSince.get(item.id) ?? now;
-      degradedSince.set(item.id, since);
-      if (spec.failFast || now - since >= degradedGraceMs) {
-        failed.push({ key: item.key, apiVersion: item.object.apiVersion, error: new CapstanError(`is Degraded: ${status.message ?? 'no message'}`, { subject: item.key }) });
+      if (failed.length > 0) return { failed, timedOut: [] };
+      pending = pending.filter((item) => !settled(statuses.get(item) ?? { status: 'Unknown' }));
+      if (pending.length === 0) return { failed: [], timedOut: [] };
+      if (now - start >= waitTimeoutMs) {
+        const timedOut = pending.map((item) => {
+          const status = statuses.get(item) ?? { status: 'Unknown' as const };
+          const message = status.message ? `${status.status}: ${status.message}` : status.status;
+          return { key: item.key, apiVersion: item.object.apiVersion, error: new TimeoutError(`is ${message}`, { subject: item.key }) };
+        });
+        return { failed: [], timedOut };
       }
+      if (poll === 0) changes = await Changes.open(run, pending);
+      const left = Math.max(0, start + waitTimeoutMs - Date.now());
+      if (changes?.live) pollNow = !(await changes.next(Math.min(pollIntervalMs, left)));
+      else await sleep(Math.min(pollDelay(poll, pollIntervalMs), left));
     }
-    if (failed.length > 0) return { failed, timedOut: [] };
-    pending = pending.filter((item) => !settled(statuses.get(item) ?? { status: 'Unknown' }));
-    if (pending.length === 0) return { failed: [], timedOut: [] };
-    if (now - start >= waitTimeoutMs) {
-      const timedOut = pending.map((item) => {
-        const status = statuses.get(item) ?? { status: 'Unknown' as const };
-        const message = status.message ? `${status.status}: ${status.message}` : status.status;
-        return { key: item.key, apiVersion: item.object.apiVersion, error: new TimeoutError(`is ${message}`, { subject: item.key }) };
+  } finally {
+    changes?.stop();
+  }
+}
+
+/**
+ * Watches of the kinds and namespaces a wait is waiting on: the latest state of each of its items
+ * that changed since the last `take`. Opened without a resourceVersion, so each watch begins with
+ * the current state of what it covers. `live` turns false when a watch cannot be opened or ends,
+ * and the wait goes back to polling.
+ */
+class Changes {
+  private readonly changed = new Map<PlanItem, Manifest | undefined>();
+  private readonly handles: WatchHandle[] = [];
+  private wake: ((changed: boolean) => void) | undefined;
+  live = true;
+
+  static async open(run: Run, items: readonly PlanItem[]): Promise<Changes | undefined> {
+    const changes = new Changes();
+    const groups = new Map<string, Map<string, PlanItem>>();
+    for (const item of items) {
+      const id = `${item.object.apiVersion}|${item.key.kind}|${item.key.namespace}`;
+      if (!groups.has(id)) groups.set(id, new Map());
+      groups.get(id)!.set(item.key.name, item);
+    }
+    const opened = [...groups.values()].map(async (byName) => {
+      const first = byName.values().next().value!;
+      const handle = await run.client.watch(first.object.apiVersion, first.key.kind, first.key.namespace ? { namespace: first.key.namespace } : {}, (event) => {
+        const item = byName.get(event.object.metadata?.name);
+        if (!item || event.type === 'BOOKMARK') return;
+        changes.changed.set(item, event.type === 'DELETED' ? undefined : event.object);
+        changes.signal(true);
       });
-      return { failed: [], timedOut };
+      changes.handles.push(handle);
+      handle.done.then(
+        () => changes.end(),
+        () => changes.end(),
+      );
+    });
+    const results = await Promise.allSettled(opened);
+    if (results.some((result) => result.status === 'rejected')) {
+      changes.stop();
+      return undefined;
     }
-    await sleep(Math.min(pollDelay(poll, pollIntervalMs), Math.max(0, start + waitTimeoutMs - Date.now())));
+    return changes;
+  }
+
+  /** The changes since the last call. */
+  take(): Map<PlanItem, Manifest | undefined> {
+    const out = new Map(this.changed);
+    this.changed.clear();
+    return out;
+  }
+
+  /** Resolves true at the next change (at once if one is waiting), false after `ms` without one. */
+  next(ms: number): Promise<boolean> {
+    if (this.changed.size > 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.signal(false), ms);
+      this.wake = (changed) => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve(changed);
+      };
+    });
+  }
+
+  stop(): void {
+    this.live = false;
+    for (const handle of this.handles) handle.stop();
+    this.signal(false);
+  }
+
+  private end(): void {
+    if (!this.live) return;
+    this.stop();
+  }
+
+  private signal(changed: boolean): void {
+    this.wake?.(changed);
   }
 }
 
