@@ -1,5 +1,5 @@
 import { loadProject, type Project } from '../config/index.ts';
-import { runGit, type GitCache, type Remote } from '../source/index.ts';
+import { parseRemote, runGit, type GitCache, type Remote } from '../source/index.ts';
 
 /** A config repo at one revision: where its files are, which commit they are, and its capstan.yaml. */
 export interface RepoRevision {
@@ -12,11 +12,29 @@ export interface RepoRevision {
 
 /** A revision (branch, tag, commit; default HEAD) of a remote, fetched into the cache and checked out once. */
 export async function openRevision(git: GitCache, repo: Remote, revision = 'HEAD'): Promise<RepoRevision> {
-  // A branch or HEAD moves: fetch it. A full SHA is fetched only when missing.
-  const fetch = /^[0-9a-f]{40}$/.test(revision) ? 'if-missing' : 'always';
-  const commit = await git.resolveRevision(repo, revision, { fetch });
+  // A branch or HEAD moves: fetch it. A full SHA is fetched only when missing, and so is the HEAD
+  // of a local folder, which is read in the folder itself (re-applying a commit fetches nothing).
+  const local = revision === 'HEAD' ? await localHead(repo) : undefined;
+  const fetch = local !== undefined || /^[0-9a-f]{40}$/.test(revision) ? 'if-missing' : 'always';
+  const commit = await git.resolveRevision(repo, local ?? revision, { fetch });
   const dir = await git.checkout(repo, commit, { fetch: 'never' });
   return { dir, commit, project: await loadProject(dir) };
+}
+
+/**
+ * The commit a local folder's HEAD is on, when HEAD is a branch (what the cache follows for it:
+ * the branch HEAD names); undefined for a remote URL, a detached HEAD or anything git refuses, and
+ * the cache then resolves HEAD itself, with its own messages.
+ */
+async function localHead(repo: Remote): Promise<string | undefined> {
+  if (parseRemote(repo).kind !== 'local') return undefined;
+  const read = (args: string[]) =>
+    runGit(args, { cwd: repo.url, check: false, operation: 'rev-parse' }).then(
+      (result) => (result.exitCode === 0 ? result.stdout.toString('utf8').trim() : undefined),
+      () => undefined,
+    );
+  const [ref, sha] = await Promise.all([read(['symbolic-ref', '--quiet', 'HEAD']), read(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])]);
+  return ref?.startsWith('refs/heads/') && sha && /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
 }
 
 /**
