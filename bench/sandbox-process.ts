@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 
 const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'capstan.js');
 
-/** Starts `capstan sandbox --port 0 --kubeconfig-out <kubeconfig> ...args` and resolves once it is ready. */
+/**
+ * Starts `capstan sandbox --port 0 --kubeconfig-out <kubeconfig> ...args` and resolves once it is
+ * ready. BENCH_SANDBOX_PROFILE=<dir> writes a CPU profile of the sandbox there when it exits.
+ */
 export async function startSandboxProcess(kubeconfig: string, args: string[] = []): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...(process.env.BENCH_SANDBOX_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SANDBOX_PROFILE}`] : []), bin, 'sandbox', '--port', '0', '--kubeconfig-out', kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {

@@ -8,7 +8,7 @@
  * objects. capstan also waits for every object to be healthy; kubectl does not wait.
  *
  * Timings on a small shared machine vary by a second from one run to the next, so the passes are
- * repeated BENCH_ROUNDS times (default 3), each round into namespaces of its own, and the medians
+ * repeated BENCH_ROUNDS times (default 5), each round into namespaces of its own, and the medians
  * are compared; every round's figures are printed too.
  */
 import { execFile } from 'node:child_process';
@@ -24,7 +24,7 @@ const run = promisify(execFile);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(root, 'bin', 'capstan.js');
 const total = Number(process.env.BENCH_OBJECTS ?? 1000);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 
 /** The mix of one app: mostly configuration, some services, accounts and workloads. */
 function manifests(count: number): string[] {
