@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiError } from './api-error.ts';
 import { isDeepStrictEqual } from 'node:util';
-import { ApiCore, clone, jsonEqual } from './api.ts';
+import { ApiCore, clone } from './api.ts';
+import { jsonEqual } from './field-set.ts';
 import { Store } from './store.ts';
 
 async function cluster(): Promise<ApiCore> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, alreadyExists, badRequest, forbidden, gone, invalid, notFound, staleConflict } from './api-error.ts';
 import { applyDefaults } from './defaults.ts';
+import { jsonEqual } from './field-set.ts';
 import { parseFieldSelector } from './field-selector.ts';
 import { applyJsonPatch } from './json-patch.ts';
 import { parseLabelSelector, labelSelectorToString } from './label-selector.ts';
@@ -73,28 +74,6 @@ type Matcher = (object: KubeObject) => boolean;
  */
 export function clone<T>(value: T): T {
   return copyJson(value) as T;
-}
-
-/**
- * Deep equality of JSON values (what the store holds), as util.isDeepStrictEqual decides it for
- * them (Object.is for scalars, the same keys, arrays in order) at a fraction of its cost: it runs
- * on every write, to tell a no-op from a change.
- */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return a !== 0 || Object.is(a, b);
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Object.is(a, b);
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const key of keys) {
-    if (!Object.hasOwn(b, key) || !jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
-  }
-  return true;
 }
 
 function copyJson(value: unknown): unknown {

@@ -1,4 +1,5 @@
-import { jsonEqual, type ApiCore } from '../api.ts';
+import type { ApiCore } from '../api.ts';
+import { jsonEqual } from '../field-set.ts';
 import type { KubeObject } from '../types.ts';
 import { clone, computeHash, withoutNulls, controllerReference, deleteObject, isRecord, num, ownedBy, resources, specOf, writeObject, type Json } from './shared.ts';
 

@@ -1,4 +1,5 @@
-import { jsonEqual, type ApiCore } from '../api.ts';
+import type { ApiCore } from '../api.ts';
+import { jsonEqual } from '../field-set.ts';
 import type { StoreEvent } from '../store.ts';
 import type { KubeObject } from '../types.ts';
 import type { Controller } from './scheduler.ts';

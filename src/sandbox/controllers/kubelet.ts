@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { jsonEqual, type ApiCore } from '../api.ts';
+import type { ApiCore } from '../api.ts';
+import { jsonEqual } from '../field-set.ts';
 import { imageTag } from '../defaults.ts';
 import type { StoreEvent } from '../store.ts';
 import type { KubeObject } from '../types.ts';

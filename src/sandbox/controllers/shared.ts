@@ -1,4 +1,5 @@
-import { clone, jsonEqual, type ApiCore } from '../api.ts';
+import { clone, type ApiCore } from '../api.ts';
+import { jsonEqual } from '../field-set.ts';
 import { matchLabelSelector } from '../label-selector.ts';
 import type { KubeObject, OwnerReference, ResourceType } from '../types.ts';
 
@@ -30,7 +31,7 @@ export function statusOf(object: KubeObject): Json {
   return isRecord(object.status) ? object.status : {};
 }
 
-export { clone, jsonEqual };
+export { clone };
 
 /** Field managers the simulated control plane writes with (a real cluster says `kube-controller-manager`). */
 export const managers = {
