@@ -133,8 +133,8 @@ class Changes {
       });
       changes.handles.push(handle);
       handle.done.then(
-        () => changes.end(),
-        () => changes.end(),
+        () => changes.stop(),
+        () => changes.stop(),
       );
     });
     const results = await Promise.allSettled(opened);
@@ -169,11 +169,6 @@ class Changes {
     this.live = false;
     for (const handle of this.handles) handle.stop();
     this.signal(false);
-  }
-
-  private end(): void {
-    if (!this.live) return;
-    this.stop();
   }
 
   private signal(changed: boolean): void {

@@ -74,13 +74,13 @@ export class Store {
    * namespace's Services), so sorted lists are kept until the resource is written.
    */
   list(resource: string, namespace?: string): KubeObject[] {
-    const cacheKey = `${resource}\u0000${namespace ?? '*'}`;
-    const cached = this.sortedLists.get(cacheKey);
+    let lists = this.sortedLists.get(resource);
+    const cached = lists?.get(namespace);
     if (cached) return cached.slice();
     const bucket = this.buckets.get(resource);
     if (!bucket) return [];
     let out: KubeObject[];
-    const all = namespace === undefined ? undefined : this.sortedLists.get(`${resource}\u0000*`);
+    const all = namespace === undefined ? undefined : lists?.get(undefined);
     if (all) out = all.filter((object) => object.metadata.namespace === namespace);
     else {
       out = [];
@@ -89,23 +89,13 @@ export class Store {
       }
       out.sort(compareObjects);
     }
-    let keys = this.sortedKeys.get(resource);
-    if (!keys) this.sortedKeys.set(resource, (keys = new Set()));
-    keys.add(cacheKey);
-    this.sortedLists.set(cacheKey, out);
+    if (!lists) this.sortedLists.set(resource, (lists = new Map()));
+    lists.set(namespace, out);
     return out.slice();
   }
 
-  /** Sorted lists by `resource\0namespace` (`*`: every namespace), dropped when the resource is written. */
-  private readonly sortedLists = new Map<string, KubeObject[]>();
-  private readonly sortedKeys = new Map<string, Set<string>>();
-
-  private forgetLists(resource: string): void {
-    const keys = this.sortedKeys.get(resource);
-    if (!keys) return;
-    for (const key of keys) this.sortedLists.delete(key);
-    keys.clear();
-  }
+  /** Sorted lists by resource, then namespace (undefined: every namespace); dropped when the resource is written. */
+  private readonly sortedLists = new Map<string, Map<string | undefined, KubeObject[]>>();
 
   resources(): string[] {
     return [...this.buckets.keys()];
@@ -140,7 +130,7 @@ export class Store {
     const previous = bucket.get(key);
     if (previous) this.indexOwners(resource, key, previous, false);
     bucket.set(key, object);
-    this.forgetLists(resource);
+    this.sortedLists.delete(resource);
     this.indexOwners(resource, key, object, true);
     this.rv = Number(object.metadata.resourceVersion);
     this.emit({ type: previous ? 'MODIFIED' : 'ADDED', resource, namespace: object.metadata.namespace ?? '', object, previous, resourceVersion: this.rv });
@@ -154,7 +144,7 @@ export class Store {
     const previous = bucket?.get(key);
     if (!bucket || !previous) return Promise.resolve();
     bucket.delete(key);
-    this.forgetLists(resource);
+    this.sortedLists.delete(resource);
     this.indexOwners(resource, key, previous, false);
     this.rv = Number(finalObject.metadata.resourceVersion);
     this.emit({ type: 'DELETED', resource, namespace: finalObject.metadata.namespace ?? '', object: finalObject, previous, resourceVersion: this.rv });
