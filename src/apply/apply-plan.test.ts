@@ -531,30 +531,8 @@ describe('applyPlan against a sandbox', () => {
     assert.ok(most > 3, `at most ${most} at once with concurrency 12`);
   });
 
-  test('the wait after a stage reads again only what the sync does not already hold from its writes', async () => {
-    const ns = 'known-health';
-    await apply([namespace(ns)]);
-    const reads: string[] = [];
-    const counting: KubeClient = Object.create(client);
-    counting.list = async (apiVersion, kind, listOptions) => {
-      reads.push(`list ${kind}`);
-      return client.list(apiVersion, kind, listOptions);
-    };
-    counting.get = async (apiVersion, objectKey) => {
-      reads.push(`get ${objectKey.kind}/${objectKey.name}`);
-      return client.get(apiVersion, objectKey);
-    };
-    const objects = [configMap(ns, 'a', { k: '1' }), configMap(ns, 'b', { k: '1' }), configMap(ns, 'c', { k: '1' }), deployment(ns, 'api')];
-    await applyPlan(counting, buildPlan(objects), options());
-    const afterValidation = reads.indexOf('list ConfigMap') + 1;
-    const waitReads = reads.slice(afterValidation).filter((r) => !r.startsWith('list Deployment') && !r.startsWith('get Deployment'));
-    assert.deepEqual(waitReads, [], 'the ConfigMaps were read again although their apply answered Healthy');
-    assert.ok(reads.slice(afterValidation).some((r) => r.includes('Deployment')), 'the Deployment, Progressing when applied, is polled');
-  });
-
-  test('the wait learns of a rollout through a watch, not by polling', async () => {
-    const ns = 'watched-health';
-    await apply([namespace(ns)]);
+  /** The sandbox's client, recording each read, write and watch it is asked for, in order. */
+  function recording(): { counting: KubeClient; calls: string[] } {
     const calls: string[] = [];
     const counting: KubeClient = Object.create(client);
     counting.list = async (apiVersion, kind, listOptions) => {
@@ -562,7 +540,7 @@ describe('applyPlan against a sandbox', () => {
       return client.list(apiVersion, kind, listOptions);
     };
     counting.get = async (apiVersion, objectKey) => {
-      calls.push(`get ${objectKey.kind}`);
+      calls.push(`get ${objectKey.kind}/${objectKey.name}`);
       return client.get(apiVersion, objectKey);
     };
     counting.apply = async (manifest, applyOptions) => {
@@ -573,6 +551,26 @@ describe('applyPlan against a sandbox', () => {
       calls.push(`watch ${kind}`);
       return client.watch(apiVersion, kind, watchOptions, onEvent);
     };
+    return { counting, calls };
+  }
+
+  test('the wait after a stage reads again only what the sync does not already hold from its writes', async () => {
+    const ns = 'known-health';
+    await apply([namespace(ns)]);
+    const { counting, calls } = recording();
+    const objects = [configMap(ns, 'a', { k: '1' }), configMap(ns, 'b', { k: '1' }), configMap(ns, 'c', { k: '1' }), deployment(ns, 'api')];
+    await applyPlan(counting, buildPlan(objects), options());
+    const reads = calls.filter((c) => c.startsWith('list ') || c.startsWith('get '));
+    const afterValidation = reads.indexOf('list ConfigMap') + 1;
+    const waitReads = reads.slice(afterValidation).filter((r) => !r.startsWith('list Deployment') && !r.startsWith('get Deployment'));
+    assert.deepEqual(waitReads, [], 'the ConfigMaps were read again although their apply answered Healthy');
+    assert.ok(reads.slice(afterValidation).some((r) => r.includes('Deployment')), 'the Deployment, Progressing when applied, is polled');
+  });
+
+  test('the wait learns of a rollout through a watch, not by polling', async () => {
+    const ns = 'watched-health';
+    await apply([namespace(ns)]);
+    const { counting, calls } = recording();
     const result = await applyPlan(counting, buildPlan([deployment(ns, 'api'), deployment(ns, 'web')]), options({ pollIntervalMs: 10_000 }));
     assert.equal(result.health.status, 'Healthy');
     const afterApply = calls.slice(calls.lastIndexOf('apply Deployment') + 1);
