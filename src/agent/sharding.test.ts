@@ -26,9 +26,13 @@ async function until<T>(check: () => T | undefined | false, what: string, timeou
   }
 }
 
-/** The real client, with a switch that cuts this replica off from the API server (a partition, or a hung process). */
+/**
+ * The real client, with a switch that cuts this replica off from the API server (a partition, or a
+ * hung process), and one that holds its lists until released (a list stuck on a slow server).
+ */
 class PartitionableClient implements KubeClient {
   cut = false;
+  heldLists: Promise<void> | undefined;
   constructor(private readonly inner: KubeClient) {}
   private check(): void {
     if (this.cut) throw new TransientError('request failed: connection refused (partitioned)');
@@ -39,7 +43,11 @@ class PartitionableClient implements KubeClient {
   invalidateDiscovery: KubeClient['invalidateDiscovery'] = () => this.inner.invalidateDiscovery();
   apply: KubeClient['apply'] = async (...a) => (this.check(), this.inner.apply(...a));
   get: KubeClient['get'] = async (...a) => (this.check(), this.inner.get(...a));
-  list: KubeClient['list'] = async (...a) => (this.check(), this.inner.list(...a));
+  list: KubeClient['list'] = async (...a) => {
+    this.check();
+    await this.heldLists;
+    return this.inner.list(...a);
+  };
   delete: KubeClient['delete'] = async (...a) => (this.check(), this.inner.delete(...a));
   watch: KubeClient['watch'] = async (...a) => (this.check(), this.inner.watch(...a));
   close: KubeClient['close'] = () => this.inner.close();
@@ -237,6 +245,27 @@ describe('ShardCoordinator against the sandbox', () => {
     net.cut = false;
     await until(() => sameMembers([a, b], ['alpha', 'beta']), 'beta to rejoin after renewing', leaseMs * 3);
     assert.ok(refs.some((r) => b.owns(r)), 'beta owns apps again');
+  });
+
+  test('a list that hangs does not hold the renewal back', async () => {
+    const ns = await namespace();
+    const { shard: a } = await replica('alpha', ns);
+    const { shard: b, net } = await replica('beta', ns);
+    await until(() => sameMembers([a, b], ['alpha', 'beta']), 'both replicas to see both');
+    let release = () => {};
+    net.heldLists = new Promise((resolve) => (release = resolve));
+    try {
+      // twice the lease duration: beta would have fenced itself, and alpha dropped it, had renewals waited for the list
+      const end = Date.now() + leaseMs * 2;
+      while (Date.now() < end) {
+        assert.ok(b.members().includes('beta'), 'beta still renews, so it still counts itself a member');
+        assert.deepEqual(a.members(), ['alpha', 'beta'], 'alpha still sees beta renew');
+        await sleep(20);
+      }
+    } finally {
+      release();
+      net.heldLists = undefined;
+    }
   });
 
   test('a third replica moves about a third of the apps, all to itself', async () => {

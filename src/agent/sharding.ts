@@ -58,9 +58,10 @@ interface ObservedLease {
  *
  * Each replica server-side applies its own Lease `<group>-<identity>` (field manager
  * `capstan-agent`) every leaseDuration/3 and, at the same time, lists the group's Leases (label
- * `capstan.dev/agent-group=<group>`); a tick is skipped while the previous one is still in flight. The live members share the apps by
- * rendezvous hashing of `app/env`; `stop()` deletes the Lease so the others take over on their next
- * tick, a replica that dies without it loses its apps once its Lease expires.
+ * `capstan.dev/agent-group=<group>`); each of the two is skipped while its previous one is still
+ * in flight, apart from the other. The live members share the apps by rendezvous hashing of
+ * `app/env`; `stop()` deletes the Lease so the others take over on their next tick, a replica that
+ * dies without it loses its apps once its Lease expires.
  *
  * Liveness and clock skew: another member's renewal is dated on this replica's own monotonic clock,
  * as client-go's leader election does: when a list shows a renewTime that differs from the one seen
@@ -83,7 +84,7 @@ interface ObservedLease {
  * most the clock skew between them when the first sighting of a Lease is the one that expires.
  *
  * The client's per-request timeout and retry budget should fit well inside the renew interval,
- * or a slow request holds the renewal back (ticks are skipped while one is in flight).
+ * or a slow renewal holds the next one back (a renewal is skipped while one is in flight).
  */
 export class ShardCoordinator implements ShardCoordinatorApi {
   readonly identity: string;
@@ -97,7 +98,10 @@ export class ShardCoordinator implements ShardCoordinatorApi {
   private readonly observed = new Map<string, ObservedLease>();
   private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
   private timer: ReturnType<typeof setInterval> | undefined;
-  private inFlight: Promise<void> | undefined;
+  /** The renewal and the list in flight, each on its own: a slow list never holds a renewal back. */
+  private renewing: Promise<void> | undefined;
+  private listing: Promise<void> | undefined;
+  private readonly failures = new Map<'renew' | 'list', unknown>();
   private acquireTime = '';
   /** When the last successful renewal was sent (monotonic clock); undefined before the first. */
   private renewedAt: number | undefined;
@@ -220,7 +224,7 @@ export class ShardCoordinator implements ShardCoordinatorApi {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     // a renewal still in flight would recreate the Lease after the delete
-    await this.inFlight?.catch(() => undefined);
+    await Promise.allSettled([this.renewing, this.listing]);
     this.renewedAt = undefined;
     this.observed.clear();
     if (wasRunning) {
@@ -236,21 +240,27 @@ export class ShardCoordinator implements ShardCoordinatorApi {
     return this.state === 'running' && this.renewedAt !== undefined && now - this.renewedAt < this.leaseDurationMs;
   }
 
+  /**
+   * Starts a renewal and a list, each unless its previous one is still in flight. They run apart
+   * so that a list held up by a slow or failing API call (one timed-out attempt plus retries) does
+   * not delay the renewal behind it, which is what keeps this replica a member.
+   */
   private tick(): void {
     if (this.state !== 'running') return;
-    if (!this.inFlight) {
-      this.inFlight = this.sync().finally(() => {
-        this.inFlight = undefined;
-      });
-    }
+    this.renewing ??= this.track('renew', () => this.renew()).finally(() => (this.renewing = undefined));
+    this.listing ??= this.track('list', () => this.refresh()).finally(() => (this.listing = undefined));
     this.checkMembers();
   }
 
-  /** One tick's work: renew and list side by side; each failure is kept and retried on the next tick. */
-  private async sync(): Promise<void> {
-    const [renewed, listed] = await Promise.allSettled([this.renew(), this.refresh()]);
-    const failed = [renewed, listed].find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    this.lastError = failed?.reason;
+  /** Runs a renewal or a list; its failure is kept (and retried on the next tick), its success clears it. */
+  private async track(work: 'renew' | 'list', run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+      this.failures.delete(work);
+    } catch (error) {
+      this.failures.set(work, error);
+    }
+    this.lastError = this.failures.get('renew') ?? this.failures.get('list');
     this.checkMembers();
   }
 
