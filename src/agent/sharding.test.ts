@@ -316,8 +316,11 @@ describe('ShardCoordinator against the sandbox', () => {
 
   test('injected API faults (30%) do not break membership', async () => {
     const ns = await namespace();
-    const { shard: a, own: ownA } = await replica('alpha', ns);
-    const { shard: b, own: ownB } = await replica('beta', ns);
+    // a renewal a second and a 3 s lease: a renewal can lose several 300 ms attempts to injected timeouts before its replica
+    // fences itself; with the 1.5 s lease, two timed-out attempts in a row on a loaded machine were enough to do it
+    const leaseDurationMs = 3_000;
+    const { shard: a, own: ownA } = await replica('alpha', ns, { leaseDurationMs });
+    const { shard: b, own: ownB } = await replica('beta', ns, { leaseDurationMs });
     await until(() => sameMembers([a, b], ['alpha', 'beta']), 'both replicas to see both');
     let changes = 0;
     a.onChange(() => changes++);
@@ -325,7 +328,7 @@ describe('ShardCoordinator against the sandbox', () => {
     const retriesBefore = ownA.stats().retries + ownB.stats().retries;
     sandbox.setFaults({ rate: 0.3 });
     try {
-      const end = Date.now() + leaseMs * 4;
+      const end = Date.now() + leaseDurationMs * 3;
       while (Date.now() < end) {
         assert.deepEqual(a.members(), ['alpha', 'beta']);
         assert.deepEqual(b.members(), ['alpha', 'beta']);
@@ -336,7 +339,7 @@ describe('ShardCoordinator against the sandbox', () => {
     }
     assert.equal(changes, 0);
     const retried = ownA.stats().retries + ownB.stats().retries - retriesBefore;
-    assert.ok(retried >= 5, `faults were injected and retried (${retried} retries)`);
+    assert.ok(retried >= 3, `faults were injected and retried (${retried} retries)`);
   });
 
   test('names that cannot make a Lease are refused up front', () => {
