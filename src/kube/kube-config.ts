@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 
 /**
  * A KubeConfig whose clients reuse connections. @kubernetes/client-node 1.4 builds a new
