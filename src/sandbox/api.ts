@@ -111,6 +111,7 @@ export class ApiCore {
   readonly registry = new Registry();
   private schemas = new Map<ResourceType, MergeSchema>();
   private readonly now: () => Date;
+  private stamp = { second: Number.NaN, text: '' };
   private nextClusterIp = 10;
   private terminating = new Set<string>();
 
@@ -823,8 +824,11 @@ export class ApiCore {
     if (!spec.clusterIPs) spec.clusterIPs = [spec.clusterIP];
   }
 
+  /** The current time as the API server stamps it (RFC 3339, whole seconds); made once a second, not on every write. */
   private timestamp(): string {
-    return this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const second = Math.floor(this.now().getTime() / 1000);
+    if (second !== this.stamp.second) this.stamp = { second, text: new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    return this.stamp.text;
   }
 }
 

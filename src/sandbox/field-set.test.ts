@@ -85,6 +85,18 @@ describe('FieldsV1 round trip', () => {
     assert.deepEqual(Object.keys(FieldSet.fromFieldsV1(wire).toFieldsV1()['f:ports']), ['k:{"port":443,"protocol":"TCP"}', 'k:{"port":8080,"protocol":"TCP"}']);
   });
 
+  it('an encoding is frozen, made once per set, and decodes back to that same set; a copy of it is decoded anew', () => {
+    const set = FieldSet.fromFieldsV1(REAL_MANAGED_FIELDS[0]!.fieldsV1);
+    const wire = set.toFieldsV1();
+    assert.equal(set.toFieldsV1(), wire);
+    assert.ok(Object.isFrozen(wire) && Object.isFrozen(Object.values(wire)[0]), 'frozen at every level, so sharing it is safe');
+    assert.equal(FieldSet.fromFieldsV1(wire), set);
+    const copy = JSON.parse(JSON.stringify(wire)) as FieldsV1;
+    const decoded = FieldSet.fromFieldsV1(copy);
+    assert.notEqual(decoded, set);
+    assert.deepEqual(decoded.paths(), set.paths());
+  });
+
   it('rejects what Kubernetes would not decode', () => {
     assert.throws(() => FieldSet.fromFieldsV1([]), /must be a JSON object/);
     assert.throws(() => FieldSet.fromFieldsV1({ 'x:foo': {} }), /invalid path element "x:foo"/);
@@ -103,6 +115,18 @@ describe('FieldSet operations', () => {
     assert.deepEqual(a.intersection(b).paths(), ['.spec.replicas']);
     assert.equal(a.difference(a).isEmpty(), true);
     assert.equal(FieldSet.EMPTY.isEmpty(), true);
+  });
+
+  it('a union that adds nothing is the same set (so its encoding is kept); one that adds is a new set', () => {
+    const sub = setOf(['f:spec', 'f:replicas']);
+    assert.equal(a.union(sub), a);
+    assert.equal(a.union(a.intersection(b)), a);
+    const grown = a.union(b);
+    assert.notEqual(grown, a);
+    assert.deepEqual(a.paths(), ['.metadata.labels.app', '.spec.replicas'], 'the sets a union came from are unchanged');
+    const member = setOf(['f:spec']);
+    assert.equal(member.union(setOf(['f:spec'])), member);
+    assert.equal(setOf(['f:spec', 'f:x']).union(member).has(['f:spec']), true, 'a member added at an inner node counts');
   });
 
   it('a member with children is distinct from its children', () => {

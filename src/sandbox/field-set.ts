@@ -220,6 +220,14 @@ function sortedKeys(children: ReadonlyMap<string, FieldSet>): string[] {
 // The set
 
 const NO_CHILDREN: ReadonlyMap<string, FieldSet> = new Map();
+const LEAF_WIRE: FieldsV1 = Object.freeze({});
+/**
+ * The set each encoding `toFieldsV1()` made stands for. Encodings are frozen and stored as they are
+ * in objects' managedFields, so when the next write of the object decodes its managers again it
+ * gets the same sets back without reading them, and re-encodes the managers it did not change for
+ * free: most writes (a controller's status update) touch one manager of several.
+ */
+const setOfEncoding = new WeakMap<object, FieldSet>();
 
 export class FieldSet {
   static readonly EMPTY = new FieldSet(false, NO_CHILDREN);
@@ -233,6 +241,8 @@ export class FieldSet {
     readonly member: boolean,
     readonly children: ReadonlyMap<string, FieldSet> = NO_CHILDREN,
   ) {}
+
+  private encoded: FieldsV1 | undefined;
 
   isEmpty(): boolean {
     return !this.member && this.children.size === 0;
@@ -258,16 +268,18 @@ export class FieldSet {
   union(other: FieldSet): FieldSet {
     if (other.isEmpty() || other === this) return this;
     if (this.isEmpty()) return other;
+    // a union that adds nothing is this same set, so its encoding (see toFieldsV1) is kept
     let children: Map<string, FieldSet> | undefined;
-    if (this.children.size === 0) children = new Map(other.children);
-    else if (other.children.size > 0) {
-      children = new Map(this.children);
-      for (const [key, theirs] of other.children) {
-        const ours = children.get(key);
-        children.set(key, ours ? ours.union(theirs) : theirs);
-      }
+    for (const [key, theirs] of other.children) {
+      const ours = this.children.get(key);
+      const both = ours ? ours.union(theirs) : theirs;
+      if (both === ours) continue;
+      children ??= new Map(this.children);
+      children.set(key, both);
     }
-    return new FieldSet(this.member || other.member, children ?? this.children);
+    const member = this.member || other.member;
+    if (!children && member === this.member) return this;
+    return new FieldSet(member, children ?? this.children);
   }
 
   /** The members of this set that are not members of `other`. */
@@ -340,23 +352,27 @@ export class FieldSet {
   }
 
   /** The FieldsV1 wire form, children in structured-merge-diff's order. */
+  /** The FieldsV1 wire form, sorted as Kubernetes sorts it; frozen, and made once per set. */
   toFieldsV1(): FieldsV1 {
+    if (this.encoded) return this.encoded;
     const out: FieldsV1 = {};
     for (const key of sortedKeys(this.children)) {
       const child = this.children.get(key)!;
-      if (child.children.size === 0) out[key] = {};
+      if (child.children.size === 0) out[key] = LEAF_WIRE;
       else {
         const encoded = child.toFieldsV1();
-        out[key] = child.member ? { '.': {}, ...encoded } : encoded;
+        out[key] = child.member ? Object.freeze({ '.': LEAF_WIRE, ...encoded }) : encoded;
       }
     }
+    this.encoded = Object.freeze(out);
+    setOfEncoding.set(out, this);
     return out;
   }
 
   /** Reads the FieldsV1 wire form. Throws on anything Kubernetes would not decode. */
   static fromFieldsV1(wire: unknown): FieldSet {
     if (!isJsonObject(wire)) throw new Error('FieldsV1 must be a JSON object');
-    return decode(wire, []);
+    return setOfEncoding.get(wire) ?? decode(wire, []);
   }
 }
 

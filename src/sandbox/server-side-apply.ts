@@ -224,7 +224,10 @@ function encodeManagers(managers: Managers): ManagedFieldsEntry[] {
 }
 
 /** RFC 3339 with whole seconds, as metav1.Time is serialised. */
+const wholeSecondsUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
 function normalizeTime(now: string): string {
+  if (wholeSecondsUtc.test(now)) return now; // already what the API server writes (the sandbox's own clock)
   const ms = Date.parse(now);
   return Number.isNaN(ms) ? now : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }
