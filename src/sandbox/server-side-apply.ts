@@ -808,22 +808,26 @@ export function trackUpdate(input: TrackUpdateInput): KubeObject {
   const changed = scope.fields(comparison.modified.union(comparison.added));
   const removed = scope.fields(comparison.removed);
   const taken = changed.union(removed);
+  const own = changed.difference(STRIP_SET);
+  const entry: Manager = { manager, operation: 'Update', apiVersion, time: normalizeTime(input.now), subresource, set: own };
+  const ownId = identify(entry);
 
   if (!taken.isEmpty()) {
+    // The writer loses only what it removed and the changed fields no manager may own (STRIP_SET),
+    // not the fields it owns again below: taking and giving them back would make a new, equal
+    // set, whose encoding would have to be made again (see FieldSet.toFieldsV1).
+    const lostByWriter = removed.union(changed.intersection(STRIP_SET));
     for (const [id, m] of managers) {
-      const set = m.set.difference(taken);
+      const set = m.set.difference(id === ownId ? lostByWriter : taken);
       if (set.isEmpty()) managers.delete(id);
       else if (set !== m.set) managers.set(id, { ...m, set });
     }
   }
 
-  const own = changed.difference(STRIP_SET);
   if (!own.isEmpty()) {
-    const entry: Manager = { manager, operation: 'Update', apiVersion, time: normalizeTime(input.now), subresource, set: own };
-    const id = identify(entry);
-    const previous = managers.get(id);
+    const previous = managers.get(ownId);
     if (previous) entry.set = previous.set.union(own);
-    managers.set(id, entry);
+    managers.set(ownId, entry);
   }
   capUpdateManagers(managers);
   return withManagedFields(updatedBody, encodeManagers(managers));
