@@ -1,27 +1,22 @@
 #!/usr/bin/env node
 // Runs the CLI in this same process, so signals reach it directly and a killed `capstan` never
 // leaves a child behind: the esbuild bundle (dist/cli/capstan.mjs, `npm run build`) when it is
-// newer than every source file, else the TypeScript sources through tsx's in-process loader.
-import { readdirSync, statSync } from 'node:fs';
+// newer than every source file it was built from, else the TypeScript sources through tsx's
+// in-process loader.
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'dist', 'cli', 'capstan.mjs');
 
-function newestSource(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
+/** Whether the bundle is newer than every source it was built from (scripts/build.mjs lists them in sources.json). */
 function bundleIsFresh() {
   try {
-    return statSync(bundle).mtimeMs >= newestSource(path.join(root, 'src'));
+    const built = statSync(bundle).mtimeMs;
+    const sources = JSON.parse(readFileSync(path.join(root, 'dist', 'cli', 'sources.json'), 'utf8'));
+    // a source edited since, or gone (a stat that throws), means the sources run instead
+    return sources.length > 0 && sources.every((source) => statSync(path.join(root, source)).mtimeMs <= built);
   } catch {
     return false;
   }

@@ -5,7 +5,7 @@
 // bin/capstan.js uses the bundle only while it is newer than every source file; otherwise it runs
 // the TypeScript sources through tsx, so an edit is never shadowed by a stale bundle.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,7 +30,9 @@ const leaveOutUnused = {
 
 const started = Date.now();
 rmSync(path.join(root, 'dist', 'cli'), { recursive: true, force: true });
-await build({
+const result = await build({
+  absWorkingDir: root,
+  metafile: true,
   entryPoints: [path.join(root, 'src', 'cli', 'main.ts')],
   outdir: path.join(root, 'dist', 'cli'),
   entryNames: 'capstan',
@@ -46,4 +48,8 @@ await build({
   // CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
   banner: { js: "import { createRequire as __capstanRequire } from 'node:module'; const require = __capstanRequire(import.meta.url);" },
 });
+// The sources the bundle was made from, for bin/capstan.js to tell whether it is still fresh
+// without walking src/ (a stat per file it lists instead of every .ts file, tests included).
+const sources = Object.keys(result.metafile.inputs).filter((input) => input.startsWith('src/'));
+writeFileSync(path.join(root, 'dist', 'cli', 'sources.json'), JSON.stringify(sources));
 console.log(`built dist/cli/capstan.mjs in ${Date.now() - started} ms`);
