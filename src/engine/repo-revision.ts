@@ -28,12 +28,10 @@ export async function openRevision(git: GitCache, repo: Remote, revision = 'HEAD
  */
 async function localHead(repo: Remote): Promise<string | undefined> {
   if (parseRemote(repo).kind !== 'local') return undefined;
-  const read = (args: string[]) =>
-    runGit(args, { cwd: repo.url, check: false, operation: 'rev-parse' }).then(
-      (result) => (result.exitCode === 0 ? result.stdout.toString('utf8').trim() : undefined),
-      () => undefined,
-    );
-  const [ref, sha] = await Promise.all([read(['symbolic-ref', '--quiet', 'HEAD']), read(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])]);
+  // one git process for both: the commit, then the ref HEAD names ("HEAD" itself when detached)
+  const result = await runGit(['rev-parse', 'HEAD^{commit}', '--symbolic-full-name', 'HEAD'], { cwd: repo.url, check: false, operation: 'rev-parse' }).catch(() => undefined);
+  if (result?.exitCode !== 0) return undefined;
+  const [sha, ref] = result.stdout.toString('utf8').trim().split('\n');
   return ref?.startsWith('refs/heads/') && sha && /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
 }
 
