@@ -108,7 +108,7 @@ export class ShardCoordinator implements ShardCoordinatorApi {
   private lastMembers = '';
   private assignmentKey = '';
   private readonly assignment = new Map<string, string>();
-  /** The last renew or list failure, kept for diagnostics (cleared by the next success). */
+  /** The last renewal failure, else the last list failure, kept for diagnostics (each cleared by its next success). */
   lastError: unknown;
 
   constructor(options: ShardCoordinatorOptions) {
