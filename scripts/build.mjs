@@ -2,8 +2,9 @@
 // starts in ~0.2 s instead of ~1.7 s of transpiling and resolving hundreds of modules. The bundle
 // is split into chunks along the CLI's dynamic imports (one per command), so a command compiles
 // only the code it runs: `capstan apply` never parses fastify or the sandbox.
-// bin/capstan.js uses the bundle only while it is newer than every source file; otherwise it runs
-// the TypeScript sources through tsx, so an edit is never shadowed by a stale bundle.
+// bin/capstan.js uses the bundle only while it is newer than every source file it was built from
+// (listed in dist/cli/sources.json); otherwise it runs the TypeScript sources through tsx, so an
+// edit is never shadowed by a stale bundle.
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -351,8 +351,7 @@ export class FieldSet {
     return this.memberPaths().map(formatFieldPath);
   }
 
-  /** The FieldsV1 wire form, children in structured-merge-diff's order. */
-  /** The FieldsV1 wire form, sorted as Kubernetes sorts it; frozen, and made once per set. */
+  /** The FieldsV1 wire form, children in structured-merge-diff's order; frozen, and made once per set. */
   toFieldsV1(): FieldsV1 {
     if (this.encoded) return this.encoded;
     const out: FieldsV1 = {};

@@ -223,9 +223,9 @@ function encodeManagers(managers: Managers): ManagedFieldsEntry[] {
   });
 }
 
-/** RFC 3339 with whole seconds, as metav1.Time is serialised. */
 const wholeSecondsUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
+/** RFC 3339 with whole seconds, as metav1.Time is serialised. */
 function normalizeTime(now: string): string {
   if (wholeSecondsUtc.test(now)) return now; // already what the API server writes (the sandbox's own clock)
   const ms = Date.parse(now);
