@@ -433,7 +433,7 @@ export class ApiCore {
         delete object.status;
       }
     }
-    let prepared = this.prepare(type, live, object);
+    let prepared = this.prepare(type, live, object, options.subresource === 'status' && type.subresources.status ? 'status' : undefined);
     if (!options.managedFieldsDone) {
       prepared = trackUpdate({
         live,
@@ -457,13 +457,13 @@ export class ApiCore {
   }
 
   /** Defaults and validates a candidate; throws Invalid with every cause. */
-  private prepare(type: ResourceType, live: KubeObject | undefined, object: KubeObject): KubeObject {
+  private prepare(type: ResourceType, live: KubeObject | undefined, object: KubeObject, subresource?: 'status'): KubeObject {
     if (!type.custom) applyDefaults(type, object);
     if (type.kind === 'Secret' && type.group === '') foldStringData(object);
     if (type.kind === 'Service' && !live) this.allocateClusterIp(object);
     if (type.kind === 'Service' && live) keepClusterIp(live, object);
     if (type.kind === 'Job' && !live) defaultJobSelector(object);
-    const causes = validateObject(type, object, live);
+    const causes = validateObject(type, object, live, subresource);
     if (causes.length > 0) throw this.invalidObject(type, object.metadata.name ?? '', causes);
     return object;
   }
