@@ -313,10 +313,14 @@ class DeploymentSync {
     const newRevision = String(maxOldRevision + 1);
     const spec = specOf(this.d);
     if (existing) {
-      const copy = clone(existing);
-      const annotationsChanged = this.setNewReplicaSetAnnotations(copy, newRevision, true);
-      const minReadyChanged = specOf(copy).minReadySeconds !== spec.minReadySeconds;
+      // the annotations are worked out on a shallow copy (setNewReplicaSetAnnotations gives it a new
+      // annotations object): most reconciles change nothing, and need no deep copy of the set
+      const probe: KubeObject = { ...existing, metadata: { ...existing.metadata } };
+      const annotationsChanged = this.setNewReplicaSetAnnotations(probe, newRevision, true);
+      const minReadyChanged = specOf(existing).minReadySeconds !== spec.minReadySeconds;
       if (annotationsChanged || minReadyChanged) {
+        const copy = clone(existing);
+        copy.metadata.annotations = probe.metadata.annotations;
         if (spec.minReadySeconds === undefined) delete (copy.spec as Json).minReadySeconds;
         else (copy.spec as Json).minReadySeconds = spec.minReadySeconds;
         return writeObject(this.api, this.rsType, copy, managers.deployment);

@@ -139,7 +139,10 @@ export function selects(selector: unknown, labels: Record<string, string> | unde
 
 /** A Service's map selector: every pair must be present. */
 export function mapSelects(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
-  return Object.entries(selector).every(([key, value]) => labels?.[key] === value);
+  // a loop rather than Object.entries().every(): the endpoints controller matches every Service of
+  // a namespace against every pod event, and the entry arrays were most of that cost
+  for (const key in selector) if (labels?.[key] !== selector[key]) return false;
+  return true;
 }
 
 // ------------------------------------------------------------------ pods
@@ -285,8 +288,9 @@ export function omitZero(status: Json, keys: string[]): Json {
 /** Writes a new status through the status subresource, unless it would not change anything. */
 export async function writeStatus(api: ApiCore, type: ResourceType, object: KubeObject, status: Json, manager: string): Promise<KubeObject> {
   if (jsonEqual(object.status, status)) return object;
-  const body = clone(object);
-  body.status = status;
+  // a status write keeps everything of the live object but its status (ApiCore.replace), so the
+  // body needs no deep copy: a fresh metadata (replace writes to it) and the new status
+  const body: KubeObject = { ...object, metadata: { ...object.metadata }, status };
   return api.update(type, object.metadata.namespace, object.metadata.name as string, body, { fieldManager: manager, subresource: 'status' });
 }
 
