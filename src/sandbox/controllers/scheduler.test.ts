@@ -35,7 +35,7 @@ const until = async (check: () => boolean, what: string): Promise<void> => {
 };
 
 describe('Scheduler', () => {
-  test('coalesces a burst of events into one reconcile per key and tick', async () => {
+  test('coalesces a burst of events into one reconcile per key', async () => {
     const controller = new Recorder('c', 1);
     const scheduler = new Scheduler([controller]);
     for (let i = 0; i < 50; i++) scheduler.enqueue(controller, 'a');
@@ -45,7 +45,7 @@ describe('Scheduler', () => {
     await scheduler.stop();
   });
 
-  test('a key added while it is being reconciled runs again on the next tick', async () => {
+  test('a key added while it is being reconciled runs again after it', async () => {
     const holder: { scheduler?: Scheduler } = {};
     const controller: Recorder = new Recorder('c', 1, async (_key, attempt) => {
       if (attempt === 1) holder.scheduler?.enqueue(controller, 'a');
@@ -58,7 +58,49 @@ describe('Scheduler', () => {
     await scheduler.stop();
   });
 
-  test('runs lower priorities first within a tick', async () => {
+  test('a lower priority queued by a reconcile runs before higher priorities queued earlier', async () => {
+    // the chain kubelet → ReplicaSet → Deployment must not wait behind Endpoints work queued before it
+    const log: string[] = [];
+    const holder: { scheduler?: Scheduler } = {};
+    const endpoints = new Recorder('endpoints', 5, undefined, log);
+    const kubelet: Recorder = new Recorder(
+      'kubelet',
+      1,
+      async (key) => {
+        if (key === 'pod-a') holder.scheduler?.enqueue(replicaSets, 'rs-a');
+      },
+      log,
+    );
+    const replicaSets = new Recorder('replicaset', 3, undefined, log);
+    const scheduler = (holder.scheduler = new Scheduler([endpoints, kubelet, replicaSets]));
+    scheduler.enqueue(endpoints, 'svc-1');
+    scheduler.enqueue(endpoints, 'svc-2');
+    scheduler.enqueue(kubelet, 'pod-a');
+    await scheduler.idle();
+    assert.deepEqual(log, ['kubelet:pod-a', 'replicaset:rs-a', 'endpoints:svc-1', 'endpoints:svc-2']);
+    await scheduler.stop();
+  });
+
+  test('lets the event loop in between reconciles when there is a lot to do', async () => {
+    // the sandbox serves API requests on the same loop: a long queue must not hold them back
+    let served: Promise<number> | undefined;
+    const controller: Recorder = new Recorder('c', 1, async () => {
+      // a request that arrives while the first key is reconciled
+      served ??= new Promise((resolve) => setTimeout(() => resolve(controller.runs.length), 0));
+      const until = performance.now() + 1;
+      while (performance.now() < until);
+    });
+    const scheduler = new Scheduler([controller]);
+    for (let i = 0; i < 100; i++) scheduler.enqueue(controller, `k${i}`);
+    await scheduler.idle();
+    const runsBeforeServed = await served!;
+    assert.ok(runsBeforeServed < 100, `the request waited for all ${runsBeforeServed} reconciles`);
+    await scheduler.idle();
+    assert.equal(controller.runs.length, 100);
+    await scheduler.stop();
+  });
+
+  test('runs lower priorities first', async () => {
     const log: string[] = [];
     const high = new Recorder('deployment', 4, undefined, log);
     const low = new Recorder('kubelet', 1, undefined, log);

@@ -10,7 +10,7 @@ export interface ReconcileResult {
 /** One simulated controller: it maps store events to keys and reconciles one key at a time. */
 export interface Controller {
   readonly name: string;
-  /** Within a tick lower priorities run first: the kubelet before workload controllers before the Deployment controller. */
+  /** Lower priorities run first: the kubelet before workload controllers before the Deployment controller. */
   readonly priority: number;
   /** Keys to reconcile because of a store event (usually the object itself or its owner). */
   keysFor(event: StoreEvent): string[];
@@ -29,28 +29,41 @@ export interface SchedulerOptions {
 interface Item {
   controller: Controller;
   key: string;
-  order: number;
 }
 
 /**
- * Runs controllers the way client-go work queues do, on a single cooperative loop:
- * keys are coalesced (an object is reconciled at most once per tick, and a key added while it is
- * being reconciled waits for the next tick), failures are retried with backoff, and `stop()` clears
+ * Runs controllers the way client-go work queues do, on a single cooperative loop: keys are
+ * coalesced (a key queued many times is reconciled once, and a key added while it is being
+ * reconciled is queued again behind it), failures are retried with backoff, and `stop()` clears
  * every timer and waits for the reconcile in flight.
+ *
+ * The next key is always one of the lowest priority waiting, so a chain of controllers (kubelet →
+ * ReplicaSet → Deployment) runs through before work that nothing waits on (Endpoints): in a real
+ * cluster those controllers run side by side and one never holds the other back, which a single
+ * loop that worked through each batch in turn did (a Deployment became Available only after every
+ * Endpoints update of the pods that became ready with its own). A tick yields to the event loop
+ * after TICK_BUDGET_MS so that API requests are served between reconciles.
  */
+/** How long a tick reconciles before it lets the event loop serve requests. */
+const TICK_BUDGET_MS = 20;
+
 export class Scheduler {
-  private dirty = new Map<string, Item>();
+  /** Queued keys by priority (ascending), each in the order it was queued. */
+  private readonly queues: { priority: number; items: Map<string, Item> }[];
+  private queued = 0;
   private timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
   private failures = new Map<string, number>();
   private immediate: NodeJS.Immediate | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
-  private order = 0;
 
   constructor(
     private readonly controllers: Controller[],
     private readonly options: SchedulerOptions = {},
-  ) {}
+  ) {
+    const priorities = [...new Set(controllers.map((c) => c.priority))].sort((a, b) => a - b);
+    this.queues = priorities.map((priority) => ({ priority, items: new Map() }));
+  }
 
   start(): void {
     for (const controller of this.controllers) for (const key of controller.initialKeys()) this.enqueue(controller, key);
@@ -87,13 +100,18 @@ export class Scheduler {
       this.timers.set(id, { timer, due });
       return;
     }
-    if (!this.dirty.has(id)) this.dirty.set(id, { controller, key, order: this.order++ });
+    const queue = this.queues.find((q) => q.priority === controller.priority);
+    if (!queue) throw new Error(`controller ${controller.name} is not one of this scheduler's`);
+    if (!queue.items.has(id)) {
+      queue.items.set(id, { controller, key });
+      this.queued++;
+    }
     this.schedule();
   }
 
   /** Resolves once nothing is queued or running (timers may still be pending). */
   async idle(): Promise<void> {
-    while (!this.stopped && (this.running || this.immediate || this.dirty.size > 0)) {
+    while (!this.stopped && (this.running || this.immediate || this.queued > 0)) {
       await (this.running ?? new Promise((resolve) => setImmediate(resolve)));
     }
   }
@@ -104,7 +122,8 @@ export class Scheduler {
     this.immediate = undefined;
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    this.dirty.clear();
+    for (const queue of this.queues) queue.items.clear();
+    this.queued = 0;
     await this.running;
   }
 
@@ -114,18 +133,29 @@ export class Scheduler {
       this.immediate = undefined;
       this.running = this.tick().finally(() => {
         this.running = undefined;
-        if (this.dirty.size > 0) this.schedule();
+        if (this.queued > 0) this.schedule();
       });
     });
   }
 
   private async tick(): Promise<void> {
-    const batch = [...this.dirty.values()].sort((a, b) => a.controller.priority - b.controller.priority || a.order - b.order);
-    this.dirty.clear();
-    for (const item of batch) {
-      if (this.stopped) return;
+    const until = performance.now() + TICK_BUDGET_MS;
+    for (let item = this.next(); item && !this.stopped; item = this.next()) {
       await this.run(item);
+      if (performance.now() >= until) return;
     }
+  }
+
+  /** Takes the first key of the lowest priority waiting. */
+  private next(): Item | undefined {
+    for (const queue of this.queues) {
+      const first = queue.items.entries().next();
+      if (first.done) continue;
+      queue.items.delete(first.value[0]);
+      this.queued--;
+      return first.value[1];
+    }
+    return undefined;
   }
 
   private async run({ controller, key }: Item): Promise<void> {
