@@ -21,10 +21,13 @@ export function isHiddenBelow(file: string, dir: string): boolean {
  * first. Parse problems of every file are collected; a decryption failure throws.
  */
 export async function readManifestFiles(repoDir: string, files: readonly string[], sops: SopsAccess): Promise<{ objects: RenderedObject[]; problems: RenderProblem[] }> {
+  // all read at once, then parsed in order: one read after the other waited each time for an event
+  // loop that is busy meanwhile (a sync connects to the cluster while it renders)
+  const texts = await Promise.all(files.map((file) => readFile(path.join(repoDir, ...file.split('/')), 'utf8')));
   const objects: RenderedObject[] = [];
   const problems: RenderProblem[] = [];
-  for (const file of files) {
-    let text = await readFile(path.join(repoDir, ...file.split('/')), 'utf8');
+  for (const [i, file] of files.entries()) {
+    let text = texts[i]!;
     const encrypted = sops.isEncrypted(text);
     if (encrypted) text = await sops.decrypt(text, file);
     const parsed = parseManifests(text, file, { sensitive: encrypted });
