@@ -31,6 +31,24 @@ test('a local path remote: branch, tag, HEAD, full and abbreviated SHA resolve t
   assert.equal(await c.resolveRevision(remote, first.slice(0, 9)), first);
 });
 
+test('a commit resolved once resolves again (a checkout of it) without another git process', async () => {
+  const { dir, sha } = await makeRepo({ 'a.yaml': 'a: 1\n' });
+  const c = cache();
+  const remote = { url: dir };
+  assert.equal(await c.resolveRevision(remote, 'main'), sha);
+  const savedPath = process.env.PATH;
+  process.env.PATH = ''; // any git process would fail to start now
+  try {
+    assert.equal(await c.resolveRevision(remote, sha, { fetch: 'never' }), sha);
+    assert.equal(await c.resolveRevision(remote, sha.toUpperCase(), { fetch: 'if-missing' }), sha);
+  } finally {
+    process.env.PATH = savedPath;
+  }
+  // a commit it has not seen still goes to git
+  const other = await commit(dir, { 'a.yaml': 'a: 2\n' });
+  await assert.rejects(c.resolveRevision(remote, other, { fetch: 'never' }), NotFoundError);
+});
+
 test('a file:// remote works like a path', async () => {
   const { dir, sha } = await makeRepo({ 'a.yaml': 'a: 1\n' });
   const c = cache();

@@ -95,6 +95,12 @@ export class GitCache {
   /** A fetch per remote that is queued but not started: later callers join it. */
   private readonly queuedFetches = new Map<string, Promise<void>>();
   private readonly pendingTrees = new Map<string, Promise<string>>();
+  /**
+   * Full SHAs (`<cacheName>/<sha>`) this process has seen rev-parse as commits of a cache
+   * repository: a commit stays there (fetches prune refs, not objects), so resolving it again, as
+   * checking out a revision just resolved does, needs no second git process.
+   */
+  private readonly knownCommits = new Set<string>();
 
   constructor(options: GitCacheOptions = {}) {
     this.dir = path.resolve(options.dir ?? defaultCacheDir());
@@ -242,6 +248,7 @@ export class GitCache {
     await runGit(['init', '--bare', '--quiet', '--template=', repo], { cwd: temporary, timeoutMs: LOCAL_TIMEOUT_MS, operation: 'init' });
     await writeFile(path.join(layout.root, 'remote'), `${r.display}\n`);
     await rm(layout.repo, { recursive: true, force: true });
+    for (const known of this.knownCommits) if (known.startsWith(`${r.cacheName}/`)) this.knownCommits.delete(known);
     await rename(repo, layout.repo);
     await rm(temporary, { recursive: true, force: true });
   }
@@ -273,6 +280,7 @@ export class GitCache {
   }
 
   private async lookup(r: ParsedRemote, revision: string): Promise<string | undefined> {
+    if (FULL_SHA.test(revision) && this.knownCommits.has(`${r.cacheName}/${revision.toLowerCase()}`)) return revision.toLowerCase();
     if (FULL_SHA.test(revision) || revision === 'HEAD') return this.revParse(r, revision === 'HEAD' ? 'HEAD' : revision.toLowerCase());
     if (revision.startsWith('refs/')) {
       if (!revision.startsWith('refs/heads/') && !revision.startsWith('refs/tags/')) throw new ValidationError(`revision "${revision}": only refs/heads/… and refs/tags/… are fetched`);
@@ -289,7 +297,11 @@ export class GitCache {
 
   private async revParse(r: ParsedRemote, name: string): Promise<string | undefined> {
     const result = await this.git(r, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${name}^{commit}`], { check: false, operation: 'rev-parse' });
-    if (result.exitCode === 0) return result.stdout.toString('utf8').trim();
+    if (result.exitCode === 0) {
+      const sha = result.stdout.toString('utf8').trim();
+      if (FULL_SHA.test(sha)) this.knownCommits.add(`${r.cacheName}/${sha}`);
+      return sha;
+    }
     if (/ambiguous/i.test(result.stderr)) throw new ValidationError(`revision "${name}" is an ambiguous abbreviated SHA in ${r.display}: give more characters`);
     return undefined;
   }
