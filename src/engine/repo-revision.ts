@@ -51,8 +51,12 @@ export async function openWorkingTree(dir: string): Promise<RepoRevision> {
  */
 export async function workingTreeCommit(dir: string): Promise<string> {
   try {
-    const head = (await runGit(['rev-parse', 'HEAD'], { cwd: dir })).stdout.toString('utf8').trim();
-    const dirty = (await runGit(['status', '--porcelain', '--untracked-files=normal'], { cwd: dir })).stdout.toString('utf8').trim() !== '';
+    // one git process for both: `# branch.oid <sha>` (or `(initial)` before the first commit),
+    // then a line per change; headers start with #
+    const lines = (await runGit(['status', '--porcelain=v2', '--branch', '--untracked-files=normal'], { cwd: dir })).stdout.toString('utf8').split('\n');
+    const head = lines.find((line) => line.startsWith('# branch.oid '))?.slice('# branch.oid '.length).trim();
+    if (!head || !/^[0-9a-f]{40,64}$/.test(head)) return 'working-tree';
+    const dirty = lines.some((line) => line !== '' && !line.startsWith('#'));
     return dirty ? `${head}+dirty` : head;
   } catch {
     return 'working-tree';
