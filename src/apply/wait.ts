@@ -1,5 +1,5 @@
 import { CapstanError, TimeoutError, formatKey, type HealthStatus, type Manifest } from '../core/index.ts';
-import { assessHealth, summarizeHealth } from '../health/index.ts';
+import { assessHealth, summarizeResources } from '../health/index.ts';
 import type { WatchHandle } from '../kube/index.ts';
 import type { PlanPhase } from '../plan/index.ts';
 import type { ObjectFailure } from './errors.ts';
@@ -64,10 +64,8 @@ export async function waitReady(run: Run, items: readonly PlanItem[], spec: Wait
         statuses.set(item, assessHealth(object, healthOptions));
       }
       const now = Date.now();
-      const summary = summarizeHealth(
-        pending.map((item) => ({ key: item.key, object: run.latest.get(item.id) })),
-        healthOptions,
-      );
+      // every pending item was assessed at the first look and again whenever it changed
+      const summary = summarizeResources(pending.map((item) => ({ key: item.key, ...(statuses.get(item) ?? assessHealth(run.latest.get(item.id), healthOptions)) })));
       run.emit({ type: 'waiting', phase: spec.phase, wave: spec.wave, health: summary, elapsedMs: now - start });
 
       for (const item of pending) {

@@ -11,6 +11,6 @@
  * - custom rules per app from capstan.yaml (`rules.ts`), checked by `validateHealthRules`.
  */
 export { assessHealth, type HealthOptions } from './assess-health.ts';
-export { summarizeHealth, type HealthSubject, type HealthSummary, type ResourceHealth } from './summarize-health.ts';
+export { summarizeHealth, summarizeResources, type HealthSubject, type HealthSummary, type ResourceHealth } from './summarize-health.ts';
 export { type HealthRule, type HealthRuleCase, type Match, type MatchValue } from './rules.ts';
 export { validateHealthRules, type ValidateHealthRulesOptions } from './validate-rules.ts';

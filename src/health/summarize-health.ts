@@ -24,6 +24,11 @@ export interface HealthSummary extends HealthStatus {
 export function summarizeHealth(subjects: Iterable<HealthSubject>, options: HealthOptions = {}): HealthSummary {
   const resources: ResourceHealth[] = [];
   for (const { key, object } of subjects) resources.push({ key, ...assessHealth(object, options) });
+  return summarizeResources(resources);
+}
+
+/** summarizeHealth of objects whose health is already assessed. */
+export function summarizeResources(resources: ResourceHealth[]): HealthSummary {
   const worst = worstHealth(resources) as ResourceHealth | HealthStatus;
   if (worst.status === 'Healthy' || !('key' in worst)) return { status: 'Healthy', resources };
 
