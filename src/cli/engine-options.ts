@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../config/index.ts';
 import { Engine, openWorkingTree, type RepoRevision } from '../engine/index.ts';
-import { createKubeClient, preloadKubeConfig, type KubeClient } from '../kube/index.ts';
+import { createKubeClient, preloadKubeConfig, warmTlsRootStore, type KubeClient } from '../kube/index.ts';
 import { GitCache, type Remote } from '../source/index.ts';
 
 /** Options every command that reads the config repo takes. */
@@ -107,8 +107,10 @@ export interface KubeClients {
 
 /** Clients for the contexts of one kubeconfig (YAML text, or a path; default $KUBECONFIG, ~/.kube/config, in-cluster). */
 export function kubeClients(source: { kubeconfig?: string; kubeconfigPath?: string } = {}): KubeClients {
-  // the kubeconfig reader compiles now, while the command reads its config repo (it runs git)
+  // the kubeconfig reader compiles now, and Node's root certificates are parsed on another thread,
+  // while the command reads its config repo (it runs git)
   preloadKubeConfig().catch(() => undefined);
+  void warmTlsRootStore();
   const clients = new Map<string, Promise<KubeClient>>();
   return {
     clientFor(context) {
