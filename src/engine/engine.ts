@@ -132,15 +132,14 @@ export class Engine {
 
   private async renderNow(checkout: RepoRevision, appName: string, env: string, client?: KubeClient): Promise<RenderResult> {
     const app = resolveApp(checkout.project, appName, env);
-    // discovery (a request per API group) runs while the manifests are read and parsed
-    const lookup = client ? scopeLookup(client) : Promise.resolve(builtinLookup);
-    lookup.catch(() => undefined);
     const rendered = await renderApp(checkout.dir, app, {
       sopsKeys: this.options.sopsKeys,
       helm: { helmBinary: this.options.helmBinary },
       kustomizeBinary: this.options.kustomizeBinary,
     });
-    const objects = validateObjects(withNamespace(rendered.objects, app), { namespace: app.namespace, lookup: await lookup });
+    const withNs = withNamespace(rendered.objects, app);
+    const lookup = client ? await scopeLookup(client, withNs) : builtinLookup;
+    const objects = validateObjects(withNs, { namespace: app.namespace, lookup });
     return { app, revision: checkout.commit, objects, rendered: rendered.objects.length };
   }
 
@@ -399,9 +398,23 @@ function pickRollbackTarget(inventory: Inventory, to: number | undefined): Histo
   return entry;
 }
 
-async function scopeLookup(client: KubeClient): Promise<(apiVersion: string, kind: string) => { namespaced: boolean } | undefined> {
-  const resources = await client.resources();
-  const byKind = new Map(resources.map((r) => [`${r.group ? `${r.group}/` : ''}${r.version}|${r.kind}`, r]));
+/**
+ * Whether the cluster serves each kind of a render, and its scope: the kinds are looked up one by
+ * one (discovery then reads only the group versions the render uses, usually already read for the
+ * inventory); a kind the cluster does not serve reads as undefined, as does one whose group's
+ * discovery failed.
+ */
+async function scopeLookup(client: KubeClient, objects: readonly RenderedObject[]): Promise<(apiVersion: string, kind: string) => { namespaced: boolean } | undefined> {
+  const byKind = new Map<string, { namespaced: boolean } | undefined>();
+  const kinds = new Map<string, { apiVersion: string; kind: string }>();
+  for (const { manifest } of objects) {
+    if (typeof manifest.apiVersion === 'string' && typeof manifest.kind === 'string') kinds.set(`${manifest.apiVersion}|${manifest.kind}`, { apiVersion: manifest.apiVersion, kind: manifest.kind });
+  }
+  await Promise.all(
+    [...kinds].map(async ([key, { apiVersion, kind }]) => {
+      byKind.set(key, await client.resourceFor(apiVersion, kind).catch(() => undefined));
+    }),
+  );
   return (apiVersion, kind) => byKind.get(`${apiVersion}|${kind}`);
 }
 

@@ -79,6 +79,20 @@ describe('createKubeClient against the sandbox', () => {
     assert.equal(client.stats().requests.discovery ?? 0, before);
   });
 
+  test('a lookup before any full discovery pass reads only its own group version', async () => {
+    client.invalidateDiscovery();
+    const mark = client.stats().requests.discovery ?? 0;
+    const [deploy, again, cm] = await Promise.all([client.resourceFor('apps/v1', 'Deployment'), client.resourceFor('apps/v1', 'StatefulSet'), client.resourceFor('v1', 'ConfigMap')]);
+    assert.equal(deploy?.resource, 'deployments');
+    assert.deepEqual(deploy?.subresources, ['status', 'scale']);
+    assert.equal(again?.resource, 'statefulsets');
+    assert.equal(cm?.namespaced, true);
+    assert.equal((client.stats().requests.discovery ?? 0) - mark, 2, '/apis/apps/v1 and /api/v1, once each');
+    // a kind its group version does not list still gets a full pass (a CRD may just have come)
+    assert.equal(await client.resourceFor('apps/v1', 'Gadget'), undefined);
+    assert.ok((client.stats().requests.discovery ?? 0) - mark > 5);
+  });
+
   test("a CRD's kind is served once the CRD exists: the miss refreshes discovery once", async () => {
     const ns = await namespace('crd');
     // the cost of one discovery pass, in requests

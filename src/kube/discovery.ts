@@ -43,8 +43,16 @@ export class Discovery {
 
   constructor(private readonly fetch: DiscoveryFetch) {}
 
+  /**
+   * Group version resource lists read on their own, by apiVersion, while no full pass has run: a
+   * lookup then costs one request (`/api/v1`), not one per group version the server has (14 on
+   * the sandbox, dozens on a real cluster), each opening a connection of its own at a sync's start.
+   */
+  private readonly lists = new Map<string, Promise<Map<string, ResourceInfo> | undefined>>();
+
   invalidate(): void {
     this.snapshot = undefined;
+    this.lists.clear();
     this.invalidatedAt = ++this.clock;
   }
 
@@ -55,6 +63,12 @@ export class Discovery {
   async resourceFor(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
     const asked = ++this.clock;
     const key = `${apiVersion}|${kind}`;
+    if (!this.snapshot && GROUP_VERSION.test(apiVersion)) {
+      // the group version's own list answers a hit; a kind it does not list (or a list that could
+      // not be read) is left to a full pass below, which may be newer (a CRD just established)
+      const hit = (await this.groupVersion(apiVersion).catch(() => undefined))?.get(kind);
+      if (hit) return hit;
+    }
     let snapshot = await this.current();
     const hit = snapshot.byKey.get(key);
     if (hit) return hit;
@@ -67,6 +81,26 @@ export class Discovery {
       throw new TransientError(`discovery of ${apiVersion} failed, so whether it serves ${kind} is unknown: ${(failure as Error).message ?? String(failure)}`, { cause: failure });
     }
     return undefined;
+  }
+
+  private groupVersion(apiVersion: string): Promise<Map<string, ResourceInfo> | undefined> {
+    let list = this.lists.get(apiVersion);
+    if (!list) {
+      const slash = apiVersion.indexOf('/');
+      const gv = slash < 0 ? { group: '', version: apiVersion, path: `/api/${apiVersion}` } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1), path: `/apis/${apiVersion}` };
+      const loading = this.fetch<ApiResourceList>(gv.path).then((resources) => {
+        const kinds = new Map<string, ResourceInfo>();
+        for (const info of resourceInfos(gv, resources)) if (!kinds.has(info.kind)) kinds.set(info.kind, info);
+        return kinds;
+      });
+      // a failed read is not kept: the next lookup tries again
+      loading.catch(() => {
+        if (this.lists.get(apiVersion) === loading) this.lists.delete(apiVersion);
+      });
+      this.lists.set(apiVersion, loading);
+      list = loading;
+    }
+    return list;
   }
 
   private current(): Promise<Snapshot> {
@@ -114,27 +148,39 @@ export class Discovery {
     const byKey = new Map<string, ResourceInfo>();
     const all: ResourceInfo[] = [];
     groupVersions.forEach((gv, i) => {
-      const resources = lists[i]?.resources ?? [];
-      const byResource = new Map<string, ResourceInfo>();
-      for (const r of resources) {
-        if (r.name.includes('/')) continue;
-        const info: ResourceInfo = { group: gv.group, version: gv.version, kind: r.kind, resource: r.name, namespaced: r.namespaced, verbs: r.verbs ?? [], subresources: [] };
-        byResource.set(r.name, info);
-        const apiVersion = gv.group ? `${gv.group}/${gv.version}` : gv.version;
+      const apiVersion = gv.group ? `${gv.group}/${gv.version}` : gv.version;
+      for (const info of resourceInfos(gv, lists[i])) {
         // the first resource of a kind wins: a kind is served by one resource per group version
-        if (!byKey.has(`${apiVersion}|${r.kind}`)) {
-          byKey.set(`${apiVersion}|${r.kind}`, info);
+        if (!byKey.has(`${apiVersion}|${info.kind}`)) {
+          byKey.set(`${apiVersion}|${info.kind}`, info);
           all.push(info);
         }
-      }
-      for (const r of resources) {
-        const slash = r.name.indexOf('/');
-        if (slash < 0) continue;
-        const parent = byResource.get(r.name.slice(0, slash));
-        const sub = r.name.slice(slash + 1);
-        if (parent && !parent.subresources.includes(sub)) parent.subresources.push(sub);
       }
     });
     return { byKey, all, failed, startedAt };
   }
+}
+
+/** A group version as an apiVersion names it (`v1`, `apps/v1`, `example.com/v1beta2`); anything else is left to a full pass. */
+const GROUP_VERSION = /^(?:[a-z0-9]([a-z0-9.-]*[a-z0-9])?\/)?v[0-9]+(?:(?:alpha|beta)[0-9]+)?$/;
+
+/** The resources of one group version's list, in order, with their subresources; not the subresources themselves. */
+function resourceInfos(gv: { group: string; version: string }, list: ApiResourceList | undefined): ResourceInfo[] {
+  const resources = list?.resources ?? [];
+  const byResource = new Map<string, ResourceInfo>();
+  const infos: ResourceInfo[] = [];
+  for (const r of resources) {
+    if (r.name.includes('/')) continue;
+    const info: ResourceInfo = { group: gv.group, version: gv.version, kind: r.kind, resource: r.name, namespaced: r.namespaced, verbs: r.verbs ?? [], subresources: [] };
+    byResource.set(r.name, info);
+    infos.push(info);
+  }
+  for (const r of resources) {
+    const slash = r.name.indexOf('/');
+    if (slash < 0) continue;
+    const parent = byResource.get(r.name.slice(0, slash));
+    const sub = r.name.slice(slash + 1);
+    if (parent && !parent.subresources.includes(sub)) parent.subresources.push(sub);
+  }
+  return infos;
 }
