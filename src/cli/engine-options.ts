@@ -1,10 +1,13 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../config/index.ts';
 import { Engine, openWorkingTree, type RepoRevision } from '../engine/index.ts';
 import { createKubeClient, preloadKubeConfig, warmTlsRootStore, type KubeClient } from '../kube/index.ts';
+import { RenderCache } from '../render/index.ts';
 import { GitCache, type Remote } from '../source/index.ts';
+import { capstanVersion } from './version.ts';
 
 /** Options every command that reads the config repo takes. */
 export interface RepoOptions {
@@ -128,11 +131,30 @@ export function kubeClients(source: { kubeconfig?: string; kubeconfigPath?: stri
   };
 }
 
-/** An Engine wired to the kubeconfig and the git cache of this machine. */
+/**
+ * The render cache of this machine, in the git cache's directory (`renders/`). Off with
+ * CAPSTAN_RENDER_CACHE=0, and when capstan runs from its TypeScript sources: the key names the
+ * build (the bundle's size and time), and an edit of the sources would not change it.
+ */
+export function renderCache(git: GitCache, env: NodeJS.ProcessEnv = process.env): RenderCache | undefined {
+  if (env.CAPSTAN_RENDER_CACHE === '0') return undefined;
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) return undefined;
+  try {
+    const bundle = statSync(path.join(path.dirname(here), 'capstan.mjs'));
+    return new RenderCache({ dir: path.join(git.dir, 'renders'), build: `${capstanVersion}:${bundle.size}:${bundle.mtimeMs}` });
+  } catch {
+    return undefined;
+  }
+}
+
+/** An Engine wired to the kubeconfig, the git cache and the render cache of this machine. */
 export async function createEngine(options: Partial<ClusterOptions> = {}): Promise<EngineHandle> {
   const clients = kubeClients({ kubeconfigPath: options.kubeconfig ? path.resolve(options.kubeconfig) : undefined });
+  const git = new GitCache({ dir: process.env.CAPSTAN_CACHE_DIR });
   const engine = new Engine({
-    git: new GitCache({ dir: process.env.CAPSTAN_CACHE_DIR }),
+    git,
+    renderCache: renderCache(git),
     context: options.context,
     inventoryNamespace: options.inventoryNamespace,
     // SOPS keys are read from the environment by render, the first time an encrypted file needs them.

@@ -7,7 +7,7 @@ import type { KubeClient } from '../kube/index.ts';
 import { InventoryStore, type HistoryEntry, type Inventory, type InventoryObject, type SyncOperation } from '../inventory/index.ts';
 import { applyPlan, isSyncError, type ApplyProgressEvent } from '../apply/index.ts';
 import { buildPlan, computePrune } from '../plan/index.ts';
-import { renderApp, validateObjects, type RenderedObject, type SopsKeys } from '../render/index.ts';
+import { renderApp, validateObjects, type RenderCache, type RenderedObject, type SopsKeys } from '../render/index.ts';
 import type { GitCache, Remote } from '../source/index.ts';
 
 import { openRevision, type RepoRevision } from './repo-revision.ts';
@@ -22,6 +22,8 @@ export interface EngineOptions {
   sopsKeys?: SopsKeys;
   helmBinary?: string;
   kustomizeBinary?: string;
+  /** Renders kept on disk by commit (the CLI's); without it every process renders anew. */
+  renderCache?: RenderCache;
   /** Who is recorded in the history; default from the environment (CI actor or user). */
   who?: string;
 }
@@ -132,11 +134,19 @@ export class Engine {
 
   private async renderNow(checkout: RepoRevision, appName: string, env: string, client?: KubeClient): Promise<RenderResult> {
     const app = resolveApp(checkout.project, appName, env);
-    const rendered = await renderApp(checkout.dir, app, {
-      sopsKeys: this.options.sopsKeys,
-      helm: { helmBinary: this.options.helmBinary },
-      kustomizeBinary: this.options.kustomizeBinary,
-    });
+    const cache = this.options.renderCache;
+    // a working tree may hold ignored files its commit does not: only a commit's checkout is cached
+    const key = checkout.workingTree ? undefined : cache?.keyOf(checkout.commit, app);
+    const kept = key ? await cache!.read(key) : undefined;
+    const rendered =
+      kept ??
+      (await renderApp(checkout.dir, app, {
+        sopsKeys: this.options.sopsKeys,
+        helm: { helmBinary: this.options.helmBinary },
+        kustomizeBinary: this.options.kustomizeBinary,
+      }));
+    // written meanwhile, not waited for (RenderCache.write never throws)
+    if (key && !kept) void cache!.write(key, rendered);
     const withNs = withNamespace(rendered.objects, app);
     const lookup = client ? await scopeLookup(client, withNs) : builtinLookup;
     const objects = validateObjects(withNs, { namespace: app.namespace, lookup });

@@ -8,6 +8,8 @@ export interface RepoRevision {
   /** The full commit SHA, or `<sha>+dirty` / `working-tree` for an uncommitted working tree. */
   commit: string;
   project: Project;
+  /** The files are a working tree as it is on disk (not a commit's checkout), even when `commit` names its clean HEAD. */
+  workingTree?: boolean;
 }
 
 /** A revision (branch, tag, commit; default HEAD) of a remote, fetched into the cache and checked out once. */
@@ -41,7 +43,7 @@ async function localHead(repo: Remote): Promise<string | undefined> {
  */
 export async function openWorkingTree(dir: string): Promise<RepoRevision> {
   const project = await loadProject(dir);
-  return { dir, commit: await workingTreeCommit(dir), project };
+  return { dir, commit: await workingTreeCommit(dir), project, workingTree: true };
 }
 
 /**

@@ -6,6 +6,7 @@
  * safe repo paths).
  */
 export { renderApp, detectAppType } from './render-app.ts';
+export { RenderCache, type RenderCacheOptions } from './render-cache.ts';
 export { validateObjects } from './validate-objects.ts';
 export { writeSnapshot, snapshotPath, clusterFolder } from './write-snapshot.ts';
 export { sortObjects } from './sort-objects.ts';

@@ -66,5 +66,5 @@ export async function renderApp(repoDir: string, app: AppEnvironment, options: R
       break;
   }
   for (const object of objects) applyImageOverrides(object.manifest, app.images);
-  return { type, objects: sortObjects(objects) };
+  return { type, objects: sortObjects(objects), decrypted: sops.decrypted };
 }

@@ -8,6 +8,7 @@ describe('renderApp: directory', () => {
   it('reads .yaml, .yml and .json recursively, skips empty documents, hidden files and other extensions, expands List', async () => {
     const result = await renderApp(fixtureRepo('directory'), testApp('apps/web'), {});
     assert.equal(result.type, 'directory');
+    assert.equal(result.decrypted, false);
     assert.deepEqual(keys(result.objects), [
       'ConfigMap/web-config',
       'ResourceQuota/web-quota',
@@ -53,8 +54,9 @@ describe('renderApp: directory', () => {
       assert.match(text, /ENC\[AES256_GCM/);
       return 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2\n';
     };
-    const { objects } = await renderApp(fixtureRepo('sops-dir'), testApp('apps/s'), { sopsKeys: { identities: ['AGE-SECRET-KEY-1TEST'] }, decryptSops });
+    const { objects, decrypted } = await renderApp(fixtureRepo('sops-dir'), testApp('apps/s'), { sopsKeys: { identities: ['AGE-SECRET-KEY-1TEST'] }, decryptSops });
     assert.deepEqual(calls, [{ file: 'apps/s/db.enc.yaml', identities: ['AGE-SECRET-KEY-1TEST'] }]);
+    assert.equal(decrypted, true, 'the render says it holds decrypted material (so it is never cached)');
     assert.deepEqual(keys(objects), ['ConfigMap/settings', 'Secret/db']);
     assert.deepEqual(objects[1].manifest.stringData, { password: 'hunter2' });
   });

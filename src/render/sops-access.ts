@@ -8,6 +8,8 @@ import type { RenderOptions } from './types.ts';
  */
 export class SopsAccess {
   private keys: Promise<SopsKeys> | undefined;
+  /** Whether this render decrypted anything: its output then holds secret material (never cached). */
+  decrypted = false;
 
   constructor(private readonly options: RenderOptions) {
     if (options.sopsKeys) this.keys = Promise.resolve(options.sopsKeys);
@@ -26,6 +28,7 @@ export class SopsAccess {
         `${file} is SOPS-encrypted but no age key is configured: set SOPS_AGE_KEY_FILE (a file of AGE-SECRET-KEY-1… lines) or SOPS_AGE_KEY (the keys themselves)`,
       );
     }
+    this.decrypted = true;
     return (this.options.decryptSops ?? decryptSops)(text, file, keys);
   }
 }

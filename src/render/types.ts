@@ -17,6 +17,8 @@ export interface RenderedObject {
 export interface RenderResult {
   type: AppType;
   objects: RenderedObject[];
+  /** The render decrypted SOPS files: it holds secret material, and is never written to a cache. */
+  decrypted?: boolean;
 }
 
 /** Decrypts a SOPS document; the default is the sops module's `decryptSops`. */
