@@ -411,8 +411,9 @@ function pickRollbackTarget(inventory: Inventory, to: number | undefined): Histo
 /**
  * Whether the cluster serves each kind of a render, and its scope: the kinds are looked up one by
  * one (discovery then reads only the group versions the render uses, usually already read for the
- * inventory); a kind the cluster does not serve reads as undefined, as does one whose group's
- * discovery failed.
+ * inventory); a kind the cluster does not serve reads as undefined. A group version whose
+ * discovery failed fails the render with that error (the kind's scope is unknown), where listing
+ * everything used to leave its kinds out, to be reported as not served.
  */
 async function scopeLookup(client: KubeClient, objects: readonly RenderedObject[]): Promise<(apiVersion: string, kind: string) => { namespaced: boolean } | undefined> {
   const byKind = new Map<string, { namespaced: boolean } | undefined>();
@@ -422,7 +423,7 @@ async function scopeLookup(client: KubeClient, objects: readonly RenderedObject[
   }
   await Promise.all(
     [...kinds].map(async ([key, { apiVersion, kind }]) => {
-      byKind.set(key, await client.resourceFor(apiVersion, kind).catch(() => undefined));
+      byKind.set(key, await client.resourceFor(apiVersion, kind));
     }),
   );
   return (apiVersion, kind) => byKind.get(`${apiVersion}|${kind}`);

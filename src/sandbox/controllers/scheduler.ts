@@ -31,6 +31,9 @@ interface Item {
   key: string;
 }
 
+/** How long a tick reconciles before it lets the event loop serve requests. */
+const TICK_BUDGET_MS = 20;
+
 /**
  * Runs controllers the way client-go work queues do, on a single cooperative loop: keys are
  * coalesced (a key queued many times is reconciled once, and a key added while it is being
@@ -41,12 +44,11 @@ interface Item {
  * ReplicaSet → Deployment) runs through before work that nothing waits on (Endpoints): in a real
  * cluster those controllers run side by side and one never holds the other back, which a single
  * loop that worked through each batch in turn did (a Deployment became Available only after every
- * Endpoints update of the pods that became ready with its own). A tick yields to the event loop
- * after TICK_BUDGET_MS so that API requests are served between reconciles.
+ * Endpoints update of the pods that became ready with its own). Lower priorities wait while higher
+ * ones are queued; the simulated cluster's work comes in bursts, so they get their turn when a
+ * burst has run through. A tick yields to the event loop after TICK_BUDGET_MS so that API
+ * requests are served between reconciles.
  */
-/** How long a tick reconciles before it lets the event loop serve requests. */
-const TICK_BUDGET_MS = 20;
-
 export class Scheduler {
   /** Queued keys by priority (ascending), each in the order it was queued. */
   private readonly queues: { priority: number; items: Map<string, Item> }[];
