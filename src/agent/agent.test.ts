@@ -340,6 +340,33 @@ describe('agent', () => {
     await assert.rejects(agent.rollback(dev('hand'), { who: 'erin', to: 99 }), /has no history entry 99/);
   });
 
+  test('a rollback of an automated app holds until a new commit comes; then the new commit is synced', async (t) => {
+    const s = await setup(t, repoFiles([{ name: 'web' }]));
+    const agent = s.agent();
+    await agent.start();
+    await agent.idle();
+    await s.commit({ 'apps/web/config.yaml': configMap('web', 'config', '2') }, 'web: version 2');
+    await agent.refresh('webhook');
+    await agent.idle();
+    assert.equal(await liveVersion(s.fx, 'web'), '2');
+
+    const rolledBack = await agent.rollback(dev('web'), { who: 'erin' });
+    assert.equal(rolledBack.result, 'Succeeded', rolledBack.message);
+    assert.equal(await liveVersion(s.fx, 'web'), '1');
+    // the agent checks every app again (its periodic pass, or a refresh): the rollback is not undone
+    await agent.refresh('manual');
+    await agent.idle();
+    assert.equal(await liveVersion(s.fx, 'web'), '1');
+    assert.equal(agent.app(dev('web'))!.sync, 'OutOfSync');
+    assert.equal((await agent.history(dev('web'))).at(-1)?.operation, 'rollback');
+
+    await s.commit({ 'apps/web/config.yaml': configMap('web', 'config', '3') }, 'web: version 3, the fix');
+    await agent.refresh('webhook');
+    await agent.idle();
+    assert.equal(await liveVersion(s.fx, 'web'), '3');
+    assert.equal(agent.app(dev('web'))!.sync, 'Synced');
+  });
+
   test('a closed deny window defers automatic syncs; a manual sync still runs; the window opening releases them', async (t) => {
     const window = '    syncWindows:\n      - { kind: deny, schedule: "0 0 * * *", duration: 2h }';
     const s = await setup(t, repoFiles([{ name: 'web' }], window));

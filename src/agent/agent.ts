@@ -574,6 +574,11 @@ export class Agent implements AgentApi {
       this.metrics.reconcileDuration(seconds(started), t.ref, 'Unchanged');
       return undefined;
     }
+    if (last && heldByRollback(last, checkout.commit)) {
+      log.info({ rollback: last.id }, `${t.id} is OutOfSync: rollback #${last.id} holds it at ${last.revision.slice(0, 12)} until a new commit comes`);
+      this.metrics.reconcileDuration(seconds(started), t.ref, 'Unchanged');
+      return undefined;
+    }
     const open = syncWindowOpen(t.app.syncWindows, this.now());
     if (!open) {
       t.deferred = trigger;
@@ -892,4 +897,13 @@ function short(sha: string): string {
 
 function seconds(startedAt: number): number {
   return (performance.now() - startedAt) / 1000;
+}
+
+/**
+ * A successful rollback made while HEAD was on this commit: an automatic sync would undo it at
+ * once, so none runs until HEAD moves (a new commit is the way forward, as with Argo CD's manual
+ * rollbacks); a manual sync or apply still runs.
+ */
+function heldByRollback(last: HistoryEntry, head: string): boolean {
+  return last.operation === 'rollback' && last.result === 'Succeeded' && last.head === head;
 }

@@ -50,6 +50,8 @@ export interface SyncRequest {
   /** Recorded in the history: `sync` (default) or `rollback`. */
   operation?: SyncOperation;
   rollbackOf?: number;
+  /** For a rollback: the commit HEAD was on (recorded as the history entry's `head`). */
+  rollbackHead?: string;
   /** Who is recorded in the history for this sync; default the engine's `who`. */
   who?: string;
 }
@@ -214,7 +216,7 @@ export class Engine {
       let recorded: HistoryEntry | undefined;
       // A sync that changed nothing at the revision already recorded writes nothing, inventory included.
       if (!(unchanged && sameObjects && previous.revision === checkout.commit && previous.history.at(-1)?.result === 'Succeeded' && operation === 'sync')) {
-        const next = await store.record(previous, { operation, revision: checkout.commit, time: now(), result: 'Succeeded', who: request.who ?? this.who(), changes: counts, rollbackOf: request.rollbackOf }, applied.applied);
+        const next = await store.record(previous, { operation, revision: checkout.commit, time: now(), result: 'Succeeded', who: request.who ?? this.who(), changes: counts, rollbackOf: request.rollbackOf, head: request.rollbackHead }, applied.applied);
         recorded = next.history.at(-1);
       }
       return { ...base, result: 'Succeeded', changeSet: applied.changeSet, counts, health: applied.health, recorded };
@@ -232,6 +234,7 @@ export class Engine {
         who: request.who ?? this.who(),
         changes: counts,
         rollbackOf: request.rollbackOf,
+        head: request.rollbackHead,
         message: firstLines(failure.message),
       }, onCluster);
       return { ...base, result: 'Failed', changeSet, counts, error: failure, recorded: next.history.at(-1) };
@@ -286,13 +289,13 @@ export class Engine {
    * Re-applies the revision of an earlier history entry (default: the last successful sync before
    * the current revision) and records that it did.
    */
-  async rollback(request: Omit<SyncRequest, 'revision' | 'operation' | 'rollbackOf'> & { to?: number }): Promise<SyncResult> {
+  async rollback(request: Omit<SyncRequest, 'revision' | 'operation' | 'rollbackOf' | 'rollbackHead'> & { to?: number }): Promise<SyncResult> {
     const head = await this.open(request.repo);
     const app = resolveApp(head.project, request.app, request.env);
     const inventory = await this.inventory(await this.clientForApp(app)).read(app.name, app.env);
     const target = pickRollbackTarget(inventory, request.to);
     const checkout = await this.open(request.repo, target.revision);
-    return this.syncAt(checkout, { ...request, revision: target.revision, operation: 'rollback', rollbackOf: target.id });
+    return this.syncAt(checkout, { ...request, revision: target.revision, operation: 'rollback', rollbackOf: target.id, rollbackHead: head.commit });
   }
 
   /** Deletes everything the app applied in an environment, in reverse order, and records it. */

@@ -25,6 +25,12 @@ export interface HistoryEntry {
   changes: Record<string, number>;
   /** For a rollback: the history entry whose revision was re-applied. */
   rollbackOf?: number;
+  /**
+   * For a rollback: the commit the config repo's HEAD was on when it was made. The agent does not
+   * sync an automated app away from a successful rollback while HEAD is still there: the
+   * rollback holds until a new commit comes.
+   */
+  head?: string;
   /** The first lines of the error, for a failed sync. Never carries secret values. */
   message?: string;
 }
