@@ -14,6 +14,7 @@ import { objectKey, type Store, type StoreEvent } from './store.ts';
 import { strategicMergePatch } from './strategic-merge-patch.ts';
 import { apiVersionOf, type KubeObject, type ManagedFieldsEntry, type MergeSchema, type ResourceType } from './types.ts';
 import { formatInvalidMessage, validateObject } from './validation.ts';
+import { formatTime } from './time.ts';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 export type Subresource = 'status' | 'scale';
@@ -827,7 +828,7 @@ export class ApiCore {
   /** The current time as the API server stamps it (RFC 3339, whole seconds); made once a second, not on every write. */
   private timestamp(): string {
     const second = Math.floor(this.now().getTime() / 1000);
-    if (second !== this.stamp.second) this.stamp = { second, text: new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    if (second !== this.stamp.second) this.stamp = { second, text: formatTime(second * 1000) };
     return this.stamp.text;
   }
 }

@@ -13,6 +13,7 @@
  * The wire reader is hand-written (varint, length-delimited, fixed32/64 and groups skipped): it is small
  * and the sandbox takes no protobuf dependency.
  */
+import { formatTime } from './time.ts';
 
 /** The body carries a kind the descriptor table does not cover. */
 export class UnsupportedProtobufKindError extends Error {
@@ -932,7 +933,7 @@ function decodeTime(data: Uint8Array, where: string): string | null {
   if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 0 || date.getUTCFullYear() > 9999) {
     throw new Error(`malformed protobuf in ${where}: time ${seconds}s is out of range`);
   }
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return formatTime(date);
 }
 
 /** resource.Quantity {string=1}: the canonical string the client already wrote. */

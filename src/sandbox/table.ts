@@ -12,6 +12,7 @@
 
 import { formatLabels, labelSelectorAsMatcher } from './label-selector.ts';
 import type { KubeObject, PrinterColumn, ResourceType } from './types.ts';
+import { formatTime } from './time.ts';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -1248,7 +1249,7 @@ const defaultPrinter: Printer = {
   columns: [NAME, col('Created At', 'date', AGE_DESC)],
   cells(obj) {
     const t = parseTime(obj.metadata.creationTimestamp);
-    const created = t === undefined ? '0001-01-01T00:00:00Z' : new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const created = t === undefined ? '0001-01-01T00:00:00Z' : formatTime(t);
     return [nameOf(obj), created];
   },
 };

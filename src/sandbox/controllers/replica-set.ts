@@ -32,6 +32,7 @@ import {
   writeStatus,
   type Json,
 } from './shared.ts';
+import { formatTime } from '../time.ts';
 
 const phaseRank: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
 
@@ -138,7 +139,7 @@ export class ReplicaSetController implements Controller {
     const conditions = records(previous.conditions).filter((c) => c.type !== 'ReplicaFailure');
     if (failure) {
       const old = records(previous.conditions).find((c) => c.type === 'ReplicaFailure');
-      conditions.push({ type: 'ReplicaFailure', status: 'True', lastTransitionTime: old?.lastTransitionTime ?? new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'), reason: 'FailedCreate', message: failure });
+      conditions.push({ type: 'ReplicaFailure', status: 'True', lastTransitionTime: old?.lastTransitionTime ?? formatTime(now), reason: 'FailedCreate', message: failure });
     }
     const status: Json = omitZero(
       {

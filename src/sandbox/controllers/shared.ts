@@ -2,6 +2,7 @@ import { clone, type ApiCore } from '../api.ts';
 import { jsonEqual } from '../field-set.ts';
 import { matchLabelSelector } from '../label-selector.ts';
 import type { KubeObject, OwnerReference, ResourceType } from '../types.ts';
+import { formatTime } from '../time.ts';
 
 /** Helpers every simulated controller shares: object shapes, ownership, pod state, hashing, writes. */
 
@@ -81,7 +82,7 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
 // ------------------------------------------------------------------ time
 
 export function timestamp(ms = Date.now()): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return formatTime(ms);
 }
 
 export function parseTime(value: unknown): number | undefined {
