@@ -25,6 +25,7 @@ import {
   type JsonObject,
 } from './field-set.ts';
 import { emptyObjectFor } from './merge-schema.ts';
+import { formatTime } from './time.ts';
 
 /** A field of the applied configuration that another manager owns with a different value. */
 export interface ApplyConflict {
@@ -229,7 +230,7 @@ const wholeSecondsUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 function normalizeTime(now: string): string {
   if (wholeSecondsUtc.test(now)) return now; // already what the API server writes (the sandbox's own clock)
   const ms = Date.parse(now);
-  return Number.isNaN(ms) ? now : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+  return Number.isNaN(ms) ? now : formatTime(ms);
 }
 
 // ---------------------------------------------------------------------------
