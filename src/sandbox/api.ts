@@ -552,6 +552,31 @@ export class ApiCore {
     return this.commit(type, live, bound, options);
   }
 
+  // ---------------------------------------------------------------- test hooks
+
+  /**
+   * Changes a stored object the way some writes on real API servers do (the scale subresource
+   * before Kubernetes 1.22, some controllers): the value changes, the object is validated, its
+   * resourceVersion (and generation, for a spec change) moves and watchers see MODIFIED, but
+   * `metadata.managedFields` stays exactly as it was. For tests of drift that must be found by
+   * comparing values, never by reading who wrote what.
+   */
+  async writeUntracked(apiVersion: string, kind: string, namespace: string | undefined, name: string, edit: (object: KubeObject) => void): Promise<KubeObject> {
+    const type = this.type(apiVersion, kind);
+    const live = this.requireLive(type, namespace, name);
+    const object = clone(live);
+    edit(object);
+    object.metadata.managedFields = live.metadata.managedFields;
+    for (const field of ['name', 'namespace', 'uid', 'creationTimestamp', 'resourceVersion'] as const) {
+      if (live.metadata[field] === undefined) delete object.metadata[field];
+      else object.metadata[field] = live.metadata[field] as never;
+    }
+    const prepared = this.prepare(type, live, object);
+    if (jsonEqual(prepared, live)) return live;
+    if (specChanged(type, live, prepared)) prepared.metadata.generation = (live.metadata.generation ?? 1) + 1;
+    return this.commit(type, live, prepared, {});
+  }
+
   // ---------------------------------------------------------------- deletes
 
   async delete(type: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<KubeObject> {

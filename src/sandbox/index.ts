@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { generate } from 'selfsigned';
 import { stringify as toYaml } from 'yaml';
 import { ApiCore } from './api.ts';
+import type { KubeObject } from './types.ts';
 import { startControllers } from './controllers/index.ts';
 import { FaultInjector, type FaultOptions } from './faults.ts';
 import { Journal } from './journal.ts';
@@ -48,6 +49,12 @@ export interface Sandbox {
   /** PEM of the self-signed certificate, when serving HTTPS. */
   ca?: string;
   setFaults(options: FaultOptions): void;
+  /**
+   * Test hook: edits a stored object without touching its `metadata.managedFields`, as some writes
+   * on real API servers do (the scale subresource before 1.22, some controllers). The object is
+   * validated, its resourceVersion moves and watchers see MODIFIED. Returns the stored object.
+   */
+  writeUntracked(apiVersion: string, kind: string, namespace: string | undefined, name: string, edit: (object: Record<string, unknown> & { metadata: Record<string, unknown> }) => void): Promise<Record<string, unknown>>;
   stats(): SandboxStats;
   stop(): Promise<void>;
 }
@@ -118,6 +125,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     kubeconfigPath: options.kubeconfigOut,
     ca,
     setFaults: (next) => faults.configure(next),
+    writeUntracked: async (apiVersion, kind, namespace, name, edit) => (await api.writeUntracked(apiVersion, kind, namespace, name, edit as (object: KubeObject) => void)) as unknown as Record<string, unknown>,
     stats: () => structuredClone(handler.stats),
     stop: () =>
       (stopped ??= (async () => {
