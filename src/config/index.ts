@@ -16,6 +16,7 @@ export type {
   Project,
   RetryOptions,
   SyncOptions,
+  ConflictPolicy,
   SyncPolicy,
   SyncWindow,
   SyncWindowKind,

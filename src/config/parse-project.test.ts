@@ -272,3 +272,10 @@ test('unknown fields suggest a known one within two edits, or list the known one
     ],
   );
 });
+
+test('syncOptions.conflicts is force (the default, left unset) or fail, per app and resolved per environment', () => {
+  const app = (body: string): string => `${header}environments:\n  - name: dev\napps:\n  - name: web\n    source: web\n    namespace: web\n${body}`;
+  assert.equal(parseProject(app('')).apps[0]!.syncOptions.conflicts, undefined);
+  assert.equal(parseProject(app('    syncOptions: { conflicts: fail }\n')).apps[0]!.syncOptions.conflicts, 'fail');
+  assert.equal(onlyIssue(app('    syncOptions: { conflicts: stop }\n')), 'capstan.yaml:9:31: apps[0].syncOptions.conflicts: must be "force" or "fail", got "stop"');
+});

@@ -53,7 +53,7 @@ const imageFields = ['name', 'newName', 'newTag', 'digest'] as const;
 const ignoreDifferenceFields = ['group', 'kind', 'name', 'namespace', 'jsonPointers', 'managedFieldsManagers'] as const;
 const healthFields = ['group', 'kind', 'rules'] as const;
 const syncPolicyFields = ['automated', 'prune', 'selfHeal', 'allowEmpty'] as const;
-const syncOptionsFields = ['timeout', 'retry', 'pollInterval'] as const;
+const syncOptionsFields = ['timeout', 'retry', 'pollInterval', 'conflicts'] as const;
 const retryFields = ['limit', 'backoff', 'maxBackoff'] as const;
 const appEnvironmentFields = ['source', 'namespace', 'sync', 'syncPolicy', 'helm', 'images', 'cluster'] as const;
 
@@ -570,6 +570,7 @@ function readSyncPolicy(reader: YamlReader, slot: Slot): Partial<SyncPolicy> {
 function cloneSyncOptions(options: Readonly<SyncOptions>): SyncOptions {
   const copy: SyncOptions = { timeoutMs: options.timeoutMs, retry: { ...options.retry } };
   if (options.pollIntervalMs !== undefined) copy.pollIntervalMs = options.pollIntervalMs;
+  if (options.conflicts !== undefined) copy.conflicts = options.conflicts;
   return copy;
 }
 
@@ -582,6 +583,9 @@ function readSyncOptions(reader: YamlReader, slot: Slot): SyncOptions {
   const pollSlot = fields?.get('pollInterval');
   const poll = pollSlot && readDuration(reader, pollSlot);
   if (poll !== undefined) options.pollIntervalMs = poll;
+  const conflictsSlot = fields?.get('conflicts');
+  const conflicts = conflictsSlot && reader.oneOf(conflictsSlot, ['force', 'fail'] as const);
+  if (conflicts !== undefined) options.conflicts = conflicts;
   const retrySlot = fields?.get('retry');
   const retry = retrySlot && reader.fields(retrySlot, { fields: retryFields }, 'a mapping such as "{ limit: 5, backoff: 5s, maxBackoff: 3m }"');
   if (!retry) return options;

@@ -36,7 +36,7 @@ export function resolveApp(project: Project, appName: string, envName: string): 
     ignoreDifferences: structuredClone(app.ignoreDifferences),
     health: structuredClone(app.health),
     syncPolicy: { ...defaultSyncPolicy, ...app.syncPolicy, ...override.syncPolicy },
-    syncOptions: { timeoutMs: app.syncOptions.timeoutMs, retry: { ...app.syncOptions.retry }, ...(app.syncOptions.pollIntervalMs === undefined ? {} : { pollIntervalMs: app.syncOptions.pollIntervalMs }) },
+    syncOptions: { timeoutMs: app.syncOptions.timeoutMs, retry: { ...app.syncOptions.retry }, ...(app.syncOptions.pollIntervalMs === undefined ? {} : { pollIntervalMs: app.syncOptions.pollIntervalMs }), ...(app.syncOptions.conflicts === undefined ? {} : { conflicts: app.syncOptions.conflicts }) },
     syncWindows: structuredClone(env.syncWindows),
   };
   const cluster = override.cluster ?? env.cluster;

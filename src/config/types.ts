@@ -88,7 +88,14 @@ export interface SyncOptions {
   retry: RetryOptions;
   /** How often the agent re-checks this app against git and the cluster; undefined: the agent's poll interval. */
   pollIntervalMs?: number;
+  /**
+   * Fields git declares that another field manager holds: `force` (default, undefined) takes them
+   * and says which it took from whom, as Argo CD and Flux do; `fail` stops the sync on them.
+   */
+  conflicts?: ConflictPolicy;
 }
+
+export type ConflictPolicy = 'force' | 'fail';
 
 export interface HelmSpec {
   releaseName?: string;
