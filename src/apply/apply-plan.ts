@@ -65,7 +65,7 @@ export async function applyPlan(client: KubeClient, plan: Plan, options: ApplyPl
       if (step.waitEstablished) await waitEstablished(run, stage.phase, stage.wave, items);
       await validateUnblocked(run, deferred, items);
     }
-    const owned = run.steps[s].flat().filter((item) => !item.hook);
+    const owned = run.owned(run.steps[s].flat());
     await waitStage(run, stage.phase, stage.wave, owned, plan.stages.length - s - 1);
     run.emit({ type: 'healthy', phase: stage.phase, wave: stage.wave });
   }
@@ -132,7 +132,8 @@ async function validateUnblocked(run: Run, deferred: Set<PlanItem>, appliedNow: 
 /** Writes the objects of one step that differ from live; runs its hooks. */
 async function applyStep(run: Run, phase: PlanPhase, wave: number, items: readonly PlanItem[], runHooksNow: boolean): Promise<void> {
   const { fieldManager, force, concurrency } = run.options;
-  const owned = items.filter((item) => !item.hook);
+  for (const item of items) if (item.skip) run.record(item, 'skipped', item.skip);
+  const owned = run.owned(items);
   const results = await settleLimited(owned, concurrency, async (item) => {
     if (item.diff?.action === 'unchanged') {
       if (item.live) run.known.set(item.id, item.live);
@@ -156,7 +157,7 @@ async function applyStep(run: Run, phase: PlanPhase, wave: number, items: readon
 /** Whether the sync will write anything: an object that differs from live (or could not be compared yet), or something to prune. */
 function hasWork(run: Run, deferred: Set<PlanItem>): boolean {
   if (run.options.prune.length > 0) return true;
-  return run.items.some((item) => !item.hook && (deferred.has(item) || item.diff?.action !== 'unchanged'));
+  return run.owned().some((item) => deferred.has(item) || item.diff?.action !== 'unchanged');
 }
 
 function collect(items: readonly PlanItem[], results: PromiseSettledResult<unknown>[]): ObjectFailure[] {
@@ -243,6 +244,10 @@ async function dryRunResult(run: Run, deferred: Set<PlanItem>): Promise<ApplyRes
     }
     if (item.hook) {
       run.record(item, 'skipped', `${item.hook} hook: runs when the sync changes something`);
+      continue;
+    }
+    if (item.skip) {
+      run.record(item, 'skipped', item.skip);
       continue;
     }
     if (item.diff) run.diffs.push(item.diff);

@@ -1,9 +1,11 @@
-import { annotations, keyString, ValidationError } from '../core/index.ts';
+import { annotations, formatKey, keyString, ValidationError, type ResourceKey } from '../core/index.ts';
 import { computeDiff } from '../diff/index.ts';
 import type { ObjectFailure } from './errors.ts';
 import { toError } from './limit.ts';
 import type { Run } from './run.ts';
+import { countObjects, describeContents, nameObjects, namespaceContents } from './namespace-contents.ts';
 import { liveOwner } from './stamp.ts';
+import { protectedNamespace } from './validate.ts';
 
 /**
  * Deletes the prune targets one by one, in the given order (reverse plan order, so dependents go
@@ -17,10 +19,25 @@ export async function pruneTargets(run: Run): Promise<ObjectFailure[]> {
   if (prune.length === 0) return [];
   run.emit({ type: 'prune', targets: prune.length });
   const failures: ObjectFailure[] = [];
+  /** keyStrings of what this run deleted (or, dry, would delete). */
+  const deleted = new Set<string>();
   for (const target of prune) {
     if (run.byId.has(keyString(target.key))) {
       run.record(target, 'skipped', 'is still rendered: not pruned');
       continue;
+    }
+    const namespace = isNamespaceKey(target.key) ? target.key.name : undefined;
+    if (namespace !== undefined && run.options.protectedNamespaces.has(namespace)) {
+      run.record(target, 'skipped', `not deleted: ${protectedNamespace(namespace)}`);
+      continue;
+    }
+    if (namespace !== undefined) {
+      const inside = run.owned().filter((item) => item.key.namespace === namespace);
+      if (inside.length > 0) {
+        run.retained.push(target);
+        run.record(target, 'skipped', `not deleted: ${run.owner} still has ${countObjects(inside.length)} in it: ${nameObjects(inside.map((i) => i.key).sort((a, b) => formatKey(a).localeCompare(formatKey(b))))}`);
+        continue;
+      }
     }
     try {
       const live = await run.client.get(target.apiVersion, target.key);
@@ -41,7 +58,16 @@ export async function pruneTargets(run: Run): Promise<ObjectFailure[]> {
         run.record(target, 'skipped', owner === undefined ? `not pruned: it has no ${annotations.owner} annotation` : `not pruned: it is owned by ${owner}, not ${run.owner}`);
         continue;
       }
+      if (namespace !== undefined) {
+        const contents = await namespaceContents(run, namespace, deleted);
+        if (contents.others.length + contents.kept.length > 0) {
+          run.retained.push(target);
+          run.record(target, 'skipped', `not deleted: it still holds ${describeContents(contents, run.owner)}`);
+          continue;
+        }
+      }
       run.diffs.push(computeDiff({ key: target.key, live }));
+      deleted.add(keyString(target.key));
       if (!dryRunOnly) {
         const deleted = await run.client.delete(target.apiVersion, target.key, { propagationPolicy: 'Background' });
         if (!deleted) {
@@ -62,4 +88,8 @@ export function checkPruneAllowed(run: Run): void {
   if (run.items.length === 0 && run.options.prune.length > 0 && !run.options.allowEmpty) {
     throw new ValidationError(`refusing to prune ${run.options.prune.length} objects: the plan is empty (an empty render never prunes)`);
   }
+}
+
+function isNamespaceKey(key: ResourceKey): boolean {
+  return key.group === '' && key.kind === 'Namespace';
 }

@@ -23,7 +23,11 @@ export interface ResolvedOptions {
   hooks: 'on-change' | 'always';
   allowEmpty: boolean;
   skipDryRunWhenInSync: boolean;
+  protectedNamespaces: ReadonlySet<string>;
 }
+
+/** Namespaces no cluster lets anyone delete; capstan never deletes them either. */
+export const systemNamespaces: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export function resolveOptions(options: ApplyPlanOptions): ResolvedOptions {
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
@@ -42,6 +46,7 @@ export function resolveOptions(options: ApplyPlanOptions): ResolvedOptions {
     hooks: options.hooks ?? 'on-change',
     allowEmpty: options.allowEmpty ?? false,
     skipDryRunWhenInSync: options.skipDryRunWhenInSync ?? false,
+    protectedNamespaces: new Set([...systemNamespaces, ...(options.protectedNamespaces ?? [])]),
   };
 }
 
@@ -132,18 +137,28 @@ export class Run {
   /** Ids of the objects written (applied for real) by this run. */
   readonly written = new Set<string>();
 
+  /** Prune targets left in place that stay the app's: Namespaces that still hold objects. */
+  readonly retained: ObjectRef[] = [];
+
   /**
-   * The app's inventory: every rendered object that is not a hook. After a failure, only those
-   * that are the app's on the cluster now: written by this run, or already live with this owner.
+   * The app's inventory: every rendered object that is not a hook or skipped, and the retained
+   * prune targets. After a failure, only the rendered objects that are the app's on the cluster
+   * now: written by this run, or already live with this owner.
    */
   applied(failed = false): ObjectRef[] {
-    return this.items
-      .filter((i) => !i.hook && (!failed || this.written.has(i.id) || (i.live !== undefined && liveOwner(i.live) === this.owner)))
+    const rendered = this.items
+      .filter((i) => !i.hook && !i.skip && (!failed || this.written.has(i.id) || (i.live !== undefined && liveOwner(i.live) === this.owner)))
       .map((i) => ({ apiVersion: i.object.apiVersion, key: i.key }));
+    return [...rendered, ...this.retained.map((r) => ({ apiVersion: r.apiVersion, key: r.key }))];
+  }
+
+  /** The objects this run applies and waits for: neither hooks nor skipped. */
+  owned(items: readonly PlanItem[] = this.items): PlanItem[] {
+    return items.filter((i) => !i.hook && !i.skip);
   }
 
   health(): HealthSummary {
-    const subjects = this.items.filter((i) => !i.hook).map((i) => ({ key: i.key, object: this.latest.get(i.id) }));
+    const subjects = this.owned().map((i) => ({ key: i.key, object: this.latest.get(i.id) }));
     return summarizeHealth(subjects, this.options.healthOptions);
   }
 

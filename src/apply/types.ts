@@ -52,6 +52,11 @@ export interface ApplyPlanOptions {
   /** Let a plan with no objects prune (deleting an app); default false: an empty render never prunes. */
   allowEmpty?: boolean;
   /**
+   * Namespaces never deleted, besides the ones no cluster lets go of (`default`, `kube-system`,
+   * `kube-public`, `kube-node-lease`): capstan's own (the inventory namespace).
+   */
+  protectedNamespaces?: readonly string[];
+  /**
    * Skip the server dry-run of objects whose live copy provably holds exactly what would be
    * applied (diff's quickCompare): they are unchanged without a request. For the periodic checks
    * of the agent and `capstan diff`/`status`; a sync itself dry-runs every object. Default false.
@@ -76,7 +81,11 @@ export interface ApplyResult {
   changeSet: ChangeSet;
   /** With dryRunOnly every object's diff (unchanged ones too); otherwise the diffs of what changed. */
   diffs: DiffResult[];
-  /** What the app owns now: every rendered object that is not a hook (its inventory). */
+  /**
+   * What the app owns now (its inventory): every rendered object that is not a hook or a
+   * Namespace it did not create, and the Namespaces a prune left in place until they hold nothing
+   * but the app's objects.
+   */
   applied: ObjectRef[];
   /** The health of the applied objects when apply finished (as read live, for dryRunOnly). */
   health: HealthSummary;
@@ -95,4 +104,9 @@ export interface PlanItem {
   diff?: DiffResult;
   /** Ids of the plan's Namespaces and CRDs this object cannot be dry-run before. */
   blockers: Set<string>;
+  /**
+   * Why the object is left as it is: a Namespace that exists and that this app did not create
+   * (never adopted, not part of the inventory, not dry-run nor applied).
+   */
+  skip?: string;
 }

@@ -87,6 +87,10 @@ export async function validateItems(run: Run, items: readonly PlanItem[]): Promi
   failures.push(...(await readLive(run, readable)));
   const owned = readable.filter((item) => {
     const owner = liveOwner(item.live);
+    if (isNamespace(item) && item.live && (owner !== run.owner || run.options.protectedNamespaces.has(item.key.name))) {
+      item.skip = run.options.protectedNamespaces.has(item.key.name) ? protectedNamespace(item.key.name) : foreignNamespace(owner, run.owner);
+      return false;
+    }
     if (owner === undefined || owner === run.owner) return true;
     const message = `is owned by ${owner}, not ${run.owner}: capstan never adopts an object that another app or environment manages`;
     failures.push(failure(item, new ConflictError(message, { subject: item.key })));
@@ -94,6 +98,21 @@ export async function validateItems(run: Run, items: readonly PlanItem[]): Promi
   });
   failures.push(...(await dryRun(run, owned)));
   return failures;
+}
+
+/**
+ * Why a Namespace that exists is left as it is: an app owns a namespace only when it created it.
+ * One that a person, another tool or another app made is used as it is, never labelled, pruned or
+ * deleted by this app (two apps may share a namespace, each with createNamespace).
+ */
+function foreignNamespace(owner: string | undefined, self: string): string {
+  if (owner === undefined) return 'exists and was not created by capstan: used as it is, never adopted, pruned or deleted';
+  return `exists and was created by ${owner}: used as it is, never adopted, pruned or deleted by ${self}`;
+}
+
+/** Why a namespace of the cluster's own, or capstan's, is never applied nor deleted. */
+export function protectedNamespace(name: string): string {
+  return `${name} is a namespace capstan never manages (default, kube-system, kube-public, kube-node-lease and its own): used as it is, never adopted, pruned or deleted`;
 }
 
 /** Reads the live copies of items into `item.live` (and `run.latest`); returns read failures. */

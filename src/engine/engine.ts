@@ -205,6 +205,7 @@ export class Engine {
         owner: { app: app.name, env: app.env },
         force: request.force,
         prune,
+        protectedNamespaces: [store.namespace],
         waitTimeoutMs: request.timeoutMs ?? app.syncOptions.timeoutMs,
         healthOptions: { rules: app.health as unknown as HealthRule[] },
         ignore: app.ignoreDifferences as IgnoreRule[],
@@ -248,7 +249,8 @@ export class Engine {
   async diff(checkout: RepoRevision, appName: string, env: string): Promise<DiffReport> {
     const app = resolveApp(checkout.project, appName, env);
     const client = await this.clientForApp(app);
-    const previous = await this.inventory(client).read(app.name, app.env);
+    const store = this.inventory(client);
+    const previous = await store.read(app.name, app.env);
     const { objects, rendered } = await this.render(checkout, app.name, app.env, client);
     const manifests = objects.map((o) => o.manifest);
     // Dry-run with force: the diff shows what applying would make of each object even where
@@ -263,6 +265,7 @@ export class Engine {
       prune: prunes ? computePrune(previous.objects, manifests) : [],
       allowEmpty: app.syncPolicy.allowEmpty,
       ignore: app.ignoreDifferences as IgnoreRule[],
+      protectedNamespaces: [store.namespace],
     });
     const diffs = result.diffs.filter((d) => d.action !== 'unchanged');
     return { app: app.name, env: app.env, revision: checkout.commit, diffs, changed: diffs.length > 0 };
@@ -308,9 +311,16 @@ export class Engine {
     if (previous.objects.length === 0) throw new NotFoundError(`app "${app.name}" has nothing applied in environment "${app.env}": nothing to delete`);
     const base = { app: app.name, env: app.env, revision: previous.revision };
     try {
-      const result = await applyPlan(client, buildPlan([]), { owner: { app: app.name, env: app.env }, prune: computePrune(previous.objects, []), allowEmpty: true, onProgress: request.onProgress });
+      const result = await applyPlan(client, buildPlan([]), {
+        owner: { app: app.name, env: app.env },
+        prune: computePrune(previous.objects, []),
+        allowEmpty: true,
+        onProgress: request.onProgress,
+        protectedNamespaces: [store.namespace],
+      });
       const counts = countChanges(result.changeSet);
-      const next = await store.record(previous, { operation: 'delete', revision: previous.revision, time: now(), result: 'Succeeded', who: this.who(), changes: counts }, []);
+      // Namespaces left in place because they still hold objects stay in the inventory, so a later delete finishes the job.
+      const next = await store.record(previous, { operation: 'delete', revision: previous.revision, time: now(), result: 'Succeeded', who: this.who(), changes: counts }, result.applied);
       return { ...base, result: 'Succeeded', changeSet: result.changeSet, counts, recorded: next.history.at(-1) };
     } catch (error) {
       const failure = asCapstanError(error);
