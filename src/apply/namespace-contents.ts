@@ -19,7 +19,7 @@ export interface NamespaceContents {
  * - objects with owner references: the garbage collector removes them with their owner, and an
  *   owner in this namespace is judged itself (Pods of a ReplicaSet, EndpointSlices of a Service);
  * - what Kubernetes puts in every namespace or mirrors for a Service: ConfigMap kube-root-ca.crt,
- *   ServiceAccount default and its token Secrets, Endpoints named after a Service, and Events.
+ *   ServiceAccount default and its token Secrets, Endpoints (a Service's mirror), and Events.
  */
 export async function namespaceContents(run: Run, namespace: string, deleted: ReadonlySet<string>): Promise<NamespaceContents> {
   const kinds = listableKinds(await run.client.resources());
@@ -34,16 +34,10 @@ export async function namespaceContents(run: Run, namespace: string, deleted: Re
       objects.set(typeof object.metadata.uid === 'string' ? object.metadata.uid : keyString(keyOf(object)), object);
     }
   });
-  const services = new Set<string>();
-  for (const object of objects.values()) if (object.kind === 'Service' && groupOf(object.apiVersion) === '') services.add(object.metadata.name);
-  for (const id of deleted) {
-    const key = parseId(id);
-    if (key.kind === 'Service' && key.group === '' && key.namespace === namespace) services.add(key.name);
-  }
   const contents: NamespaceContents = { others: [], kept: [] };
   for (const object of objects.values()) {
     const key = keyOf(object);
-    if (object.metadata.deletionTimestamp || ownedByAnother(object) || madeByKubernetes(object, services)) continue;
+    if (object.metadata.deletionTimestamp || ownedByAnother(object) || madeByKubernetes(object)) continue;
     const owner = object.metadata.annotations?.[annotations.owner];
     if (owner === run.owner && deleted.has(keyString(key))) continue;
     (owner === run.owner ? contents.kept : contents.others).push(key);
@@ -95,7 +89,7 @@ function ownedByAnother(object: Manifest): boolean {
   return Array.isArray(refs) && refs.length > 0;
 }
 
-function madeByKubernetes(object: Manifest, services: ReadonlySet<string>): boolean {
+function madeByKubernetes(object: Manifest): boolean {
   if (groupOf(object.apiVersion) !== '') return false;
   const name = object.metadata.name;
   switch (object.kind) {
@@ -106,13 +100,10 @@ function madeByKubernetes(object: Manifest, services: ReadonlySet<string>): bool
     case 'Secret':
       return object.type === 'kubernetes.io/service-account-token' && object.metadata.annotations?.['kubernetes.io/service-account.name'] === 'default';
     case 'Endpoints':
-      return services.has(name);
+      // the endpoints controller's mirror of a Service (an Endpoints made by hand only means
+      // something beside its Service, which is judged itself)
+      return true;
     default:
       return false;
   }
-}
-
-function parseId(id: string): ResourceKey {
-  const [group = '', kind = '', namespace = '', name = ''] = id.split('|');
-  return { group, kind, namespace, name };
 }
