@@ -271,15 +271,19 @@ export class Engine {
     return { app: app.name, env: app.env, revision: checkout.commit, diffs, changed: diffs.length > 0 };
   }
 
-  /** Sync and health of every app in every environment (or those named). */
+  /**
+   * Sync and health of every app in every environment (or those named). What no app's status can
+   * get past fails the whole call, once, instead of every app's row: an environment the project
+   * does not declare (NotFoundError naming those it does), and a cluster that cannot be used (no
+   * kubeconfig, a broken one, a server that does not answer `/version`).
+   */
   async status(checkout: RepoRevision, envs?: string[]): Promise<AppStatus[]> {
+    const names = envs && envs.length > 0 ? [...new Set(envs)] : checkout.project.environments.map((e) => e.name);
+    const apps = names.flatMap((name) => appsInEnvironment(checkout.project, name));
+    const oneAppPerCluster = new Map(apps.map((app) => [this.options.context ?? app.cluster, app]));
+    for (const app of oneAppPerCluster.values()) await (await this.clientForApp(app)).serverVersion();
     const out: AppStatus[] = [];
-    for (const env of checkout.project.environments) {
-      if (envs && envs.length > 0 && !envs.includes(env.name)) continue;
-      for (const app of appsInEnvironment(checkout.project, env.name)) {
-        out.push(await this.appStatus(checkout, app));
-      }
-    }
+    for (const app of apps) out.push(await this.appStatus(checkout, app));
     return out;
   }
 

@@ -65,7 +65,8 @@ export function loadKubeConfig(options: KubeConfigSource = {}, env: NodeJS.Proce
   } catch (error) {
     if (error instanceof ValidationError) throw error;
     const where = options.kubeconfig !== undefined ? 'given as text' : (options.kubeconfigPath ?? env.KUBECONFIG ?? '~/.kube/config');
-    throw new ValidationError(`cannot be read: ${(error as Error).message}`, { subject: `kubeconfig ${where}`, cause: error });
+    // one line: YAML parse errors go on with a code frame of the file
+    throw new ValidationError(`cannot be read: ${(error as Error).message.split('\n')[0]}`, { subject: `kubeconfig ${where}`, cause: error });
   }
 
   const contexts = config.getContexts().map((c) => c.name);
