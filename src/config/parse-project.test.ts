@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../core/index.ts';
+import { projectChecks } from '../engine/project-checks.ts';
 import { checkProject, ConfigValidationError, formatIssue, parseProject, type ConfigIssue } from './index.ts';
 
 const testdata = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
@@ -53,8 +54,8 @@ test('the full fixture parses into the project it declares', () => {
   assert.equal(guestbook.createNamespace, true);
   assert.deepEqual(guestbook.dependsOn, ['database', 'cache']);
   assert.deepEqual(guestbook.images[1], { name: 'ghcr.io/example/guestbook', digest: `sha256:${'a'.repeat(64)}` });
-  assert.deepEqual(guestbook.ignoreDifferences[1], { kind: 'ConfigMap', group: '' });
-  assert.deepEqual(guestbook.health, [{ group: 'example.com', kind: 'Widget', rules: [{ condition: 'Ready', status: 'True', health: 'Healthy' }] }]);
+  assert.deepEqual(guestbook.ignoreDifferences[1], { kind: 'ConfigMap', group: '', jsonPointers: ['/data/generated'] });
+  assert.deepEqual(guestbook.health, [{ group: 'example.com', kind: 'Widget', rules: [{ status: 'Healthy', when: [{ path: 'status.phase', equals: 'Ready' }] }] }]);
   assert.deepEqual(guestbook.syncPolicy, { selfHeal: true });
   assert.deepEqual(guestbook.syncOptions, { timeoutMs: 600_000, retry: { limit: 3, backoffMs: 10_000, maxBackoffMs: 300_000 } });
   assert.deepEqual(Object.keys(guestbook.environments ?? {}), ['dev', 'staging', 'prod', 'prod-us']);
@@ -278,4 +279,54 @@ test('syncOptions.conflicts is force (the default, left unset) or fail, per app 
   assert.equal(parseProject(app('')).apps[0]!.syncOptions.conflicts, undefined);
   assert.equal(parseProject(app('    syncOptions: { conflicts: fail }\n')).apps[0]!.syncOptions.conflicts, 'fail');
   assert.equal(onlyIssue(app('    syncOptions: { conflicts: stop }\n')), 'capstan.yaml:9:31: apps[0].syncOptions.conflicts: must be "force" or "fail", got "stop"');
+});
+
+test('the checks of other modules are reported at the line and field they concern, only on entries the schema accepts', () => {
+  const text = `${header}environments:
+  - name: dev
+apps:
+  - name: web
+    source: apps/web
+    namespace: web
+    ignoreDifferences:
+      - kind: Deployment
+      - kind: Service
+        jsonPointers: [spec/ports]
+    health:
+      - kind: Widget
+        rules:
+          - status: Ready
+            when: [{ path: status.phase, equal: Ready }]
+      - kind: Gadget
+        rules: nope
+`;
+  const seen: unknown[] = [];
+  const checks = {
+    healthRules: (rules: readonly Record<string, unknown>[]) => {
+      seen.push(rules);
+      return [
+        { path: [0, 'status'], message: 'must be one of Healthy, Degraded' },
+        { path: [0, 'when', 0, 'equal'], message: 'unknown field' },
+        { path: [0, 'message'], message: 'is missing' },
+      ];
+    },
+    ignoreRule: (rule: unknown) => {
+      seen.push(rule);
+      return [{ path: [], message: 'ignores nothing: set jsonPointers or managedFieldsManagers' }];
+    },
+  };
+  assert.deepEqual(checkProject(text, 'capstan.yaml', { checks }).map(formatIssue), [
+    'capstan.yaml:10:9: apps[0].ignoreDifferences[0]: ignores nothing: set jsonPointers or managedFieldsManagers',
+    'capstan.yaml:12:24: apps[0].ignoreDifferences[1].jsonPointers[0]: must be a JSON pointer such as /spec/replicas ("/" before each field; "~1" for a "/" inside a key), got "spec/ports"',
+    'capstan.yaml:16:13: apps[0].health[0].rules[0].message: is missing',
+    'capstan.yaml:16:21: apps[0].health[0].rules[0].status: must be one of Healthy, Degraded',
+    'capstan.yaml:17:49: apps[0].health[0].rules[0].when[0].equal: unknown field',
+    'capstan.yaml:19:16: apps[0].health[1].rules: must be a list of rules, got "nope"',
+  ]);
+  assert.deepEqual(seen, [{ kind: 'Deployment' }, [{ status: 'Ready', when: [{ path: 'status.phase', equal: 'Ready' }] }]], 'entries the schema refused are not checked again');
+  assert.deepEqual(checkProject(text).length, 2, 'without checks, only the schema');
+});
+
+test('the full fixture passes the checks capstan loads projects with', () => {
+  assert.deepEqual(checkProject(fixture('full-project.yaml'), 'capstan.yaml', { checks: projectChecks }).map(formatIssue), []);
 });

@@ -23,6 +23,8 @@ import {
   type IgnoreDifference,
   type ImageOverride,
   type Project,
+  type ProjectChecks,
+  type ReadProjectOptions,
   type SyncOptions,
   type SyncPolicy,
   type SyncWindow,
@@ -108,7 +110,7 @@ interface AppDraft {
 }
 
 /** The project, when the text has no problem, and every problem found. */
-export function readProject(text: string, file: string): { project: Project | undefined; issues: ConfigIssue[] } {
+export function readProject(text: string, file: string, options: ReadProjectOptions = {}): { project: Project | undefined; issues: ConfigIssue[] } {
   const reader = new YamlReader(text, file);
   if (reader.syntaxBroken) return { project: undefined, issues: sortIssues(reader.issues) };
   const root = reader.root;
@@ -127,7 +129,7 @@ export function readProject(text: string, file: string): { project: Project | un
   const environmentsSlot = reader.require(top, root, 'environments', 'list the environments to deploy to, e.g. "- name: dev"');
   const environments = environmentsSlot ? readEnvironments(reader, environmentsSlot) : undefined;
   const appsSlot = top.get('apps');
-  const apps = appsSlot ? readApps(reader, appsSlot, environments?.map((e) => e.env.name)) : [];
+  const apps = appsSlot ? readApps(reader, appsSlot, environments?.map((e) => e.env.name), options.checks ?? {}) : [];
 
   if (environments) checkPromotions(reader, environments);
   checkDependencies(reader, apps);
@@ -303,7 +305,7 @@ function checkPromotions(reader: YamlReader, environments: EnvironmentDraft[]): 
 // Apps
 // ---------------------------------------------------------------------------------------------
 
-function readApps(reader: YamlReader, slot: Slot, environmentNames: string[] | undefined): AppDraft[] {
+function readApps(reader: YamlReader, slot: Slot, environmentNames: string[] | undefined, checks: ProjectChecks): AppDraft[] {
   const items = reader.items(slot, 'a list of apps, e.g. "- name: guestbook"') ?? [];
   const seen = new Map<string, Slot>();
   return items.map((item) => {
@@ -329,9 +331,9 @@ function readApps(reader: YamlReader, slot: Slot, environmentNames: string[] | u
     const imagesSlot = fields?.get('images');
     const images = imagesSlot ? readImages(reader, imagesSlot) : [];
     const ignoreSlot = fields?.get('ignoreDifferences');
-    const ignoreDifferences = ignoreSlot ? readIgnoreDifferences(reader, ignoreSlot) : [];
+    const ignoreDifferences = ignoreSlot ? readIgnoreDifferences(reader, ignoreSlot, checks) : [];
     const healthSlot = fields?.get('health');
-    const health = healthSlot ? readHealthChecks(reader, healthSlot) : [];
+    const health = healthSlot ? readHealthChecks(reader, healthSlot, checks) : [];
     const policySlot = fields?.get('syncPolicy');
     const syncPolicy = policySlot ? readSyncPolicy(reader, policySlot) : {};
     const optionsSlot = fields?.get('syncOptions');
@@ -479,10 +481,11 @@ function readImages(reader: YamlReader, slot: Slot): ImageOverride[] {
   return images;
 }
 
-function readIgnoreDifferences(reader: YamlReader, slot: Slot): IgnoreDifference[] {
+function readIgnoreDifferences(reader: YamlReader, slot: Slot, checks: ProjectChecks): IgnoreDifference[] {
   const items = reader.items(slot, 'a list of ignore rules, e.g. "- { kind: Deployment, jsonPointers: [/spec/replicas] }"') ?? [];
   const rules: IgnoreDifference[] = [];
   for (const item of items) {
+    const issuesBefore = reader.issues.length;
     const fields = reader.fields(item, { fields: ignoreDifferenceFields }, 'a mapping such as "kind: Deployment"');
     if (fields === undefined) continue;
     const kindSlot = reader.require(fields, item, 'kind', 'the kind of the objects concerned, such as Deployment');
@@ -511,6 +514,9 @@ function readIgnoreDifferences(reader: YamlReader, slot: Slot): IgnoreDifference
     }
     const managersSlot = fields.get('managedFieldsManagers');
     if (managersSlot) rule.managedFieldsManagers = readStringList(reader, managersSlot, 'a list of field manager names, e.g. [kube-controller-manager]', 'a field manager name').map((m) => m.value);
+    if (checks.ignoreRule && reader.issues.length === issuesBefore) {
+      for (const problem of checks.ignoreRule(rule)) reader.report(reader.descend(item, problem.path), problem.message);
+    }
     rules.push(rule);
   }
   return rules;
@@ -526,11 +532,12 @@ function readGroup(reader: YamlReader, slot: Slot): string | undefined {
   return reader.string(slot, 'an API group such as apps (or "" for the core group)');
 }
 
-function readHealthChecks(reader: YamlReader, slot: Slot): HealthCheck[] {
+function readHealthChecks(reader: YamlReader, slot: Slot, checks: ProjectChecks): HealthCheck[] {
   const items = reader.items(slot, 'a list of health rules per kind, e.g. "- { kind: Widget, rules: [...] }"') ?? [];
   const seen = new Map<string, Slot>();
-  const checks: HealthCheck[] = [];
+  const found: HealthCheck[] = [];
   for (const item of items) {
+    const issuesBefore = reader.issues.length;
     const fields = reader.fields(item, { fields: healthFields }, 'a mapping such as "kind: Widget"');
     if (fields === undefined) continue;
     const kindSlot = reader.require(fields, item, 'kind', 'the kind the rules apply to, such as Widget');
@@ -551,9 +558,12 @@ function readHealthChecks(reader: YamlReader, slot: Slot): HealthCheck[] {
       const rule = reader.plainMap(ruleSlot, 'a mapping (one rule)');
       if (rule) check.rules.push(rule);
     }
-    checks.push(check);
+    if (rulesSlot && checks.healthRules && reader.issues.length === issuesBefore) {
+      for (const problem of checks.healthRules(check.rules)) reader.report(reader.descend(rulesSlot, problem.path), problem.message);
+    }
+    found.push(check);
   }
-  return checks;
+  return found;
 }
 
 function readSyncPolicy(reader: YamlReader, slot: Slot): Partial<SyncPolicy> {

@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkProject, parseProject, promotionOrder, resolveApp, starterProject } from './index.ts';
+import { projectChecks } from '../engine/project-checks.ts';
+import { checkProject, formatIssue, parseProject, promotionOrder, resolveApp, starterProject } from './index.ts';
 import { renderStarter } from './starter-project.ts';
 
 test('the starter capstan.yaml parses without issues', () => {
   const text = starterProject();
-  assert.deepEqual(checkProject(text), []);
+  assert.deepEqual(checkProject(text, 'capstan.yaml', { checks: projectChecks }), []);
   const project = parseProject(text);
   assert.deepEqual(promotionOrder(project), [['dev', 'staging', 'prod']]);
   assert.equal(resolveApp(project, 'guestbook', 'dev').namespace, 'guestbook-dev');
 });
 
-test('every commented-out example of the starter is valid when switched on', () => {
+test('every commented-out example of the starter is valid when switched on, health and ignore rules included', () => {
   const text = renderStarter({ examples: true });
-  assert.deepEqual(checkProject(text), []);
+  assert.deepEqual(checkProject(text, 'capstan.yaml', { checks: projectChecks }).map(formatIssue), []);
   const project = parseProject(text);
   assert.deepEqual(project.apps.map((a) => a.name), ['guestbook', 'database']);
   assert.equal(project.environments[2].syncWindows.length, 1);
@@ -24,7 +25,7 @@ test('the starter explains every field of the schema', () => {
   const fields = [
     'apiVersion', 'kind', 'environments', 'name', 'cluster', 'promotesFrom', 'syncWindows', 'schedule', 'duration', 'timeZone',
     'apps', 'source', 'type', 'namespace', 'createNamespace', 'dependsOn', 'helm', 'releaseName', 'valuesFiles', 'values',
-    'images', 'newName', 'newTag', 'digest', 'ignoreDifferences', 'jsonPointers', 'managedFieldsManagers', 'health', 'rules',
+    'images', 'newName', 'newTag', 'digest', 'ignoreDifferences', 'jsonPointers', 'managedFieldsManagers', 'health', 'rules', 'when', 'path', 'equals', 'message',
     'syncPolicy', 'automated', 'prune', 'selfHeal', 'allowEmpty', 'syncOptions', 'timeout', 'retry', 'sync',
   ];
   for (const field of fields) assert.match(text, new RegExp(`\\b${field}:`), field);

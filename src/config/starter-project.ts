@@ -48,10 +48,14 @@ apps:
     ?health:                      # custom health rules for kinds capstan does not know
     ?  - group: example.com       # API group of the kind ("" for the core group)
     ?    kind: Widget
-    ?    rules:                   # passed to the health checks as written
-    ?      - condition: Ready
-    ?        status: "True"
-    ?        health: Healthy
+    ?    rules:                   # tried in order: the first whose "when" all hold decides;
+    ?                             # none holds: capstan's own assessment (Ready condition, ...)
+    ?      - status: Degraded     # Healthy, Suspended, Progressing, Missing, Degraded or Unknown
+    ?        when:                # each: a path and one of equals, in, exists (true or false)
+    ?          - { path: "status.conditions[type=Ready].status", equals: "False" }
+    ?        message: "{{ status.conditions[type=Ready].message }}"   # {{ path }}: the field's value
+    ?      - status: Healthy
+    ?        when: [{ path: status.phase, in: [Ready, Running] }]
     syncPolicy:                    # how changes are synced, in every environment
       automated: true              # sync when git changes (default true); false: sync by hand
       prune: true                  # delete objects removed from git (default true)

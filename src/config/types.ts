@@ -171,6 +171,29 @@ export interface AppEnvironment {
   syncWindows: SyncWindow[];
 }
 
+/** A problem that a check found in a part of capstan.yaml: the field, as a path below that part, and what is wrong. */
+export interface FieldProblem {
+  path: ReadonlyArray<string | number>;
+  message: string;
+}
+
+/**
+ * Checks of the parts of capstan.yaml that other modules interpret (config imports only core, so
+ * the engine supplies them): their problems are reported with the file, line and field like any
+ * other, when the project is loaded. Each runs only on an entry the schema itself found valid.
+ */
+export interface ProjectChecks {
+  /** The `rules` of one `apps[].health[]` entry; problem paths are below that list. */
+  healthRules?(rules: readonly Record<string, unknown>[]): readonly FieldProblem[];
+  /** One `apps[].ignoreDifferences[]` entry; problem paths are below it. */
+  ignoreRule?(rule: IgnoreDifference): readonly FieldProblem[];
+}
+
+/** How capstan.yaml is read. */
+export interface ReadProjectOptions {
+  checks?: ProjectChecks;
+}
+
 /** One problem found in a config file, located by line and column (1-based). */
 export interface ConfigIssue {
   file: string;

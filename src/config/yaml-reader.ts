@@ -279,6 +279,30 @@ export class YamlReader {
     }
   }
 
+  /**
+   * The slot at `path` below `slot` (map keys and list indexes). Where the path leaves what is
+   * written, the slot is absent and reports at the deepest node that exists.
+   */
+  descend(slot: Slot, path: ReadonlyArray<string | number>): Slot {
+    let current = slot;
+    for (const segment of path) {
+      const node = current.node !== undefined && isAlias(current.node) ? ((current.node.resolve(this.document) ?? undefined) as Node | undefined) : current.node;
+      const childAt = typeof segment === 'number' ? `${current.path}[${segment}]` : childPath(current.path, segment);
+      if (typeof segment === 'number' && isSeq(node) && segment < node.items.length) {
+        const item = node.items[segment] as Node;
+        current = { path: childAt, node: item, at: item };
+        continue;
+      }
+      const pair = isMap(node) ? node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment)) : undefined;
+      if (pair) {
+        current = { path: childAt, node: (pair.value ?? undefined) as Node | undefined, at: (pair.key ?? undefined) as Node | undefined };
+        continue;
+      }
+      current = { path: childAt, node: undefined, at: node ?? current.at };
+    }
+    return current;
+  }
+
   /** Reports a required field that is absent: `is required: <what it is for>`. */
   require(fields: Map<string, Slot> | undefined, parent: Slot, name: string, purpose: string): Slot | undefined {
     if (fields === undefined) return undefined;

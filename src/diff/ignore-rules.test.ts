@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { ruleMatches, validateIgnoreRules } from './ignore-rules.ts';
+import { ignoreRuleProblems, ruleMatches, validateIgnoreRules } from './ignore-rules.ts';
 
 const deployment = { group: 'apps', kind: 'Deployment', namespace: 'shop', name: 'web' };
 
@@ -81,5 +81,13 @@ describe('ruleMatches', () => {
     assert.equal(ruleMatches({ kind: 'StatefulSet', jsonPointers: pointers }, deployment), false);
     assert.equal(ruleMatches({ kind: 'Deployment', name: 'worker', jsonPointers: pointers }, deployment), false);
     assert.equal(ruleMatches({ kind: 'Deployment', namespace: 'default', jsonPointers: pointers }, deployment), false);
+  });
+});
+
+describe('ignoreRuleProblems', () => {
+  it('gives the problems of one rule as data, with paths below the rule, for capstan.yaml to locate', () => {
+    assert.deepEqual(ignoreRuleProblems({ kind: 'Deployment', jsonPointers: ['/spec/replicas'] }), []);
+    assert.deepEqual(ignoreRuleProblems({ kind: 'Deployment' }), [{ path: [], message: 'ignores nothing: set jsonPointers or managedFieldsManagers' }]);
+    assert.deepEqual(ignoreRuleProblems({ kind: 'Deployment', managedFieldsManagers: [''] }), [{ path: ['managedFieldsManagers', 0], message: '"" is not a field manager name: it is empty' }]);
   });
 });

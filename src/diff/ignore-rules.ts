@@ -42,43 +42,53 @@ export function rulesFor(key: ResourceKey, rules: readonly IgnoreRule[] | undefi
   return (rules ?? []).filter((rule) => ruleMatches(rule, key));
 }
 
-function validateStringList(value: unknown, at: string, what: string, check: (item: string) => string | undefined): string[] {
-  if (!Array.isArray(value)) return [`${at}: must be a list of ${what}, got ${describeType(value)}`];
-  const errors: string[] = [];
+/** One problem in an ignore rule: the field it concerns, as a path below the rule, and what is wrong. */
+export interface IgnoreRuleProblem {
+  path: Array<string | number>;
+  message: string;
+}
+
+function validateStringList(value: unknown, at: Array<string | number>, what: string, check: (item: string) => string | undefined): IgnoreRuleProblem[] {
+  if (!Array.isArray(value)) return [{ path: at, message: `must be a list of ${what}, got ${describeType(value)}` }];
+  const problems: IgnoreRuleProblem[] = [];
   value.forEach((item: unknown, i) => {
     if (typeof item !== 'string') {
-      errors.push(`${at}[${i}]: must be a string, got ${describeType(item)}`);
+      problems.push({ path: [...at, i], message: `must be a string, got ${describeType(item)}` });
       return;
     }
     const problem = check(item);
-    if (problem) errors.push(`${at}[${i}]: ${JSON.stringify(item)} ${problem}`);
+    if (problem) problems.push({ path: [...at, i], message: `${JSON.stringify(item)} ${problem}` });
   });
-  return errors;
+  return problems;
 }
 
-function validateRule(rule: unknown, at: string): string[] {
-  if (!isObject(rule)) return [`${at}: must be a mapping with at least a kind, got ${describeType(rule)}`];
-  const errors: string[] = [];
+/**
+ * Checks one ignore rule as written; each problem's path is below the rule (`['jsonPointers', 0]`),
+ * for callers that locate it themselves (capstan.yaml's reader points at the line).
+ */
+export function ignoreRuleProblems(rule: unknown): IgnoreRuleProblem[] {
+  if (!isObject(rule)) return [{ path: [], message: `must be a mapping with at least a kind, got ${describeType(rule)}` }];
+  const problems: IgnoreRuleProblem[] = [];
   for (const field of Object.keys(rule)) {
-    if (!knownFields.includes(field)) errors.push(`${at}.${field}: unknown field (known: ${knownFields.join(', ')})`);
+    if (!knownFields.includes(field)) problems.push({ path: [field], message: `unknown field (known: ${knownFields.join(', ')})` });
   }
   if (!('kind' in rule)) {
-    errors.push(`${at}.kind: required: the kind of object the rule applies to, such as Deployment, or "*" for every kind`);
+    problems.push({ path: ['kind'], message: 'required: the kind of object the rule applies to, such as Deployment, or "*" for every kind' });
   } else if (typeof rule.kind !== 'string' || rule.kind === '') {
-    errors.push(`${at}.kind: must be a non-empty string, got ${rule.kind === '' ? 'an empty string' : describeType(rule.kind)}`);
+    problems.push({ path: ['kind'], message: `must be a non-empty string, got ${rule.kind === '' ? 'an empty string' : describeType(rule.kind)}` });
   }
   if ('group' in rule && typeof rule.group !== 'string') {
-    errors.push(`${at}.group: must be a string ("" is the core group), got ${describeType(rule.group)}`);
+    problems.push({ path: ['group'], message: `must be a string ("" is the core group), got ${describeType(rule.group)}` });
   }
   for (const field of ['name', 'namespace'] as const) {
-    if (field in rule && typeof rule[field] !== 'string') errors.push(`${at}.${field}: must be a string, got ${describeType(rule[field])}`);
+    if (field in rule && typeof rule[field] !== 'string') problems.push({ path: [field], message: `must be a string, got ${describeType(rule[field])}` });
   }
   if ('jsonPointers' in rule) {
-    errors.push(...validateStringList(rule.jsonPointers, `${at}.jsonPointers`, 'JSON pointers such as /spec/replicas', checkPointer));
+    problems.push(...validateStringList(rule.jsonPointers, ['jsonPointers'], 'JSON pointers such as /spec/replicas', checkPointer));
   }
   if ('managedFieldsManagers' in rule) {
-    errors.push(
-      ...validateStringList(rule.managedFieldsManagers, `${at}.managedFieldsManagers`, 'field manager names', (item) =>
+    problems.push(
+      ...validateStringList(rule.managedFieldsManagers, ['managedFieldsManagers'], 'field manager names', (item) =>
         item === '' ? 'is not a field manager name: it is empty' : undefined,
       ),
     );
@@ -86,9 +96,9 @@ function validateRule(rule: unknown, at: string): string[] {
   const listed = (value: unknown) => Array.isArray(value) && value.length > 0;
   const malformed = (value: unknown) => value !== undefined && !Array.isArray(value);
   if (!listed(rule.jsonPointers) && !listed(rule.managedFieldsManagers) && !malformed(rule.jsonPointers) && !malformed(rule.managedFieldsManagers)) {
-    errors.push(`${at}: ignores nothing: set jsonPointers or managedFieldsManagers`);
+    problems.push({ path: [], message: 'ignores nothing: set jsonPointers or managedFieldsManagers' });
   }
-  return errors;
+  return problems;
 }
 
 /**
@@ -100,5 +110,10 @@ export function validateIgnoreRules(rules: unknown, options: ValidateIgnoreRules
   const field = options.field ?? 'ignore';
   if (rules === undefined) return [];
   if (!Array.isArray(rules)) return [`${field}: must be a list of rules, got ${describeType(rules)}`];
-  return rules.flatMap((rule: unknown, i) => validateRule(rule, `${field}[${i}]`));
+  return rules.flatMap((rule: unknown, i) => ignoreRuleProblems(rule).map((p) => `${field}[${i}]${formatPath(p.path)}: ${p.message}`));
+}
+
+/** `.jsonPointers[0]` */
+function formatPath(path: ReadonlyArray<string | number>): string {
+  return path.map((segment) => (typeof segment === 'number' ? `[${segment}]` : `.${segment}`)).join('');
 }

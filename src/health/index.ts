@@ -13,4 +13,4 @@
 export { assessHealth, type HealthOptions } from './assess-health.ts';
 export { summarizeHealth, summarizeResources, type HealthSubject, type HealthSummary, type ResourceHealth } from './summarize-health.ts';
 export { type HealthRule, type HealthRuleCase, type Match, type MatchValue } from './rules.ts';
-export { validateHealthRules, type ValidateHealthRulesOptions } from './validate-rules.ts';
+export { healthRuleCaseProblems, healthRuleProblems, validateHealthRules, type HealthRuleProblem, type ValidateHealthRulesOptions } from './validate-rules.ts';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { validateHealthRules } from './index.ts';
+import { healthRuleCaseProblems, validateHealthRules } from './index.ts';
 
 describe('validateHealthRules', () => {
   it('accepts valid rules as read from YAML, and no rules', () => {
@@ -91,6 +91,16 @@ describe('validateHealthRules', () => {
       'healthRules[0].kind: must be a non-empty string, e.g. Deployment',
       'healthRules[0].rules: is required, a non-empty list of {status, when, message}',
       'healthRules[1].rules[0].when: is required, a list of matches (use [] to always match)',
+    ]);
+  });
+
+  it('gives the problems of one kind\'s rules as data, with paths below the list, for capstan.yaml to locate', () => {
+    assert.deepEqual(healthRuleCaseProblems([{ status: 'Healthy', when: [] }]), []);
+    assert.deepEqual(healthRuleCaseProblems([]), [{ path: [], message: 'must be a non-empty list of {status, when, message}' }]);
+    assert.deepEqual(healthRuleCaseProblems([{ status: 'True', condition: 'Ready', when: [{ path: 'status..phase', equals: 'Ready' }] }]), [
+      { path: [0, 'condition'], message: 'unknown field (expected status, when, message)' },
+      { path: [0, 'status'], message: 'must be one of Healthy, Suspended, Progressing, Missing, Degraded, Unknown, got "True"' },
+      { path: [0, 'when', 0, 'path'], message: 'invalid path "status..phase": empty field name at character 8' },
     ]);
   });
 });

@@ -8,6 +8,12 @@ export interface ValidateHealthRulesOptions {
   at?: string;
 }
 
+/** One problem in health rules: the field it concerns, as a path below the rules checked, and what is wrong. */
+export interface HealthRuleProblem {
+  path: Array<string | number>;
+  message: string;
+}
+
 const ruleFields = ['group', 'kind', 'rules'];
 const caseFields = ['status', 'when', 'message'];
 const matchFields = ['path', 'equals', 'in', 'exists'];
@@ -19,94 +25,117 @@ const matchFields = ['path', 'equals', 'in', 'exists'];
  */
 export function validateHealthRules(rules: unknown, options: ValidateHealthRulesOptions = {}): string[] {
   const at = options.at ?? 'healthRules';
-  const errors: string[] = [];
-  if (rules === undefined) return errors;
-  if (!Array.isArray(rules)) return [`${at}: must be a list of rules, got ${typeName(rules)}`];
-
-  rules.forEach((rule: unknown, r) => {
-    const ruleAt = `${at}[${r}]`;
-    if (!isObject(rule)) {
-      errors.push(`${ruleAt}: must be a mapping with kind and rules, got ${typeName(rule)}`);
-      return;
-    }
-    unknownFields(rule, ruleFields, ruleAt, errors);
-    if (typeof rule.kind !== 'string' || rule.kind.trim() === '') {
-      errors.push(`${ruleAt}.kind: ${rule.kind === undefined ? 'is required' : 'must be a non-empty string'}, e.g. Deployment`);
-    }
-    if (rule.group !== undefined && typeof rule.group !== 'string') {
-      errors.push(`${ruleAt}.group: must be a string (use "" for the core group), got ${typeName(rule.group)}`);
-    }
-    if (!Array.isArray(rule.rules) || rule.rules.length === 0) {
-      errors.push(`${ruleAt}.rules: ${rule.rules === undefined ? 'is required,' : 'must be'} a non-empty list of {status, when, message}`);
-      return;
-    }
-    rule.rules.forEach((ruleCase: unknown, c) => validateCase(ruleCase, `${ruleAt}.rules[${c}]`, errors));
-  });
-  return errors;
+  return healthRuleProblems(rules).map((problem) => `${at}${formatPath(problem.path)}: ${problem.message}`);
 }
 
-function validateCase(ruleCase: unknown, at: string, errors: string[]): void {
+/**
+ * The same checks as data: each problem's path is below `rules` (`[1, 'rules', 0, 'status']`),
+ * for callers that locate it themselves (capstan.yaml's reader points at the line).
+ */
+export function healthRuleProblems(rules: unknown): HealthRuleProblem[] {
+  const problems: HealthRuleProblem[] = [];
+  if (rules === undefined) return problems;
+  if (!Array.isArray(rules)) return [{ path: [], message: `must be a list of rules, got ${typeName(rules)}` }];
+
+  rules.forEach((rule: unknown, r) => {
+    if (!isObject(rule)) {
+      problems.push({ path: [r], message: `must be a mapping with kind and rules, got ${typeName(rule)}` });
+      return;
+    }
+    unknownFields(rule, ruleFields, [r], problems);
+    if (typeof rule.kind !== 'string' || rule.kind.trim() === '') {
+      problems.push({ path: [r, 'kind'], message: `${rule.kind === undefined ? 'is required' : 'must be a non-empty string'}, e.g. Deployment` });
+    }
+    if (rule.group !== undefined && typeof rule.group !== 'string') {
+      problems.push({ path: [r, 'group'], message: `must be a string (use "" for the core group), got ${typeName(rule.group)}` });
+    }
+    if (rule.rules === undefined) {
+      problems.push({ path: [r, 'rules'], message: 'is required, a non-empty list of {status, when, message}' });
+      return;
+    }
+    problems.push(...healthRuleCaseProblems(rule.rules).map((p) => ({ path: [r, 'rules', ...p.path], message: p.message })));
+  });
+  return problems;
+}
+
+/**
+ * Checks the `rules` of one kind (a list of `{status, when, message}`); each problem's path is
+ * below that list (`[1, 'when', 0, 'path']`).
+ */
+export function healthRuleCaseProblems(cases: unknown): HealthRuleProblem[] {
+  if (!Array.isArray(cases) || cases.length === 0) return [{ path: [], message: 'must be a non-empty list of {status, when, message}' }];
+  const problems: HealthRuleProblem[] = [];
+  cases.forEach((ruleCase: unknown, c) => validateCase(ruleCase, [c], problems));
+  return problems;
+}
+
+function validateCase(ruleCase: unknown, at: Array<string | number>, problems: HealthRuleProblem[]): void {
   if (!isObject(ruleCase)) {
-    errors.push(`${at}: must be a mapping with status and when, got ${typeName(ruleCase)}`);
+    problems.push({ path: at, message: `must be a mapping with status and when, got ${typeName(ruleCase)}` });
     return;
   }
-  unknownFields(ruleCase, caseFields, at, errors);
+  unknownFields(ruleCase, caseFields, at, problems);
   const codes = healthOrder.join(', ');
   if (ruleCase.status === undefined) {
-    errors.push(`${at}.status: is required, one of ${codes}`);
+    problems.push({ path: [...at, 'status'], message: `is required, one of ${codes}` });
   } else if (typeof ruleCase.status !== 'string' || !(healthOrder as readonly string[]).includes(ruleCase.status)) {
-    errors.push(`${at}.status: must be one of ${codes}, got ${JSON.stringify(ruleCase.status)}`);
+    problems.push({ path: [...at, 'status'], message: `must be one of ${codes}, got ${JSON.stringify(ruleCase.status)}` });
   }
   if (ruleCase.message !== undefined) {
     if (typeof ruleCase.message !== 'string') {
-      errors.push(`${at}.message: must be a string, got ${typeName(ruleCase.message)}`);
+      problems.push({ path: [...at, 'message'], message: `must be a string, got ${typeName(ruleCase.message)}` });
     } else {
       for (const placeholder of ruleCase.message.matchAll(placeholderPattern)) {
         const parsed = parseRulePath(placeholder[1]);
-        if (!parsed.ok) errors.push(`${at}.message: invalid path "${placeholder[1]}" in ${placeholder[0]}: ${parsed.error}`);
+        if (!parsed.ok) problems.push({ path: [...at, 'message'], message: `invalid path "${placeholder[1]}" in ${placeholder[0]}: ${parsed.error}` });
       }
     }
   }
   if (!Array.isArray(ruleCase.when)) {
-    errors.push(`${at}.when: ${ruleCase.when === undefined ? 'is required,' : 'must be'} a list of matches (use [] to always match)`);
+    problems.push({ path: [...at, 'when'], message: `${ruleCase.when === undefined ? 'is required,' : 'must be'} a list of matches (use [] to always match)` });
     return;
   }
-  ruleCase.when.forEach((match: unknown, m) => validateMatch(match, `${at}.when[${m}]`, errors));
+  ruleCase.when.forEach((match: unknown, m) => validateMatch(match, [...at, 'when', m], problems));
 }
 
-function validateMatch(match: unknown, at: string, errors: string[]): void {
+function validateMatch(match: unknown, at: Array<string | number>, problems: HealthRuleProblem[]): void {
   if (!isObject(match)) {
-    errors.push(`${at}: must be a mapping with path and one of equals, in, exists, got ${typeName(match)}`);
+    problems.push({ path: at, message: `must be a mapping with path and one of equals, in, exists, got ${typeName(match)}` });
     return;
   }
-  unknownFields(match, matchFields, at, errors);
+  unknownFields(match, matchFields, at, problems);
   if (typeof match.path !== 'string' || match.path === '') {
-    errors.push(`${at}.path: ${match.path === undefined ? 'is required' : 'must be a non-empty string'}, e.g. status.conditions[type=Ready].status`);
+    problems.push({ path: [...at, 'path'], message: `${match.path === undefined ? 'is required' : 'must be a non-empty string'}, e.g. status.conditions[type=Ready].status` });
   } else {
     const parsed = parseRulePath(match.path);
-    if (!parsed.ok) errors.push(`${at}.path: invalid path "${match.path}": ${parsed.error}`);
+    if (!parsed.ok) problems.push({ path: [...at, 'path'], message: `invalid path "${match.path}": ${parsed.error}` });
   }
 
   const operators = ['equals', 'in', 'exists'].filter((name) => match[name] !== undefined);
   if (operators.length !== 1) {
     const found = operators.length === 0 ? 'none' : operators.join(', ');
-    errors.push(`${at}: needs exactly one of equals, in, exists (found ${found})`);
+    problems.push({ path: at, message: `needs exactly one of equals, in, exists (found ${found})` });
   }
   if (match.equals !== undefined && !isScalar(match.equals)) {
-    errors.push(`${at}.equals: must be a string, number or boolean, got ${typeName(match.equals)}`);
+    problems.push({ path: [...at, 'equals'], message: `must be a string, number or boolean, got ${typeName(match.equals)}` });
   }
   if (match.in !== undefined && (!Array.isArray(match.in) || match.in.length === 0 || !match.in.every(isScalar))) {
-    errors.push(`${at}.in: must be a non-empty list of strings, numbers or booleans`);
+    problems.push({ path: [...at, 'in'], message: 'must be a non-empty list of strings, numbers or booleans' });
   }
   if (match.exists !== undefined && typeof match.exists !== 'boolean') {
-    errors.push(`${at}.exists: must be true or false, got ${typeName(match.exists)}`);
+    problems.push({ path: [...at, 'exists'], message: `must be true or false, got ${typeName(match.exists)}` });
   }
 }
 
-function unknownFields(value: Record<string, unknown>, known: readonly string[], at: string, errors: string[]): void {
+function unknownFields(value: Record<string, unknown>, known: readonly string[], at: Array<string | number>, problems: HealthRuleProblem[]): void {
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) errors.push(`${at}.${key}: unknown field (expected ${known.join(', ')})`);
+    if (!known.includes(key)) problems.push({ path: [...at, key], message: `unknown field (expected ${known.join(', ')})` });
   }
+}
+
+/** `[1].rules[0].status` */
+function formatPath(path: ReadonlyArray<string | number>): string {
+  return path.map((segment) => (typeof segment === 'number' ? `[${segment}]` : `.${segment}`)).join('');
 }
 
 function isScalar(value: unknown): boolean {
