@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ValidationError } from '../core/index.ts';
-import { appsInEnvironment } from '../config/index.ts';
+import { appsInEnvironment, selectEnvironments } from '../config/index.ts';
 import { addRepoOptions, createEngine, openForReading, type RepoOptions } from './engine-options.ts';
 
 export function validateCommand(): Command {
@@ -14,8 +14,7 @@ export function validateCommand(): Command {
         const problems: string[] = [];
         let renders = 0;
         let objects = 0;
-        for (const env of checkout.project.environments) {
-          if (opts.env && !opts.env.includes(env.name)) continue;
+        for (const env of selectEnvironments(checkout.project, opts.env)) {
           for (const app of appsInEnvironment(checkout.project, env.name)) {
             try {
               const result = await engine.render(checkout, app.name, env.name);

@@ -5,6 +5,7 @@ import { findCycles, sortByDependencies } from './dependency-graph.ts';
 import { formatDuration, parseDuration } from './duration.ts';
 import { checkRepoPath, joinInsideRepo } from './repo-path.ts';
 import { editDistance, suggestName } from './suggest-name.ts';
+import { parseProject, selectEnvironments } from './index.ts';
 
 test('Go-style durations', () => {
   assert.equal(parseDuration('90s'), 90_000);
@@ -48,4 +49,12 @@ test('cycles and dependency order', () => {
   assert.deepEqual(findCycles(['a', 'b', 'c', 'd'], (n) => edges[n] ?? []), [['a', 'b', 'c', 'a'], ['a', 'b', 'a']]);
   assert.deepEqual(sortByDependencies(['x', 'y', 'z'], (n) => (n === 'x' ? ['z'] : [])), ['y', 'z', 'x']);
   assert.equal(sortByDependencies(['a', 'b'], (n) => (n === 'a' ? ['b'] : ['a'])), undefined);
+});
+
+test('environments selected by name: all when none is named, every unknown name refused in one line', () => {
+  const project = parseProject('apiVersion: capstan.dev/v1alpha1\nkind: Project\nenvironments: [{ name: dev }, { name: staging }, { name: prod }]\napps: []\n');
+  assert.deepEqual(selectEnvironments(project, undefined).map((e) => e.name), ['dev', 'staging', 'prod']);
+  assert.deepEqual(selectEnvironments(project, ['prod', 'dev']).map((e) => e.name), ['dev', 'prod']);
+  assert.throws(() => selectEnvironments(project, ['prd']), { name: 'ValidationError', message: 'unknown environment "prd"; did you mean "prod"? (capstan.yaml declares dev, staging, prod)' });
+  assert.throws(() => selectEnvironments(project, ['dev', 'nope', 'qa', 'nope']), { message: 'unknown environments "nope", "qa" (capstan.yaml declares dev, staging, prod)' });
 });

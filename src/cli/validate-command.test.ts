@@ -1,0 +1,113 @@
+// `capstan validate` as users and CI run it: a child process on a config repo folder, no cluster.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+
+const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'capstan.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const project = (apps: string): string => `apiVersion: capstan.dev/v1alpha1
+kind: Project
+environments:
+  - name: dev
+  - name: prod
+apps:
+${apps}`;
+
+const webApp = `  - name: web
+    source: apps/web
+    namespace: web
+`;
+
+const deployment = (extra = ''): string => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports: [{ containerPort: 80 }]
+${extra}`;
+
+describe('capstan validate', () => {
+  let work: string;
+  let count = 0;
+
+  before(() => {
+    work = mkdtempSync(path.join(os.tmpdir(), 'capstan-validate-'));
+  });
+  after(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  /** A config repo folder (not a git repository: validate reads the folder as it is). */
+  function repo(files: Record<string, string>): string {
+    const dir = path.join(work, `repo-${++count}`);
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      writeFileSync(path.join(dir, name), text);
+    }
+    return dir;
+  }
+
+  function validate(dir: string, ...args: string[]): Promise<Run> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [bin, 'validate', '--repo', dir, ...args], { cwd: dir, env: { ...process.env, CAPSTAN_CACHE_DIR: path.join(work, 'cache') } }, (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  }
+
+  test('an environment capstan.yaml does not declare is an error of one line that names the declared ones', async () => {
+    const dir = repo({ 'capstan.yaml': project(webApp), 'apps/web/web.yaml': deployment() });
+    const ok = await validate(dir, '--env', 'prod');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^capstan\.yaml is valid: 1 apps, 2 environments; 1 renders, 1 objects$/m);
+    const result = await validate(dir, '--env', 'nope');
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, '');
+    assert.equal(result.stderr, 'error: unknown environment "nope" (capstan.yaml declares dev, prod)\n');
+  });
+
+  test('health rules and ignore rules that a sync would refuse are reported with the line and field, all at once', async () => {
+    const apps = `${webApp}    ignoreDifferences:
+      - kind: Deployment
+    health:
+      - kind: Widget
+        group: example.com
+        rules:
+          - condition: Ready
+            status: "True"
+            health: Healthy
+`;
+    const result = await validate(repo({ 'capstan.yaml': project(apps), 'apps/web/web.yaml': deployment() }));
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      [
+        'error: capstan.yaml has 5 problems:',
+        '  capstan.yaml:11:9: apps[0].ignoreDifferences[0]: ignores nothing: set jsonPointers or managedFieldsManagers',
+        '  capstan.yaml:16:13: apps[0].health[0].rules[0].when: is required, a list of matches (use [] to always match)',
+        '  capstan.yaml:16:24: apps[0].health[0].rules[0].condition: unknown field (expected status, when, message)',
+        '  capstan.yaml:17:21: apps[0].health[0].rules[0].status: must be one of Healthy, Suspended, Progressing, Missing, Degraded, Unknown, got "True"',
+        '  capstan.yaml:18:21: apps[0].health[0].rules[0].health: unknown field (expected status, when, message)',
+        '',
+      ].join('\n'),
+    );
+  });
+});
