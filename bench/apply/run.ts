@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   const env = { ...inherited, CAPSTAN_CACHE_DIR: path.join(dir, 'cache') };
   // the same render, for kubectl: one file per object, the Namespace first (_cluster sorts first)
   for (let r = 0; r < rounds; r++) {
-    await timed('render', process.execPath, [bin, 'render', `big-kubectl-${r}`, '--env', 'bench', '--show-secrets', '-o', path.join(dir, `rendered-${r}`)], { cwd: repo, env });
+    await timed('render', process.execPath, [bin, 'render', `big-kubectl-${r}`, '--env', 'bench', '--show-secrets', '--output-dir', path.join(dir, `rendered-${r}`)], { cwd: repo, env });
   }
 
   const kubeconfig = path.join(dir, 'kubeconfig');

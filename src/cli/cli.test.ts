@@ -74,14 +74,14 @@ describe('capstan CLI', () => {
     assert.match(result.stderr, /prune/);
   });
 
-  test('render prints the manifests with Secret values masked, and -o <dir> writes a snapshot', async () => {
+  test('render prints the manifests with Secret values masked, and --output-dir <dir> writes a snapshot', async () => {
     const result = await capstan(['render', 'web', '--env', 'dev']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /kind: Secret/);
     assert.ok(!result.stdout.includes('example-password-not-real'));
     assert.match(result.stdout, /password: \+{8}/);
     const out = path.join(work, 'snapshot');
-    const snapshot = await capstan(['render', 'web', '--env', 'dev', '-o', out]);
+    const snapshot = await capstan(['render', 'web', '--env', 'dev', '--output-dir', out]);
     assert.equal(snapshot.code, 0, snapshot.stderr);
     assert.deepEqual(readdirSync(path.join(out, 'web')).sort(), ['configmap-web-config.yaml', 'deployment.apps-web.yaml', 'secret-web-credentials.yaml', 'service-web.yaml']);
     assert.deepEqual(readdirSync(path.join(out, '_cluster')), ['namespace-web.yaml']);

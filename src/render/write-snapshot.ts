@@ -49,8 +49,9 @@ async function foreignEntry(dir: string): Promise<string | undefined> {
  * Writes a release snapshot: one YAML file per object (see `snapshotPath`) and nothing else.
  * `dir` may be absent, empty, or a previous snapshot (which is replaced as a whole: the new one is
  * written beside it and swapped in, so a failure never leaves a mix); any other non-empty
- * directory is refused. Files are private (0600) since a snapshot may hold Secrets. Returns the
- * written paths, relative to `dir`, sorted.
+ * directory is refused. The objects are written as given: the caller masks Secret values unless
+ * asked to show them (`capstan render --output-dir` does). Files are private (0600) since a
+ * snapshot may hold Secrets. Returns the written paths, relative to `dir`, sorted.
  */
 export async function writeSnapshot(objects: readonly RenderedObject[], dir: string): Promise<string[]> {
   const target = path.resolve(dir);
