@@ -271,10 +271,11 @@ describe('createKubeClient against the sandbox', () => {
   test('a hundred open watches do not take the sockets ordinary requests need', async () => {
     const handles = await Promise.all(Array.from({ length: 100 }, (_, i) => client.watch('v1', 'ConfigMap', { namespace: `many-watches-${i}` }, () => undefined)));
     try {
-      const started = Date.now();
+      // starved of sockets, a get would wait for one until its deadline and be retried: every get is answered on its first attempt
+      const retries = client.stats().retries;
       const answers = await Promise.all(Array.from({ length: 20 }, () => client.get('v1', { group: '', kind: 'Namespace', namespace: '', name: 'default' })));
       assert.ok(answers.every((a) => a?.metadata.name === 'default'));
-      assert.ok(Date.now() - started < 5_000, 'requests were not starved by the watches');
+      assert.equal(client.stats().retries, retries, 'requests were not starved by the watches');
     } finally {
       for (const handle of handles) handle.stop();
     }
@@ -308,9 +309,10 @@ describe('createKubeClient against the sandbox', () => {
     const types: string[] = [];
     const handle = await client.watch('v1', 'ConfigMap', { namespace: ns, resourceVersion: start.resourceVersion, timeoutSeconds: 1 }, (event) => types.push(event.type));
     const created = await client.apply(configMap(ns, 'one'));
-    const began = Date.now();
-    await handle.done;
-    assert.ok(Date.now() - began < 2_000);
+    // the server ends it after 1 s; a client that missed the end would keep waiting (a watch has no deadline once its headers came)
+    let hung: NodeJS.Timeout | undefined;
+    await Promise.race([handle.done, new Promise((_, reject) => (hung = setTimeout(() => reject(new Error('done did not resolve within 30 s of a 1 s watch')), 30_000)))]);
+    clearTimeout(hung);
     assert.deepEqual(types.filter((t) => t !== 'BOOKMARK'), ['ADDED']);
     assert.equal(handle.lastResourceVersion, created.metadata.resourceVersion);
   });
@@ -358,10 +360,13 @@ describe('createKubeClient against the sandbox', () => {
 
   test('with 30% of requests failing (500, 429, timeout, reset), 50 applies and 50 gets all succeed', async () => {
     const ns = await namespace('faults');
-    const flaky = await createKubeClient({ kubeconfig: sandbox.kubeconfig, timeoutMs: 400, retry: { maxRetries: 12, initialDelayMs: 10, maxDelayMs: 200 } });
+    // The client keeps its default deadline: a short one would also cut off answered requests that a loaded machine is slow
+    // to serve, and retry them too. The server holds a `timeout` fault for 300 ms and then drops the connection unanswered;
+    // the client's own deadline is the next test's, against a server that never answers.
+    const flaky = await createKubeClient({ kubeconfig: sandbox.kubeconfig, retry: { maxRetries: 12, initialDelayMs: 10, maxDelayMs: 200 } });
     try {
       await flaky.resources(); // discovery is not faulted by the sandbox; warm it so every request below is a resource request
-      sandbox.setFaults({ rate: 0.3, kinds: ['error500', 'error429', 'timeout', 'reset'], timeoutMs: 60_000, seed: 42 });
+      sandbox.setFaults({ rate: 0.3, kinds: ['error500', 'error429', 'timeout', 'reset'], timeoutMs: 300, seed: 42 });
       const applied = await Promise.all(Array.from({ length: 50 }, (_, i) => flaky.apply(configMap(ns, `cm-${i}`, { i: String(i) }))));
       const fetched = await Promise.all(Array.from({ length: 50 }, (_, i) => flaky.get('v1', { group: '', kind: 'ConfigMap', namespace: ns, name: `cm-${i}` })));
       sandbox.setFaults({ rate: 0 });
@@ -378,16 +383,21 @@ describe('createKubeClient against the sandbox', () => {
 
   test('when the retries run out the error is a TransientError naming the object, the attempts and the cause', async () => {
     const ns = await namespace('exhausted');
-    const impatient = await createKubeClient({ kubeconfig: sandbox.kubeconfig, timeoutMs: 200, retry: { maxRetries: 2, initialDelayMs: 1, maxDelayMs: 5 } });
+    const retry = { maxRetries: 2, initialDelayMs: 1, maxDelayMs: 5 };
+    // a short deadline only where the server never answers: an answered request, however slow the machine, stays within the default one
+    const failing = await createKubeClient({ kubeconfig: sandbox.kubeconfig, retry });
+    const impatient = await createKubeClient({ kubeconfig: sandbox.kubeconfig, timeoutMs: 200, retry });
     try {
-      await impatient.resources();
+      await failing.resources();
+      // discovery is answered, but within 200 ms only on an idle machine: look the kind up until it is known
+      await until(() => impatient.resourceFor('v1', 'ConfigMap').catch(() => undefined), 'ConfigMap discovery within 200 ms', 60_000);
       sandbox.setFaults({ rate: 1, kinds: ['error500'] });
-      await assert.rejects(impatient.apply(configMap(ns, 'never')), (error: unknown) => {
+      await assert.rejects(failing.apply(configMap(ns, 'never')), (error: unknown) => {
         assert.ok(error instanceof TransientError);
         assert.equal(error.message, `ConfigMap/${ns}/never apply failed after 3 attempts: 500 InternalError: Internal error occurred: injected fault`);
         return true;
       });
-      assert.equal(impatient.stats().requests.apply, 3);
+      assert.equal(failing.stats().requests.apply, 3);
       sandbox.setFaults({ rate: 1, kinds: ['timeout'], timeoutMs: 60_000 });
       await assert.rejects(impatient.get('v1', { group: '', kind: 'ConfigMap', namespace: ns, name: 'never' }), (error: unknown) => {
         assert.ok(error instanceof TransientError);
@@ -397,6 +407,7 @@ describe('createKubeClient against the sandbox', () => {
       });
     } finally {
       sandbox.setFaults({ rate: 0 });
+      failing.close();
       impatient.close();
     }
   });
