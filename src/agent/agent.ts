@@ -588,8 +588,8 @@ export class Agent implements AgentApi {
       return undefined;
     }
     t.deferred = undefined;
-    // selfHeal means "undo hand edits": fields a hand edit took over from capstan are taken back.
-    return this.syncNow(t, { kind: 'sync', trigger, since: this.isoNow(), sync: { who: this.who, force: policy.selfHeal }, waiters: [] });
+    // Git wins: fields a hand edit took over are taken back unless the app says conflicts: fail.
+    return this.syncNow(t, { kind: 'sync', trigger, since: this.isoNow(), sync: { who: this.who }, waiters: [] });
   }
 
   /** Applies the app (a sync or a rollback) and records the outcome in its state. */

@@ -1,5 +1,5 @@
 import { CapstanError, ConflictError, ValidationError, formatKey, keyString } from '../core/index.ts';
-import { computeDiff } from '../diff/index.ts';
+import { computeDiff, formatTakeovers } from '../diff/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import type { Plan, PlanPhase } from '../plan/index.ts';
 import { SyncConflictError, SyncFailedError, SyncTimeoutError, SyncValidationError, failureDetail, plural, type ObjectFailure } from './errors.ts';
@@ -143,7 +143,8 @@ async function applyStep(run: Run, phase: PlanPhase, wave: number, items: readon
     run.known.set(item.id, await run.client.apply(item.object, { fieldManager, force }));
     run.written.add(item.id);
     if (item.diff) run.diffs.push(item.diff);
-    run.record(item, item.live ? 'configured' : 'created');
+    // git wins, visibly: the fields taken from other field managers are named
+    run.record(item, item.live ? 'configured' : 'created', item.diff?.takeovers ? `took ${formatTakeovers(item.diff.takeovers)}` : undefined);
   });
   const failures = collect(owned, results);
   if (failures.length > 0) throw new SyncFailedError(`${plural(failures.length, 'object')} failed to apply in ${describeStage(phase, wave)}; the sync stopped there:`, failures, run.failedResult(failures));
@@ -251,7 +252,7 @@ async function dryRunResult(run: Run, deferred: Set<PlanItem>): Promise<ApplyRes
       continue;
     }
     if (item.diff) run.diffs.push(item.diff);
-    run.record(item, item.diff?.action === 'unchanged' ? 'unchanged' : item.live ? 'configured' : 'created');
+    run.record(item, item.diff?.action === 'unchanged' ? 'unchanged' : item.live ? 'configured' : 'created', item.diff?.takeovers ? `would take ${formatTakeovers(item.diff.takeovers)}` : undefined);
   }
   const failures = await pruneTargets(run);
   if (failures.length > 0) throw new SyncFailedError(`${plural(failures.length, 'prune target')} could not be read:`, failures, run.failedResult(failures));

@@ -178,7 +178,7 @@ async function dryRun(run: Run, all: readonly PlanItem[]): Promise<ObjectFailure
     const answer = results[i];
     if (answer.status === 'rejected') return void failures.push(failure(item, answer.reason));
     try {
-      item.diff = item.hook ? computeDiff({ key: item.key, desired: item.object }) : computeDiff({ key: item.key, desired: answer.value, live: item.live, ignore });
+      item.diff = item.hook ? computeDiff({ key: item.key, desired: item.object }) : computeDiff({ key: item.key, desired: answer.value, live: item.live, ignore, fieldManager });
     } catch (error) {
       failures.push(failure(item, error));
     }

@@ -29,7 +29,8 @@ export function syncCommand(): Command {
     .addOption(envOption())
     .option('--revision <rev>', 'apply this revision instead of the branch\'s newest commit')
     .option('--no-prune', 'do not delete objects the app no longer renders')
-    .option('--force-conflicts', 'take fields that other field managers own')
+    .option('--force-conflicts', 'take the fields git declares that other field managers hold (the default, unless the app sets syncOptions.conflicts: fail)')
+    .option('--no-force-conflicts', 'stop on fields that other field managers hold instead of taking them')
     .addOption(outputOption())
     .addHelpText('after', '\nExample:\n  CAPSTAN_TOKEN=$(cat .capstan/token) capstan sync guestbook --env prod')
     .action(async (app: string, opts: SyncCommandOptions) => {

@@ -6,6 +6,7 @@ import type { IgnoreRule } from './ignore-rules.ts';
 import type { ManagedFieldsEntry } from './managed-fields.ts';
 import { maskSecrets } from './mask-secrets.ts';
 import { normalize } from './normalize.ts';
+import { takeovers, type Takeover } from './takeovers.ts';
 
 export type DiffAction = 'create' | 'delete' | 'update' | 'unchanged';
 
@@ -17,6 +18,8 @@ export interface DiffInput {
   live?: Manifest;
   /** Ignore rules; those that match `key` are applied to both sides when both exist. */
   ignore?: readonly IgnoreRule[];
+  /** The field manager that applies `desired`: the fields it takes from other managers are listed. */
+  fieldManager?: string;
 }
 
 export interface DiffResult {
@@ -33,6 +36,8 @@ export interface DiffResult {
    * `['']` (the whole object) for create and delete, `[]` when unchanged.
    */
   changedPaths: string[];
+  /** Fields the apply takes from other field managers (a forced conflict); absent when none. */
+  takeovers?: Takeover[];
 }
 
 /** YAML as printed in diffs: block style, no folding of long lines, no anchors. */
@@ -73,6 +78,8 @@ export function computeDiff(input: DiffInput): DiffResult {
 
   const name = formatKey(key);
   const result = { key, action, changedPaths: paths } as DiffResult;
+  const taken = desired && live && input.fieldManager ? takeovers(live.metadata.managedFields, desired.metadata.managedFields, input.fieldManager) : [];
+  if (taken.length > 0) result.takeovers = taken;
   // Rendering the YAML diff costs more than the comparison; apply only needs the action, so the
   // text is made the first time it is read (JSON.stringify reads it too: the getter is enumerable).
   let unified: string | undefined;

@@ -1,5 +1,6 @@
 import type { DiffAction, DiffResult } from './compute-diff.ts';
 import { formatKey } from '../core/index.ts';
+import { formatTakeovers } from './takeovers.ts';
 
 export interface FormatDiffsOptions {
   /** Colour the output with ANSI escapes (for a terminal). Default false. */
@@ -33,6 +34,7 @@ export function formatDiffs(results: readonly DiffResult[], options: FormatDiffs
     if (result.action === 'unchanged') continue;
     const title = `${result.action} ${formatKey(result.key)}`;
     const lines = result.unified.replace(/\n$/, '').split('\n');
+    if (result.takeovers) lines.unshift(`# fields other managers hold, which the apply takes: ${formatTakeovers(result.takeovers)}`);
     const text = options.color ? [paint(title, ansi.bold, actionColor[result.action]), ...lines.map(colorLine)] : [title, ...lines];
     blocks.push(text.join('\n') + '\n');
   }

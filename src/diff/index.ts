@@ -9,3 +9,4 @@ export type { FieldsV1, ManagedFieldsEntry } from './managed-fields.ts';
 export { maskSecrets, type ObjectPair } from './mask-secrets.ts';
 export { normalize, type NormalizeOptions } from './normalize.ts';
 export { quickCompare, type QuickCompareOptions, type QuickVerdict } from './quick-compare.ts';
+export { formatTakeovers, takeovers, type Takeover } from './takeovers.ts';

@@ -34,7 +34,10 @@ export interface SyncRequest {
   revision?: string;
   app: string;
   env: string;
-  /** Take fields other field managers own (`--force-conflicts`). */
+  /**
+   * Take the fields git declares that other field managers hold (`--force-conflicts`), or stop on
+   * them (`--no-force-conflicts`); default the app's `syncOptions.conflicts` (force unless `fail`).
+   */
   force?: boolean;
   /** Override the app's prune policy. */
   prune?: boolean;
@@ -203,7 +206,7 @@ export class Engine {
       const prune = prunePolicy ? computePrune(previous.objects, manifests) : [];
       const applied = await applyPlan(client, plan, {
         owner: { app: app.name, env: app.env },
-        force: request.force,
+        force: request.force ?? app.syncOptions.conflicts !== 'fail',
         prune,
         protectedNamespaces: [store.namespace],
         waitTimeoutMs: request.timeoutMs ?? app.syncOptions.timeoutMs,
@@ -254,7 +257,8 @@ export class Engine {
     const { objects, rendered } = await this.render(checkout, app.name, app.env, client);
     const manifests = objects.map((o) => o.manifest);
     // Dry-run with force: the diff shows what applying would make of each object even where
-    // another field manager holds a field (apply itself stops there unless --force-conflicts).
+    // another field manager holds a field, and names the fields it would take (an app with
+    // `syncOptions.conflicts: fail` stops there instead).
     // The prune is previewed by apply itself, with the rules a sync uses (owner, prune: disabled).
     const prunes = app.syncPolicy.prune && !(rendered === 0 && !app.syncPolicy.allowEmpty);
     const result = await applyPlan(client, buildPlan(manifests), {
