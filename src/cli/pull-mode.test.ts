@@ -24,7 +24,8 @@ const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 
 const tokens = { admin: 'admin-token-0123456789abcdef', deploy: 'deploy-token-0123456789abcdef', read: 'read-token-0123456789abcdef' };
 const webhookSecret = 'pull-mode-webhook-secret';
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+/** Polls `check` until it returns a value; `timeoutMs` only bounds a test that fails, so it is generous for a loaded machine. */
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check().catch(() => undefined);
@@ -74,6 +75,22 @@ async function states(url: string): Promise<AppState[]> {
   return (await (await get(`${url}/api/v1/apps`)).json()) as AppState[];
 }
 
+/**
+ * Stops a capstan process and waits until it has exited. Stopped with SIGTERM it exits only once its
+ * git processes have (they keep its event loop alive); killed, the git processes it started may
+ * still be writing in their folders for a moment, so a folder is removed with retries after either.
+ */
+async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
+}
+
+function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+}
+
 async function replicas(client: KubeClient, namespace: string, name: string): Promise<number | undefined> {
   return ((await client.get('apps/v1', { group: 'apps', kind: 'Deployment', namespace, name }))?.spec as { replicas?: number } | undefined)?.replicas;
 }
@@ -99,7 +116,7 @@ describe('pull mode: the agent and its HTTP API on the example repo', () => {
       sopsKeys: await loadSopsKeys({}, { keyFiles: [exampleAgeKeyFile] }),
       version: 'test',
     });
-    await until('the first pass', async () => (agent.agent.ready() ? true : undefined), 60_000);
+    await until('the first pass', async () => (agent.agent.ready() ? true : undefined));
   });
   after(async () => {
     await agent?.stop();
@@ -120,7 +137,7 @@ describe('pull mode: the agent and its HTTP API on the example repo', () => {
     writeFileSync(path.join(fx.work, 'apps/web/web.yaml'), readFileSync(path.join(fx.work, 'apps/web/web.yaml'), 'utf8').replace('replicas: 2', 'replicas: 3'));
     await git(fx.work, 'commit', '--quiet', '-am', 'web: 3 replicas');
     await git(fx.work, 'push', '--quiet', remote, 'HEAD:main');
-    await until('the pushed commit applied', async () => ((await replicas(fx.client, 'web', 'web')) === 3 ? true : undefined), 10_000);
+    await until('the pushed commit applied', async () => ((await replicas(fx.client, 'web', 'web')) === 3 ? true : undefined));
     const head = await git(fx.work, 'rev-parse', 'HEAD');
     const web = await until('the sync recorded', async () => (await states(agent.url)).find((s) => s.app === 'web' && s.revision === head && s.operation === undefined));
     assert.equal(web.lastSync?.trigger, 'push');
@@ -150,7 +167,7 @@ describe('pull mode: the agent and its HTTP API on the example repo', () => {
 
     const signed = await send(`sha256=${createHmac('sha256', webhookSecret).update(body).digest('hex')}`);
     assert.equal(signed.status, 202);
-    await until('the webhook commit applied', async () => ((await replicas(fx.client, 'web', 'web')) === 4 ? true : undefined), 10_000);
+    await until('the webhook commit applied', async () => ((await replicas(fx.client, 'web', 'web')) === 4 ? true : undefined));
   });
 
   test('manual apps wait for a sync; `capstan sync` with a deploy token runs it, a read token may not', async () => {
@@ -176,7 +193,7 @@ describe('pull mode: the agent and its HTTP API on the example repo', () => {
 
   test('drift is reported and, with selfHeal, reverted', async () => {
     await fx.client.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'api' }, spec: { replicas: 5 } }, { fieldManager: 'kubectl-scale', force: true });
-    await until('api healed', async () => ((await replicas(fx.client, 'api', 'api')) === 2 ? true : undefined), 15_000);
+    await until('api healed', async () => ((await replicas(fx.client, 'api', 'api')) === 2 ? true : undefined));
     const api = await until('drift recorded', async () => (await states(agent.url)).find((s) => s.app === 'api' && s.drift));
     assert.deepEqual(api.drift?.objects, ['Deployment/api/api']);
     const metrics = await (await fetch(`${agent.url}/metrics`)).text();
@@ -187,12 +204,15 @@ describe('pull mode: the agent and its HTTP API on the example repo', () => {
 describe('pull mode: an agent process killed mid-sync', () => {
   let fx: Fixture;
   let child: ChildProcess | undefined;
+  let cache: string | undefined;
 
   before(async () => {
     fx = await fixture(1500); // rollouts take long enough to kill the agent while it waits
   });
   after(async () => {
-    child?.kill('SIGKILL');
+    // the agent polls git every second into its cache: the folder goes only once the agent has exited
+    if (child) await stopProcess(child);
+    if (cache) removeDir(cache);
     fx?.client.close();
     await fx?.sandbox.stop();
   });
@@ -216,13 +236,12 @@ describe('pull mode: an agent process killed mid-sync', () => {
   }
 
   test('a restarted agent converges: nothing lost, duplicated or wrongly pruned', async () => {
-    const cache = mkdtempSync(path.join(os.tmpdir(), 'capstan-pull-kill-'));
+    cache = mkdtempSync(path.join(os.tmpdir(), 'capstan-pull-kill-'));
     let started = await startProcess(cache);
     child = started.child;
     // kill it while the first pass is busy with rollouts
-    await until('a sync running', async () => ((await states(started.url)).some((s) => s.operation?.phase === 'running') ? true : undefined), 30_000);
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await until('a sync running', async () => ((await states(started.url)).some((s) => s.operation?.phase === 'running') ? true : undefined));
+    await stopProcess(child, 'SIGKILL');
 
     started = await startProcess(cache);
     child = started.child;
@@ -239,7 +258,6 @@ describe('pull mode: an agent process killed mid-sync', () => {
     const pods = await fx.client.list('v1', 'Pod', { namespace: 'web' });
     assert.equal(pods.items.filter((p) => !p.metadata.deletionTimestamp && String(p.metadata.name).startsWith('web-')).length, 2, 'no duplicate workloads');
     for (const s of all) assert.notEqual(s.lastSync?.result, 'Failed', `${s.app} last sync did not fail`);
-    rmSync(cache, { recursive: true, force: true });
   });
 });
 
@@ -262,8 +280,8 @@ describe('capstan up', () => {
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
       assert.equal(code, 0);
     } finally {
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      await stopProcess(child, 'SIGKILL');
+      removeDir(dir);
     }
   });
 });
