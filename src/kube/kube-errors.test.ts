@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { CapstanError, ConflictError, NotFoundError, TransientError, ValidationError } from '../core/index.ts';
+import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { createKubeClient, type HttpKubeClient } from './create-kube-client.ts';
 import { CredentialsUnavailable, type HttpResponse } from './http-transport.ts';
-import { ApplyConflictError, ExpiredError, ForbiddenError, KubeValidationError, toKubeError, UnauthorizedError, type KubeOperation } from './kube-errors.ts';
+import { ApplyConflictError, ExpiredError, ForbiddenError, KubeValidationError, NamespaceTerminatingError, toKubeError, UnauthorizedError, type KubeOperation } from './kube-errors.ts';
 import { RetriesExhausted } from './retry.ts';
 
 const apply: KubeOperation = {
@@ -108,6 +110,18 @@ describe('toKubeError: Status answers of real API servers become capstan errors'
     );
   });
 
+  test('403 for a namespace being terminated says so (not RBAC), and is transient: the namespace will be gone', () => {
+    const message = 'deployments.apps "api" is forbidden: unable to create new content in namespace web because it is being terminated';
+    const details = { name: 'api', group: 'apps', kind: 'deployments', causes: [{ reason: 'NamespaceTerminating', message: 'namespace web is being terminated', field: 'metadata.namespace' }] };
+    const error = toKubeError(apply, response(403, status(403, 'Forbidden', message, details)));
+    assert.ok(error instanceof NamespaceTerminatingError && error instanceof TransientError);
+    assert.equal(error.namespace, 'web');
+    assert.equal(error.message, 'Deployment/web/api apply failed: namespace web is being terminated: nothing new can be created in it until it is gone');
+    // API servers before 1.16 sent the message without the cause
+    const old = toKubeError(apply, response(403, status(403, 'Forbidden', message, { name: 'api', group: 'apps', kind: 'deployments' })));
+    assert.equal(old.message, 'Deployment/web/api apply failed: namespace web is being terminated: nothing new can be created in it until it is gone');
+  });
+
   test('410 is an ExpiredError (transient: relist); 5xx and 429 answered directly are transient; anything else is terminal', () => {
     const gone = toKubeError({ ...apply, verb: 'watch', subject: 'Deployment' }, response(410, status(410, 'Expired', 'too old resource version: 5 (100)')));
     assert.ok(gone instanceof ExpiredError && gone instanceof TransientError);
@@ -135,5 +149,31 @@ describe('toKubeError: Status answers of real API servers become capstan errors'
     const exec = toKubeError(apply, { error: new CredentialsUnavailable(new Error('exec: executable aws not found')) });
     assert.ok(exec instanceof UnauthorizedError);
     assert.equal(exec.message, 'Deployment/web/api apply failed: the credentials of context "prod" could not be obtained: exec: executable aws not found');
+  });
+});
+
+describe('toKubeError against the sandbox, through the client capstan uses on real clusters', () => {
+  let sandbox: Sandbox;
+  let client: HttpKubeClient;
+  before(async () => {
+    sandbox = await startSandbox({ port: 0, token: 'kube-errors' });
+    client = await createKubeClient({ kubeconfig: sandbox.kubeconfig });
+  });
+  after(async () => {
+    client?.close();
+    await sandbox?.stop();
+  });
+
+  test('a server-side apply into a namespace being terminated reports the namespace, not permissions', async () => {
+    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'leaving' } });
+    // a finalizer nobody removes keeps the namespace Terminating for as long as the test needs
+    await client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', namespace: 'leaving', finalizers: ['test.capstan.dev/hold'] } });
+    await client.delete('v1', { group: '', kind: 'Namespace', name: 'leaving' });
+    const manifest = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'leaving' }, spec: {} };
+    await assert.rejects(client.apply(manifest), (error: unknown) => {
+      assert.ok(error instanceof NamespaceTerminatingError, String(error));
+      assert.equal(error.message, 'Deployment/leaving/api apply failed: namespace leaving is being terminated: nothing new can be created in it until it is gone');
+      return true;
+    });
   });
 });

@@ -54,6 +54,20 @@ export class KubeValidationError extends ValidationError {
 /** 403: the credentials may not do this. Retrying will not help; RBAC must change. */
 export class ForbiddenError extends CapstanError {}
 
+/**
+ * 403 from the NamespaceLifecycle admission: nothing new can be created in a namespace while it is
+ * being deleted. Worth retrying later: once it is gone, an apply that creates it can go on.
+ */
+export class NamespaceTerminatingError extends TransientError {
+  constructor(
+    message: string,
+    readonly namespace: string,
+    options: CapstanErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** 401: the credentials were rejected (expired token, wrong certificate). */
 export class UnauthorizedError extends CapstanError {}
 
@@ -128,8 +142,14 @@ export function toKubeError(op: KubeOperation, failure: { response: HttpResponse
       if (isUnservedResource(status) && op.kind) return notServedError(op, cause);
       return new NotFoundError(`${failed}: ${message}`, { ...options, cause });
     }
-    case 403:
+    case 403: {
+      // a refusal by admission, not by RBAC: the credentials are not the problem
+      const terminating = terminatingNamespace(status, op);
+      if (terminating !== undefined) {
+        return new NamespaceTerminatingError(`${failed}: namespace ${terminating} is being terminated: nothing new can be created in it until it is gone`, terminating, { ...options, cause });
+      }
       return new ForbiddenError(`${failed}: forbidden: context "${op.context}" may not ${op.kubeVerb} ${resourceName(op)}${op.namespace ? ` in namespace "${op.namespace}"` : ''}: ${message}`, { ...options, cause });
+    }
     case 401:
       return new UnauthorizedError(`${failed}: unauthorized: ${op.server} rejected the credentials of context "${op.context}" (expired token or wrong certificate?): ${message}`, { ...options, cause });
     case 410:
@@ -143,6 +163,17 @@ export function toKubeError(op: KubeOperation, failure: { response: HttpResponse
     default:
       return new CapstanError(`${failed}: ${describeResponse(response)}`, { ...options, cause });
   }
+}
+
+/**
+ * The namespace a 403 says is being terminated: the `NamespaceTerminating` cause (API servers since
+ * 1.16 send it, `namespace <ns> is being terminated`), else the message servers have always sent
+ * (`… unable to create new content in namespace <ns> because it is being terminated`).
+ */
+function terminatingNamespace(status: KubeStatus | undefined, op: KubeOperation): string | undefined {
+  const cause = status?.details?.causes?.find((c) => (c.reason ?? c.type) === 'NamespaceTerminating');
+  const fromCause = cause ? (/^namespace (\S+) is being terminated$/.exec(cause.message ?? '')?.[1] ?? op.namespace) : undefined;
+  return fromCause ?? /unable to create new content in namespace (\S+) because it is being terminated/.exec(status?.message ?? '')?.[1];
 }
 
 /** Discovery has no such kind, or the server answered a bare 404 for the resource path. */
