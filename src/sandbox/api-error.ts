@@ -22,7 +22,7 @@ export interface StatusDetails {
   name?: string;
   group?: string;
   kind?: string;
-  causes?: FieldCause[] | { type?: string; message: string; field?: string }[];
+  causes?: FieldCause[] | { type?: string; message: string; field?: string }[] | { reason: string; message: string; field?: string }[];
   retryAfterSeconds?: number;
 }
 
@@ -90,6 +90,27 @@ export function badRequest(message: string): ApiError {
 
 export function forbidden(message: string): ApiError {
   return new ApiError(403, 'Forbidden', message);
+}
+
+/**
+ * The NamespaceLifecycle admission plugin's answer to a create in a namespace being deleted (as
+ * apierrors.NewForbidden words it: no quoted name when the request has none, e.g. generateName).
+ */
+export function namespaceTerminating(type: Qualified, name: string, namespace: string): ApiError {
+  return new ApiError(403, 'Forbidden', `${qualified(type)}${name ? ` ${JSON.stringify(name)}` : ''} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
+    ...(name ? { name } : {}),
+    ...(type.group ? { group: type.group } : {}),
+    kind: type.plural,
+    causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+  });
+}
+
+/** The namespaces the NamespaceLifecycle admission plugin refuses to delete (kube-node-lease is not one of them). */
+export const immortalNamespaces: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public']);
+
+/** The NamespaceLifecycle admission plugin's answer to deleting one of `immortalNamespaces`. */
+export function immortalNamespace(name: string): ApiError {
+  return new ApiError(403, 'Forbidden', `namespaces ${JSON.stringify(name)} is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
 }
 
 export function methodNotAllowed(message: string): ApiError {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import { ApiError, alreadyExists, badRequest, forbidden, gone, invalid, notFound, staleConflict } from './api-error.ts';
+import { ApiError, alreadyExists, badRequest, forbidden, gone, immortalNamespace, immortalNamespaces, invalid, namespaceTerminating, notFound, staleConflict } from './api-error.ts';
 import { applyDefaults } from './defaults.ts';
 import { jsonEqual } from './field-set.ts';
 import { parseFieldSelector } from './field-selector.ts';
@@ -293,12 +293,13 @@ export class ApiCore {
   async create(type: ResourceType, namespace: string | undefined, body: unknown, options: WriteOptions = {}): Promise<KubeObject> {
     const object = this.checkBody(type, body, namespace);
     const meta = object.metadata;
+    // admission (the namespace must exist and not be terminating) comes before validation
+    this.checkNamespaceWritable(type, meta.namespace, meta.name ?? '');
     if (!meta.name) {
       if (meta.generateName) meta.name = meta.generateName + randomSuffix();
       else throw this.invalidObject(type, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'name or generateName is required' }]);
     }
     const name = meta.name as string;
-    this.checkNamespaceWritable(type, meta.namespace);
     if (this.store.get(resourceId(type), meta.namespace, name)) throw alreadyExists(type, name);
     this.resetServerFields(object);
     if (type.subresources.status && type.kind !== 'Namespace') delete object.status;
@@ -382,7 +383,7 @@ export class ApiCore {
     }
     const applied = this.checkBody(type, parsed, namespace, name);
     if (!applied.metadata.name) applied.metadata.name = name;
-    if (live === undefined) this.checkNamespaceWritable(type, applied.metadata.namespace);
+    if (live === undefined) this.checkNamespaceWritable(type, applied.metadata.namespace, applied.metadata.name as string);
     const subresource = options.subresource === 'status' ? 'status' : undefined;
     const result = serverSideApply({
       live,
@@ -581,6 +582,7 @@ export class ApiCore {
 
   async delete(type: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<KubeObject> {
     const live = this.requireLive(type, namespace, name);
+    if (type.kind === 'Namespace' && type.group === '' && immortalNamespaces.has(name)) throw immortalNamespace(name);
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== live.metadata.uid) {
       throw new ApiError(409, 'Conflict', `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${live.metadata.uid}`);
@@ -698,13 +700,12 @@ export class ApiCore {
 
   // ---------------------------------------------------------------- namespaces
 
-  private checkNamespaceWritable(type: ResourceType, namespace: string | undefined): void {
+  /** The NamespaceLifecycle admission of a create: the namespace must exist and not be terminating. */
+  private checkNamespaceWritable(type: ResourceType, namespace: string | undefined, name: string): void {
     if (!type.namespaced) return;
     const ns = this.store.get('namespaces', undefined, namespace as string);
     if (!ns) throw notFound({ group: '', plural: 'namespaces', kind: 'Namespace' }, namespace as string);
-    if (ns.metadata.deletionTimestamp) {
-      throw forbidden(`${type.plural}${type.group ? '.' + type.group : ''} "${''}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`);
-    }
+    if (ns.metadata.deletionTimestamp) throw namespaceTerminating(type, name, namespace as string);
   }
 
   private async terminateNamespace(type: ResourceType, live: KubeObject): Promise<KubeObject> {
