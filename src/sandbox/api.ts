@@ -9,7 +9,7 @@ import { parseLabelSelector, labelSelectorToString } from './label-selector.ts';
 import { builtinMergeSchema, crdMergeSchema } from './merge-schema.ts';
 import { applyMergePatch } from './merge-patch.ts';
 import { Registry, resourceId, typesOfCrd } from './registry.ts';
-import { conflictCauses, formatConflictMessage, serverSideApply, trackUpdate } from './server-side-apply.ts';
+import { conflictCauses, formatConflictMessage, managerFromUserAgent, serverSideApply, trackScale, trackUpdate } from './server-side-apply.ts';
 import { objectKey, type Store, type StoreEvent } from './store.ts';
 import { strategicMergePatch } from './strategic-merge-patch.ts';
 import { apiVersionOf, type KubeObject, type ManagedFieldsEntry, type MergeSchema, type ResourceType } from './types.ts';
@@ -21,7 +21,10 @@ export type Subresource = 'status' | 'scale';
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** The `fieldManager` query parameter; without it, writes other than apply are recorded under the User-Agent's name. */
   fieldManager?: string;
+  /** The request's User-Agent header (`kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07` names the manager `kubectl`). */
+  userAgent?: string;
   /** Server-side apply only: take fields owned by other managers. */
   force?: boolean;
   subresource?: Subresource;
@@ -303,7 +306,7 @@ export class ApiCore {
     if (this.store.get(resourceId(type), meta.namespace, name)) throw alreadyExists(type, name);
     this.resetServerFields(object);
     if (type.subresources.status && type.kind !== 'Namespace') delete object.status;
-    const manager = options.fieldManager ?? 'unknown';
+    const manager = managerOf(options);
     const prepared = this.prepare(type, undefined, object);
     const tracked = trackUpdate({ live: undefined, updated: prepared, manager, schema: this.schemaOf(type), now: this.timestamp(), statusSubresource: type.subresources.status });
     return this.commit(type, undefined, tracked, options);
@@ -440,7 +443,7 @@ export class ApiCore {
       prepared = trackUpdate({
         live,
         updated: prepared,
-        manager: options.fieldManager ?? 'unknown',
+        manager: managerOf(options),
         schema: this.schemaOf(type),
         now: this.timestamp(),
         subresource: options.subresource === 'status' ? 'status' : undefined,
@@ -529,7 +532,17 @@ export class ApiCore {
     if (typeof rv === 'string' && rv !== '' && rv !== live.metadata.resourceVersion) throw staleConflict(type, live.metadata.name as string);
     const object = clone(live);
     writePath(object, scale.specReplicasPath, body.spec.replicas);
-    const saved = await this.replace(type, live, object, { ...options, subresource: undefined });
+    // recorded as API servers since 1.22 do: the writer's Update entry for the subresource `scale`
+    const managedFields = trackScale({
+      live,
+      manager: managerOf(options),
+      apiVersion: apiVersionOf(type),
+      replicasPath: scale.specReplicasPath,
+      changed: !jsonEqual(readPath(live, scale.specReplicasPath), body.spec.replicas),
+    });
+    if (managedFields) object.metadata.managedFields = managedFields;
+    else delete object.metadata.managedFields;
+    const saved = await this.replace(type, live, object, { ...options, subresource: undefined, managedFieldsDone: true } as WriteOptions);
     return this.scaleOf(type, saved);
   }
 
@@ -901,6 +914,11 @@ function keepUnchangedTimes(before: ManagedFieldsEntry[] | undefined, after: Man
     const old = before.find((b) => b.manager === entry.manager && b.operation === entry.operation && b.subresource === entry.subresource);
     if (old && old.apiVersion === entry.apiVersion && jsonEqual(old.fieldsV1, entry.fieldsV1)) entry.time = old.time;
   }
+}
+
+/** The manager a write is recorded under: the fieldManager parameter, else the User-Agent's name (apiserver's managerOrUserAgent). */
+function managerOf(options: WriteOptions): string {
+  return options.fieldManager || managerFromUserAgent(options.userAgent ?? '');
 }
 
 function readPath(object: KubeObject, path: string): unknown {

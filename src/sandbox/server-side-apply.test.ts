@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { conflictCauses, formatConflictMessage, serverSideApply, trackUpdate, type ServerSideApplyInput } from './server-side-apply.ts';
+import { conflictCauses, formatConflictMessage, managerFromUserAgent, serverSideApply, trackScale, trackUpdate, type ServerSideApplyInput } from './server-side-apply.ts';
 import { builtinMergeSchema, crdMergeSchema } from './merge-schema.ts';
 import { cloneJson } from './field-set.ts';
 import type { KubeObject, ManagedFieldsEntry } from './types.ts';
@@ -433,5 +433,33 @@ describe('trackUpdate', () => {
     const ancient = updaters.find((e) => e.manager === 'ancient-changes');
     assert.deepEqual(ancient?.fieldsV1, { 'f:data': { '.': {}, 'f:k0': {}, 'f:k1': {}, 'f:k2': {}, 'f:seed': {} } });
     assert.equal(ancient?.time, '2024-05-01T10:02:00Z');
+  });
+});
+
+describe('managerFromUserAgent (apiserver prefixFromUserAgent)', () => {
+  it('keeps the part before the first "/", drops unprintable characters and stops at 128 bytes', () => {
+    assert.equal(managerFromUserAgent('kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07'), 'kubectl');
+    assert.equal(managerFromUserAgent('Go-http-client/2.0'), 'Go-http-client');
+    assert.equal(managerFromUserAgent('my tool\u0007\n'), 'my tool');
+    assert.equal(managerFromUserAgent(''), '');
+    assert.equal(managerFromUserAgent('x'.repeat(200)), 'x'.repeat(128));
+    assert.equal(managerFromUserAgent('é'.repeat(100)), 'é'.repeat(64));
+  });
+});
+
+describe('trackScale', () => {
+  const live = (managedFields: ManagedFieldsEntry[]): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', managedFields }, spec: { replicas: 2 } });
+  const applier: ManagedFieldsEntry = { manager: 'capstan', operation: 'Apply', apiVersion: 'apps/v1', time: '2024-05-01T10:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {}, 'f:paused': {} } } };
+  const input = { manager: 'kubectl', apiVersion: 'apps/v1', replicasPath: '.spec.replicas' };
+
+  it('gives .spec.replicas to the writer on the scale subresource, without a time, and takes it from the others', () => {
+    assert.deepEqual(trackScale({ ...input, live: live([applier]), changed: true }), [
+      { ...applier, fieldsV1: { 'f:spec': { 'f:paused': {} } } },
+      { manager: 'kubectl', operation: 'Update', apiVersion: 'apps/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } }, subresource: 'scale' },
+    ]);
+  });
+
+  it('changes nothing when the number stays the same', () => {
+    assert.deepEqual(trackScale({ ...input, live: live([applier]), changed: false }), [applier]);
   });
 });

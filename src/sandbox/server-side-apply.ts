@@ -6,6 +6,8 @@
  *   other managers, prune what this manager applied before and no longer applies, and record the
  *   manager's Apply entry.
  * - `trackUpdate`: after a create/update/patch, give the changed fields to the updater's Update entry.
+ * - `trackScale`: after a write through the scale subresource, give the replicas field to the writer.
+ * - `managerFromUserAgent`: the manager of a write that names none.
  *
  * Pure: no I/O, no logging. Inputs are never mutated.
  */
@@ -67,6 +69,18 @@ export type ServerSideApplyResult =
     }
   | { ok: false; conflicts: ApplyConflict[] };
 
+export interface TrackScaleInput {
+  /** The stored object. */
+  live: KubeObject;
+  manager: string;
+  /** The parent's apiVersion (`apps/v1`): the entry is recorded in it, not in autoscaling/v1. */
+  apiVersion: string;
+  /** The parent's replicas field as the scale subresource names it (`.spec.replicas`). */
+  replicasPath: string;
+  /** Whether the write changes the number of replicas. */
+  changed: boolean;
+}
+
 export interface TrackUpdateInput {
   /** The stored object, or undefined for a create. */
   live: KubeObject | undefined;
@@ -84,6 +98,8 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const BEFORE_FIRST_APPLY = 'before-first-apply';
 const ANCIENT_CHANGES = 'ancient-changes';
 const MAX_UPDATE_MANAGERS = 10;
+/** apiserver's validation.FieldManagerMaxLength, in bytes. */
+const FIELD_MANAGER_MAX_LENGTH = 128;
 /** The manager whose client-side-apply history is honoured on its first server-side apply. */
 const KUBECTL = 'kubectl';
 
@@ -832,6 +848,49 @@ export function trackUpdate(input: TrackUpdateInput): KubeObject {
   }
   capUpdateManagers(managers);
   return withManagedFields(updatedBody, encodeManagers(managers));
+}
+
+/**
+ * The managedFields after a write through the scale subresource, as API servers since 1.22 record
+ * them (apiserver's ScaleHandler): when the number of replicas changes, the replicas field leaves
+ * every other manager (an entry left empty goes) and belongs to the writer's Update entry with
+ * `subresource: scale`, in the parent's apiVersion and without a time (ScaleHandler.ToParent takes
+ * times from the parent's entries, which have none for it). A write of the same number changes
+ * nothing. Returns undefined when no entry is left.
+ */
+export function trackScale(input: TrackScaleInput): ManagedFieldsEntry[] | undefined {
+  const current = input.live.metadata?.managedFields;
+  if (!input.changed) return current && current.length > 0 ? current : undefined;
+  const replicas = buildSet([input.replicasPath.replace(/^\./, '').split('.')]);
+  const managers = decodeStored(current);
+  for (const [id, m] of managers) {
+    const set = m.set.difference(replicas);
+    if (set.isEmpty()) managers.delete(id);
+    else if (set !== m.set) managers.set(id, { ...m, set });
+  }
+  const entry: Manager = { manager: input.manager, operation: 'Update', apiVersion: input.apiVersion, time: undefined, subresource: 'scale', set: replicas };
+  managers.set(identify(entry), entry);
+  capUpdateManagers(managers);
+  const encoded = encodeManagers(managers);
+  return encoded.length > 0 ? encoded : undefined;
+}
+
+/**
+ * The manager of a write without a fieldManager parameter, from its User-Agent as apiserver's
+ * prefixFromUserAgent makes it: the part before the first `/`, unprintable characters dropped, at
+ * most 128 bytes (`kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07` → `kubectl`).
+ */
+export function managerFromUserAgent(userAgent: string): string {
+  let out = '';
+  let bytes = 0;
+  for (const char of userAgent.split('/')[0]) {
+    if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(char)) continue;
+    const size = Buffer.byteLength(char);
+    if (bytes + size > FIELD_MANAGER_MAX_LENGTH) break;
+    out += char;
+    bytes += size;
+  }
+  return out;
 }
 
 function managersForUpdate(live: KubeObject | undefined, updated: KubeObject, onSubresource: boolean): Managers {

@@ -209,8 +209,8 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
     const subresource = sub === 'status' || sub === 'scale' ? (sub as Subresource) : undefined;
     const dryRun = q.getAll('dryRun').includes('All');
     if (q.getAll('dryRun').some((v) => v !== 'All')) throw badRequest(`dryRun: Unsupported value: "${q.get('dryRun')}": supported values: "All"`);
-    const fieldManager = q.get('fieldManager') ?? undefined;
-    const writeOptions = { dryRun, fieldManager, subresource, force: q.get('force') === 'true' };
+    const fieldManager = q.get('fieldManager') || undefined;
+    const writeOptions = { dryRun, fieldManager, userAgent: req.headers['user-agent'], subresource, force: q.get('force') === 'true' };
     const table = wantsTable(req);
 
     if (method === 'GET' && sub === 'log') {

@@ -27,12 +27,12 @@ export function writeTemp(dir: string, name: string, text: string): string {
 }
 
 /** Runs kubectl against a kubeconfig with an argument array (never a shell string). */
-export function kubectl(kubeconfig: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function kubectl(kubeconfig: string, args: string[], options: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = execFile(
       'kubectl',
       ['--kubeconfig', kubeconfig, ...args],
-      { timeout: options.timeoutMs ?? 60_000, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, KUBECACHEDIR: path.join(path.dirname(kubeconfig), 'cache') } },
+      { timeout: options.timeoutMs ?? 60_000, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, KUBECACHEDIR: path.join(path.dirname(kubeconfig), 'cache'), ...options.env } },
       (error, stdout, stderr) => {
         const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
         resolve({ code, stdout, stderr });
