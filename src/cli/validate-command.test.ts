@@ -65,13 +65,14 @@ describe('capstan validate', () => {
     return dir;
   }
 
-  function validate(dir: string, ...args: string[]): Promise<Run> {
+  function capstan(dir: string, args: string[]): Promise<Run> {
     return new Promise((resolve) => {
-      execFile(process.execPath, [bin, 'validate', '--repo', dir, ...args], { cwd: dir, env: { ...process.env, CAPSTAN_CACHE_DIR: path.join(work, 'cache') } }, (error, stdout, stderr) =>
+      execFile(process.execPath, [bin, ...args, '--repo', dir], { cwd: dir, env: { ...process.env, CAPSTAN_CACHE_DIR: path.join(work, 'cache') } }, (error, stdout, stderr) =>
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
   }
+  const validate = (dir: string, ...args: string[]): Promise<Run> => capstan(dir, ['validate', ...args]);
 
   test('an environment capstan.yaml does not declare is an error of one line that names the declared ones', async () => {
     const dir = repo({ 'capstan.yaml': project(webApp), 'apps/web/web.yaml': deployment() });
@@ -109,5 +110,53 @@ describe('capstan validate', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  test('objects are checked against the Kubernetes schemas offline, as kubeconform does: every problem with its object, file and field', async () => {
+    const broken = deployment().replace('replicas: 2', 'replicas: two').replace('ports: [{ containerPort: 80 }]', 'imagePullPolicy: Sometimes\n          ports: [{ containerPort: 80, portz: 8080 }]');
+    const result = await validate(repo({ 'capstan.yaml': project(webApp), 'apps/web/web.yaml': broken }), '--env', 'dev');
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      [
+        'error: 1 problem in the config repo:',
+        '  - app "web" in environment "dev": the render has 3 problems:',
+        '      apps/web/web.yaml: Deployment/web/web: spec.replicas: must be an integer, got string "two"',
+        '      apps/web/web.yaml: Deployment/web/web: spec.template.spec.containers[0].imagePullPolicy: must be one of Always, IfNotPresent, Never, got string "Sometimes"',
+        '      apps/web/web.yaml: Deployment/web/web: spec.template.spec.containers[0].ports[0].portz: unknown field (known fields here: containerPort, hostIP, hostPort, name, protocol)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('a hook annotation a sync would refuse fails validate, naming the object and its file', async () => {
+    const job = 'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations: { capstan.dev/hook: Sync }\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{ name: migrate, image: "migrate:1" }]\n';
+    const result = await validate(repo({ 'capstan.yaml': project(webApp), 'apps/web/web.yaml': deployment(), 'apps/web/job.yaml': job }), '--env', 'dev');
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      'error: 1 problem in the config repo:\n  - app "web" in environment "dev": apps/web/job.yaml: Job/web/migrate: has an invalid capstan.dev/hook annotation "Sync": it must be PreSync or PostSync\n',
+    );
+  });
+
+  test('a custom resource whose CRD is not in the render passes validate and render, and the summary says apply checks it', async () => {
+    const rollout = 'apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: { name: web }\nspec: { replicas: 2 }\n';
+    const dir = repo({ 'capstan.yaml': project(webApp), 'apps/web/web.yaml': deployment(), 'apps/web/rollout.yaml': rollout });
+    const result = await validate(dir, '--env', 'dev');
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout,
+      [
+        'capstan.yaml is valid: 1 apps, 2 environments; 1 renders, 2 objects',
+        "1 object checked against Kubernetes 1.36's schemas or the CRD in the same render",
+        '1 custom resource (argoproj.io/Rollout) not checked offline: its CRD is not in the render; apply checks it',
+        '',
+      ].join('\n'),
+    );
+    const both = await validate(dir);
+    assert.match(both.stdout, /^2 custom resources \(argoproj\.io\/Rollout\) not checked offline: their CRDs are not in the render; apply checks them$/m);
+    const rendered = await capstan(dir, ['render', 'web', '--env', 'dev']);
+    assert.equal(rendered.code, 0, rendered.stderr);
+    assert.match(rendered.stdout, /^apiVersion: argoproj\.io\/v1alpha1\nkind: Rollout\nmetadata:\n {2}name: web\n {2}namespace: web\n/m);
   });
 });

@@ -6,8 +6,8 @@ import { summarizeHealth, validateHealthRules, type HealthRule, type HealthSumma
 import type { KubeClient } from '../kube/index.ts';
 import { InventoryStore, type HistoryEntry, type Inventory, type InventoryObject, type SyncOperation } from '../inventory/index.ts';
 import { applyPlan, isSyncError, type ApplyProgressEvent } from '../apply/index.ts';
-import { buildPlan, computePrune } from '../plan/index.ts';
-import { renderApp, validateObjects, type RenderCache, type RenderedObject, type SopsKeys } from '../render/index.ts';
+import { annotationProblems, buildPlan, builtinGroups, computePrune } from '../plan/index.ts';
+import { checkSchemas, renderApp, validateObjects, type RenderCache, type RenderedObject, type SchemaCheck, type SopsKeys } from '../render/index.ts';
 import type { GitCache, Remote } from '../source/index.ts';
 
 import { openRevision, type RepoRevision } from './repo-revision.ts';
@@ -100,6 +100,12 @@ export interface RenderResult {
   objects: RenderedObject[];
   /** How many objects the source itself rendered (before capstan added the app's Namespace). */
   rendered: number;
+  /**
+   * A render without a cluster (validate, render) checks the objects against their schemas
+   * offline: how many it checked, and those it left to apply (a custom resource whose CRD is
+   * not in the render). Undefined with a cluster: the server's dry-run checks them.
+   */
+  schemas?: SchemaCheck;
 }
 
 /**
@@ -154,8 +160,11 @@ export class Engine {
     if (key && !kept) void cache!.write(key, rendered);
     const withNs = withNamespace(rendered.objects, app);
     const lookup = client ? await scopeLookup(client, withNs) : builtinLookup;
-    const objects = validateObjects(withNs, { namespace: app.namespace, lookup });
-    return { app, revision: checkout.commit, objects, rendered: rendered.objects.length };
+    const objects = validateObjects(withNs, { namespace: app.namespace, lookup, checkObject: annotationProblems });
+    // offline, the schemas are checked here (as kubeconform would); with a cluster, apply's
+    // server-side dry-run of every object is the check, and the final word
+    const schemas = client ? undefined : await checkSchemas(objects);
+    return { app, revision: checkout.commit, objects, rendered: rendered.objects.length, schemas };
   }
 
   /** Applies one app to one environment; never throws for a failed sync (the result says), only for bad requests. */
@@ -450,9 +459,14 @@ async function scopeLookup(client: KubeClient, objects: readonly RenderedObject[
   return (apiVersion, kind) => byKind.get(`${apiVersion}|${kind}`);
 }
 
-/** Without a cluster, the kinds every API server serves (custom resources must come with their CRD). */
-function builtinLookup(apiVersion: string, kind: string): { namespaced: boolean } | undefined {
-  return builtinScope(groupOf(apiVersion), kind);
+/**
+ * Without a cluster, the kinds every API server serves. A kind of another group is a custom
+ * resource whose CRD is not in the render (installed in the cluster, or by an app it depends on):
+ * its scope is unknown until apply asks the cluster.
+ */
+function builtinLookup(apiVersion: string, kind: string): { namespaced: boolean } | 'unknown' | undefined {
+  const group = groupOf(apiVersion);
+  return builtinScope(group, kind) ?? (builtinGroups.has(group) ? undefined : 'unknown');
 }
 
 /** Adds the app's Namespace when `createNamespace` is set and the render does not hold it. */

@@ -13,7 +13,22 @@ const integer = /^[+-]?\d+$/;
  * the problems as messages that start with the object (`Job/shop/migrate …`).
  */
 export function placementOf(object: Manifest): Placement | { problems: string[] } {
+  const read = readPlacement(object);
+  if (read.problems.length === 0) return { wave: read.wave, hook: read.hook };
   const name = formatKey(keyOf(object));
+  return { problems: read.problems.map((problem) => `${name} ${problem}`) };
+}
+
+/**
+ * What is wrong with an object's sync-wave and hook annotations, without a cluster: each message
+ * follows the object's name (`has an invalid capstan.dev/hook annotation "Sync": …`). The render
+ * reports them with the file of the object, so `capstan validate` refuses what a sync would.
+ */
+export function annotationProblems(object: Manifest): string[] {
+  return readPlacement(object).problems;
+}
+
+function readPlacement(object: Manifest): Placement & { problems: string[] } {
   const problems: string[] = [];
   const given = object.metadata.annotations ?? {};
 
@@ -23,7 +38,7 @@ export function placementOf(object: Manifest): Placement | { problems: string[] 
     const text = String(rawWave).trim();
     const value = Number(text);
     if (!integer.test(text) || !Number.isSafeInteger(value)) {
-      problems.push(`${name} has an invalid ${annotations.syncWave} annotation ${JSON.stringify(rawWave)}: it must be an integer such as -1, 0 or 5`);
+      problems.push(`has an invalid ${annotations.syncWave} annotation ${JSON.stringify(rawWave)}: it must be an integer such as -1, 0 or 5`);
     } else {
       wave = value;
     }
@@ -33,14 +48,14 @@ export function placementOf(object: Manifest): Placement | { problems: string[] 
   const rawHook = given[annotations.hook];
   if (rawHook !== undefined) {
     if (rawHook !== 'PreSync' && rawHook !== 'PostSync') {
-      problems.push(`${name} has an invalid ${annotations.hook} annotation ${JSON.stringify(rawHook)}: it must be PreSync or PostSync`);
+      problems.push(`has an invalid ${annotations.hook} annotation ${JSON.stringify(rawHook)}: it must be PreSync or PostSync`);
     } else if (!isHookKind(object)) {
-      problems.push(`${name} cannot be a ${rawHook} hook: hooks must be Jobs (batch) or Pods`);
+      problems.push(`cannot be a ${rawHook} hook: hooks must be Jobs (batch) or Pods`);
     } else {
       hook = rawHook;
     }
   }
-  return problems.length > 0 ? { problems } : { wave, hook };
+  return { wave, hook, problems };
 }
 
 function isHookKind(object: Manifest): boolean {

@@ -16,6 +16,6 @@ export {
   type PlanStage,
   type PlanStep,
 } from './build-plan.ts';
-export { hookOf } from './annotations.ts';
+export { annotationProblems, hookOf } from './annotations.ts';
 export { computePrune, type PruneTarget } from './compute-prune.ts';
 export { builtinGroups, stepOrder, type StepKind } from './kind-order.ts';

@@ -8,6 +8,8 @@
 export { renderApp, detectAppType } from './render-app.ts';
 export { RenderCache, type RenderCacheOptions } from './render-cache.ts';
 export { validateObjects } from './validate-objects.ts';
+export { checkSchemas, type SchemaCheck, type UncheckedObject } from './check-schemas.ts';
+export { builtinSchemaRelease } from './builtin-schemas.ts';
 export { writeSnapshot, snapshotPath, clusterFolder } from './write-snapshot.ts';
 export { sortObjects } from './sort-objects.ts';
 export { applyImageOverrides, overrideImage, parseImage, formatImage, type ImageReference } from './image-overrides.ts';

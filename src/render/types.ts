@@ -60,13 +60,22 @@ export interface RenderOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Whether a kind is namespaced, as the cluster's discovery says; undefined when the cluster does not know it. */
-export type KindLookup = (apiVersion: string, kind: string) => { namespaced: boolean } | undefined;
+/**
+ * Whether a kind is namespaced, as the cluster's discovery says (or, offline, the list of built-in
+ * kinds); undefined when the kind does not exist; `unknown` when there is no cluster to ask about
+ * it (offline, a custom resource whose CRD is not in the render).
+ */
+export type KindLookup = (apiVersion: string, kind: string) => { namespaced: boolean } | 'unknown' | undefined;
 
 export interface ValidateObjectsOptions {
   /** The app's namespace, given to namespaced objects that have none. */
   namespace: string;
   lookup: KindLookup;
+  /**
+   * Problems with an object that other modules find (the plan's sync-wave and hook annotations),
+   * each a message that follows the object's name; reported with the others, at the object's file.
+   */
+  checkObject?: (manifest: Manifest) => readonly string[];
 }
 
 /** One problem found in a render: where (repo-relative source), which object when known, what. */

@@ -102,4 +102,30 @@ describe('validateObjects', () => {
     const error = thrown(() => validateObjects([bad], { namespace: 'web', lookup }));
     assert.equal(error.message, 'apps/web/crd.yaml: CustomResourceDefinition/things.example.com: spec.scope must be "Namespaced" or "Cluster", got "Everywhere"');
   });
+
+  it('offline, accepts a custom resource whose CRD is not in the render, giving it the namespace as if namespaced, and keeps refusing unknown kinds', () => {
+    const offline: KindLookup = (apiVersion, kind) => lookup(apiVersion, kind) ?? (apiVersion.includes('.') ? 'unknown' : undefined);
+    const out = validateObjects(
+      [object('argoproj.io/v1alpha1', 'Rollout', 'api'), object('cert-manager.io/v1', 'ClusterIssuer', 'letsencrypt', { namespace: 'tools' }), object('v1', 'ConfigMap', 'settings')],
+      { namespace: 'web', lookup: offline },
+    );
+    assert.deepEqual(keys(out), ['ClusterIssuer/tools/letsencrypt', 'ConfigMap/web/settings', 'Rollout/web/api']);
+    const error = thrown(() => validateObjects([object('v1', 'ConfigMapp', 'settings', { source: 'apps/web/cm.yaml' })], { namespace: 'web', lookup: offline }));
+    assert.match(error.message, /^apps\/web\/cm\.yaml: ConfigMapp\/settings: kind ConfigMapp of apiVersion v1 is not known/);
+  });
+
+  it('reports the problems checkObject finds with the object and its file, together with the others', () => {
+    const hook = object('batch/v1', 'Job', 'migrate', { source: 'apps/web/job.yaml' });
+    const checkObject = (manifest: { kind: string }): string[] => (manifest.kind === 'Job' ? ['has an invalid capstan.dev/hook annotation "Sync": it must be PreSync or PostSync'] : []);
+    const batchLookup: KindLookup = (apiVersion, kind) => (kind === 'Job' ? { namespaced: true } : lookup(apiVersion, kind));
+    const error = thrown(() => validateObjects([hook, object('v1', 'Nope', 'x', { source: 'apps/web/nope.yaml' })], { namespace: 'web', lookup: batchLookup, checkObject }));
+    assert.deepEqual(error.problems, [
+      { source: 'apps/web/job.yaml', subject: 'Job/web/migrate', message: 'has an invalid capstan.dev/hook annotation "Sync": it must be PreSync or PostSync' },
+      {
+        source: 'apps/web/nope.yaml',
+        subject: 'Nope/x',
+        message: 'kind Nope of apiVersion v1 is not known to the cluster and no CustomResourceDefinition in this render defines it: install its CRD (or add the CRD to the app), or correct apiVersion and kind',
+      },
+    ]);
+  });
 });

@@ -28,10 +28,14 @@ function nonEmptyString(value: unknown): value is string {
  * - every object has apiVersion, kind and metadata.name;
  * - its kind is known: from a CustomResourceDefinition in the same render (its spec.group,
  *   spec.names.kind, spec.scope and served versions), else from `lookup` (cluster discovery);
+ *   offline, the lookup may not know (a custom resource whose CRD is installed separately): the
+ *   object is accepted, and its scope is left to apply, which asks the cluster;
  * - namespaced objects without a namespace get `options.namespace`; cluster-scoped objects that
  *   carry a namespace have it removed — Kubernetes ignores it too, and charts commonly set
  *   `namespace: {{ .Release.Namespace }}` on ClusterRoles — so that identity and inventory use the
- *   key the API server will report;
+ *   key the API server will report. An object of unknown scope is given the namespace as if
+ *   namespaced (most custom resources are; a cluster-scoped one loses it again at apply);
+ * - `checkObject` finds nothing wrong with it (the plan's annotations);
  * - no two objects share group, kind, namespace and name (both sources are named).
  *
  * Pure: inputs are not modified. Every problem is collected; one RenderValidationError lists all.
@@ -86,7 +90,7 @@ export function validateObjects(objects: readonly RenderedObject[], options: Val
     const namespace = (metadata!.namespace as string | undefined) ?? '';
     const group = groupOf(apiVersion);
     const crd = crds.get(`${group}/${kind}`);
-    let namespaced: boolean;
+    let namespaced: boolean | undefined;
     if (crd) {
       if (crd.versions.length > 0 && !crd.versions.includes(versionOf(apiVersion))) {
         problems.push({
@@ -107,17 +111,18 @@ export function validateObjects(objects: readonly RenderedObject[], options: Val
         });
         continue;
       }
-      namespaced = found.namespaced;
+      namespaced = found === 'unknown' ? undefined : found.namespaced;
     }
 
     let manifest = object.manifest;
-    if (namespaced && namespace === '') {
+    if (namespaced !== false && namespace === '') {
       manifest = { ...manifest, metadata: { ...manifest.metadata, namespace: options.namespace } } as Manifest;
-    } else if (!namespaced && metadata!.namespace !== undefined) {
+    } else if (namespaced === false && metadata!.namespace !== undefined) {
       const { namespace: _dropped, ...rest } = manifest.metadata;
       manifest = { ...manifest, metadata: rest } as Manifest;
     }
-    const key: ResourceKey = { group, kind: kind!, namespace: namespaced ? (namespace || options.namespace) : '', name: name! };
+    const key: ResourceKey = { group, kind: kind!, namespace: namespaced === false ? '' : namespace || options.namespace, name: name! };
+    for (const message of options.checkObject?.(manifest) ?? []) problems.push({ source: object.source, subject: formatKey(key), message });
     const id = keyString(key);
     const entry = seen.get(id);
     if (entry) entry.sources.push(object.source);
