@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { startEngineFixture } from '../engine/testing.ts';
+import type { KubeClient } from '../kube/index.ts';
 import { GitCache } from '../source/index.ts';
 import { makeRepo } from '../source/testing.ts';
 import { createAgent, type Agent } from './agent.ts';
@@ -27,7 +28,8 @@ function repoFiles(apps: { name: string; extra?: string }[]): Record<string, str
   return { ...files, 'capstan.yaml': `${lines.join('\n')}\n` };
 }
 
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+/** Polls `condition` until it holds; `timeoutMs` only bounds a test that fails, so it is generous for a loaded machine. */
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -42,22 +44,30 @@ describe('agent with the real drift watcher and shard coordinator', () => {
     const cache = mkdtempSync(path.join(os.tmpdir(), 'capstan-agent-cache-'));
     const fx = await startEngineFixture({ git: new GitCache({ dir: cache }) });
     const { dir } = await makeRepo(repoFiles([{ name: 'healer', extra: 'syncPolicy: { selfHeal: true }' }, { name: 'watcher' }]));
+    // the drift watcher's client, noting each watch the server has accepted
+    const watching = new Set<string>();
+    const watchClient: KubeClient = Object.create(fx.client);
+    watchClient.watch = async (apiVersion, kind, options, onEvent) => {
+      const handle = await fx.client.watch(apiVersion, kind, options, onEvent);
+      watching.add(`${kind}/${options.namespace ?? ''}`);
+      return handle;
+    };
     const agent = createAgent({
       engine: fx.engine,
       repo: { url: dir },
       clientFor: async () => fx.client,
       pollIntervalMs: 0,
-      driftWatcher: (onDrift) => new DriftWatcher({ client: fx.client, onDrift, debounceMs: 50 }),
+      driftWatcher: (onDrift) => new DriftWatcher({ client: watchClient, onDrift, debounceMs: 50 }),
     });
     t.after(async () => {
       await agent.stop();
       await fx.stop();
-      rmSync(cache, { recursive: true, force: true });
+      rmSync(cache, { recursive: true, force: true, maxRetries: 10 });
     });
     await agent.start();
     await agent.idle();
     assert.deepEqual(agent.apps().map((a) => a.sync), ['Synced', 'Synced']);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the watches are open
+    await waitFor(() => watching.has('ConfigMap/healer') && watching.has('ConfigMap/watcher'), 'the ConfigMap watches to open');
     for (const ns of ['healer', 'watcher']) {
       await fx.client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config', namespace: ns }, data: { version: 'hand-edit' } }, { fieldManager: 'kubectl-edit', force: true });
     }
@@ -86,7 +96,7 @@ describe('agent with the real drift watcher and shard coordinator', () => {
     t.after(async () => {
       for (const a of agents) await a.stop();
       await fx.stop();
-      rmSync(cache, { recursive: true, force: true });
+      rmSync(cache, { recursive: true, force: true, maxRetries: 10 });
     });
     const a = replica('replica-a');
     const b = replica('replica-b');
