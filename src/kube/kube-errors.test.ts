@@ -168,7 +168,7 @@ describe('toKubeError against the sandbox, through the client capstan uses on re
     await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'leaving' } });
     // a finalizer nobody removes keeps the namespace Terminating for as long as the test needs
     await client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', namespace: 'leaving', finalizers: ['test.capstan.dev/hold'] } });
-    await client.delete('v1', { group: '', kind: 'Namespace', name: 'leaving' });
+    await client.delete('v1', { group: '', kind: 'Namespace', namespace: '', name: 'leaving' });
     const manifest = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'leaving' }, spec: {} };
     await assert.rejects(client.apply(manifest), (error: unknown) => {
       assert.ok(error instanceof NamespaceTerminatingError, String(error));
