@@ -159,4 +159,14 @@ describe('capstan validate', () => {
     assert.equal(rendered.code, 0, rendered.stderr);
     assert.match(rendered.stdout, /^apiVersion: argoproj\.io\/v1alpha1\nkind: Rollout\nmetadata:\n {2}name: web\n {2}namespace: web\n/m);
   });
+
+  test('an app whose files are all of a kind capstan does not render fails validate, naming them, instead of passing with nothing', async () => {
+    const dir = repo({ 'capstan.yaml': project(webApp), 'apps/web/main.jsonnet': '{}', 'apps/web/web.libsonnet': '{}' });
+    const result = await validate(dir, '--env', 'dev');
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      'error: 1 problem in the config repo:\n  - app "web" in environment "dev": apps/web: renders no objects: none of its files is of a type capstan renders (main.jsonnet, web.libsonnet); capstan renders .yaml, .yml, .json files, a kustomization, a Helm chart (Chart.yaml) or the pins layout (images_path): render other formats (such as Jsonnet) to YAML first; if the app is meant to render nothing, set syncPolicy.allowEmpty\n',
+    );
+  });
 });

@@ -53,7 +53,7 @@ export async function renderApp(repoDir: string, app: AppEnvironment, options: R
   let objects;
   switch (type) {
     case 'directory':
-      objects = await renderDirectory(repoDir, source, sops);
+      objects = await renderDirectory(repoDir, source, sops, { allowEmpty: app.syncPolicy.allowEmpty });
       break;
     case 'kustomize':
       objects = await renderKustomize(repoDir, source, sops, options);

@@ -35,7 +35,7 @@ test('a render is kept by commit, source, type, image overrides and build, and r
   assert.equal(statSync(path.join(dir, file!)).mode & 0o777, 0o600);
 });
 
-test('nothing is kept of a working tree, of Helm and kustomize renders, or of a render that decrypted SOPS files', async () => {
+test('nothing is kept of a working tree, of Helm and kustomize renders, of a render that decrypted SOPS files, or of an empty render', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'capstan-renders-'));
   const cache = cacheIn(dir);
   assert.equal(cache.keyOf('working-tree', testApp('apps/web')), undefined);
@@ -46,6 +46,8 @@ test('nothing is kept of a working tree, of Helm and kustomize renders, or of a 
   // the type was detected: what the render turns out to be decides
   await cache.write(key, { ...render(), type: 'helm' });
   await cache.write(key, { ...render(), decrypted: true });
+  // nor an empty render: whether it is an error depends on the app's allowEmpty, not in the key
+  await cache.write(key, { type: 'directory', objects: [] });
   assert.deepEqual(readdirSync(dir), []);
   assert.equal(await cache.read(key), undefined);
 });

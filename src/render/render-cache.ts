@@ -65,11 +65,13 @@ export class RenderCache {
   }
 
   /**
-   * Keeps a render (not one that decrypted anything, nor one of a type that renders with a tool);
-   * the render is copied before this returns its promise; failures are ignored.
+   * Keeps a render (not one that decrypted anything, nor one of a type that renders with a tool,
+   * nor an empty one: rendering nothing costs nothing, and whether it is an error depends on the
+   * app's allowEmpty, which the key leaves out); the render is copied before this returns its
+   * promise; failures are ignored.
    */
   async write(key: string, result: RenderResult): Promise<void> {
-    if (result.decrypted || !cacheable.has(result.type)) return;
+    if (result.decrypted || !cacheable.has(result.type) || result.objects.length === 0) return;
     // serialized now: the caller goes on to fill in namespaces and labels on these very objects
     const body = JSON.stringify({ type: result.type, objects: result.objects });
     try {

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
+import { defaultSyncPolicy } from '../config/index.ts';
 import { ValidationError } from '../core/index.ts';
 import { renderApp, RenderValidationError, type DecryptSopsFunction } from './index.ts';
 import { fixtureRepo, keys, testApp } from './testing.ts';
@@ -83,5 +87,32 @@ describe('renderApp: directory', () => {
       message: 'app web (environment dev): source "apps/nope" is not a directory in the config repo: check the app\'s source in capstan.yaml',
     });
     await assert.rejects(renderApp(fixtureRepo('directory'), testApp('../parse-error'), {}), /app web \(environment dev\): source "\.\.\/parse-error" is refused: .*leaves the repository/);
+  });
+
+  it('fails on a directory that renders nothing because none of its files is a manifest, naming them and what capstan renders', async () => {
+    const repo = mkdtempSync(path.join(tmpdir(), 'capstan-jsonnet-'));
+    mkdirSync(path.join(repo, 'apps/web/lib'), { recursive: true });
+    writeFileSync(path.join(repo, 'apps/web/main.jsonnet'), '{ kind: "ConfigMap" }');
+    writeFileSync(path.join(repo, 'apps/web/lib/util.libsonnet'), '{}');
+    writeFileSync(path.join(repo, 'apps/web/.hidden.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: hidden }\n');
+    await assert.rejects(renderApp(repo, testApp('apps/web'), {}), {
+      name: 'RenderValidationError',
+      message:
+        'apps/web: renders no objects: none of its files is of a type capstan renders (lib/util.libsonnet, main.jsonnet); capstan renders .yaml, .yml, .json files, a kustomization, a Helm chart (Chart.yaml) or the pins layout (images_path): render other formats (such as Jsonnet) to YAML first; if the app is meant to render nothing, set syncPolicy.allowEmpty',
+    });
+    const allowed = testApp('apps/web', { syncPolicy: { ...defaultSyncPolicy, allowEmpty: true } });
+    assert.deepEqual((await renderApp(repo, allowed, {})).objects, [], 'an app meant to be empty (allowEmpty) may keep a README or anything else');
+  });
+
+  it('fails on a directory with no files at all unless the app allows an empty render; a manifest of comments alone is empty on purpose', async () => {
+    const repo = mkdtempSync(path.join(tmpdir(), 'capstan-empty-'));
+    mkdirSync(path.join(repo, 'apps/web'), { recursive: true });
+    await assert.rejects(renderApp(repo, testApp('apps/web'), {}), {
+      message:
+        'apps/web: renders no objects: the directory holds no files (capstan renders .yaml, .yml, .json files, a kustomization, a Helm chart (Chart.yaml) or the pins layout (images_path)); if the app is meant to render nothing, set syncPolicy.allowEmpty',
+    });
+    assert.deepEqual((await renderApp(repo, testApp('apps/web', { syncPolicy: { ...defaultSyncPolicy, allowEmpty: true } }), {})).objects, []);
+    writeFileSync(path.join(repo, 'apps/web/empty.yaml'), '# everything moved to apps/api\n');
+    assert.deepEqual((await renderApp(repo, testApp('apps/web'), {})).objects, []);
   });
 });
