@@ -82,7 +82,7 @@ describe('capstan validate', () => {
     const result = await validate(dir, '--env', 'nope');
     assert.equal(result.code, 1);
     assert.equal(result.stdout, '');
-    assert.equal(result.stderr, 'error: unknown environment "nope" (capstan.yaml declares dev, prod)\n');
+    assert.equal(result.stderr, 'error: unknown environment "nope": the project declares dev, prod\n');
   });
 
   test('health rules and ignore rules that a sync would refuse are reported with the line and field, all at once', async () => {

@@ -55,6 +55,6 @@ test('environments selected by name: all when none is named, every unknown name 
   const project = parseProject('apiVersion: capstan.dev/v1alpha1\nkind: Project\nenvironments: [{ name: dev }, { name: staging }, { name: prod }]\napps: []\n');
   assert.deepEqual(selectEnvironments(project, undefined).map((e) => e.name), ['dev', 'staging', 'prod']);
   assert.deepEqual(selectEnvironments(project, ['prod', 'dev']).map((e) => e.name), ['dev', 'prod']);
-  assert.throws(() => selectEnvironments(project, ['prd']), { name: 'ValidationError', message: 'unknown environment "prd"; did you mean "prod"? (capstan.yaml declares dev, staging, prod)' });
-  assert.throws(() => selectEnvironments(project, ['dev', 'nope', 'qa', 'nope']), { message: 'unknown environments "nope", "qa" (capstan.yaml declares dev, staging, prod)' });
+  assert.throws(() => selectEnvironments(project, ['prd']), { name: 'NotFoundError', message: 'unknown environment "prd"; did you mean "prod"?: the project declares dev, staging, prod' });
+  assert.throws(() => selectEnvironments(project, ['dev', 'nope', 'qa', 'nope']), { message: 'unknown environments "nope", "qa": the project declares dev, staging, prod' });
 });
