@@ -94,3 +94,21 @@ test('a status write succeeds on an object whose stored spec the current rules r
   // the spec itself is still validated when it is written
   await assert.rejects(api.update(type, 'default', 'a', { ...clone(written), spec: { ...(written.spec as object), replicas: -2 } }), (error: unknown) => error instanceof ApiError && error.code === 422);
 });
+
+test('a write that changes the object stamps its writer’s managedFields entry with the time, as the apiserver does; a no-op write moves nothing', async () => {
+  let now = new Date('2025-01-01T10:00:00Z');
+  const api = new ApiCore(new Store(), { now: () => now });
+  await api.bootstrap();
+  const type = api.type('v1', 'ConfigMap');
+  const apply = async (manager: string, data: Record<string, string>) =>
+    (await api.patch(type, 'default', 'timed', 'apply', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'timed' }, data }), { fieldManager: manager })).object;
+  const times = (object: { metadata: { managedFields?: unknown } }) => (object.metadata.managedFields as { manager: string; time: string }[]).map((e) => `${e.manager} ${e.time}`).sort();
+  await apply('capstan', { a: '1' });
+  await apply('other', { b: '1' });
+  now = new Date('2025-01-01T10:00:07Z');
+  const changed = await apply('capstan', { a: '2' });
+  assert.deepEqual(times(changed), ['capstan 2025-01-01T10:00:07Z', 'other 2025-01-01T10:00:00Z'], 'the same fields, a new value: the writer’s time moves');
+  now = new Date('2025-01-01T10:00:09Z');
+  const same = await apply('capstan', { a: '2' });
+  assert.deepEqual(times(same), ['capstan 2025-01-01T10:00:07Z', 'other 2025-01-01T10:00:00Z'], 'nothing changed: nothing moves');
+});

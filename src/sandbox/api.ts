@@ -450,8 +450,10 @@ export class ApiCore {
         statusSubresource: type.subresources.status,
       });
     }
-    keepUnchangedTimes(live.metadata.managedFields, prepared.metadata.managedFields);
     prepared.metadata.resourceVersion = live.metadata.resourceVersion;
+    // as the apiserver's managedFieldsUpdater: a write that changes the object stamps its writer's
+    // entry with the time; every other entry whose fields did not change keeps its time
+    keepUnchangedTimes(live.metadata.managedFields, prepared.metadata.managedFields, sameContent(prepared, live) ? undefined : managerOf(options));
     if (jsonEqual(prepared, live)) return live; // a write that changes nothing is not a write
     if (specChanged(type, live, prepared)) prepared.metadata.generation = (live.metadata.generation ?? 1) + 1;
     const saved = await this.commit(type, live, prepared, options);
@@ -907,13 +909,22 @@ function specChanged(type: ResourceType, live: KubeObject, next: KubeObject): bo
   return false;
 }
 
-/** Managed-field entries whose fields did not change keep their old time, so a no-op write stays a no-op. */
-function keepUnchangedTimes(before: ManagedFieldsEntry[] | undefined, after: ManagedFieldsEntry[] | undefined): void {
+/**
+ * Managed-field entries whose fields did not change keep their old time, so a no-op write stays a
+ * no-op; the entries of `writer`, when its write changed the object, keep the new time.
+ */
+function keepUnchangedTimes(before: ManagedFieldsEntry[] | undefined, after: ManagedFieldsEntry[] | undefined, writer?: string): void {
   if (!before || !after) return;
   for (const entry of after) {
+    if (writer !== undefined && entry.manager === writer) continue;
     const old = before.find((b) => b.manager === entry.manager && b.operation === entry.operation && b.subresource === entry.subresource);
     if (old && old.apiVersion === entry.apiVersion && jsonEqual(old.fieldsV1, entry.fieldsV1)) entry.time = old.time;
   }
+}
+
+/** Equal but for managedFields. */
+function sameContent(a: KubeObject, b: KubeObject): boolean {
+  return jsonEqual({ ...a, metadata: { ...a.metadata, managedFields: undefined } }, { ...b, metadata: { ...b.metadata, managedFields: undefined } });
 }
 
 /** The manager a write is recorded under: the fieldManager parameter, else the User-Agent's name (apiserver's managerOrUserAgent). */
