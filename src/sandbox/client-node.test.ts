@@ -146,7 +146,7 @@ describe('@kubernetes/client-node against the sandbox', () => {
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'w' } } });
     await core.patchNamespacedConfigMap({ name: 'w', namespace: ns, body: [{ op: 'add', path: '/data', value: { x: 'y' } }] });
     await core.deleteNamespacedConfigMap({ name: 'w', namespace: ns });
-    await eventually(() => (seen.length >= 3 ? true : undefined), 5_000, 'three watch events');
+    await eventually(() => (seen.length >= 3 ? true : undefined), 30_000, 'three watch events');
     controller.abort();
     assert.deepEqual(seen, ['ADDED w', 'MODIFIED w', 'DELETED w']);
 
@@ -156,7 +156,7 @@ describe('@kubernetes/client-node against the sandbox', () => {
     const stale = await new Watch(kc).watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: rv }, (phase, obj: Record<string, unknown>) => {
       if (phase === 'ERROR') errors.push(obj);
     }, () => undefined);
-    await eventually(() => (errors.length > 0 ? true : undefined), 5_000, 'ERROR event');
+    await eventually(() => (errors.length > 0 ? true : undefined), 30_000, 'ERROR event');
     stale.abort();
     assert.equal((errors[0] as { code: number }).code, 410);
     assert.equal((errors[0] as { reason: string }).reason, 'Expired');
@@ -176,7 +176,7 @@ describe('@kubernetes/client-node against the sandbox', () => {
     const ready = await eventually(async () => {
       const d = await apps.readNamespacedDeployment({ name: 'app', namespace: ns });
       return d.status?.readyReplicas === 3 ? d : undefined;
-    }, 10_000, '3 ready replicas');
+    }, 30_000, '3 ready replicas');
     assert.equal(ready.status?.observedGeneration, ready.metadata?.generation);
     const scale = await apps.readNamespacedDeploymentScale({ name: 'app', namespace: ns });
     assert.equal(scale.status?.selector, 'app=app');
@@ -198,7 +198,7 @@ describe('@kubernetes/client-node against the sandbox', () => {
       await eventually(async () => {
         const names = (await core.listNamespacedConfigMap({ namespace: ns })).items.map((i) => i.metadata?.name);
         return names.some((n) => n?.endsWith(policy.toLowerCase())) ? undefined : true;
-      }, 5_000, `${policy} deletion`);
+      }, 30_000, `${policy} deletion`);
     }
   });
 

@@ -142,7 +142,7 @@ describe('kubectl against the sandbox', { skip: kubectlSkip }, () => {
   test('deleting a namespace removes its contents', async () => {
     const ns = await namespace('doomed');
     assert.equal((await k(['apply', '--server-side', '-n', ns, '-f', path.join(appDir, 'deployment.yaml'), '-f', path.join(appDir, 'configmap.yaml')])).code, 0);
-    await eventually(async () => ((await k(['get', 'pods', '-n', ns, '-o', 'name'])).stdout.trim().split('\n').length === 2 ? true : undefined), 10_000, 'pods');
+    await eventually(async () => ((await k(['get', 'pods', '-n', ns, '-o', 'name'])).stdout.trim().split('\n').length === 2 ? true : undefined), 30_000, 'pods');
     const deleted = await k(['delete', 'namespace', ns, '--timeout=30s']);
     assert.equal(deleted.code, 0, deleted.stderr);
     assert.match(deleted.stdout, /namespace "doomed" deleted/);
@@ -170,7 +170,7 @@ spec:
     const table = await eventually(async () => {
       const out = (await k(['get', 'pod', 'broken', '-n', ns])).stdout;
       return /CrashLoopBackOff/.test(out) ? out : undefined;
-    }, 15_000, 'CrashLoopBackOff');
+    }, 30_000, 'CrashLoopBackOff');
     assert.match(table, /broken\s+0\/1\s+CrashLoopBackOff\s+\d+/);
     const logs = await k(['logs', 'broken', '-n', ns]);
     assert.equal(logs.code, 0, logs.stderr);
@@ -186,11 +186,11 @@ spec:
       await eventually(() => (out.includes('kube-root-ca.crt') || out.includes('NAME') || out === '' ? true : undefined), 5_000);
       await new Promise((r) => setTimeout(r, 500));
       assert.equal((await k(['apply', '--server-side', '-n', ns, '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\ndata:\n  a: "1"\n')).code, 0);
-      await eventually(() => (/ADDED\s+watched/.test(out) ? true : undefined), 10_000, 'ADDED event');
+      await eventually(() => (/ADDED\s+watched/.test(out) ? true : undefined), 30_000, 'ADDED event');
       assert.equal((await k(['patch', 'configmap', 'watched', '-n', ns, '-p', '{"data":{"b":"2"}}'])).code, 0);
-      await eventually(() => (/MODIFIED\s+watched\s+2/.test(out) ? true : undefined), 10_000, 'MODIFIED event');
+      await eventually(() => (/MODIFIED\s+watched\s+2/.test(out) ? true : undefined), 30_000, 'MODIFIED event');
       assert.equal((await k(['delete', 'configmap', 'watched', '-n', ns])).code, 0);
-      await eventually(() => (/DELETED\s+watched/.test(out) ? true : undefined), 10_000, 'DELETED event');
+      await eventually(() => (/DELETED\s+watched/.test(out) ? true : undefined), 30_000, 'DELETED event');
     } finally {
       child.kill();
     }
@@ -278,7 +278,7 @@ describe('sandbox process with --data', { skip: kubectlSkip }, () => {
     assert.equal((await k(['apply', '--server-side', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: keep\n')).code, 0);
     const applied = await k(['apply', '--server-side', '-n', 'keep', '-f', path.join(appDir, 'configmap.yaml'), '-f', path.join(appDir, 'deployment.yaml')]);
     assert.equal(applied.code, 0, applied.stderr);
-    await eventually(async () => ((await k(['get', 'pods', '-n', 'keep', '-o', 'name'])).stdout.trim().split('\n').length === 2 ? true : undefined), 10_000, 'pods');
+    await eventually(async () => ((await k(['get', 'pods', '-n', 'keep', '-o', 'name'])).stdout.trim().split('\n').length === 2 ? true : undefined), 30_000, 'pods');
     const before = JSON.parse((await k(['get', 'all,configmaps', '-n', 'keep', '-o', 'json'])).stdout) as { items: { metadata: { uid: string } }[] };
     // SIGKILL: no chance to flush anything that was not already on disk
     await stopProcess('SIGKILL');

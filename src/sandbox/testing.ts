@@ -42,8 +42,8 @@ export function kubectl(kubeconfig: string, args: string[], options: { input?: s
   });
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` (generous: it only bounds a test that fails). */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -94,7 +94,7 @@ describe('ReplicaSet controller', () => {
       return field(o, 'status.readyReplicas') === 1 ? o : undefined;
     });
     assert.equal(field(ready, 'status.availableReplicas'), undefined);
-    await cluster.until('available after a second or two', () => (field(cluster.get(apps, 'ReplicaSet', 'front'), 'status.availableReplicas') === 1 ? true : undefined), 4000);
+    await cluster.until('available a second after ready', () => (field(cluster.get(apps, 'ReplicaSet', 'front'), 'status.availableReplicas') === 1 ? true : undefined));
   });
 
   test('scale-down victims: unscheduled, pending, not ready, ready the shortest, newest', () => {

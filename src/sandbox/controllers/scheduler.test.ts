@@ -26,8 +26,9 @@ class Recorder implements Controller {
   }
 }
 
+/** Polls `check` until it holds; the 30 s deadline only bounds a test that fails. */
 const until = async (check: () => boolean, what: string): Promise<void> => {
-  const deadline = Date.now() + 2000;
+  const deadline = Date.now() + 30_000;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 2));

@@ -12,7 +12,7 @@ export interface TestCluster {
   create(object: KubeObject): Promise<KubeObject>;
   get(apiVersion: string, kind: string, name: string, namespace?: string): KubeObject | undefined;
   list(apiVersion: string, kind: string, namespace?: string): KubeObject[];
-  /** Polls until `check` returns something other than undefined; fails with `what` after the deadline. */
+  /** Polls until `check` returns something other than undefined; fails with `what` after the deadline (default 30 s: it only bounds a test that fails). */
   until<T>(what: string, check: () => T | undefined, timeoutMs?: number): Promise<T>;
   /** Reads, changes and writes back an object (a user's update, as field manager `test`). */
   modify(apiVersion: string, kind: string, name: string, change: (object: KubeObject) => void, namespace?: string): Promise<KubeObject>;
@@ -45,7 +45,7 @@ export async function startTestCluster(options: Partial<ControllerOptions> = {})
       }
     },
     list: (apiVersion, kind, namespace = 'default') => api.list(type(apiVersion, kind), namespace).items,
-    until: async <T>(what: string, check: () => T | undefined, timeoutMs = 5000): Promise<T> => {
+    until: async <T>(what: string, check: () => T | undefined, timeoutMs = 30_000): Promise<T> => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const value = check();
