@@ -35,7 +35,7 @@ test('a held lock makes others wait, then times out with a TransientError naming
     assert.match(error.message, new RegExp(`^the git cache of x is locked by process ${process.pid} on ${os.hostname()} since `));
     return true;
   });
-  const waiting = withFileLock(file, { ...options, timeoutMs: 2000 }, async () => 'got it');
+  const waiting = withFileLock(file, { ...options, timeoutMs: 30_000 }, async () => 'got it'); // a bound for a failing test only
   setTimeout(() => void release(), 50);
   assert.equal(await waiting, 'got it');
   assert.ok(!existsSync(file));

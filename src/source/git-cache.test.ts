@@ -335,7 +335,7 @@ test('a timeout kills git and is a TransientError', async () => {
       assert.ok(!error.message.includes('secret-token-value'));
       return true;
     });
-    assert.ok(Date.now() - started < 5000);
+    assert.ok(Date.now() - started < 30_000, 'git was killed at the timeout, not left hanging'); // the server never answers
   } finally {
     for (const s of sockets) s.destroy();
     server.close();
