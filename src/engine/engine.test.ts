@@ -80,14 +80,14 @@ describe('engine on the example repo', () => {
   });
 
   test('a second apply writes nothing: no object, no inventory', async () => {
-    const before = fx.sandbox.stats().writes;
+    const before = fx.engineWrites();
     const results = await fx.engine.syncAll({ repo: remote(), env: 'dev' });
     for (const r of results) {
       assertSucceeded(r);
       assert.deepEqual(changed(r), [], r.app);
       assert.equal(r.recorded, undefined, `${r.app} recorded no history entry`);
     }
-    assert.equal(fx.sandbox.stats().writes - before, 0);
+    assert.equal(fx.engineWrites() - before, 0);
   });
 
   test('a changed image configures only that Deployment', async () => {

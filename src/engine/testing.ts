@@ -42,6 +42,11 @@ export interface EngineFixture {
   client: KubeClient;
   engine: Engine;
   cacheDir: string;
+  /**
+   * Writes (applies and deletes that are not dry-runs) the engine has sent so far. The sandbox's
+   * own controllers keep writing after a sync, so its store's count cannot say what the engine wrote.
+   */
+  engineWrites(): number;
   stop(): Promise<void>;
 }
 
@@ -53,9 +58,19 @@ export async function startEngineFixture(options: Partial<EngineOptions> = {}): 
   writeFileSync(kubeconfigPath, sandbox.kubeconfig);
   const client = await createKubeClient({ kubeconfig: sandbox.kubeconfig });
   const cacheDir = path.join(work, 'cache');
+  let writes = 0;
+  const counted: KubeClient = Object.create(client);
+  counted.apply = async (manifest, applyOptions) => {
+    if (!applyOptions?.dryRun) writes++;
+    return client.apply(manifest, applyOptions);
+  };
+  counted.delete = async (apiVersion, key, deleteOptions) => {
+    if (!deleteOptions?.dryRun) writes++;
+    return client.delete(apiVersion, key, deleteOptions);
+  };
   const engine = new Engine({
     git: new GitCache({ dir: cacheDir }),
-    clientFor: async () => client,
+    clientFor: async () => counted,
     sopsKeys: await loadSopsKeys({}, { keyFiles: [exampleAgeKeyFile] }),
     who: 'test-user',
     ...options,
@@ -66,6 +81,7 @@ export async function startEngineFixture(options: Partial<EngineOptions> = {}): 
     client,
     engine,
     cacheDir,
+    engineWrites: () => writes,
     async stop() {
       client.close();
       await sandbox.stop();
