@@ -10,8 +10,9 @@ import { openRevision, openWorkingTree } from './repo-revision.ts';
 
 const project = 'apiVersion: capstan.dev/v1alpha1\nkind: Project\nenvironments:\n  - name: dev\n  - name: prod\napps:\n  - { name: web, source: apps/web, namespace: web }\n  - { name: web2, source: apps/web, namespace: other }\n';
 
+/** Polls `check` until it returns a value; the 30 s deadline only bounds a test that fails. */
 async function until<T>(check: () => T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const value = check();
     if (value !== undefined) return value;

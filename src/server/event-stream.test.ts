@@ -92,7 +92,7 @@ describe('GET /api/v1/events', () => {
       await sse.next();
       assert.equal(t.agent.listenerCount, 1);
       controller.abort();
-      for (let i = 0; i < 100 && t.agent.listenerCount > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (const deadline = Date.now() + 30_000; t.agent.listenerCount > 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
       assert.equal(t.agent.listenerCount, 0);
     } finally {
       await t.close();
