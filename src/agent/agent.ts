@@ -18,6 +18,7 @@ import { appInputs, touches } from './app-inputs.ts';
 import { silentLogger, type AgentLogger } from './logger.ts';
 import { syncWindowOpen } from './sync-windows.ts';
 import { diffTrees } from './tree-diff.ts';
+import type { InventoryWatcherApi } from './inventory-watcher.ts';
 import {
   appId,
   noMetrics,
@@ -38,6 +39,9 @@ import {
 
 /** Builds the drift watcher once the agent exists, given the callback that reports drift to it. */
 export type DriftWatcherFactory = (onDrift: DriftWatcherOptions['onDrift']) => DriftWatcherApi;
+
+/** Builds the inventory watcher once the agent exists, given the callback that reports a changed inventory. */
+export type InventoryWatcherFactory = (onChange: (inventory: Inventory) => void) => InventoryWatcherApi;
 
 export interface AgentOptions {
   engine: Engine;
@@ -67,6 +71,11 @@ export interface AgentOptions {
   windowCheckIntervalMs?: number;
   /** Watches the apps' objects; a factory is given the agent's drift callback. Default: no drift watch. */
   driftWatcher?: DriftWatcherApi | DriftWatcherFactory;
+  /**
+   * Watches the inventories, to follow what other capstan processes apply, roll back or delete;
+   * a factory is given the agent's callback. Default: none (seen at the app's next check).
+   */
+  inventoryWatcher?: InventoryWatcherFactory;
   /** Splits the apps between replicas; the agent starts and stops it. Default: this agent owns every app. */
   shards?: ShardCoordinatorApi;
   metrics?: AgentMetrics;
@@ -119,6 +128,10 @@ interface Tracked {
   trackedObjects?: string;
   /** When a poll last re-checked it (apps with their own `syncOptions.pollInterval`). */
   polledAt?: number;
+  /** Objects the drift watcher saw change, to be compared with git by value at the next reconcile. */
+  suspects?: Set<string>;
+  /** An inventory changed by another capstan process while this app was busy: looked at afterwards. */
+  external?: Inventory;
 }
 
 const defaultPollIntervalMs = 60_000;
@@ -146,6 +159,7 @@ export class Agent implements AgentApi {
   private head?: RepoRevision;
   private revisionLock: Promise<unknown> = Promise.resolve();
   private driftWatcher?: DriftWatcherApi;
+  private inventoryWatcher?: InventoryWatcherApi;
   private pollTimer?: NodeJS.Timeout;
   private windowTimer?: NodeJS.Timeout;
   private unsubscribeShards?: () => void;
@@ -173,6 +187,8 @@ export class Agent implements AgentApi {
       this.unsubscribeShards = this.options.shards.onChange(() => this.membershipChanged());
     }
     await this.advance('startup');
+    this.inventoryWatcher = this.options.inventoryWatcher?.((inventory) => this.inventoryChanged(inventory));
+    this.inventoryWatcher?.start();
     if (this.pollTick() > 0) this.schedulePoll();
     this.windowTimer = setInterval(() => this.recheckWindows(), this.options.windowCheckIntervalMs ?? defaultWindowCheckMs);
     this.windowTimer.unref();
@@ -198,6 +214,8 @@ export class Agent implements AgentApi {
     this.metrics.queueDepth(0);
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
     await this.driftWatcher?.stop();
+    await this.inventoryWatcher?.stop();
+    this.inventoryWatcher = undefined;
     await this.options.shards?.stop();
     this.started = false;
     this.log.info({}, 'agent stopped');
@@ -301,18 +319,39 @@ export class Agent implements AgentApi {
   }
 
   /**
-   * Objects of an app changed behind capstan's back (what the drift watcher calls): the app is
-   * marked OutOfSync with the drift recorded, then compared again; with selfHeal it is synced.
+   * Objects of an app changed, and not by capstan's own apply (what the drift watcher calls): the
+   * app is compared with git again. Drift is what that comparison finds in values (recorded,
+   * counted, and with selfHeal synced away); a change that leaves git's values in place is not.
    */
   reportDrift(ref: AppRef, objects: string[]): void {
     const t = this.tracked.get(appId(ref));
     if (!t || !t.owned || this.stopping) return;
-    const seen = new Set([...(t.state.drift?.objects ?? []), ...objects]);
-    this.patch(t, { sync: 'OutOfSync', drift: { detectedAt: this.isoNow(), objects: [...seen].sort() }, drifts: (t.state.drifts ?? 0) + 1 });
-    this.log.warn({ app: ref.app, env: ref.env, objects, selfHeal: t.app.syncPolicy.selfHeal }, `drift: ${objects.join(', ')} changed in the cluster behind capstan's back${t.app.syncPolicy.selfHeal && t.app.syncPolicy.automated ? ': self-healing' : ''}`);
-    this.metrics.drift(t.ref);
-    this.emit({ type: 'drift', state: structuredClone(t.state), objects: [...objects] });
+    t.suspects = new Set([...(t.suspects ?? []), ...objects]);
+    this.log.info({ app: ref.app, env: ref.env, objects }, `${objects.join(', ')} changed in the cluster: comparing ${t.id} with git`);
     void this.reconcileLater(t, 'drift');
+  }
+
+  /**
+   * An inventory changed (what the inventory watcher calls). A history entry the agent did not
+   * write is another capstan process's apply, rollback or delete: the app's revision and last sync
+   * follow it at once, and the app is compared with git (automatic syncs away from it only with
+   * selfHeal, never away from a rollback until a new commit comes).
+   */
+  inventoryChanged(inventory: Inventory): void {
+    const t = this.tracked.get(appId({ app: inventory.app, env: inventory.env }));
+    // before the first check the agent has not read the inventory yet: that check will
+    if (!t || !t.owned || !t.checked || this.stopping) return;
+    if (t.running || t.queued) {
+      t.external = inventory;
+      return;
+    }
+    t.external = undefined;
+    const last = inventory.history.at(-1);
+    if (!last || last.id === t.state.lastSync?.id) return;
+    const moved = inventory.revision !== this.head?.commit || last.operation === 'delete';
+    this.patch(t, { revision: inventory.revision, lastSync: lastSyncOf(last, 'external'), ...(moved ? { sync: 'OutOfSync' as const } : {}) });
+    this.log.info({ app: t.ref.app, env: t.ref.env, revision: inventory.revision, who: last.who }, `${t.id}: ${last.operation} #${last.id} of ${short(last.revision)} by ${last.who} ${last.result === 'Succeeded' ? 'succeeded' : 'failed'} outside this agent`);
+    void this.reconcileLater(t, 'external');
   }
 
   // --- revisions -------------------------------------------------------------------------------
@@ -500,6 +539,7 @@ export class Agent implements AgentApi {
         this.running.delete(run);
         if (t.jobs.length > 0 && !this.stopping) this.enqueue(t);
         else this.patch(t, { operation: undefined });
+        if (t.external && !t.queued) this.inventoryChanged(t.external);
         this.pump();
       });
       this.running.add(run);
@@ -560,15 +600,18 @@ export class Agent implements AgentApi {
     const restored: Partial<AppState> = { revision: inventory.revision, error: undefined, ...health };
     const last = inventory.history.at(-1);
     if (!t.state.lastSync && last) restored.lastSync = lastSyncOf(last, 'startup');
+    const drifted = this.confirmDrift(t, report);
     if (!report.changed) {
-      this.patch(t, { ...restored, sync: 'Synced', failures: 0, nextRetryAt: undefined });
+      this.patch(t, { ...restored, sync: 'Synced', failures: 0, nextRetryAt: undefined, drift: undefined });
       t.deferred = undefined;
       this.metrics.reconcileDuration(seconds(started), t.ref, 'Unchanged');
       return undefined;
     }
     this.patch(t, { ...restored, sync: 'OutOfSync' });
+    if (drifted.length > 0) this.recordDrift(t, drifted);
     const policy = t.app.syncPolicy;
-    const automatic = policy.automated && (trigger !== 'drift' || policy.selfHeal);
+    // changes made outside the agent (by hand, by another capstan) are undone only with selfHeal
+    const automatic = policy.automated && ((trigger !== 'drift' && trigger !== 'external') || policy.selfHeal);
     if (!automatic) {
       log.info({ diffs: report.diffs.length }, `${t.id} is OutOfSync (${report.diffs.map((d) => `${d.action} ${formatKey(d.key)}`).slice(0, 5).join(', ')}): ${policy.automated ? 'drift without selfHeal is only reported' : 'manual app, waiting for a sync'}`);
       this.metrics.reconcileDuration(seconds(started), t.ref, 'Unchanged');
@@ -590,6 +633,25 @@ export class Agent implements AgentApi {
     t.deferred = undefined;
     // Git wins: fields a hand edit took over are taken back unless the app says conflicts: fail.
     return this.syncNow(t, { kind: 'sync', trigger, since: this.isoNow(), sync: { who: this.who }, waiters: [] });
+  }
+
+  /** The objects the drift watcher reported that the comparison with git finds different in value. */
+  private confirmDrift(t: Tracked, report: DiffReport): string[] {
+    const suspects = t.suspects;
+    t.suspects = undefined;
+    if (!suspects || !report.changed) return [];
+    const differ = new Set(report.diffs.map((d) => formatKey(d.key)));
+    return [...suspects].filter((o) => differ.has(o)).sort();
+  }
+
+  /** Drift found by value: recorded in the app's state, counted, logged and announced. */
+  private recordDrift(t: Tracked, objects: string[]): void {
+    const seen = new Set([...(t.state.drift?.objects ?? []), ...objects]);
+    this.patch(t, { drift: { detectedAt: this.isoNow(), objects: [...seen].sort() }, drifts: (t.state.drifts ?? 0) + 1 });
+    const heals = t.app.syncPolicy.selfHeal && t.app.syncPolicy.automated;
+    this.log.warn({ app: t.ref.app, env: t.ref.env, objects, selfHeal: t.app.syncPolicy.selfHeal }, `drift: ${objects.join(', ')} differ from git, changed in the cluster behind capstan's back${heals ? ': self-healing' : ''}`);
+    this.metrics.drift(t.ref);
+    this.emit({ type: 'drift', state: structuredClone(t.state), objects: [...objects] });
   }
 
   /** Applies the app (a sync or a rollback) and records the outcome in its state. */

@@ -10,7 +10,8 @@
  * resumed from its last resourceVersion.
  */
 import { formatKey, groupOf, labels, type Manifest, type ResourceKey } from '../core/index.ts';
-import type { KubeClient, WatchEvent, WatchHandle } from '../kube/index.ts';
+import type { KubeClient, WatchEvent } from '../kube/index.ts';
+import { ListWatch } from './list-watch.ts';
 import type { AgentLogger } from './logger.ts';
 import { appId, type AppRef, type DriftWatcherApi, type DriftWatcherOptions } from './types.ts';
 
@@ -35,10 +36,6 @@ export interface ChangeAssessment {
 const DEFAULT_DEBOUNCE_MS = 500;
 const DEFAULT_BACKOFF_MS = 200;
 const DEFAULT_MAX_BACKOFF_MS = 10_000;
-/** A watch that stayed open at least this long was healthy: the next failure starts the backoff over. */
-const HEALTHY_WATCH_MS = 5_000;
-/** Watches are asked to end after this long and are then resumed, so a silently dead connection does not last. */
-const WATCH_TIMEOUT_SECONDS = 300;
 /** Only objects capstan applied: the label exists (`capstan.dev/app`). */
 const LABEL_SELECTOR = labels.app;
 
@@ -89,6 +86,14 @@ export class DriftWatcher implements DriftWatcherApi {
       this.apps.set(id, { ref: { app: ref.app, env: ref.env }, scopes, pending: new Map() });
     }
     this.reconcileWatches(wanted);
+  }
+
+  /**
+   * Whether every watch has listed and is open (an informer's HasSynced): a change made from now
+   * on is seen. Tests wait for it instead of for time.
+   */
+  synced(): boolean {
+    return [...this.watches.values()].every((watch) => watch.synced);
   }
 
   async stop(): Promise<void> {
@@ -197,100 +202,38 @@ interface SharedWatchOptions {
 class SharedWatch {
   /** The last version seen of every object in scope, by name. */
   private readonly seen = new Map<string, Manifest>();
-  private stopped = false;
-  private handle: WatchHandle | undefined;
-  private wake: (() => void) | undefined;
-  private running: Promise<void> | undefined;
+  private readonly loop: ListWatch;
 
   constructor(
     private readonly scope: WatchScope,
     private readonly options: SharedWatchOptions,
-  ) {}
-
-  private get subject(): string {
-    return this.scope.namespace ? `${this.scope.kind} in namespace ${this.scope.namespace}` : this.scope.kind;
+  ) {
+    this.loop = new ListWatch({
+      client: options.client,
+      apiVersion: scope.apiVersion,
+      kind: scope.kind,
+      namespace: scope.namespace || undefined,
+      labelSelector: LABEL_SELECTOR,
+      subject: scope.namespace ? `${scope.kind} in namespace ${scope.namespace}` : scope.kind,
+      logger: options.logger,
+      backoffMs: options.backoffMs,
+      maxBackoffMs: options.maxBackoffMs,
+      onList: (items) => this.resync(items),
+      onEvent: (event) => this.onEvent(event),
+    });
   }
 
   start(): void {
-    this.running = this.run().catch((error: unknown) => {
-      // run() handles its own failures; this is a last guard so a bug never becomes an unhandled rejection
-      this.options.logger?.warn({ subject: this.subject }, `watch of ${this.subject} stopped: ${messageOf(error)}`);
-    });
+    this.loop.start();
+  }
+
+  get synced(): boolean {
+    return this.loop.synced;
   }
 
   /** Ends the loop; resolves once it has ended. */
   stop(): Promise<void> {
-    this.stopped = true;
-    this.handle?.stop();
-    this.wake?.();
-    return this.running ?? Promise.resolve();
-  }
-
-  private async run(): Promise<void> {
-    const { client } = this.options;
-    const { apiVersion, kind } = this.scope;
-    const namespace = this.scope.namespace || undefined;
-    let failures = 0;
-    let resourceVersion: string | undefined;
-    while (!this.stopped) {
-      let openedAt: number | undefined;
-      try {
-        if (resourceVersion === undefined) {
-          const list = await client.list(apiVersion, kind, { namespace, labelSelector: LABEL_SELECTOR });
-          if (this.stopped) return;
-          this.resync(list.items);
-          resourceVersion = list.resourceVersion;
-        }
-        const handle = await client.watch(
-          apiVersion,
-          kind,
-          { namespace, labelSelector: LABEL_SELECTOR, resourceVersion, timeoutSeconds: WATCH_TIMEOUT_SECONDS },
-          (event) => this.onEvent(event),
-        );
-        openedAt = Date.now();
-        this.handle = handle;
-        if (this.stopped) handle.stop();
-        try {
-          await handle.done;
-        } finally {
-          this.handle = undefined;
-        }
-        if (this.stopped) return;
-        // closed by the server: resume where it ended (bookmarks keep the resourceVersion fresh)
-        resourceVersion = handle.lastResourceVersion ?? resourceVersion;
-        if (Date.now() - openedAt >= HEALTHY_WATCH_MS) {
-          failures = 0;
-          continue;
-        }
-        failures++;
-      } catch (error) {
-        if (this.stopped) return;
-        // 410 Gone, a broken stream, an unserved kind: start over from a fresh list
-        resourceVersion = undefined;
-        failures = openedAt !== undefined && Date.now() - openedAt >= HEALTHY_WATCH_MS ? 1 : failures + 1;
-        this.options.logger?.warn({ subject: this.subject, attempt: failures }, `watch of ${this.subject} failed, relisting: ${messageOf(error)}`);
-      }
-      await this.pause(this.delay(failures));
-    }
-  }
-
-  /** Exponential backoff with jitter, capped. */
-  private delay(failures: number): number {
-    if (failures <= 0) return 0;
-    const base = Math.min(this.options.maxBackoffMs, this.options.backoffMs * 2 ** Math.min(failures - 1, 20));
-    return Math.round(base / 2 + (Math.random() * base) / 2);
-  }
-
-  private pause(ms: number): Promise<void> {
-    if (ms <= 0 || this.stopped) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    }).finally(() => (this.wake = undefined));
+    return this.loop.stop();
   }
 
   /** A fresh list: compare it with what was seen, so what changed while no watch was open is not missed. */
@@ -309,20 +252,15 @@ class SharedWatch {
   }
 
   private onEvent(event: WatchEvent): void {
-    try {
-      if (event.type === 'BOOKMARK') return;
-      const name = event.object.metadata?.name;
-      if (typeof name !== 'string') return;
-      if (event.type === 'DELETED') {
-        this.seen.delete(name);
-        // also sent when the object lost its capstan.dev/app label, which is drift as well
-        this.options.report(name, 'deleted');
-        return;
-      }
-      this.observe(name, event.object);
-    } catch (error) {
-      this.options.logger?.warn({ subject: this.subject }, `watch of ${this.subject}: an event could not be handled: ${messageOf(error)}`);
+    const name = event.object.metadata?.name;
+    if (typeof name !== 'string') return;
+    if (event.type === 'DELETED') {
+      this.seen.delete(name);
+      // also sent when the object lost its capstan.dev/app label, which is drift as well
+      this.options.report(name, 'deleted');
+      return;
     }
+    this.observe(name, event.object);
   }
 
   private observe(name: string, object: Manifest): void {
@@ -347,21 +285,20 @@ interface FieldsEntry {
 type FieldsTree = { [key: string]: FieldsTree };
 
 /**
- * Whether `next` (a later version of `previous`) drifted from what capstan applied.
+ * Whether a change between two versions of an object may be drift, so that the agent compares the
+ * object's values with git (which decides: drift is a difference in values, never inferred from
+ * who wrote it; managedFields miss some writes, such as the scale subresource before Kubernetes
+ * 1.22). This only spares that comparison where the change is provably not drift:
  *
- * 1. An object that started being deleted drifted.
+ * 1. An object that started being deleted may be drift.
  * 2. The versions are compared without `status`, `metadata.resourceVersion`, `.generation`,
  *    `.managedFields`, and labels, annotations and finalizers under the prefixes Kubernetes
  *    reserves for its own components (`kubernetes.io/`, `k8s.io/`, `*.kubernetes.io/`,
  *    `*.k8s.io/`: `deployment.kubernetes.io/revision`, `pv.kubernetes.io/bind-completed` …)
  *    unless capstan applied them. Equal → not drift: status writes and controller bookkeeping.
- * 3. Otherwise the change is attributed through `managedFields` (status-subresource entries and
- *    entries that only hold ignored fields left out): the entries that are new, got a newer
- *    `time`, or gained fields are the writers; drift when one of them is not capstan.
- * 4. No writer, but capstan's entry lost fields: another writer removed what capstan set. Drift.
- * 5. No entry changed (a writer's second write within the same whole second as its previous one):
- *    the owners of the changed fields tell; drift when a changed field is held by others only.
- * 6. Nothing left to attribute: drift unless capstan's entry is among the newest.
+ * 3. A change whose only recorded writer is capstan (its own entry in `managedFields` is new, got
+ *    a newer `time` or gained fields, and no other entry did) is capstan's own apply: not drift.
+ * 4. Anything else (another writer recorded, or no writer recorded at all) may be drift.
  */
 export function assessChange(previous: Manifest, next: Manifest, fieldManager = 'capstan'): ChangeAssessment {
   if (next.metadata.deletionTimestamp && !previous.metadata.deletionTimestamp) {
@@ -370,9 +307,7 @@ export function assessChange(previous: Manifest, next: Manifest, fieldManager = 
   const before = entriesOf(previous);
   const after = entriesOf(next);
   const kept = applierKeys([...before.values(), ...after.values()].filter((e) => e.manager === fieldManager));
-  const was = comparable(previous, kept);
-  const now = comparable(next, kept);
-  if (stableStringify(was) === stableStringify(now)) {
+  if (stableStringify(comparable(previous, kept)) === stableStringify(comparable(next, kept))) {
     return { drift: false, reason: 'only status or server-managed fields changed', managers: [] };
   }
   const writers = [...after.values()].filter((entry) => {
@@ -380,32 +315,10 @@ export function assessChange(previous: Manifest, next: Manifest, fieldManager = 
     const old = before.get(entry.id);
     return !old || old.time !== entry.time || !fieldsSubset(entry.fields, old.fields);
   });
-  if (writers.length > 0) {
-    const others = unique(writers.filter((e) => e.manager !== fieldManager).map((e) => e.manager));
-    return others.length > 0
-      ? { drift: true, reason: `changed by ${others.join(', ')}`, managers: others }
-      : { drift: false, reason: `changed by ${fieldManager}`, managers: [fieldManager] };
-  }
-  const lost = [...before.values()].some((entry) => {
-    if (entry.manager !== fieldManager) return false;
-    const now = after.get(entry.id);
-    return !now || !fieldsSubset(entry.fields, now.fields);
-  });
-  if (lost) return { drift: true, reason: `fields ${fieldManager} applied were changed or removed by another writer`, managers: [] };
-  const relevant = [...after.values()].filter((e) => touchesContent(e.fields, kept));
-  // a writer's second write within one whole second: its entry looks the same; the changed fields' owners tell
-  let ownedByApplier = false;
-  for (const path of changedPaths(was, now, [])) {
-    const owners = unique(relevant.filter((e) => owns(e.fields, path)).map((e) => e.manager));
-    if (owners.length > 0 && !owners.includes(fieldManager)) return { drift: true, reason: `fields owned by ${owners.join(', ')} changed`, managers: owners };
-    if (owners.includes(fieldManager)) ownedByApplier = true;
-  }
-  if (ownedByApplier) return { drift: false, reason: `fields owned by ${fieldManager} changed`, managers: [fieldManager] };
-  if (relevant.length === 0) return { drift: true, reason: 'changed by an unknown writer (no managed fields)', managers: [] };
-  const newest = Math.max(...relevant.map((e) => e.time));
-  const latest = unique(relevant.filter((e) => e.time === newest).map((e) => e.manager));
-  if (latest.includes(fieldManager)) return { drift: false, reason: `changed, most recently written by ${fieldManager}`, managers: [fieldManager] };
-  return { drift: true, reason: `changed, most recently written by ${latest.join(', ')}`, managers: latest };
+  const others = unique(writers.filter((e) => e.manager !== fieldManager).map((e) => e.manager));
+  if (others.length > 0) return { drift: true, reason: `changed by ${others.join(', ')}`, managers: others };
+  if (writers.length > 0) return { drift: false, reason: `changed by ${fieldManager}`, managers: [fieldManager] };
+  return { drift: true, reason: 'changed with no writer recorded in managedFields', managers: [] };
 }
 
 /** The managedFields entries that can change what capstan applied: every one but status-subresource writes. */
@@ -483,44 +396,6 @@ function comparable(object: Manifest, kept: Set<string>): Record<string, unknown
       finalizers: ownFinalizers.length > 0 ? ownFinalizers : undefined,
     },
   };
-}
-
-/** One step of a path into an object: a map key, or a list item with its value (to find its `k:`/`v:` entry). */
-type PathStep = { key: string } | { index: number; item: unknown };
-
-/** Paths to what `b` added or changed compared with `a` (removals left out), as deep as both agree on the shape. */
-function changedPaths(a: unknown, b: unknown, path: PathStep[]): PathStep[][] {
-  if (b === undefined || stableStringify(a) === stableStringify(b)) return [];
-  if (isRecord(a) && isRecord(b)) return Object.keys(b).flatMap((key) => changedPaths(a[key], b[key], [...path, { key }]));
-  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) return b.flatMap((item, index) => changedPaths(a[index], item, [...path, { index, item }]));
-  return [path];
-}
-
-/** Whether a managedFields set holds the field at `path`, something under it, or an atomic ancestor of it. */
-function owns(fields: FieldsTree, path: PathStep[]): boolean {
-  let node = fields;
-  for (const [depth, step] of path.entries()) {
-    const child = 'key' in step ? node[`f:${step.key}`] : itemEntry(node, step.index, step.item);
-    if (!child) return depth > 0 && Object.keys(node).length === 0;
-    node = child;
-  }
-  return true;
-}
-
-/** The entry of a list item in a managedFields set: by its key fields, its value, or its index. */
-function itemEntry(node: FieldsTree, index: number, item: unknown): FieldsTree | undefined {
-  for (const [key, child] of Object.entries(node)) {
-    if (key === `i:${index}`) return child;
-    let value: unknown;
-    try {
-      value = JSON.parse(key.slice(2));
-    } catch {
-      continue;
-    }
-    if (key.startsWith('v:') && stableStringify(value) === stableStringify(item)) return child;
-    if (key.startsWith('k:') && isRecord(value) && isRecord(item) && Object.entries(value).every(([k, v]) => stableStringify(item[k]) === stableStringify(v))) return child;
-  }
-  return undefined;
 }
 
 /** Whether a managedFields set holds a field drift compares (not only status and reserved metadata keys). */

@@ -4,9 +4,10 @@
  * `AgentApi` (types.ts) is what server/ and cli/ are written against.
  */
 export * from './types.ts';
-export { Agent, createAgent, type AgentOptions, type DriftWatcherFactory } from './agent.ts';
+export { Agent, createAgent, type AgentOptions, type DriftWatcherFactory, type InventoryWatcherFactory } from './agent.ts';
 export { silentLogger, type AgentLogger } from './logger.ts';
 export { cronMatches, syncWindowOpen, windowActive } from './sync-windows.ts';
 export { appInputs, touches, type AppInputs } from './app-inputs.ts';
 export { DriftWatcher } from './drift-watcher.ts';
+export { InventoryWatcher, type InventoryWatcherApi, type InventoryWatcherOptions } from './inventory-watcher.ts';
 export { ShardCoordinator } from './sharding.ts';

@@ -22,7 +22,8 @@ export function appId(ref: AppRef): string {
 export type SyncStatusCode = 'Synced' | 'OutOfSync' | 'Unknown';
 
 /** What caused a sync or a refresh. */
-export type Trigger = 'startup' | 'poll' | 'webhook' | 'push' | 'manual' | 'drift' | 'retry' | 'dependency';
+/** What started an operation; `external`: another capstan process (CI, a laptop) changed the app's inventory. */
+export type Trigger = 'startup' | 'poll' | 'webhook' | 'push' | 'manual' | 'drift' | 'external' | 'retry' | 'dependency';
 
 export interface LastSync {
   /** The history entry id in the inventory, when one was recorded. */

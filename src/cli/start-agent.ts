@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import pino, { type Logger } from 'pino';
 import { ValidationError } from '../core/index.ts';
-import { DriftWatcher, ShardCoordinator, createAgent, type Agent } from '../agent/index.ts';
+import { DriftWatcher, InventoryWatcher, ShardCoordinator, createAgent, type Agent } from '../agent/index.ts';
 import { Engine } from '../engine/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import type { SopsKeys } from '../render/index.ts';
@@ -91,6 +91,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     metrics: server.metrics,
     logger: logger.child({ component: 'agent' }),
     driftWatcher: (onDrift) => new DriftWatcher({ client, onDrift }),
+    inventoryWatcher: (onChange) => new InventoryWatcher({ client, onChange, namespace: options.inventoryNamespace, logger: logger.child({ component: 'agent' }) }),
     shards,
   });
   server.attach(agent);

@@ -205,21 +205,22 @@ describe('engine on the example repo', () => {
     assert.match(report.diffs[0]!.unified, /^\+.*:v1\.6\.0$/m);
   });
 
-  test('a field another manager owns is a conflict naming field and manager; force takes it', async () => {
+  test('a field another manager owns is a conflict naming field and manager without force; by default git takes it', async () => {
     await fx.client.apply(
       { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'web' }, spec: { replicas: 1 } },
       { fieldManager: 'kubectl-edit', force: true },
     );
     await repo.commit({ 'apps/web/web.yaml': repo.read('apps/web/web.yaml').replace('replicas: 2', 'replicas: 3') }, 'web: 3 replicas');
-    const conflict = await fx.engine.sync({ repo: remote(), app: 'web', env: 'dev' });
+    const conflict = await fx.engine.sync({ repo: remote(), app: 'web', env: 'dev', force: false });
     assert.equal(conflict.result, 'Failed');
     assert.equal(conflict.error?.category, 'conflict');
     assert.match(conflict.error!.message, /Deployment\/web\/web/);
     assert.match(conflict.error!.message, /kubectl-edit/);
     assert.match(conflict.error!.message, /\.spec\.replicas/);
     assert.equal((await live('apps/v1', deployment('web', 'web')))?.spec?.['replicas' as never], 1);
-    const forced = await fx.engine.sync({ repo: remote(), app: 'web', env: 'dev', force: true });
+    const forced = await fx.engine.sync({ repo: remote(), app: 'web', env: 'dev' });
     assertSucceeded(forced);
+    assert.equal(forced.changeSet.changes.find((c) => c.key.kind === 'Deployment')?.message, 'took .spec.replicas from kubectl-edit');
     assert.equal((await live('apps/v1', deployment('web', 'web')))?.spec?.['replicas' as never], 3);
   });
 

@@ -4,3 +4,4 @@
  */
 export { Engine, whoFromEnvironment, type AppStatus, type DiffReport, type EngineOptions, type RenderResult, type SyncRequest, type SyncResult } from './engine.ts';
 export { openRevision, openWorkingTree, workingTreeCommit, type RepoRevision } from './repo-revision.ts';
+export { defaultInventoryNamespace, inventoryFromConfigMap, inventorySelector } from '../inventory/index.ts';

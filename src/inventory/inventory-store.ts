@@ -45,7 +45,7 @@ export class InventoryStore {
 
   /** Every stored inventory (for `capstan status`), sorted by app then environment. */
   async list(): Promise<Inventory[]> {
-    const { items } = await this.client.list('v1', 'ConfigMap', { namespace: this.namespace, labelSelector: `${inventoryLabel}=true` });
+    const { items } = await this.client.list('v1', 'ConfigMap', { namespace: this.namespace, labelSelector: inventorySelector });
     const inventories = items.map((item) => parseInventory(item, item.metadata.labels?.[labels.app] ?? '', item.metadata.labels?.[labels.env] ?? ''));
     return inventories.sort((a, b) => a.app.localeCompare(b.app) || a.env.localeCompare(b.env));
   }
@@ -102,6 +102,14 @@ export class InventoryStore {
 /** `capstan.<app>.<env>`: app and environment names are DNS labels, so this is a valid, unique name. */
 export function configMapName(app: string, env: string): string {
   return `capstan.${app}.${env}`;
+}
+
+/** The label selector of every inventory ConfigMap, for a list or a watch of them. */
+export const inventorySelector = `${inventoryLabel}=true`;
+
+/** The inventory a ConfigMap of the inventory namespace holds (as read by a list or a watch). */
+export function inventoryFromConfigMap(configMap: Manifest): Inventory {
+  return parseInventory(configMap, configMap.metadata.labels?.[labels.app] ?? '', configMap.metadata.labels?.[labels.env] ?? '');
 }
 
 function parseInventory(configMap: Manifest, app: string, env: string): Inventory {
