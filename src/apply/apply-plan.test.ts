@@ -4,6 +4,7 @@ import { TransientError, countChanges, formatChange, formatKey, keyOf, type Mani
 import { createKubeClient, type KubeClient } from '../kube/index.ts';
 import { buildPlan, computePrune } from '../plan/index.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { eventually } from '../sandbox/testing.ts';
 import { applyPlan, SyncConflictError, SyncFailedError, SyncTimeoutError, SyncValidationError, type ApplyPlanOptions, type ApplyProgressEvent } from './index.ts';
 
 // Integration tests: a real sandbox API server over HTTPS, reached through the real KubeClient.
@@ -290,7 +291,16 @@ describe('applyPlan against a sandbox', () => {
       job(ns, 'smoke', 'PostSync'),
     ];
     const events: ApplyProgressEvent[] = [];
-    const result = await apply(objects, { onProgress: (e) => events.push(e) });
+    // the resourceVersion the server answered each first write with: its order of creation (the latest resourceVersions
+    // would not do, as the Job and Deployment controllers write those objects again, later on a loaded machine)
+    const createdAt = new Map<string, number>();
+    const recorded: KubeClient = Object.create(client);
+    recorded.apply = async (manifest, applyOptions) => {
+      const answer = await client.apply(manifest, applyOptions);
+      if (!applyOptions?.dryRun && !createdAt.has(manifest.metadata.name)) createdAt.set(manifest.metadata.name, Number(answer.metadata.resourceVersion));
+      return answer;
+    };
+    const result = await applyPlan(recorded, buildPlan(objects), options({ onProgress: (e) => events.push(e) }));
     const order = events.flatMap((e) => (e.type === 'change' ? [formatChange(e.change)] : e.type === 'stage' ? [`${e.phase} wave ${e.wave}`] : e.type === 'healthy' ? [`healthy ${e.phase} ${e.wave}`] : []));
     assert.deepEqual(order, [
       'PreSync wave 0',
@@ -311,7 +321,7 @@ describe('applyPlan against a sandbox', () => {
       'healthy PostSync 0',
     ]);
     // the server saw them in that order too
-    const rv = (await resourceVersions(objects.slice(1))).map(Number);
+    const rv = ['migrate', 'first', 'api', 'last', 'smoke'].map((name) => createdAt.get(name) ?? NaN);
     const [migrate, first, api, last, smoke] = rv;
     assert.ok(migrate < first && first < api && api < last && last < smoke, `resourceVersions ${rv.join(', ')}`);
     assert.deepEqual(result.changeSet.changes.filter((c) => c.hook).map((c) => [c.key.name, c.hook]), [['migrate', 'PreSync'], ['smoke', 'PostSync']]);
@@ -363,8 +373,16 @@ describe('applyPlan against a sandbox', () => {
     assert.equal(await live(objects[2]), undefined);
     assert.equal((error as SyncFailedError).result.health.status, 'Degraded');
 
-    // without a progress deadline the wave times out, naming what is not healthy and why
+    // without a progress deadline the wave times out, naming what is not healthy and why. The timeout is asserted on a
+    // second apply, once the controllers have reported the rollout: what health says after 600 ms of the first apply
+    // depends on how far a loaded machine got
     const slow = [namespace(ns), deployment(ns, 'slow', { image: 'busybox:crashloop' }), wave(configMap(ns, 'later', { a: '1' }), 1)];
+    await rejection(apply(slow, { waitTimeoutMs: 600 }));
+    await eventually(async () => {
+      const live = await client.get('apps/v1', key('Deployment', ns, 'slow', 'apps'));
+      const status = live?.status as { observedGeneration?: number; updatedReplicas?: number } | undefined;
+      return status?.observedGeneration === live?.metadata.generation && status?.updatedReplicas === 1 ? true : undefined;
+    }, 30_000, 'the rollout of Deployment/crashloop/slow to be reported');
     const timeout = await rejection(apply(slow, { waitTimeoutMs: 600 }));
     assert.ok(timeout instanceof SyncTimeoutError, String(timeout));
     assert.equal(
