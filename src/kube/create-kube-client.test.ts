@@ -10,7 +10,8 @@ import { createKubeClient, type HttpKubeClient } from './create-kube-client.ts';
 import { ApplyConflictError, ExpiredError, KubeValidationError, UnauthorizedError } from './kube-errors.ts';
 import type { WatchEvent } from './types.ts';
 
-async function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 5_000): Promise<T> {
+/** Polls `check` until it returns a value; `timeoutMs` only bounds a test that fails, so it is generous for a loaded machine. */
+async function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -390,7 +391,7 @@ describe('createKubeClient against the sandbox', () => {
     try {
       await failing.resources();
       // discovery is answered, but within 200 ms only on an idle machine: look the kind up until it is known
-      await until(() => impatient.resourceFor('v1', 'ConfigMap').catch(() => undefined), 'ConfigMap discovery within 200 ms', 60_000);
+      await until(() => impatient.resourceFor('v1', 'ConfigMap').catch(() => undefined), 'ConfigMap discovery within 200 ms');
       sandbox.setFaults({ rate: 1, kinds: ['error500'] });
       await assert.rejects(failing.apply(configMap(ns, 'never')), (error: unknown) => {
         assert.ok(error instanceof TransientError);
