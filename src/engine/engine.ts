@@ -163,7 +163,7 @@ export class Engine {
     const objects = validateObjects(withNs, { namespace: app.namespace, lookup, checkObject: annotationProblems });
     // offline, the schemas are checked here (as kubeconform would); with a cluster, apply's
     // server-side dry-run of every object is the check, and the final word
-    const schemas = client ? undefined : await checkSchemas(objects);
+    const schemas = client ? undefined : await checkSchemas(objects, { sensitive: rendered.decrypted });
     return { app, revision: checkout.commit, objects, rendered: rendered.objects.length, schemas };
   }
 

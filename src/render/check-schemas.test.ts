@@ -103,6 +103,24 @@ describe('checkSchemas', () => {
     ]);
   });
 
+  it('quotes no value of any object when the render decrypted SOPS files: a decrypted ConfigMap is as secret as a Secret', async () => {
+    const objects = [
+      rendered('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings, namespace: shop }\ndata: { token: 987654321 }\n', 'apps/web/settings.sops.yaml'),
+      deployment('{ name: web, image: nginx, imagePullPolicy: Sometimes }', '"two"'),
+    ];
+    const error = await checkSchemas(objects, { sensitive: true }).then(
+      () => assert.fail('expected a RenderValidationError'),
+      (e: unknown) => e as Error,
+    );
+    assert.deepEqual(error.message.split('\n'), [
+      'the render has 3 problems:',
+      '  apps/web/settings.sops.yaml: ConfigMap/shop/settings: data.token: must be a string',
+      '  apps/web/web.yaml: Deployment/shop/web: spec.replicas: must be an integer',
+      '  apps/web/web.yaml: Deployment/shop/web: spec.template.spec.containers[0].imagePullPolicy: must be one of Always, IfNotPresent, Never',
+    ]);
+    assert.doesNotMatch(error.message, /987654321|two|Sometimes/);
+  });
+
   it('checks custom resources against the CRD of the same render, as the API server reads a structural schema', async () => {
     const widget = (spec: string, apiVersion = 'example.com/v1'): RenderedObject => rendered(`apiVersion: ${apiVersion}\nkind: Widget\nmetadata: { name: w, namespace: shop }\nspec: ${spec}\n`, 'apps/web/widget.yaml');
     const good = widget('{ size: 2, color: null, port: http, extra: { anything: [1] }, parts: [{ name: a }] }');

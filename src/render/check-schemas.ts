@@ -34,7 +34,15 @@ export interface SchemaCheck {
  * resource whose CRD is not in the render is left to apply and listed in `unchecked`. Throws a
  * RenderValidationError listing every problem.
  */
-export async function checkSchemas(objects: readonly RenderedObject[]): Promise<SchemaCheck> {
+export interface CheckSchemasOptions {
+  /**
+   * The render decrypted SOPS files: no value of any object is quoted in a problem (a decrypted
+   * ConfigMap is as secret as a Secret). Secrets' values are never quoted.
+   */
+  sensitive?: boolean;
+}
+
+export async function checkSchemas(objects: readonly RenderedObject[], options: CheckSchemasOptions = {}): Promise<SchemaCheck> {
   const crds = new CrdSchemas(objects);
   const problems: RenderProblem[] = [];
   const unchecked: UncheckedObject[] = [];
@@ -49,9 +57,9 @@ export async function checkSchemas(objects: readonly RenderedObject[]): Promise<
         const schema = crds.schemaOf(apiVersion, kind);
         if (!schema) return undefined; // a version the CRD does not serve: validateObjects refused it
         if ('unchecked' in schema) return { unchecked: { source, subject, apiVersion, kind, reason: 'no-schema', detail: schema.unchecked } };
-        return { source, subject, issues: schema.validate(manifest) };
+        return { source, subject, issues: schema.validate(manifest, options.sensitive) };
       }
-      const validate = await builtinSchema(apiVersion, kind, { sensitive: kind === 'Secret' && group === '' });
+      const validate = await builtinSchema(apiVersion, kind, { sensitive: options.sensitive || (kind === 'Secret' && group === '') });
       if (validate) return { source, subject, issues: validate(manifest) };
       const custom = group.includes('.');
       const detail = custom ? 'its CRD is not in the render' : `the ${builtinSchemaRelease} schemas have no ${kind} in ${apiVersion}`;

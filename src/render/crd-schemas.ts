@@ -13,7 +13,7 @@ import type { RenderedObject } from './types.ts';
 
 /** What a CRD in the render says about one version of its kind. */
 export type CrdSchema =
-  | { validate: (object: unknown) => SchemaIssue[]; source: string }
+  | { validate: (object: unknown, sensitive?: boolean) => SchemaIssue[]; source: string }
   /** The version has no schema, or it could not be compiled: why (for the summary). */
   | { unchecked: string; source: string };
 
@@ -74,7 +74,7 @@ export class CrdSchemas {
     }
     return {
       source,
-      validate: (object) => (validate(object) ? [] : describeIssues(validate.errors ?? [], object)),
+      validate: (object, sensitive = false) => (validate(object) ? [] : describeIssues(validate.errors ?? [], object, { sensitive })),
     };
   }
 }
