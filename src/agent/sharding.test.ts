@@ -34,8 +34,9 @@ async function until<T>(check: () => T | undefined | false | Promise<T | undefin
 class PartitionableClient implements KubeClient {
   cut = false;
   heldLists: Promise<void> | undefined;
-  /** Applies (renewals) sent and not yet answered. */
+  /** Applies (renewals) sent and not yet answered, and those answered. */
   applying = 0;
+  applied = 0;
   /** Lists sent so far; `answeredSince` tells whether one sent after a given count has been answered. */
   listsSent = 0;
   private readonly answered: number[] = [];
@@ -51,7 +52,9 @@ class PartitionableClient implements KubeClient {
     this.check();
     this.applying++;
     try {
-      return await this.inner.apply(...a);
+      const answer = await this.inner.apply(...a);
+      this.applied++;
+      return answer;
     } finally {
       this.applying--;
     }
@@ -344,20 +347,25 @@ describe('ShardCoordinator against the sandbox', () => {
 
   test('injected API faults (30%) do not break membership', async () => {
     const ns = await namespace();
-    // a renewal a second and a 3 s lease: a renewal can lose several attempts to injected faults (a timeout costs 300 ms)
-    // before its replica fences itself
-    const leaseDurationMs = 3_000;
-    const { shard: a, own: ownA } = await replica('alpha', ns, { leaseDurationMs });
-    const { shard: b, own: ownB } = await replica('beta', ns, { leaseDurationMs });
+    // a renewal every 3 s and a 9 s lease: a renewal can lose its attempts to injected faults (a timeout costs 300 ms)
+    // for 6 s before its replica fences itself; with a 3 s lease, a loaded machine's slow attempts plus a few faults
+    // sometimes took longer than the 2 s left
+    const leaseDurationMs = 9_000;
+    const { shard: a, own: ownA, net: netA } = await replica('alpha', ns, { leaseDurationMs });
+    const { shard: b, own: ownB, net: netB } = await replica('beta', ns, { leaseDurationMs });
     await until(() => sameMembers([a, b], ['alpha', 'beta']), 'both replicas to see both');
     let changes = 0;
     a.onChange(() => changes++);
     b.onChange(() => changes++);
     const retriesBefore = ownA.stats().retries + ownB.stats().retries;
-    sandbox.setFaults({ rate: 0.3, timeoutMs: 300 }); // a `timeout` fault: held 300 ms, then dropped unanswered
+    // a `timeout` fault is held 300 ms, then dropped unanswered; seeded, so that faults are drawn among the first requests
+    sandbox.setFaults({ rate: 0.3, timeoutMs: 300, seed: 42 });
     try {
-      const end = Date.now() + leaseDurationMs * 3;
-      while (Date.now() < end) {
+      // until both replicas have renewed three times through the faults
+      const [fromA, fromB] = [netA.applied, netB.applied];
+      const deadline = Date.now() + 60_000;
+      while (netA.applied < fromA + 3 || netB.applied < fromB + 3) {
+        assert.ok(Date.now() < deadline, `three renewals each within 60 s: alpha ${netA.applied - fromA}, beta ${netB.applied - fromB}`);
         assert.deepEqual(a.members(), ['alpha', 'beta']);
         assert.deepEqual(b.members(), ['alpha', 'beta']);
         await sleep(20);
