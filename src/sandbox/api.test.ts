@@ -112,3 +112,20 @@ test('a write that changes the object stamps its writer’s managedFields entry 
   const same = await apply('capstan', { a: '2' });
   assert.deepEqual(times(same), ['capstan 2025-01-01T10:00:07Z', 'other 2025-01-01T10:00:00Z'], 'nothing changed: nothing moves');
 });
+
+test('a resourceVersion in a server-side apply is a precondition, as in any patch: a stale one is 409, one for an absent object 404', async () => {
+  const api = await cluster();
+  const type = api.type('v1', 'ConfigMap');
+  const apply = async (body: Record<string, unknown>) =>
+    (await api.patch(type, 'default', 'guarded', 'apply', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', ...body }), { fieldManager: 'locker' })).object;
+  await assert.rejects(apply({ metadata: { name: 'guarded', resourceVersion: '1' }, data: { a: '1' } }), (error: unknown) => error instanceof ApiError && error.code === 404);
+  const first = await apply({ metadata: { name: 'guarded' }, data: { a: '1' } });
+  const second = await apply({ metadata: { name: 'guarded', resourceVersion: first.metadata.resourceVersion }, data: { a: '2' } });
+  await assert.rejects(apply({ metadata: { name: 'guarded', resourceVersion: first.metadata.resourceVersion }, data: { a: '3' } }), (error: unknown) => {
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.code, 409);
+    assert.equal(error.message, 'Operation cannot be fulfilled on configmaps "guarded": the object has been modified; please apply your changes to the latest version and try again');
+    return true;
+  });
+  assert.equal((second.data as Record<string, string>).a, '2');
+});

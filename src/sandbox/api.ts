@@ -386,6 +386,12 @@ export class ApiCore {
     }
     const applied = this.checkBody(type, parsed, namespace, name);
     if (!applied.metadata.name) applied.metadata.name = name;
+    // a resourceVersion in any patch, an apply's included, is a precondition (kubernetes#63104)
+    const rv = applied.metadata.resourceVersion;
+    if (typeof rv === 'string' && rv !== '') {
+      if (!live) throw notFound(type, name);
+      if (rv !== live.metadata.resourceVersion) throw staleConflict(type, name);
+    }
     if (live === undefined) this.checkNamespaceWritable(type, applied.metadata.namespace, applied.metadata.name as string);
     const subresource = options.subresource === 'status' ? 'status' : undefined;
     const result = serverSideApply({
