@@ -48,6 +48,7 @@ class PartitionableClient implements KubeClient {
   resourceFor: KubeClient['resourceFor'] = async (...a) => (this.check(), this.inner.resourceFor(...a));
   resources: KubeClient['resources'] = async () => (this.check(), this.inner.resources());
   invalidateDiscovery: KubeClient['invalidateDiscovery'] = () => this.inner.invalidateDiscovery();
+  create: KubeClient['create'] = (...a) => this.inner.create(...a);
   apply: KubeClient['apply'] = async (...a) => {
     this.check();
     this.applying++;

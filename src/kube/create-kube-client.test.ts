@@ -7,7 +7,7 @@ import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/clie
 import { NotFoundError, TransientError, ValidationError, type Manifest } from '../core/index.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { createKubeClient, type HttpKubeClient } from './create-kube-client.ts';
-import { ApplyConflictError, ExpiredError, KubeValidationError, UnauthorizedError } from './kube-errors.ts';
+import { AlreadyExistsError, ApplyConflictError, ExpiredError, KubeValidationError, ModifiedError, UnauthorizedError } from './kube-errors.ts';
 import type { WatchEvent } from './types.ts';
 
 /** Polls `check` until it returns a value; `timeoutMs` only bounds a test that fails, so it is generous for a loaded machine. */
@@ -267,6 +267,24 @@ describe('createKubeClient against the sandbox', () => {
     assert.equal(await client.delete('v1', key), true);
     assert.equal(await client.get('v1', key), undefined);
     assert.equal(await client.delete('v1', key, { propagationPolicy: 'Foreground' }), false);
+  });
+
+  test('create makes an object once (AlreadyExistsError after), and an apply with a stale resourceVersion is a ModifiedError', async () => {
+    const ns = await namespace('creating');
+    const created = await client.create(configMap(ns, 'once'));
+    assert.equal(created.metadata.name, 'once');
+    await assert.rejects(client.create(configMap(ns, 'once')), (error: unknown) => {
+      assert.ok(error instanceof AlreadyExistsError, String(error));
+      assert.equal(error.message, `ConfigMap/${ns}/once create failed: configmaps "once" already exists`);
+      return true;
+    });
+    const changed = await client.apply({ ...configMap(ns, 'once', { k: 'w' }), metadata: { name: 'once', namespace: ns, resourceVersion: created.metadata.resourceVersion as string } });
+    await assert.rejects(client.apply({ ...configMap(ns, 'once', { k: 'x' }), metadata: { name: 'once', namespace: ns, resourceVersion: created.metadata.resourceVersion as string } }), (error: unknown) => {
+      assert.ok(error instanceof ModifiedError, String(error));
+      assert.match(error.message, /^ConfigMap\/creating\/once apply failed: Operation cannot be fulfilled on configmaps "once": the object has been modified/);
+      return true;
+    });
+    assert.equal((changed.data as Record<string, string>).k, 'w');
   });
 
   test('a hundred open watches do not take the sockets ordinary requests need', async () => {

@@ -150,6 +150,18 @@ class Client implements HttpKubeClient {
     throw this.failure(op, response);
   }
 
+  async create(manifest: Manifest, options: { fieldManager?: string } = {}): Promise<Manifest> {
+    const subject = subjectOf(manifest);
+    const namespace = manifest.metadata?.namespace ?? '';
+    const op = this.operation('create', 'create', subject, manifest.apiVersion, manifest.kind, namespace);
+    const info = await this.resolve(op);
+    op.resource = info;
+    const query = `?fieldManager=${encodeURIComponent(options.fieldManager ?? this.fieldManager)}`;
+    const response = await this.call(op, { method: 'POST', path: resourcePath(info, namespace) + query, body: JSON.stringify(manifest), contentType: 'application/json' });
+    if (ok(response.status)) return JSON.parse(response.body) as Manifest;
+    throw this.failure(op, response);
+  }
+
   async get(apiVersion: string, key: ResourceKey): Promise<Manifest | undefined> {
     const op = this.operation('get', 'get', formatKey(key), apiVersion, key.kind, key.namespace);
     const info = await this.resolve(op);

@@ -40,6 +40,12 @@ export class ApplyConflictError extends ConflictError {
   }
 }
 
+/** A 409 AlreadyExists: a create found the object there. */
+export class AlreadyExistsError extends ConflictError {}
+
+/** A 409 on a resourceVersion precondition: the object changed since it was read. */
+export class ModifiedError extends ConflictError {}
+
 /** A 400/422 with the server's field causes. */
 export class KubeValidationError extends ValidationError {
   constructor(
@@ -135,7 +141,8 @@ export function toKubeError(op: KubeOperation, failure: { response: HttpResponse
     case 409: {
       const conflicts = fieldConflicts(status);
       if (conflicts.length > 0) return new ApplyConflictError(`${failed}: ${formatConflicts(conflicts)}; use --force-conflicts to take them`, conflicts, { ...options, cause });
-      return new ConflictError(`${failed}: ${message}`, { ...options, cause });
+      if (status?.reason === 'AlreadyExists') return new AlreadyExistsError(`${failed}: ${message}`, { ...options, cause });
+      return new ModifiedError(`${failed}: ${message}`, { ...options, cause });
     }
     case 404: {
       // an absent object names itself in details; an unserved resource is a bare 404

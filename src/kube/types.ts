@@ -102,7 +102,16 @@ export interface KubeClient {
   resources(): Promise<ResourceInfo[]>;
   /** Forgets cached discovery, e.g. after CRDs were applied. */
   invalidateDiscovery(): void;
-  /** Server-side apply of one object; returns the object as the server answered it. */
+  /**
+   * Creates an object (POST); an object of that name already there is an `AlreadyExistsError`.
+   * For objects that must be created exactly once (a lock); everything else is applied.
+   */
+  create(manifest: Manifest, options?: { fieldManager?: string }): Promise<Manifest>;
+  /**
+   * Server-side apply of one object; returns the object as the server answered it. A
+   * `metadata.resourceVersion` in the manifest is a precondition: a `ModifiedError` when the
+   * object changed since.
+   */
   apply(manifest: Manifest, options?: ApplyOptions): Promise<Manifest>;
   /** The live object, or undefined when it does not exist. */
   get(apiVersion: string, key: ResourceKey): Promise<Manifest | undefined>;
