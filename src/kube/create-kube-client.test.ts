@@ -278,8 +278,9 @@ describe('createKubeClient against the sandbox', () => {
       assert.equal(error.message, `ConfigMap/${ns}/once create failed: configmaps "once" already exists`);
       return true;
     });
-    const changed = await client.apply({ ...configMap(ns, 'once', { k: 'w' }), metadata: { name: 'once', namespace: ns, resourceVersion: created.metadata.resourceVersion as string } });
-    await assert.rejects(client.apply({ ...configMap(ns, 'once', { k: 'x' }), metadata: { name: 'once', namespace: ns, resourceVersion: created.metadata.resourceVersion as string } }), (error: unknown) => {
+    const guarded = (k: string, resourceVersion: string) => client.apply({ ...configMap(ns, 'once', { k }), metadata: { name: 'once', namespace: ns, resourceVersion } }, { force: true });
+    const changed = await guarded('w', created.metadata.resourceVersion as string);
+    await assert.rejects(guarded('x', created.metadata.resourceVersion as string), (error: unknown) => {
       assert.ok(error instanceof ModifiedError, String(error));
       assert.match(error.message, /^ConfigMap\/creating\/once apply failed: Operation cannot be fulfilled on configmaps "once": the object has been modified/);
       return true;
