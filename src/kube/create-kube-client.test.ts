@@ -286,6 +286,9 @@ describe('createKubeClient against the sandbox', () => {
       return true;
     });
     assert.equal((changed.data as Record<string, string>).k, 'w');
+    const key = { group: '', kind: 'ConfigMap', namespace: ns, name: 'once' };
+    await assert.rejects(client.delete('v1', key, { resourceVersion: created.metadata.resourceVersion as string }), ModifiedError);
+    assert.equal(await client.delete('v1', key, { resourceVersion: changed.metadata.resourceVersion as string }), true);
   });
 
   test('a hundred open watches do not take the sockets ordinary requests need', async () => {

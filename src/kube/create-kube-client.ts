@@ -212,7 +212,8 @@ class Client implements HttpKubeClient {
     op.resource = info;
     let query = `?propagationPolicy=${options.propagationPolicy ?? 'Background'}`;
     if (options.dryRun) query += '&dryRun=All';
-    const response = await this.call(op, { method: 'DELETE', path: resourcePath(info, key.namespace, key.name) + query });
+    const body = options.resourceVersion === undefined ? undefined : JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: options.resourceVersion } });
+    const response = await this.call(op, { method: 'DELETE', path: resourcePath(info, key.namespace, key.name) + query, ...(body ? { body, contentType: 'application/json' } : {}) });
     if (ok(response.status)) return true;
     if (response.status === 404 && !isUnservedResource(parseStatus(response.body))) return false;
     throw this.failure(op, response);

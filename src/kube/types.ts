@@ -39,6 +39,8 @@ export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 export interface DeleteOptions {
   propagationPolicy?: PropagationPolicy;
   dryRun?: boolean;
+  /** Delete only this version of the object: a `ModifiedError` when it changed since it was read. */
+  resourceVersion?: string;
 }
 
 export interface ListOptions {
