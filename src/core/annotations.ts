@@ -8,6 +8,10 @@ export const annotations = {
   prune: 'capstan.dev/prune',
   /** Which app and environment own an object: `<app>/<env>`. */
   owner: 'capstan.dev/owner',
+  /** On a sync's Lease: the host of the process holding it. */
+  lockHost: 'capstan.dev/lock-host',
+  /** On a sync's Lease: the process id holding it (a holder on this host whose process is gone is not waited for). */
+  lockPid: 'capstan.dev/lock-pid',
 } as const;
 
 export const labels = {

@@ -4,3 +4,4 @@
  */
 export { InventoryStore, configMapName, defaultInventoryNamespace, inventoryFromConfigMap, inventorySelector, type InventoryStoreOptions } from './inventory-store.ts';
 export type { HistoryEntry, Inventory, InventoryObject, SyncOperation, SyncOutcome } from './types.ts';
+export { LockedError, SyncLock, SyncLocks, type AcquireOptions, type LockHolder, type SyncLocksOptions } from './sync-lock.ts';
