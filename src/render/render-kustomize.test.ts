@@ -67,7 +67,7 @@ describe('renderApp: kustomize', () => {
     await writeFile(path.join(repo, 'apps/guestbook/overlays/dev/kustomization.yaml'), 'resources:\n  - ../../base\n  - shared\n');
     await assert.rejects(
       renderApp(repo, testApp('apps/guestbook/overlays/dev'), {}),
-      { message: 'apps/guestbook/overlays/dev/kustomization.yaml: resources[1] "shared" is refused: symlink "apps/guestbook/overlays/dev/shared" points outside the repository' },
+      { message: `apps/guestbook/overlays/dev/kustomization.yaml: resources[1] "shared" is refused: symlink "apps/guestbook/overlays/dev/shared" points outside the repository (to ${JSON.stringify(outside)})` },
     );
   });
 

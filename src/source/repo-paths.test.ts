@@ -32,13 +32,39 @@ test('resolveInRepo returns paths inside the root and follows symlinks that stay
 });
 
 test('resolveInRepo rejects absolute paths, .. escapes and symlinks leaving the root, naming the path', () => {
-  const { root } = fixture();
+  const { root, outside } = fixture();
   assert.throws(() => resolveInRepo(root, '/etc/passwd'), new ValidationError('path "/etc/passwd" is absolute: paths must be relative to the repository root'));
   assert.throws(() => resolveInRepo(root, '../secret.txt'), new ValidationError('path "../secret.txt" leaves the repository'));
   assert.throws(() => resolveInRepo(root, 'apps/../../secret.txt'), new ValidationError('path "apps/../../secret.txt" leaves the repository'));
-  assert.throws(() => resolveInRepo(root, 'apps/leak.txt'), new ValidationError('symlink "apps/leak.txt" points outside the repository'));
-  assert.throws(() => resolveInRepo(root, 'up/secret.txt'), new ValidationError('path "up/secret.txt" goes through symlink "up", which points outside the repository'));
+  assert.throws(() => resolveInRepo(root, 'apps/leak.txt'), new ValidationError('symlink "apps/leak.txt" points outside the repository (to "../../secret.txt")'));
+  assert.throws(() => resolveInRepo(root, 'up/secret.txt'), new ValidationError(`path "up/secret.txt" goes through symlink "up", which points outside the repository (to ${JSON.stringify(outside)})`));
   assert.throws(() => resolveInRepo(root, 'a\0b'), ValidationError);
+});
+
+test('a symlink chain that leaves the repository and comes back is refused at the link that leaves', async () => {
+  const { root, outside } = fixture();
+  // apps/web/back -> <outside>/bounce -> <root>/apps/web/values.yaml: the file read is inside, the way there is not
+  symlinkSync(path.join(root, 'apps/web/values.yaml'), path.join(outside, 'bounce'));
+  symlinkSync('../../../bounce', path.join(root, 'apps/web/back'));
+  assert.throws(() => resolveInRepo(root, 'apps/web/back'), new ValidationError('symlink "apps/web/back" points outside the repository (to "../../../bounce")'));
+  await assert.rejects(listFiles(root, 'apps/web'), new ValidationError('symlink "apps/web/back" points outside the repository (to "../../../bounce")'));
+  // a link inside that leads to one that leaves names the one that leaves
+  symlinkSync('back', path.join(root, 'apps/web/front'));
+  assert.throws(() => resolveInRepo(root, 'apps/web/front'), new ValidationError('path "apps/web/front" goes through symlink "apps/web/back", which points outside the repository (to "../../../bounce")'));
+  // a .. inside the link text that climbs above the repository through an inner link
+  symlinkSync('..', path.join(root, 'apps/web/base/parent'));
+  symlinkSync('base/parent/../../../secret.txt', path.join(root, 'apps/web/climb'));
+  assert.throws(() => resolveInRepo(root, 'apps/web/climb'), new ValidationError('symlink "apps/web/climb" points outside the repository (to "base/parent/../../../secret.txt")'));
+  // an absolute link into the repository itself stays inside
+  symlinkSync(path.join(root, 'apps/web/base'), path.join(root, 'apps/abs'));
+  assert.equal(resolveInRepo(root, 'apps/abs/deploy.yaml'), path.join(root, 'apps/web/base/deploy.yaml'));
+});
+
+test('a symlink loop is refused, not followed forever', () => {
+  const { root } = fixture();
+  symlinkSync('ping', path.join(root, 'apps/pong'));
+  symlinkSync('pong', path.join(root, 'apps/ping'));
+  assert.throws(() => resolveInRepo(root, 'apps/ping/x.yaml'), /^ValidationError: symlink "apps\/(ping|pong)" is part of a symlink loop \(more than 40 links to follow\)$/);
 });
 
 test('a dangling symlink is judged by where it points', () => {
@@ -52,8 +78,8 @@ test('a dangling symlink is judged by where it points', () => {
 test('listFiles walks a directory, follows inside symlinks, skips .git and names a link that leaves', async () => {
   const { root } = fixture();
   assert.deepEqual(await listFiles(root, 'apps/web'), ['apps/web/base/deploy.yaml', 'apps/web/current/deploy.yaml', 'apps/web/values.yaml']);
-  await assert.rejects(listFiles(root, 'apps'), new ValidationError('symlink "apps/leak.txt" points outside the repository'));
-  await assert.rejects(listFiles(root), new ValidationError('symlink "apps/leak.txt" points outside the repository'));
+  await assert.rejects(listFiles(root, 'apps'), new ValidationError('symlink "apps/leak.txt" points outside the repository (to "../../secret.txt")'));
+  await assert.rejects(listFiles(root), new ValidationError('symlink "apps/leak.txt" points outside the repository (to "../../secret.txt")'));
   await assert.rejects(listFiles(root, '../'), new ValidationError('path "../" leaves the repository'));
   await assert.rejects(listFiles(root, 'apps/web/values.yaml'), /"apps\/web\/values.yaml" is not a directory/);
   await assert.rejects(listFiles(root, 'nope'), /directory "nope" does not exist in the repository/);
