@@ -1,6 +1,8 @@
 /**
  * Renders a Helm chart with the real `helm template`, offline and isolated, into RenderedObjects.
  *
+ * - Inside the repo: helm reads a copy of the chart without symlinks (see `copyChart`), so no link
+ *   can hand it a file from outside the config repo, and no values schema may load one.
  * - Offline: dependencies come only from the chart's `charts/` folder (capstan never runs
  *   `helm dependency update/build`); a dependency missing from it is reported before helm runs.
  *   helm gets an empty, throw-away HOME and HELM_* directories, so no user plugins, repositories,
@@ -11,17 +13,23 @@
  */
 import { execFile, type ExecFileException } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { annotations, CapstanError, TimeoutError, ValidationError, type Manifest } from '../core/index.ts';
+import { copyChart } from './copy-chart.ts';
 import type { RenderedObject } from './types.ts';
 
 export interface HelmRenderOptions {
   /** Absolute path of the chart directory (inside a checked-out repo). */
   chartDir: string;
+  /**
+   * Absolute path of the repository the chart's files must stay inside: a symlink in the chart that
+   * leads out of it is refused. Default: the chart directory itself.
+   */
+  repoDir?: string;
   /** Repo-relative path of the chart, used in `source` of each object and in messages. */
   chartPath: string;
   releaseName: string;
@@ -70,12 +78,16 @@ export async function renderHelmChart(options: HelmRenderOptions): Promise<Rende
   for (const file of options.valuesFiles) {
     if (!path.isAbsolute(file)) throw new ValidationError(`values file ${JSON.stringify(file)} must be an absolute path`, { subject: chartPath });
   }
-  await checkDependencies(options.chartDir, chartPath, chartPath, new Set());
-  const helm = options.helmBinary ?? (await findHelm());
-  if (helm === undefined) throw helmNotFound(chartPath, 'helm is not on PATH');
-
   const work = await mkdtemp(path.join(tmpdir(), 'capstan-helm-'));
   try {
+    // helm reads this copy, never the checkout: it holds no symlinks, so nothing outside the repo
+    const chart = path.join(work, 'chart');
+    await mkdir(chart);
+    await copyChart({ repoDir: options.repoDir ?? options.chartDir, chartDir: options.chartDir, chartPath, target: chart });
+    await checkDependencies(chart, chartPath, chartPath, new Set());
+    const helm = options.helmBinary ?? (await findHelm());
+    if (helm === undefined) throw helmNotFound(chartPath, 'helm is not on PATH');
+
     const args = ['template', '--namespace', options.namespace, '--include-crds'];
     for (const file of options.valuesFiles) args.push('--values', file);
     if (Object.keys(options.values).length > 0) {
@@ -86,16 +98,16 @@ export async function renderHelmChart(options: HelmRenderOptions): Promise<Rende
     if (options.kubeVersion !== undefined) args.push('--kube-version', options.kubeVersion);
     for (const apiVersion of options.apiVersions ?? []) args.push('--api-versions', apiVersion);
     // `--` ends the flags: a release name or path can never be read as an option
-    args.push('--', options.releaseName, options.chartDir);
+    args.push('--', options.releaseName, chart);
 
-    const stdout = await runHelm(helm, args, work, options);
+    const stdout = await runHelm(helm, args, work, chart, options);
     return parseHelmOutput(stdout, chartPath);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
 
-async function runHelm(helm: string, args: string[], work: string, options: HelmRenderOptions): Promise<string> {
+async function runHelm(helm: string, args: string[], work: string, chart: string, options: HelmRenderOptions): Promise<string> {
   const timeoutMs = options.timeoutMs ?? defaultHelmTimeoutMs;
   const unreachableProxy = 'http://127.0.0.1:9';
   const env: NodeJS.ProcessEnv = {
@@ -130,7 +142,7 @@ async function runHelm(helm: string, args: string[], work: string, options: Helm
           return reject(new TimeoutError(`helm template did not finish within ${timeoutMs / 1000}s`, { subject: chartPath, cause: new Error(`${helm} killed after ${timeoutMs} ms`) }));
         }
         if (typeof error.code === 'string') return reject(new CapstanError(`could not run ${helm}: ${error.code}`, { subject: chartPath, cause: new Error(error.code) }));
-        const message = redact(tidyStderr(stderr, work, options), options.values) || `helm exited with code ${error.code ?? error.signal}`;
+        const message = redact(tidyStderr(stderr, work, chart, options), options.values) || `helm exited with code ${error.code ?? error.signal}`;
         // the cause carries no stderr or argument list: both could hold a secret value
         reject(new ValidationError(`helm template failed: ${message}`, { subject: chartPath, cause: new Error(`helm exited with code ${error.code ?? error.signal}`) }));
       },
@@ -139,9 +151,10 @@ async function runHelm(helm: string, args: string[], work: string, options: Helm
 }
 
 /** helm's stderr as the user should read it: repo-relative chart, no temp paths, no `--debug` advice. */
-function tidyStderr(stderr: string, work: string, options: HelmRenderOptions): string {
+function tidyStderr(stderr: string, work: string, chart: string, options: HelmRenderOptions): string {
   return stderr
     .split(path.join(work, 'inline-values.json')).join('<inline values>')
+    .split(chart).join(options.chartPath)
     .split(options.chartDir).join(options.chartPath)
     .replace(/^Use --debug flag to render out invalid YAML$/m, '')
     .trim();

@@ -28,6 +28,7 @@ describe('renderApp: helm', () => {
     assert.deepEqual(calls, [
       {
         chartDir: path.join(repo, 'charts/web'),
+        repoDir: repo,
         chartPath: 'charts/web',
         releaseName: 'web-dev',
         namespace: 'web',

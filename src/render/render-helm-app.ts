@@ -45,7 +45,7 @@ export async function renderHelmApp(repoDir: string, chartRel: string, app: AppE
   }
 
   const render = options.renderHelm ?? renderHelmChart;
-  const base = { chartDir, chartPath, releaseName: app.helm.releaseName, namespace: app.namespace, values: app.helm.values, ...options.helm };
+  const base = { chartDir, repoDir, chartPath, releaseName: app.helm.releaseName, namespace: app.namespace, values: app.helm.values, ...options.helm };
   if (secrets.length === 0) return render({ ...base, valuesFiles });
   const temp = await mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'capstan-helm-values-'));
   try {
