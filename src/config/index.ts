@@ -7,6 +7,7 @@ export type {
   AppEnvironmentOverride,
   AppSpec,
   AppType,
+  ClusterResource,
   ConfigIssue,
   Environment,
   HealthCheck,
@@ -18,6 +19,7 @@ export type {
   ProjectChecks,
   ReadProjectOptions,
   RetryOptions,
+  Scope,
   SyncOptions,
   ConflictPolicy,
   SyncPolicy,
@@ -33,3 +35,18 @@ export { promotionOrder } from './promotion-order.ts';
 export { selectEnvironments } from './select-environments.ts';
 export { starterProject } from './starter-project.ts';
 export { formatDuration, parseDuration } from './duration.ts';
+export {
+  createdNamespaces,
+  defaultClusterResources,
+  formatClusterResource,
+  isSystemNamespace,
+  mayWriteKind,
+  mayWriteTo,
+  namespaceMatches,
+  projectAccess,
+  scopeProblems,
+  writeScope,
+  type ProjectAccess,
+  type WriteScope,
+  type WriteScopeOptions,
+} from './scope.ts';

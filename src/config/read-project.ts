@@ -2,13 +2,15 @@
  * Reads and validates the text of `capstan.yaml` into a `Project`, collecting every problem with
  * its line, column and field. Pure: no I/O.
  */
-import { isScalar } from 'yaml';
+import { isScalar, isSeq } from 'yaml';
 import { checkCronSchedule } from './cron-schedule.ts';
 import { findCycles } from './dependency-graph.ts';
 import { formatDuration, parseDuration } from './duration.ts';
 import { sortIssues } from './config-issue.ts';
 import { checkRelativeFile, checkRepoPath, joinInsideRepo } from './repo-path.ts';
+import { namespacePatternProblem } from './scope.ts';
 import { didYouMean } from './suggest-name.ts';
+import { builtinGroupsOf, builtinScope } from '../core/index.ts';
 import {
   appTypes,
   defaultSyncOptions,
@@ -16,6 +18,7 @@ import {
   projectKind,
   type AppEnvironmentOverride,
   type AppSpec,
+  type ClusterResource,
   type ConfigIssue,
   type Environment,
   type HealthCheck,
@@ -25,13 +28,14 @@ import {
   type Project,
   type ProjectChecks,
   type ReadProjectOptions,
+  type Scope,
   type SyncOptions,
   type SyncPolicy,
   type SyncWindow,
 } from './types.ts';
 import { childPath, YamlReader, type Slot } from './yaml-reader.ts';
 
-const projectFields = ['apiVersion', 'kind', 'environments', 'apps'] as const;
+const projectFields = ['apiVersion', 'kind', 'environments', 'scopes', 'apps'] as const;
 const environmentFields = ['name', 'cluster', 'promotesFrom', 'syncWindows'] as const;
 const syncWindowFields = ['kind', 'schedule', 'duration', 'timeZone'] as const;
 const appFields = [
@@ -47,6 +51,7 @@ const appFields = [
   'health',
   'syncPolicy',
   'syncOptions',
+  'scope',
   'environments',
 ] as const;
 const helmFields = ['releaseName', 'valuesFiles', 'values'] as const;
@@ -58,6 +63,9 @@ const syncPolicyFields = ['automated', 'prune', 'selfHeal', 'allowEmpty'] as con
 const syncOptionsFields = ['timeout', 'retry', 'pollInterval', 'conflicts'] as const;
 const retryFields = ['limit', 'backoff', 'maxBackoff'] as const;
 const appEnvironmentFields = ['source', 'namespace', 'sync', 'syncPolicy', 'helm', 'images', 'cluster'] as const;
+const namedScopeFields = ['name', 'namespaces', 'clusterResources'] as const;
+const inlineScopeFields = ['namespaces', 'clusterResources'] as const;
+const clusterResourceFields = ['group', 'kind'] as const;
 
 const moved = (to: string): string => `did you mean "${to}"?`;
 const syncPolicyHints = Object.fromEntries(syncPolicyFields.map((f) => [f, moved(`syncPolicy.${f}`)]));
@@ -72,6 +80,8 @@ const appHints: Record<string, string> = {
   cluster: 'the cluster is set on the environment, or per app under environments.<env>.cluster',
   dependencies: 'did you mean "dependsOn"?',
   path: 'did you mean "source"?',
+  scopes: 'did you mean "scope"? (named scopes are declared at the top level, under scopes:)',
+  project: 'did you mean "scope"? (what the app may write, as Argo CD projects say)',
 };
 const appEnvironmentHints: Record<string, string> = {
   ...syncPolicyHints,
@@ -81,7 +91,7 @@ const appEnvironmentHints: Record<string, string> = {
   values: moved('helm.values'),
   context: 'did you mean "cluster"? (the kubeconfig context)',
   ...Object.fromEntries(
-    ['type', 'createNamespace', 'dependsOn', 'ignoreDifferences', 'health', 'syncOptions', 'name'].map((f) => [f, `"${f}" cannot be set per environment: set it on the app`]),
+    ['type', 'createNamespace', 'dependsOn', 'ignoreDifferences', 'health', 'syncOptions', 'scope', 'name'].map((f) => [f, `"${f}" cannot be set per environment: set it on the app`]),
   ),
 };
 const environmentHints: Record<string, string> = {
@@ -128,8 +138,10 @@ export function readProject(text: string, file: string, options: ReadProjectOpti
 
   const environmentsSlot = reader.require(top, root, 'environments', 'list the environments to deploy to, e.g. "- name: dev"');
   const environments = environmentsSlot ? readEnvironments(reader, environmentsSlot) : undefined;
+  const scopesSlot = top.get('scopes');
+  const scopes = scopesSlot ? readScopes(reader, scopesSlot) : new Map<string, Scope>();
   const appsSlot = top.get('apps');
-  const apps = appsSlot ? readApps(reader, appsSlot, environments?.map((e) => e.env.name), options.checks ?? {}) : [];
+  const apps = appsSlot ? readApps(reader, appsSlot, environments?.map((e) => e.env.name), options.checks ?? {}, scopes) : [];
 
   if (environments) checkPromotions(reader, environments);
   checkDependencies(reader, apps);
@@ -137,7 +149,7 @@ export function readProject(text: string, file: string, options: ReadProjectOpti
   const issues = sortIssues(reader.issues);
   if (issues.length > 0) return { project: undefined, issues };
   return {
-    project: { apiVersion: projectApiVersion, kind: projectKind, environments: (environments ?? []).map((e) => e.env), apps: apps.map((a) => a.app) },
+    project: { apiVersion: projectApiVersion, kind: projectKind, environments: (environments ?? []).map((e) => e.env), apps: apps.map((a) => a.app), scopes: [...scopes.values()] },
     issues,
   };
 }
@@ -302,10 +314,117 @@ function checkPromotions(reader: YamlReader, environments: EnvironmentDraft[]): 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Scopes
+// ---------------------------------------------------------------------------------------------
+
+/** The named scopes, by name (in declaration order). */
+function readScopes(reader: YamlReader, slot: Slot): Map<string, Scope> {
+  const items = reader.items(slot, 'a list of scopes, e.g. "- { name: platform, namespaces: [monitoring] }"') ?? [];
+  const seen = new Map<string, Slot>();
+  const scopes = new Map<string, Scope>();
+  for (const item of items) {
+    const fields = reader.fields(item, { fields: namedScopeFields }, 'a mapping such as "{ name: platform, namespaces: [monitoring] }"');
+    if (fields === undefined) continue;
+    const nameSlot = reader.require(fields, item, 'name', 'the scope\'s name, a DNS label such as "platform", that apps refer to with scope: <name>');
+    const name = nameSlot && readDnsLabel(reader, nameSlot);
+    if (name !== undefined && nameSlot) checkUnique(reader, seen, name, nameSlot, 'scope');
+    const scope = readScopeGrants(reader, item, fields);
+    if (name !== undefined && !scopes.has(name)) scopes.set(name, { name, ...scope });
+  }
+  return scopes;
+}
+
+/** `apps[].scope`: the name of a scope declared under `scopes:`, or a scope written inline. */
+function readAppScope(reader: YamlReader, slot: Slot, scopes: ReadonlyMap<string, Scope>): Scope | undefined {
+  if (isScalar(slot.node) && typeof slot.node.value === 'string') {
+    const name = reader.string(slot, 'the name of a scope declared under scopes');
+    if (name === undefined) return undefined;
+    const scope = scopes.get(name);
+    if (scope === undefined) reader.report(slot, unknownName(name, [...scopes.keys()], 'scope'));
+    return scope && structuredClone(scope);
+  }
+  if (isScalar(slot.node) || isSeq(slot.node)) {
+    reader.expected(slot, 'the name of a scope declared under scopes, or a mapping such as "{ namespaces: [monitoring] }"');
+    return undefined;
+  }
+  const hints = { name: 'an inline scope has no name: to share a scope between apps, declare it under scopes: and write scope: <its name>' };
+  const fields = reader.fields(slot, { fields: inlineScopeFields, hints }, 'the name of a scope declared under scopes, or a mapping such as "{ namespaces: [monitoring] }"');
+  return fields && readScopeGrants(reader, slot, fields);
+}
+
+/** The namespaces and cluster-scoped kinds a scope grants; one that grants nothing is reported. */
+function readScopeGrants(reader: YamlReader, item: Slot, fields: Map<string, Slot>): Omit<Scope, 'name'> {
+  const namespacesSlot = fields.get('namespaces');
+  const namespaces: string[] = [];
+  const seen = new Map<string, Slot>();
+  for (const { value, slot } of namespacesSlot ? readStringList(reader, namespacesSlot, 'a list of namespaces, e.g. [monitoring, "team-*"]', 'a namespace name or pattern') : []) {
+    const problem = namespacePatternProblem(value);
+    if (problem) {
+      reader.report(slot, `${problem}, got ${reader.describe(slot)}`);
+      continue;
+    }
+    const first = seen.get(value);
+    if (first) {
+      reader.report(slot, `"${value}" is already listed at line ${reader.positionOf(first).line}: remove one`);
+      continue;
+    }
+    seen.set(value, slot);
+    namespaces.push(value);
+  }
+  const resourcesSlot = fields.get('clusterResources');
+  const clusterResources = resourcesSlot ? readClusterResources(reader, resourcesSlot) : [];
+  if (!namespacesSlot && !resourcesSlot) {
+    reader.report(item, 'grants nothing: list the namespaces (namespaces) or the cluster-scoped kinds (clusterResources) it lets apps write');
+  }
+  return { namespaces, clusterResources };
+}
+
+function readClusterResources(reader: YamlReader, slot: Slot): ClusterResource[] {
+  const items = reader.items(slot, 'a list of cluster-scoped kinds, e.g. "- { group: rbac.authorization.k8s.io, kind: ClusterRole }"') ?? [];
+  const seen = new Map<string, Slot>();
+  const resources: ClusterResource[] = [];
+  for (const item of items) {
+    const fields = reader.fields(item, { fields: clusterResourceFields, hints: { apiGroup: 'did you mean "group"?', apiVersion: 'write the API group (without the version) in group' } }, 'a mapping such as "{ group: rbac.authorization.k8s.io, kind: ClusterRole }"');
+    if (fields === undefined) continue;
+    const kindSlot = reader.require(fields, item, 'kind', 'the cluster-scoped kind, such as ClusterRole ("*" for any)');
+    const kind = kindSlot && reader.string(kindSlot, 'a kind such as ClusterRole ("*" for any)');
+    if (kindSlot && kind !== undefined && kind !== '*' && !/^[A-Za-z][A-Za-z0-9]*$/.test(kind)) {
+      reader.report(kindSlot, `must be a kind such as ClusterRole (letters and digits) or "*", got ${reader.describe(kindSlot)}`);
+      continue;
+    }
+    const builtinGroups = kind === undefined || kind === '*' ? [] : builtinGroupsOf(kind);
+    const groupPurpose = builtinGroups.length > 0 ? `the API group of ${kind}: ${builtinGroups.map((g) => (g === '' ? '"" (the core group)' : g)).join(' or ')}` : 'the kind\'s API group, such as rbac.authorization.k8s.io ("" for the core group, "*" for any)';
+    const groupSlot = reader.require(fields, item, 'group', groupPurpose);
+    const group = groupSlot && readGroup(reader, groupSlot);
+    if (kind === undefined || group === undefined || !kindSlot || !groupSlot) continue;
+    if (group !== '*' && kind !== '*') {
+      const scope = builtinScope(group, kind);
+      if (scope?.namespaced) {
+        reader.report(kindSlot, `${kind} is a namespaced kind: a scope grants namespaced objects by namespace (namespaces), not by kind`);
+        continue;
+      }
+      if (scope === undefined && builtinGroups.length > 0 && (group === '' || group.endsWith('.k8s.io'))) {
+        reader.report(groupSlot, `${kind} is served by ${builtinGroups.map((g) => (g === '' ? 'the core group ("")' : g)).join(' and ')}, not ${group === '' ? 'the core group' : group}: write group: ${builtinGroups[0] === '' ? '""' : builtinGroups[0]}`);
+        continue;
+      }
+    }
+    const id = `${group}/${kind}`;
+    const first = seen.get(id);
+    if (first) {
+      reader.report(item, `${kind === '*' ? 'every kind' : kind} of ${group === '' ? 'the core group' : group === '*' ? 'every group' : group} is already listed at line ${reader.positionOf(first).line}: remove one`);
+      continue;
+    }
+    seen.set(id, item);
+    resources.push({ group, kind });
+  }
+  return resources;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Apps
 // ---------------------------------------------------------------------------------------------
 
-function readApps(reader: YamlReader, slot: Slot, environmentNames: string[] | undefined, checks: ProjectChecks): AppDraft[] {
+function readApps(reader: YamlReader, slot: Slot, environmentNames: string[] | undefined, checks: ProjectChecks, scopes: ReadonlyMap<string, Scope>): AppDraft[] {
   const items = reader.items(slot, 'a list of apps, e.g. "- name: guestbook"') ?? [];
   const seen = new Map<string, Slot>();
   return items.map((item) => {
@@ -338,6 +457,8 @@ function readApps(reader: YamlReader, slot: Slot, environmentNames: string[] | u
     const syncPolicy = policySlot ? readSyncPolicy(reader, policySlot) : {};
     const optionsSlot = fields?.get('syncOptions');
     const syncOptions = optionsSlot ? readSyncOptions(reader, optionsSlot) : cloneSyncOptions(defaultSyncOptions);
+    const scopeSlot = fields?.get('scope');
+    const scope = scopeSlot && readAppScope(reader, scopeSlot, scopes);
 
     const environmentsSlot = fields?.get('environments');
     const overrides = environmentsSlot ? readAppEnvironments(reader, environmentsSlot, environmentNames) : undefined;
@@ -347,6 +468,7 @@ function readApps(reader: YamlReader, slot: Slot, environmentNames: string[] | u
     if (namespace !== undefined) app.namespace = namespace;
     if (createNamespace !== undefined) app.createNamespace = createNamespace;
     if (helm !== undefined) app.helm = helm.helm;
+    if (scope !== undefined) app.scope = scope;
     if (overrides !== undefined) app.environments = Object.fromEntries(overrides.map((o) => [o.env, o.override]));
 
     if (fields) {

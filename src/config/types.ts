@@ -105,6 +105,27 @@ export interface HelmSpec {
   values: Record<string, unknown>;
 }
 
+/** A cluster-scoped kind a scope lets apps write; `*` as group or kind matches any. The core group is `''`. */
+export interface ClusterResource {
+  group: string;
+  kind: string;
+}
+
+/**
+ * What an app may write beyond what is always its own, as Argo CD's AppProjects say (`destinations`,
+ * `clusterResourceWhitelist`). An app may always write to its namespace and to the namespaces its
+ * render creates (Namespace objects, `createNamespace`), and write Namespace and
+ * CustomResourceDefinition objects; a scope adds namespaces and cluster-scoped kinds. capstan's own
+ * namespace (inventories, Leases, token Secrets) is never writable, whatever a scope says.
+ */
+export interface Scope {
+  /** Its name under `scopes:`; undefined for a scope written inline on an app. */
+  name?: string;
+  /** Namespaces, by name or by pattern, where `*` matches any characters (`team-*`, `*`). */
+  namespaces: string[];
+  clusterResources: ClusterResource[];
+}
+
 /** Per-environment overrides of an app, as written under `apps[].environments.<env>`. */
 export interface AppEnvironmentOverride {
   source?: string;
@@ -131,6 +152,8 @@ export interface AppSpec {
   health: HealthCheck[];
   syncPolicy: Partial<SyncPolicy>;
   syncOptions: SyncOptions;
+  /** What it may write beyond its own namespaces (`apps[].scope`: a named scope, or one inline); undefined: nothing more. */
+  scope?: Scope;
   /** Environments the app is deployed to, with overrides; undefined means every environment. */
   environments?: Record<string, AppEnvironmentOverride>;
 }
@@ -142,6 +165,8 @@ export interface Project {
   environments: Environment[];
   /** In declaration order. */
   apps: AppSpec[];
+  /** The named scopes (`scopes:`), in declaration order; apps refer to them by name. */
+  scopes: Scope[];
 }
 
 /** The effective settings of one app in one environment: every default and override applied. */
@@ -169,6 +194,8 @@ export interface AppEnvironment {
   syncOptions: SyncOptions;
   /** The environment's sync windows. */
   syncWindows: SyncWindow[];
+  /** What the app may write beyond its own namespaces (see `Scope`); undefined: nothing more. */
+  scope?: Scope;
 }
 
 /** A problem that a check found in a part of capstan.yaml: the field, as a path below that part, and what is wrong. */

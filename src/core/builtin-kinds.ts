@@ -31,3 +31,8 @@ export function builtinScope(group: string, kind: string): { namespaced: boolean
   const scope = scopes.get(`${group}/${kind}`);
   return scope === undefined ? undefined : { namespaced: scope };
 }
+
+/** The groups that serve a built-in kind (`['rbac.authorization.k8s.io']` for ClusterRole); [] when no built-in kind has that name. */
+export function builtinGroupsOf(kind: string): string[] {
+  return [...scopes.keys()].filter((key) => key.slice(key.indexOf('/') + 1) === kind).map((key) => key.slice(0, key.indexOf('/')));
+}

@@ -1,10 +1,10 @@
 import os from 'node:os';
-import { CapstanError, NotFoundError, TimeoutError, ValidationError, builtinScope, countChanges, formatKey, groupOf, type ChangeSet, type Manifest } from '../core/index.ts';
-import { appsInEnvironment, resolveApp, type AppEnvironment, type Project } from '../config/index.ts';
+import { CapstanError, NotFoundError, TimeoutError, ValidationError, annotations, builtinScope, countChanges, formatKey, groupOf, type ChangeSet, type Manifest } from '../core/index.ts';
+import { appsInEnvironment, createdNamespaces, isSystemNamespace, resolveApp, scopeProblems, writeScope, type AppEnvironment, type Project } from '../config/index.ts';
 import type { DiffResult, IgnoreRule } from '../diff/index.ts';
 import { summarizeHealth, validateHealthRules, type HealthRule, type HealthSummary } from '../health/index.ts';
 import type { KubeClient } from '../kube/index.ts';
-import { InventoryStore, type HistoryEntry, type Inventory, type InventoryObject, type SyncOperation } from '../inventory/index.ts';
+import { InventoryStore, defaultInventoryNamespace, type HistoryEntry, type Inventory, type InventoryObject, type SyncOperation } from '../inventory/index.ts';
 import { applyPlan, isSyncError, type ApplyProgressEvent } from '../apply/index.ts';
 import { annotationProblems, buildPlan, builtinGroups, computePrune } from '../plan/index.ts';
 import { checkSchemas, renderApp, validateObjects, type RenderCache, type RenderedObject, type SchemaCheck, type SopsKeys } from '../render/index.ts';
@@ -160,7 +160,13 @@ export class Engine {
     if (key && !kept) void cache!.write(key, rendered);
     const withNs = withNamespace(rendered.objects, app);
     const lookup = client ? await scopeLookup(client, withNs) : builtinLookup;
-    const objects = validateObjects(withNs, { namespace: app.namespace, lookup, checkObject: annotationProblems });
+    // Where the app may write (capstan.yaml's scopes): an object outside is a problem of the render,
+    // so validate, render, diff and apply all refuse it before anything is written.
+    const ownNamespace = this.options.inventoryNamespace ?? defaultInventoryNamespace;
+    const notCreated = client ? await namespacesNotCreatedBy(client, app, withNs) : [];
+    const scope = writeScope(app, withNs.map((o) => o.manifest), { ownNamespace, notCreated });
+    const checkObject = (manifest: Manifest): string[] => [...annotationProblems(manifest), ...scopeProblems(scope, manifest)];
+    const objects = validateObjects(withNs, { namespace: app.namespace, lookup, checkObject });
     // offline, the schemas are checked here (as kubeconform would); with a cluster, apply's
     // server-side dry-run of every object is the check, and the final word
     const schemas = client ? undefined : await checkSchemas(objects, { sensitive: rendered.decrypted });
@@ -475,6 +481,17 @@ function withNamespace(objects: RenderedObject[], app: AppEnvironment): Rendered
   if (objects.some((o) => o.manifest.kind === 'Namespace' && o.manifest.metadata.name === app.namespace)) return objects;
   const namespace: Manifest = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: app.namespace } };
   return [{ manifest: namespace, source: 'capstan.yaml (createNamespace)' }, ...objects];
+}
+
+/**
+ * The namespaces of the render's Namespace objects (the app's own left out) that exist and that the
+ * app did not create: a Namespace object makes a namespace the app's to write to only when the app
+ * creates it, never one another app or a person made (the apply leaves those as they are).
+ */
+async function namespacesNotCreatedBy(client: KubeClient, app: AppEnvironment, objects: readonly RenderedObject[]): Promise<string[]> {
+  const names = [...new Set(createdNamespaces(objects.map((o) => o.manifest)))].filter((name) => name !== app.namespace && !isSystemNamespace(name));
+  const live = await Promise.all(names.map((name) => client.get('v1', { group: '', kind: 'Namespace', namespace: '', name })));
+  return names.filter((_, i) => live[i] !== undefined && live[i]!.metadata.annotations?.[annotations.owner] !== `${app.name}/${app.env}`);
 }
 
 function checkHealthRules(app: AppEnvironment): void {
