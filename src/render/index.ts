@@ -15,7 +15,7 @@ export { sortObjects } from './sort-objects.ts';
 export { applyImageOverrides, overrideImage, parseImage, formatImage, type ImageReference } from './image-overrides.ts';
 export { parseManifests, type ParseManifestsOptions, type ParsedManifests } from './parse-manifests.ts';
 export { kustomizeCommand, type KustomizeCommand } from './render-kustomize.ts';
-export { walkKustomization, isRemote, kustomizationFileNames, type KustomizationWalk, type WalkKustomizationOptions } from './kustomization-paths.ts';
+export { walkKustomization, isRemote, kustomizationFileNames, type KustomizationWalk } from './kustomization-paths.ts';
 export { RenderValidationError, formatProblem } from './render-error.ts';
 export type {
   DecryptSopsFunction,

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ValidationError } from '../core/index.ts';
+import { findExecutable, isolatedCommand, toolEnvironment } from './isolate-tool.ts';
 import { walkKustomization } from './kustomization-paths.ts';
 import { parseManifests } from './parse-manifests.ts';
 import { isManifestFile } from './read-manifest-files.ts';
@@ -22,34 +22,21 @@ export function kustomizeCommand(options: RenderOptions): KustomizeCommand {
   const env = options.env ?? process.env;
   const explicit = options.kustomizeBinary ?? (env.CAPSTAN_KUSTOMIZE || undefined);
   if (explicit) return { file: explicit, subcommand: 'build' };
-  const onPath = findOnPath('kustomize', env.PATH ?? '');
+  const onPath = findExecutable('kustomize', env.PATH ?? '');
   if (onPath) return { file: onPath, subcommand: 'build' };
   return { file: options.kubectlBinary ?? 'kubectl', subcommand: 'kustomize' };
 }
 
-function findOnPath(name: string, searchPath: string): string | undefined {
-  for (const dir of searchPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 /**
- * A kustomization: the paths it reaches are checked first (nothing outside the repo), then
- * kustomize runs without plugins, exec functions or Helm. When the files it reaches include SOPS
+ * A kustomization: the paths it reaches are checked first (nothing outside the repo, nothing
+ * remote), then kustomize runs without plugins, exec functions or Helm, with an environment of its
+ * own and, where the system allows, without a network (see `isolatedCommand`). When the files it reaches include SOPS
  * files, the repo is copied to a private temp dir, those files are decrypted in the copy, kustomize
  * runs there and the copy is deleted.
  */
 export async function renderKustomize(repoDir: string, dir: string, sops: SopsAccess, options: RenderOptions): Promise<RenderedObject[]> {
   const shown = dir || '.';
-  const walk = await walkKustomization(repoDir, dir, { allowRemoteBases: options.allowRemoteBases });
+  const walk = await walkKustomization(repoDir, dir);
   const encrypted: { file: string; text: string }[] = [];
   for (const file of walk.files) {
     if (!isManifestFile(file)) continue;
@@ -75,29 +62,46 @@ export async function renderKustomize(repoDir: string, dir: string, sops: SopsAc
 
 async function runKustomize(root: string, dir: string, options: RenderOptions, shown = dir || '.'): Promise<RenderedObject[]> {
   const command = kustomizeCommand(options);
+  const notFound = (cause?: unknown): ValidationError =>
+    new ValidationError(`cannot render ${shown} with kustomize: "${command.file}" was not found: install kubectl (or kustomize), or set CAPSTAN_KUSTOMIZE to a kustomize binary`, { cause });
+  // found with the caller's PATH; it runs with none (see toolEnvironment)
+  const file = findExecutable(command.file, (options.env ?? process.env).PATH ?? '');
+  if (!file) throw notFound();
   const target = path.join(root, ...(dir ? dir.split('/') : []));
   // No --enable-alpha-plugins, --enable-exec, --enable-helm or --load-restrictor: the defaults
   // keep kustomize to builtin transformers and to files below each kustomization root.
-  const args = [command.subcommand, target];
-  const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(
-      command.file,
-      args,
-      { cwd: root, env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 256 * 1024 * 1024, windowsHide: true },
-      (error, out, err) => {
-        if (!error) return resolve(out);
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') {
-          return reject(new ValidationError(`cannot render ${shown} with kustomize: "${command.file}" was not found: install kubectl (or kustomize), or set CAPSTAN_KUSTOMIZE to a kustomize binary`, { cause: error }));
-        }
-        if ((error as { killed?: boolean }).killed) {
-          return reject(new ValidationError(`kustomize build of ${shown} did not finish within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s`, { cause: error }));
-        }
-        const detail = cleanStderr(String(err), root) || error.message;
-        reject(new ValidationError(`kustomize build of ${shown} failed: ${detail}`, { cause: error }));
-      },
-    );
-  });
+  const run = await isolatedCommand(file, [command.subcommand, target]);
+  const work = await mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'capstan-kustomize-home-'));
+  try {
+    return await new Promise<RenderedObject[]>((resolve, reject) => {
+      execFile(
+        run.file,
+        run.args,
+        { cwd: root, env: toolEnvironment(work), timeout: options.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024, windowsHide: true },
+        (error, out, err) => {
+          if (!error) {
+            try {
+              return resolve(parseOutput(out, shown));
+            } catch (problem) {
+              return reject(problem as Error);
+            }
+          }
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') return reject(notFound(error));
+          if ((error as { killed?: boolean }).killed) {
+            return reject(new ValidationError(`kustomize build of ${shown} did not finish within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s`, { cause: error }));
+          }
+          const detail = cleanStderr(String(err), root) || error.message;
+          reject(new ValidationError(`kustomize build of ${shown} failed: ${detail}`, { cause: error }));
+        },
+      );
+    });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function parseOutput(stdout: string, shown: string): RenderedObject[] {
   const parsed = parseManifests(stdout, `${shown}: kustomize output`);
   throwProblems(parsed.problems, shown);
   return parsed.objects;

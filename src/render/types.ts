@@ -46,12 +46,6 @@ export interface RenderOptions {
   kustomizeBinary?: string;
   /** The kubectl used when there is no kustomize binary (default `kubectl`). */
   kubectlBinary?: string;
-  /**
-   * Allow remote kustomize resources (`github.com/org/repo//dir?ref=v1`, `https://…`). Off by
-   * default: a render should depend on the commit only, and kustomize's own git clones bypass
-   * capstan's credentials.
-   */
-  allowRemoteBases?: boolean;
   /** How long kustomize may run (default 60 s). */
   timeoutMs?: number;
   /** Where temporary copies of a repo (kustomize with SOPS files) go; default the OS temp dir. */
