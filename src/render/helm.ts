@@ -6,8 +6,8 @@
  * - Offline: dependencies come only from the chart's `charts/` folder (capstan never runs
  *   `helm dependency update/build`); a dependency missing from it is reported before helm runs.
  *   helm gets an empty, throw-away HOME and HELM_* directories, so no user plugins, repositories,
- *   registry logins or kube contexts apply, and an unreachable proxy, so nothing it might fetch
- *   (a remote `$ref` in values.schema.json, say) leaves the machine. No `--post-renderer`, ever.
+ *   registry logins or kube contexts apply, an empty PATH and an unreachable proxy, and, where the
+ *   system allows, no network at all (see `isolatedCommand`). No `--post-renderer`, ever.
  * - Helm hooks become capstan hooks the way Argo CD maps them (see `convertHelmHooks`).
  * - Inline values are passed as a temporary JSON file (mode 600) and are scrubbed from any error.
  */
@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { annotations, CapstanError, TimeoutError, ValidationError, type Manifest } from '../core/index.ts';
 import { copyChart } from './copy-chart.ts';
+import { isolatedCommand, toolEnvironment } from './isolate-tool.ts';
 import type { RenderedObject } from './types.ts';
 
 export interface HelmRenderOptions {
@@ -87,6 +88,8 @@ export async function renderHelmChart(options: HelmRenderOptions): Promise<Rende
     await checkDependencies(chart, chartPath, chartPath, new Set());
     const helm = options.helmBinary ?? (await findHelm());
     if (helm === undefined) throw helmNotFound(chartPath, 'helm is not on PATH');
+    // checked here: inside unshare a missing binary is unshare's exit code, not ENOENT
+    if (!(await isExecutable(helm))) throw helmNotFound(chartPath, (await stat(helm).catch(() => undefined)) ? `${helm} is not executable` : `${helm} does not exist`);
 
     const args = ['template', '--namespace', options.namespace, '--include-crds'];
     for (const file of options.valuesFiles) args.push('--values', file);
@@ -109,10 +112,7 @@ export async function renderHelmChart(options: HelmRenderOptions): Promise<Rende
 
 async function runHelm(helm: string, args: string[], work: string, chart: string, options: HelmRenderOptions): Promise<string> {
   const timeoutMs = options.timeoutMs ?? defaultHelmTimeoutMs;
-  const unreachableProxy = 'http://127.0.0.1:9';
-  const env: NodeJS.ProcessEnv = {
-    HOME: work,
-    TMPDIR: work,
+  const env = toolEnvironment(work, {
     HELM_CACHE_HOME: path.join(work, 'cache'),
     HELM_CONFIG_HOME: path.join(work, 'config'),
     HELM_DATA_HOME: path.join(work, 'data'),
@@ -120,18 +120,12 @@ async function runHelm(helm: string, args: string[], work: string, chart: string
     HELM_REPOSITORY_CONFIG: path.join(work, 'config', 'repositories.yaml'),
     HELM_REPOSITORY_CACHE: path.join(work, 'cache', 'repository'),
     HELM_REGISTRY_CONFIG: path.join(work, 'config', 'registry', 'config.json'),
-    KUBECONFIG: path.join(work, 'kubeconfig'),
-    HTTP_PROXY: unreachableProxy,
-    HTTPS_PROXY: unreachableProxy,
-    http_proxy: unreachableProxy,
-    https_proxy: unreachableProxy,
-    NO_PROXY: '',
-    no_proxy: '',
-  };
+  });
+  const command = await isolatedCommand(helm, args);
   return new Promise((resolve, reject) => {
     execFile(
-      helm,
-      args,
+      command.file,
+      command.args,
       { cwd: work, env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
       (error: ExecFileException | null, stdout: string, stderr: string) => {
         if (!error) return resolve(stdout);
