@@ -664,11 +664,14 @@ export class Agent implements AgentApi {
     let result: SyncResult;
     try {
       if (job.kind === 'rollback') {
-        result = await this.engine.rollback({ repo: this.options.repo, app: t.ref.app, env: t.ref.env, who, to: job.rollback?.to });
+        // another capstan syncing this app (CI, a laptop) is waited for, up to the app's sync timeout
+        const waitForLockMs = t.app.syncOptions.timeoutMs;
+        result = await this.engine.rollback({ repo: this.options.repo, app: t.ref.app, env: t.ref.env, who, to: job.rollback?.to, waitForLockMs });
         checkout = await this.engine.open(this.options.repo, result.revision);
       } else {
         if (job.sync?.revision) checkout = await this.engine.open(this.options.repo, job.sync.revision);
-        result = await this.engine.syncAt(checkout, { repo: this.options.repo, revision: checkout.commit, app: t.ref.app, env: t.ref.env, who, prune: job.sync?.prune, force: job.sync?.force });
+        const waitForLockMs = t.app.syncOptions.timeoutMs;
+        result = await this.engine.syncAt(checkout, { repo: this.options.repo, revision: checkout.commit, app: t.ref.app, env: t.ref.env, who, prune: job.sync?.prune, force: job.sync?.force, waitForLockMs });
       }
     } catch (error) {
       // A bad request (unknown history entry, revision not found): nothing was applied.

@@ -47,6 +47,7 @@ export async function applyPlan(client: KubeClient, plan: Plan, options: ApplyPl
 
   if (run.options.dryRunOnly) return dryRunResult(run, deferred);
   const runHooksNow = run.options.hooks === 'always' || hasWork(run, deferred);
+  if (runHooksNow) await options.beforeWrites?.(run.applied());
 
   for (const [s, stage] of plan.stages.entries()) {
     run.emit({ type: 'stage', phase: stage.phase, wave: stage.wave });

@@ -57,6 +57,12 @@ export interface ApplyPlanOptions {
    */
   protectedNamespaces?: readonly string[];
   /**
+   * Called once, after every object was validated and before the first write (never when nothing
+   * will be written), with the objects the app will own: the caller takes its lock and records
+   * them ahead in its inventory. A throw stops the sync with nothing written.
+   */
+  beforeWrites?: (owned: ObjectRef[]) => Promise<void>;
+  /**
    * Skip the server dry-run of objects whose live copy provably holds exactly what would be
    * applied (diff's quickCompare): they are unchanged without a request. For the periodic checks
    * of the agent and `capstan diff`/`status`; a sync itself dry-runs every object. Default false.

@@ -14,6 +14,7 @@ interface ApplyCommandOptions extends ClusterOptions {
   prune?: boolean;
   allowEmpty?: boolean;
   timeout?: number;
+  waitForLock?: number;
   output: OutputFormat;
 }
 
@@ -28,6 +29,7 @@ export function applyCommand(): Command {
     .option('--no-prune', 'do not delete objects the app no longer renders')
     .option('--allow-empty', 'let an empty render prune everything the app applied before')
     .option('--timeout <duration>', 'health wait per wave (default: the app\'s syncOptions.timeout)', duration)
+    .option('--wait-for-lock <duration>', 'when another capstan is syncing the app, wait this long for it instead of failing at once', duration)
     .addOption(outputOption())
     .addHelpText('after', '\nExamples:\n  capstan apply guestbook --env dev\n  capstan apply --all --env prod --revision v1.4.2 -o json')
     .action(async (appName: string | undefined, opts: ApplyCommandOptions) => {
@@ -46,7 +48,8 @@ export function applyCommand(): Command {
           prune: opts.prune === false ? false : undefined,
           allowEmpty: opts.allowEmpty,
           timeoutMs: opts.timeout,
-          onProgress: progress.onProgress, onStart: progress.onStart,
+          waitForLockMs: opts.waitForLock,
+          onProgress: progress.onProgress, onStart: progress.onStart, onLockWait: progress.onLockWait,
         };
         const results = appName ? [await engine.sync({ ...request, app: appName })] : await engine.syncAll(request);
         await note;

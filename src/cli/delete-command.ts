@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { addClusterOptions, createEngine, envOption, outputOption, remoteOf, type ClusterOptions, type OutputFormat } from './engine-options.ts';
+import { addClusterOptions, createEngine, duration, envOption, outputOption, remoteOf, type ClusterOptions, type OutputFormat } from './engine-options.ts';
 import { reportResults } from './apply-command.ts';
 import { createProgress } from './progress.ts';
 
@@ -8,12 +8,13 @@ export function deleteCommand(): Command {
     .description('Delete everything an app applied in an environment, in reverse order (objects marked capstan.dev/prune: disabled are kept)')
     .argument('<app>', 'app name')
     .addOption(envOption())
+    .option('--wait-for-lock <duration>', 'when another capstan is syncing the app, wait this long for it instead of failing at once', duration)
     .addOption(outputOption())
-    .action(async (appName: string, opts: ClusterOptions & { env: string; output: OutputFormat }) => {
+    .action(async (appName: string, opts: ClusterOptions & { env: string; waitForLock?: number; output: OutputFormat }) => {
       const { engine, close } = await createEngine(opts);
       const progress = createProgress(opts.output === 'table');
       try {
-        const result = await engine.delete({ repo: remoteOf(opts), app: appName, env: opts.env, onProgress: progress.onProgress });
+        const result = await engine.delete({ repo: remoteOf(opts), app: appName, env: opts.env, waitForLockMs: opts.waitForLock, onProgress: progress.onProgress, onLockWait: progress.onLockWait });
         progress.done();
         reportResults([result], opts.output);
       } finally {

@@ -4,6 +4,8 @@ import type { ApplyProgressEvent } from '../apply/index.ts';
 export interface Progress {
   onProgress?: (event: ApplyProgressEvent) => void;
   onStart?: (app: { name: string; env: string }, revision: string) => void;
+  /** Another process holds the app's sync: this one waits for it. */
+  onLockWait?: (holder: { identity: string; since: string }) => void;
   /** Clears a pending status line; safe to call more than once. */
   done(): void;
 }
@@ -29,6 +31,9 @@ export function createProgress(enabled: boolean, stream: NodeJS.WriteStream = pr
   return {
     onStart(app, revision) {
       line(`${app.name} (${app.env}) at ${revision.slice(0, 12)}`);
+    },
+    onLockWait(holder) {
+      line(`  waiting for ${holder.identity}, syncing this app since ${holder.since}`);
     },
     onProgress(event) {
       switch (event.type) {

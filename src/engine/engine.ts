@@ -4,7 +4,7 @@ import { appsInEnvironment, createdNamespaces, isSystemNamespace, resolveApp, sc
 import type { DiffResult, IgnoreRule } from '../diff/index.ts';
 import { summarizeHealth, validateHealthRules, type HealthRule, type HealthSummary } from '../health/index.ts';
 import type { KubeClient } from '../kube/index.ts';
-import { InventoryStore, defaultInventoryNamespace, type HistoryEntry, type Inventory, type InventoryObject, type SyncOperation } from '../inventory/index.ts';
+import { InventoryStore, LockedError, SyncLocks, defaultInventoryNamespace, type HistoryEntry, type Inventory, type InventoryObject, type LockHolder, type SyncLock, type SyncOperation } from '../inventory/index.ts';
 import { applyPlan, isSyncError, type ApplyProgressEvent } from '../apply/index.ts';
 import { annotationProblems, buildPlan, builtinGroups, computePrune } from '../plan/index.ts';
 import { checkSchemas, renderApp, validateObjects, type RenderCache, type RenderedObject, type SchemaCheck, type SopsKeys } from '../render/index.ts';
@@ -26,6 +26,8 @@ export interface EngineOptions {
   renderCache?: RenderCache;
   /** Who is recorded in the history; default from the environment (CI actor or user). */
   who?: string;
+  /** How long a sync waits for another process's sync of the same app and environment; default 0 (fails at once). */
+  waitForLockMs?: number;
 }
 
 export interface SyncRequest {
@@ -57,6 +59,10 @@ export interface SyncRequest {
   rollbackHead?: string;
   /** Who is recorded in the history for this sync; default the engine's `who`. */
   who?: string;
+  /** How long to wait for another process's sync of this app; default the engine's `waitForLockMs`. */
+  waitForLockMs?: number;
+  /** Called once when another process holds the app and this sync waits for it. */
+  onLockWait?: (holder: LockHolder) => void;
 }
 
 export interface SyncResult {
@@ -202,13 +208,34 @@ export class Engine {
     const waits = !request.skipDependencies && app.dependsOn.length > 0;
     const rendering = waits ? undefined : this.render(checkout, app.name, app.env, client);
     rendering?.catch(() => undefined);
-    const previous = await store.read(app.name, app.env);
+    request.onStart?.(app, checkout.commit);
+    // One sync per app and environment across processes. The lock is taken before the first
+    // write (a sync that finds nothing to change writes nothing, the lock included); when the
+    // inventory moved between the read and the lock, the sync starts over under the lock.
+    const lock = new LazyLock(() => this.locks(client).acquire(app.name, app.env, { waitMs: request.waitForLockMs ?? this.options.waitForLockMs ?? 0, onWaiting: request.onLockWait }));
+    try {
+      for (;;) {
+        try {
+          return await this.syncOnce(checkout, request, { app, client, store, rendering, waits, lock });
+        } catch (error) {
+          if (!(error instanceof InventoryMoved)) throw error;
+        }
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async syncOnce(checkout: RepoRevision, request: SyncRequest, context: SyncContext): Promise<SyncResult> {
+    const { app, client, store, waits, lock } = context;
+    let previous = await store.read(app.name, app.env);
     const operation = request.operation ?? 'sync';
     const base = { app: app.name, env: app.env, revision: checkout.commit };
-    request.onStart?.(app, checkout.commit);
+    /** Takes the lock before a first write; true when the inventory changed since it was read. */
+    const locked = async (): Promise<boolean> => lock.take(async () => (await store.read(app.name, app.env)).resourceVersion !== previous.resourceVersion);
     try {
       if (waits) await this.waitForDependencies(checkout.project, app, client, request.timeoutMs);
-      const { objects, rendered } = await (rendering ?? this.render(checkout, app.name, app.env, client));
+      const { objects, rendered } = await (context.rendering ?? this.render(checkout, app.name, app.env, client));
       const manifests = objects.map((o) => o.manifest);
       const prunePolicy = request.prune ?? app.syncPolicy.prune;
       // Empty means the source rendered nothing: the Namespace createNamespace adds does not count.
@@ -218,7 +245,8 @@ export class Engine {
         );
       }
       const plan = buildPlan(manifests);
-      const prune = prunePolicy ? computePrune(previous.objects, manifests) : [];
+      // what an interrupted sync recorded ahead (pending) is pruned like what the last one applied
+      const prune = prunePolicy ? computePrune([...previous.objects, ...(previous.pending ?? [])], manifests) : [];
       const applied = await applyPlan(client, plan, {
         owner: { app: app.name, env: app.env },
         force: request.force ?? app.syncOptions.conflicts !== 'fail',
@@ -228,21 +256,37 @@ export class Engine {
         healthOptions: { rules: app.health as unknown as HealthRule[] },
         ignore: app.ignoreDifferences as IgnoreRule[],
         onProgress: request.onProgress,
+        beforeWrites: async (owned) => {
+          if (await locked()) throw new InventoryMoved();
+          // written ahead: a sync killed from here on leaves these for the next one to prune
+          const ahead = notListed(owned, previous);
+          if (ahead.length > 0) previous = await store.recordPending(previous, ahead);
+        },
       });
       const counts = countChanges(applied.changeSet);
       const unchanged = counts.created + counts.configured + counts.deleted === 0;
-      const sameObjects = sameInventory(previous.objects, applied.applied);
+      const sameObjects = sameInventory(previous.objects, applied.applied) && !previous.pending;
       let recorded: HistoryEntry | undefined;
       // A sync that changed nothing at the revision already recorded writes nothing, inventory included.
       if (!(unchanged && sameObjects && previous.revision === checkout.commit && previous.history.at(-1)?.result === 'Succeeded' && operation === 'sync')) {
+        if (await locked()) throw new InventoryMoved();
         const next = await store.record(previous, { operation, revision: checkout.commit, time: now(), result: 'Succeeded', who: request.who ?? this.who(), changes: counts, rollbackOf: request.rollbackOf, head: request.rollbackHead }, applied.applied);
         recorded = next.history.at(-1);
       }
       return { ...base, result: 'Succeeded', changeSet: applied.changeSet, counts, health: applied.health, recorded };
     } catch (error) {
+      if (error instanceof InventoryMoved) throw error;
       const failure = asCapstanError(error);
       const changeSet: ChangeSet = isSyncError(error) ? error.result.changeSet : { changes: [] };
       const counts = countChanges(changeSet);
+      // Another process holds the app: nothing was done, and nothing is recorded.
+      if (error instanceof LockedError) return { ...base, result: 'Failed', changeSet, counts, error: failure };
+      try {
+        await locked();
+      } catch (lockError) {
+        if (lockError instanceof LockedError) return { ...base, result: 'Failed', changeSet, counts, error: failure };
+        throw lockError;
+      }
       // What a failed sync did create stays in the inventory, so a later sync can still prune it.
       const onCluster = isSyncError(error) ? [...previous.objects, ...error.result.applied] : undefined;
       const next = await store.record(previous, {
@@ -281,7 +325,7 @@ export class Engine {
       dryRunOnly: true,
       force: true,
       skipDryRunWhenInSync: true,
-      prune: prunes ? computePrune(previous.objects, manifests) : [],
+      prune: prunes ? computePrune([...previous.objects, ...(previous.pending ?? [])], manifests) : [],
       allowEmpty: app.syncPolicy.allowEmpty,
       ignore: app.ignoreDifferences as IgnoreRule[],
       protectedNamespaces: [store.namespace],
@@ -325,18 +369,28 @@ export class Engine {
   }
 
   /** Deletes everything the app applied in an environment, in reverse order, and records it. */
-  async delete(request: { repo: Remote; app: string; env: string; onProgress?: (event: ApplyProgressEvent) => void }): Promise<SyncResult> {
+  async delete(request: { repo: Remote; app: string; env: string; onProgress?: (event: ApplyProgressEvent) => void; waitForLockMs?: number; onLockWait?: (holder: LockHolder) => void }): Promise<SyncResult> {
     const checkout = await this.open(request.repo);
     const app = resolveApp(checkout.project, request.app, request.env);
     const client = await this.clientForApp(app);
     const store = this.inventory(client);
+    const lock = await this.locks(client).acquire(app.name, app.env, { waitMs: request.waitForLockMs ?? this.options.waitForLockMs ?? 0, onWaiting: request.onLockWait });
+    try {
+      return await this.deleteLocked(app, client, store, request);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async deleteLocked(app: AppEnvironment, client: KubeClient, store: InventoryStore, request: { onProgress?: (event: ApplyProgressEvent) => void }): Promise<SyncResult> {
     const previous = await store.read(app.name, app.env);
-    if (previous.objects.length === 0) throw new NotFoundError(`app "${app.name}" has nothing applied in environment "${app.env}": nothing to delete`);
+    const owned = [...previous.objects, ...(previous.pending ?? [])];
+    if (owned.length === 0) throw new NotFoundError(`app "${app.name}" has nothing applied in environment "${app.env}": nothing to delete`);
     const base = { app: app.name, env: app.env, revision: previous.revision };
     try {
       const result = await applyPlan(client, buildPlan([]), {
         owner: { app: app.name, env: app.env },
-        prune: computePrune(previous.objects, []),
+        prune: computePrune(owned, []),
         allowEmpty: true,
         onProgress: request.onProgress,
         protectedNamespaces: [store.namespace],
@@ -404,6 +458,18 @@ export class Engine {
     return this.options.clientFor(this.options.context ?? app.cluster);
   }
 
+  /** The sync locks of a cluster, as this process (who, host, pid) is named to others. */
+  private locks(client: KubeClient): SyncLocks {
+    let locks = this.lockers.get(client);
+    if (!locks) {
+      locks = new SyncLocks(client, { identity: `${this.who()} on ${os.hostname()}, pid ${process.pid}`, namespace: this.options.inventoryNamespace });
+      this.lockers.set(client, locks);
+    }
+    return locks;
+  }
+
+  private readonly lockers = new WeakMap<KubeClient, SyncLocks>();
+
   private inventory(client: KubeClient): InventoryStore {
     return new InventoryStore(client, { namespace: this.options.inventoryNamespace });
   }
@@ -411,6 +477,44 @@ export class Engine {
   private who(): string {
     return this.options.who ?? whoFromEnvironment();
   }
+}
+
+/** What one attempt of a sync works with. */
+interface SyncContext {
+  app: AppEnvironment;
+  client: KubeClient;
+  store: InventoryStore;
+  rendering: Promise<RenderResult> | undefined;
+  waits: boolean;
+  lock: LazyLock;
+}
+
+/** The inventory changed between a sync's read and its lock: the sync starts over, under the lock. */
+class InventoryMoved extends Error {}
+
+/** A lock taken when first needed, once, and released (if taken) at the end. */
+class LazyLock {
+  private held: SyncLock | undefined;
+
+  constructor(private readonly acquire: () => Promise<SyncLock>) {}
+
+  /** Takes the lock the first time; then `changed()` says whether what was read before moved. Later calls answer false. */
+  async take(changed: () => Promise<boolean>): Promise<boolean> {
+    if (this.held) return false;
+    this.held = await this.acquire();
+    return changed();
+  }
+
+  async release(): Promise<void> {
+    await this.held?.release();
+    this.held = undefined;
+  }
+}
+
+/** The objects the inventory lists neither as applied nor as pending. */
+function notListed(objects: readonly InventoryObject[], inventory: Inventory): InventoryObject[] {
+  const listed = new Set([...inventory.objects, ...(inventory.pending ?? [])].map((o) => `${o.apiVersion}|${formatKey(o.key)}`));
+  return objects.filter((o) => !listed.has(`${o.apiVersion}|${formatKey(o.key)}`));
 }
 
 /** How many renders the engine keeps (a few per app and environment of a large repo). */

@@ -1,5 +1,5 @@
 import { ValidationError, keyString, labels, type Manifest } from '../core/index.ts';
-import type { KubeClient } from '../kube/index.ts';
+import { ModifiedError, type KubeClient } from '../kube/index.ts';
 import type { HistoryEntry, Inventory, InventoryObject } from './types.ts';
 
 export interface InventoryStoreOptions {
@@ -53,20 +53,37 @@ export class InventoryStore {
   /**
    * Records a sync: appends `entry` (its id is assigned here) to the history, replaces the object
    * list when `objects` is given (a failed sync passes what is on the cluster now, so nothing it
-   * created is forgotten), and moves the revision when the sync succeeded. Returns the inventory
-   * as stored.
+   * created is forgotten), and moves the revision when the sync succeeded. A successful sync that
+   * gives its objects settles the pending ones (see `recordPending`); otherwise those not listed
+   * now stay pending. Written on the version read (`previous.resourceVersion`): when another
+   * process wrote the inventory meanwhile, the entry is appended to what it wrote instead, so no
+   * history entry is ever lost. Returns the inventory as stored.
    */
   async record(previous: Inventory, entry: Omit<HistoryEntry, 'id'>, objects?: InventoryObject[]): Promise<Inventory> {
-    const id = (previous.history.at(-1)?.id ?? 0) + 1;
-    const history = [...previous.history, { ...entry, id }].slice(-this.historyLimit);
-    const next: Inventory = {
-      ...previous,
-      revision: entry.result === 'Succeeded' ? entry.revision : previous.revision,
-      objects: objects ? sortObjects(objects) : previous.objects,
-      history,
-    };
-    await this.write(next);
-    return next;
+    return this.update(previous, (base) => {
+      const id = (base.history.at(-1)?.id ?? 0) + 1;
+      const listed = objects ? sortObjects(objects) : base.objects;
+      const settled = entry.result === 'Succeeded' && objects !== undefined;
+      const pending = settled ? [] : without(base.pending ?? [], listed);
+      const next: Inventory = {
+        ...base,
+        revision: entry.result === 'Succeeded' ? entry.revision : base.revision,
+        objects: listed,
+        history: [...base.history, { ...entry, id }].slice(-this.historyLimit),
+      };
+      if (pending.length > 0) next.pending = pending;
+      else delete next.pending;
+      return next;
+    });
+  }
+
+  /**
+   * Records, before a sync creates anything, the objects it is about to own that the inventory
+   * does not list yet (written ahead): a sync killed at any point leaves them pending, and the
+   * next sync of any revision prunes those it does not render. Returns the inventory as stored.
+   */
+  async recordPending(previous: Inventory, objects: InventoryObject[]): Promise<Inventory> {
+    return this.update(previous, (base) => ({ ...base, pending: sortObjects([...(base.pending ?? []), ...without(objects, base.objects)]) }));
   }
 
   /** Removes an app's inventory (after `capstan delete`). */
@@ -74,8 +91,23 @@ export class InventoryStore {
     await this.client.delete('v1', { group: '', kind: 'ConfigMap', namespace: this.namespace, name: configMapName(app, env) });
   }
 
-  private async write(inventory: Inventory): Promise<void> {
+  /** Writes `change(previous)`, conditioned on previous's version; on a conflict, `change` of what is stored now. */
+  private async update(previous: Inventory, change: (base: Inventory) => Inventory): Promise<Inventory> {
+    let base = previous;
+    for (let attempt = 0; ; attempt++) {
+      const next = change(base);
+      try {
+        return { ...next, resourceVersion: await this.write(next) };
+      } catch (error) {
+        if (!(error instanceof ModifiedError) || attempt >= 4) throw error;
+        base = await this.read(previous.app, previous.env);
+      }
+    }
+  }
+
+  private async write(inventory: Inventory): Promise<string | undefined> {
     await this.ensureNamespace();
+    const { resourceVersion, ...stored } = inventory;
     const manifest: Manifest = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -83,10 +115,13 @@ export class InventoryStore {
         name: configMapName(inventory.app, inventory.env),
         namespace: this.namespace,
         labels: { [inventoryLabel]: 'true', [labels.app]: inventory.app, [labels.env]: inventory.env },
+        // the version read: another process's write in between is a conflict, not a loss
+        ...(resourceVersion ? { resourceVersion } : {}),
       },
-      data: { [dataKey]: JSON.stringify(inventory) },
+      data: { [dataKey]: JSON.stringify(stored) },
     };
-    await this.client.apply(manifest, { fieldManager: this.fieldManager, force: true });
+    const written = await this.client.apply(manifest, { fieldManager: this.fieldManager, force: true });
+    return typeof written.metadata.resourceVersion === 'string' ? written.metadata.resourceVersion : undefined;
   }
 
   private async ensureNamespace(): Promise<void> {
@@ -118,10 +153,19 @@ function parseInventory(configMap: Manifest, app: string, env: string): Inventor
   if (data === undefined) throw new ValidationError(`is not a capstan inventory (no ${dataKey}); delete it or restore it from a backup`, { subject });
   try {
     const parsed = JSON.parse(data) as Inventory;
-    return { app: parsed.app ?? app, env: parsed.env ?? env, revision: parsed.revision ?? '', objects: parsed.objects ?? [], history: parsed.history ?? [] };
+    const inventory: Inventory = { app: parsed.app ?? app, env: parsed.env ?? env, revision: parsed.revision ?? '', objects: parsed.objects ?? [], history: parsed.history ?? [] };
+    if (parsed.pending && parsed.pending.length > 0) inventory.pending = parsed.pending;
+    if (typeof configMap.metadata.resourceVersion === 'string') inventory.resourceVersion = configMap.metadata.resourceVersion;
+    return inventory;
   } catch (cause) {
     throw new ValidationError(`holds an inventory that is not valid JSON; delete it to start afresh (the next sync rebuilds it, but will not prune what it forgot)`, { subject, cause });
   }
+}
+
+/** The objects of `objects` that `listed` does not hold. */
+function without(objects: readonly InventoryObject[], listed: readonly InventoryObject[]): InventoryObject[] {
+  const keys = new Set(listed.map((o) => keyString(o.key)));
+  return objects.filter((o) => !keys.has(keyString(o.key)));
 }
 
 function sortObjects(objects: InventoryObject[]): InventoryObject[] {

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { ConflictError, annotations, labels, type Manifest, type ResourceKey } from '../core/index.ts';
+import { ConflictError, NotFoundError, annotations, labels, type Manifest, type ResourceKey } from '../core/index.ts';
 import { AlreadyExistsError, ModifiedError, type KubeClient } from '../kube/index.ts';
 import { defaultInventoryNamespace } from './inventory-store.ts';
 
@@ -202,7 +202,7 @@ export class SyncLock {
         };
         this.current = await this.client.apply(lease, { fieldManager: this.options.fieldManager, force: true });
       } catch (error) {
-        if (error instanceof ModifiedError) {
+        if (error instanceof ModifiedError || error instanceof NotFoundError) {
           this.stop();
           this.lostTo = holderOf((await this.client.get(leaseApiVersion, this.key).catch(() => undefined)) ?? this.current).identity || 'another process';
         }

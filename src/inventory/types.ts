@@ -45,4 +45,11 @@ export interface Inventory {
   objects: InventoryObject[];
   /** Newest last, at most `historyLimit` entries. */
   history: HistoryEntry[];
+  /**
+   * Objects a sync recorded before creating them, not yet settled by a successful sync: what an
+   * interrupted sync may have left. Pruned by the next sync like `objects`, when it does not render them.
+   */
+  pending?: InventoryObject[];
+  /** The stored ConfigMap's resourceVersion when read (not stored): writes are conditioned on it. */
+  resourceVersion?: string;
 }
