@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { CapstanError, NotFoundError, ValidationError } from '../core/index.ts';
+import { parseProject, projectAccess, projectFileName, type ClusterResource } from '../config/index.ts';
 import { formatInstallManifests, installDefaults, installManifests, installNames, installNotes, type InstallFormat } from './install-manifests.ts';
 
 function wholeNumber(value: string): number {
@@ -15,6 +19,7 @@ interface InstallCommandOptions {
   namespace: string;
   createNamespace: boolean;
   watchNamespaces?: string[];
+  scopesFrom?: string;
   repo?: string;
   branch: string;
   env?: string[];
@@ -35,6 +40,7 @@ export function installCommand(): Command {
     .option('-n, --namespace <namespace>', 'namespace the agent runs in', installDefaults.namespace)
     .option('--no-create-namespace', 'do not emit the Namespace (it exists, or is managed elsewhere)')
     .option('--watch-namespaces <a,b>', 'manage only these namespaces, with a Role in each (default: the whole cluster, with a ClusterRole)', list)
+    .option('--scopes-from <dir>', "a checkout of the config repo: grant only what its apps' scopes allow (a Role in each namespace they write to, a ClusterRole for the cluster-scoped kinds)")
     .option('--image <image>', 'agent image (default: ghcr.io/capstan-dev/capstan:<this version>)')
     .addOption(new Option('--replicas <count>', 'agent replicas; they share the apps through Leases').default(installDefaults.replicas).argParser(wholeNumber))
     .option('--repo-secret <name>', 'existing Secret with read-only repo credentials: key token (https), or ssh-privatekey and known_hosts (ssh)', installDefaults.repoSecret)
@@ -47,16 +53,23 @@ export function installCommand(): Command {
 The Secrets are referenced, never created: make them in the agent namespace before applying.
 The optional Secret ${installNames.sopsSecret} (key keys.txt) holds the age key that decrypts SOPS files.
 With --watch-namespaces the agent cannot manage cluster-scoped objects (CRDs, ClusterRoles, Namespaces).
+With --scopes-from the agent may write only where the apps of its environments may (capstan.yaml's
+scopes): their namespaces, the namespaces their scopes name, Namespace and CRD objects, and the
+cluster-scoped kinds their scopes grant. Namespaces that Namespace objects in a render create are
+not known from capstan.yaml: name them in the app's scope.
 
 Examples:
   capstan install --repo https://github.com/acme/deploy.git --env prod | kubectl apply -f -
-  capstan install --repo git@github.com:acme/deploy.git --watch-namespaces shop,blog -o json`,
+  capstan install --repo git@github.com:acme/deploy.git --watch-namespaces shop,blog -o json
+  capstan install --repo https://github.com/acme/deploy.git --env prod --scopes-from .`,
     )
     .action((opts: InstallCommandOptions) => {
+      const scoped = opts.scopesFrom === undefined ? undefined : scopedAccess(opts.scopesFrom, opts);
       const options = {
         namespace: opts.namespace,
         createNamespace: opts.createNamespace,
-        watchNamespaces: opts.watchNamespaces,
+        watchNamespaces: scoped?.namespaces ?? opts.watchNamespaces,
+        clusterResources: scoped?.clusterResources,
         repo: opts.repo ?? '',
         branch: opts.branch,
         envs: opts.env,
@@ -69,4 +82,27 @@ Examples:
       const manifests = installManifests(options);
       process.stdout.write(formatInstallManifests(manifests, opts.output, opts.output === 'yaml' ? installNotes(options) : []));
     });
+}
+
+/**
+ * What the agent's apps may write, from the capstan.yaml of a checkout of the config repo (read
+ * now, synchronously): the namespaces to grant one by one and the cluster-scoped kinds.
+ */
+function scopedAccess(dir: string, opts: InstallCommandOptions): { namespaces: string[]; clusterResources: ClusterResource[] } {
+  if (opts.watchNamespaces !== undefined) throw new ValidationError('--scopes-from and --watch-namespaces cannot be combined: --scopes-from lists the namespaces from capstan.yaml');
+  const file = path.join(dir, projectFileName);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`--scopes-from: no ${projectFileName} in ${dir}: give a checkout of the config repo`, { cause: error });
+    throw new CapstanError(`--scopes-from: cannot read ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  const access = projectAccess(parseProject(text, projectFileName), opts.env, { ownNamespace: opts.namespace });
+  if (access.patterns.length > 0) {
+    const patterns = access.patterns.map((p) => `${p.scope} grants the namespaces matching ${p.pattern}`).join('; ');
+    throw new ValidationError(`--scopes-from: ${patterns}, and RBAC cannot grant a pattern: list those namespaces by name in the scope, or install without --scopes-from (every kind everywhere)`);
+  }
+  if (access.namespaces.length === 0) throw new ValidationError(`--scopes-from: no app of ${opts.env?.length ? `environment ${opts.env.join(', ')}` : 'the project'} writes to any namespace: there is nothing to grant`);
+  return { namespaces: access.namespaces, clusterResources: access.clusterResources };
 }

@@ -10,7 +10,7 @@ import { createKubeClient, type HttpKubeClient } from '../kube/index.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { kubectl, kubectlSkip, tempDir, writeTemp } from '../sandbox/testing.ts';
 import { installCommand } from './install-command.ts';
-import { capstanVersion, formatInstallManifests, installManifests, installNotes, type InstallOptions } from './install-manifests.ts';
+import { capstanVersion, formatInstallManifests, installManifests, installNotes, resourceOfKind, type InstallOptions } from './install-manifests.ts';
 
 const testdata = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
 const repo = 'https://git.example.com/acme/deploy.git';
@@ -245,6 +245,51 @@ describe('installManifests', () => {
     assert.doesNotThrow(() => installManifests({ repo: 'ssh://git@github.com/acme/deploy.git' }));
   });
 
+  test("with the cluster-scoped kinds the apps' scopes allow: a ClusterRole with exactly those kinds, read and write, next to a Role per namespace", () => {
+    const clusterResources = [
+      { group: '', kind: 'Namespace' },
+      { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+      { group: 'cert-manager.io', kind: '*' },
+    ];
+    const manifests = installManifests({ repo, watchNamespaces: ['web', 'kube-system'], clusterResources });
+    assert.deepEqual(describeKinds(manifests).slice(2, 8), [
+      'ClusterRole/capstan-agent-discovery',
+      'ClusterRoleBinding/capstan-agent-discovery',
+      'ClusterRole/capstan-agent',
+      'ClusterRoleBinding/capstan-agent',
+      'Role/capstan-system/capstan-agent',
+      'RoleBinding/capstan-system/capstan-agent',
+    ]);
+    const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+    assert.deepEqual(rules(find(manifests, 'ClusterRole', 'capstan-agent')), [
+      { apiGroups: [''], resources: ['namespaces'], verbs },
+      { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs },
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles', 'clusterrolebindings'], verbs },
+      { apiGroups: ['cert-manager.io'], resources: ['*'], verbs },
+    ]);
+    assert.deepEqual(
+      manifests.filter((m) => m.kind === 'Role' && m.metadata.name === 'capstan-agent-managed').map((m) => m.metadata.namespace),
+      ['web', 'kube-system'],
+    );
+    assert.equal(
+      installNotes({ repo, watchNamespaces: ['web', 'kube-system'], clusterResources }).at(-1),
+      "RBAC is limited to what the apps' scopes allow: the namespaces web, kube-system (they must exist), and the cluster-scoped kinds Namespace, apiextensions.k8s.io/CustomResourceDefinition, rbac.authorization.k8s.io/ClusterRole, rbac.authorization.k8s.io/ClusterRoleBinding, cert-manager.io/*.",
+    );
+    assert.throws(() => installManifests({ repo, clusterResources }), {
+      name: 'ValidationError',
+      message: 'cluster-scoped kinds are granted one by one only with watch namespaces (--scopes-from sets both); without them the agent gets every kind everywhere',
+    });
+  });
+
+  test("a kind's resource name is guessed as kubectl guesses it", () => {
+    assert.deepEqual(
+      ['Namespace', 'StorageClass', 'ValidatingAdmissionPolicy', 'ClusterIssuer', 'PriorityLevelConfiguration'].map(resourceOfKind),
+      ['namespaces', 'storageclasses', 'validatingadmissionpolicies', 'clusterissuers', 'prioritylevelconfigurations'],
+    );
+  });
+
   test('matches the reviewed fixture for a namespaced install', () => {
     const manifests = installManifests({ repo, branch: 'main', envs: ['prod'], watchNamespaces: ['shop', 'blog'], version: '0.0.0-test' });
     const expected = readFileSync(path.join(testdata, 'install-watch-namespaces.yaml'), 'utf8');
@@ -259,6 +304,53 @@ describe('capstan install (command)', () => {
     assert.match(out, /kubectl -n capstan-system create secret generic capstan-repo --from-literal=token=<token>/);
     const docs = parseAllDocuments(out).map((d) => d.toJS() as Manifest);
     assert.deepEqual(docs, installManifests({ repo, envs: ['dev', 'staging', 'prod'], watchNamespaces: ['shop', 'blog'], replicas: 3 }));
+  });
+
+  test("--scopes-from grants what the apps' scopes allow, for the environments given, and nothing in the agent's own namespace", () => {
+    const dir = tempDir('capstan-install-scopes-');
+    try {
+      writeTemp(
+        dir,
+        'capstan.yaml',
+        `apiVersion: capstan.dev/v1alpha1
+kind: Project
+environments: [{ name: dev }, { name: prod }]
+scopes:
+  - name: platform
+    namespaces: [kube-system, capstan-system]
+    clusterResources: [{ group: rbac.authorization.k8s.io, kind: ClusterRoleBinding }]
+apps:
+  - { name: web, source: web, namespace: web, environments: { dev: { namespace: web-dev }, prod: } }
+  - { name: ops, source: ops, namespace: ops, scope: platform, environments: { prod: } }
+`,
+      );
+      const prod = parseAllDocuments(runInstall(['--repo', repo, '--env', 'prod', '--scopes-from', dir])).map((d) => d.toJS() as Manifest);
+      const clusterResources = [
+        { group: '', kind: 'Namespace' },
+        { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+      ];
+      assert.deepEqual(prod, installManifests({ repo, envs: ['prod'], watchNamespaces: ['web', 'ops', 'kube-system'], clusterResources }));
+      assert.ok(!prod.some((m) => m.kind === 'Role' && m.metadata.name === 'capstan-agent-managed' && m.metadata.namespace === 'capstan-system'));
+      const dev = parseAllDocuments(runInstall(['--repo', repo, '--env', 'dev', '--scopes-from', dir])).map((d) => d.toJS() as Manifest);
+      assert.deepEqual(dev, installManifests({ repo, envs: ['dev'], watchNamespaces: ['web-dev'], clusterResources: clusterResources.slice(0, 2) }));
+
+      writeTemp(dir, 'capstan.yaml', `apiVersion: capstan.dev/v1alpha1\nkind: Project\nenvironments: [{ name: dev }]\nscopes: [{ name: teams, namespaces: ["team-*"] }]\napps:\n  - { name: web, source: web, namespace: web, scope: teams }\n`);
+      assert.throws(() => runInstall(['--repo', repo, '--scopes-from', dir]), {
+        name: 'ValidationError',
+        message: '--scopes-from: scope "teams" grants the namespaces matching team-*, and RBAC cannot grant a pattern: list those namespaces by name in the scope, or install without --scopes-from (every kind everywhere)',
+      });
+      assert.throws(() => runInstall(['--repo', repo, '--scopes-from', dir, '--watch-namespaces', 'web']), {
+        name: 'ValidationError',
+        message: '--scopes-from and --watch-namespaces cannot be combined: --scopes-from lists the namespaces from capstan.yaml',
+      });
+      assert.throws(() => runInstall(['--repo', repo, '--scopes-from', path.join(dir, 'nowhere')]), {
+        name: 'NotFoundError',
+        message: `--scopes-from: no capstan.yaml in ${path.join(dir, 'nowhere')}: give a checkout of the config repo`,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('-o json prints one v1 List', () => {
@@ -322,6 +414,17 @@ describe('install manifests against the sandbox API server', () => {
   test('every manifest of a namespaced install, in another namespace, passes server-side dry-run', async () => {
     const manifests = installManifests({ repo, namespace: 'cd-agent', watchNamespaces: ['shop', 'blog'], replicas: 1 });
     assert.deepEqual(await dryRunAll(manifests, ['shop', 'blog']), []);
+  });
+
+  test("every manifest of an install limited to the apps' scopes passes server-side dry-run", async () => {
+    const clusterResources = [
+      { group: '', kind: 'Namespace' },
+      { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+      { group: 'cert-manager.io', kind: '*' },
+    ];
+    const manifests = installManifests({ repo, namespace: 'cd-scoped', watchNamespaces: ['scoped-web', 'kube-system'], clusterResources });
+    assert.deepEqual(await dryRunAll(manifests, ['scoped-web']), []);
   });
 
   test('the dry-run is a real check: an invalid object is rejected', async () => {

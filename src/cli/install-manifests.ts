@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { ValidationError, type Manifest } from '../core/index.ts';
+import { formatClusterResource, type ClusterResource } from '../config/index.ts';
 import { capstanVersion } from './version.ts';
 
 /** The capstan version these manifests install (package.json's). */
@@ -16,6 +17,11 @@ export interface InstallOptions {
    * cluster-scoped objects — CRDs, ClusterRoles, Namespaces — cannot be managed). Omitted: a ClusterRole.
    */
   watchNamespaces?: string[];
+  /**
+   * Cluster-scoped kinds the agent may write, with `watchNamespaces`: a ClusterRole with exactly
+   * these (what the apps' scopes allow: `capstan install --scopes-from`). Omitted: none.
+   */
+  clusterResources?: ClusterResource[];
   /** URL of the config repo. It must not carry credentials: those belong in `repoSecret`. */
   repo: string;
   /** Branch of the config repo; default `main`. */
@@ -57,7 +63,7 @@ export const installNames = {
   ownRole: 'capstan-agent',
   /** Role per watched namespace (`*` on `*` there). */
   managedRole: 'capstan-agent-managed',
-  /** ClusterRole with `*` on `*`, when no namespaces are watched. */
+  /** ClusterRole with `*` on `*` when no namespaces are watched; with them, the cluster-scoped kinds the scopes allow. */
   clusterRole: 'capstan-agent',
   /** ClusterRole for read-only discovery. */
   discoveryRole: 'capstan-agent-discovery',
@@ -130,6 +136,7 @@ interface Resolved {
   namespace: string;
   createNamespace: boolean;
   watchNamespaces: string[] | undefined;
+  clusterResources: ClusterResource[] | undefined;
   repo: string;
   branch: string;
   envs: string[];
@@ -155,6 +162,9 @@ function resolve(options: InstallOptions): Resolved {
     }
     watchNamespaces = [...options.watchNamespaces];
   }
+  if (options.clusterResources !== undefined && watchNamespaces === undefined) {
+    throw new ValidationError('cluster-scoped kinds are granted one by one only with watch namespaces (--scopes-from sets both); without them the agent gets every kind everywhere');
+  }
   const repo = checkRepo(options.repo);
   const branch = options.branch ?? installDefaults.branch;
   checkWord('--branch', branch, 'branch name');
@@ -178,7 +188,8 @@ function resolve(options: InstallOptions): Resolved {
   checkSubdomain('--repo-secret', repoSecret);
   const tokensSecret = options.tokensSecret ?? installDefaults.tokensSecret;
   checkSubdomain('--tokens-secret', tokensSecret);
-  return { namespace, createNamespace: options.createNamespace ?? true, watchNamespaces, repo, branch, envs, image, replicas, repoSecret, tokensSecret, port, version };
+  const clusterResources = options.clusterResources?.map((r) => ({ ...r }));
+  return { namespace, createNamespace: options.createNamespace ?? true, watchNamespaces, clusterResources, repo, branch, envs, image, replicas, repoSecret, tokensSecret, port, version };
 }
 
 const rbacGroup = 'rbac.authorization.k8s.io';
@@ -218,6 +229,9 @@ export function installManifests(options: InstallOptions): Manifest[] {
   if (!o.watchNamespaces) {
     // capstan applies arbitrary objects, cluster-scoped ones included (as Argo CD's application-controller).
     grant(clusterName(installNames.clusterRole), [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]);
+  } else if (o.clusterResources && o.clusterResources.length > 0) {
+    // only the cluster-scoped kinds the apps' scopes allow
+    grant(clusterName(installNames.clusterRole), clusterResourceRules(o.clusterResources));
   }
   grant(
     installNames.ownRole,
@@ -241,6 +255,29 @@ export function installManifests(options: InstallOptions): Manifest[] {
   }
   out.push(deployment(o, meta(installNames.deployment, o.namespace), commonLabels, selector));
   return out;
+}
+
+/**
+ * RBAC rules for cluster-scoped kinds: one rule per API group, with the kinds' resource names as
+ * kubectl guesses them from a kind (lower case, plural: `-s`, `-es` after an s, `-ies` for a final y).
+ */
+export function clusterResourceRules(resources: readonly ClusterResource[]): Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> {
+  const byGroup = new Map<string, string[]>();
+  for (const { group, kind } of resources) {
+    const names = byGroup.get(group) ?? [];
+    const resource = kind === '*' ? '*' : resourceOfKind(kind);
+    if (!names.includes(resource)) names.push(resource);
+    byGroup.set(group, names);
+  }
+  return [...byGroup].map(([group, names]) => ({ apiGroups: [group], resources: names.includes('*') ? ['*'] : names, verbs: [...readWrite] }));
+}
+
+/** The resource a kind is served as, as kubectl's UnsafeGuessKindToResource guesses it: `ClusterRole` → `clusterroles`. */
+export function resourceOfKind(kind: string): string {
+  const lower = kind.toLowerCase();
+  if (lower.endsWith('s')) return `${lower}es`;
+  if (lower.endsWith('y')) return `${lower.slice(0, -1)}ies`;
+  return `${lower}s`;
 }
 
 /** The agent's command line: the flags `capstan agent` takes. */
@@ -353,8 +390,10 @@ export function installNotes(options: InstallOptions): string[] {
     `  read-only repo credentials, ssh:    ${create} ${o.repoSecret} --from-file=ssh-privatekey=<key> --from-file=known_hosts=<file>`,
     `  API tokens:                         ${create} ${o.tokensSecret} ...`,
     `  optional, SOPS age key:             ${create} ${installNames.sopsSecret} --from-file=keys.txt=<age key file>`,
-    o.watchNamespaces
-      ? `RBAC is limited to the namespaces ${o.watchNamespaces.join(', ')} (they must exist): cluster-scoped objects (CRDs, ClusterRoles, Namespaces...) cannot be managed by this agent.`
-      : 'RBAC: a ClusterRole with every verb on every resource, since apps may hold any object; --watch-namespaces limits it to the given namespaces.',
+    !o.watchNamespaces
+      ? "RBAC: a ClusterRole with every verb on every resource, since apps may hold any object; --scopes-from <config repo> limits it to what the apps' scopes allow, --watch-namespaces to the given namespaces."
+      : o.clusterResources && o.clusterResources.length > 0
+        ? `RBAC is limited to what the apps' scopes allow: the namespaces ${o.watchNamespaces.join(', ')} (they must exist), and the cluster-scoped kinds ${o.clusterResources.map(formatClusterResource).join(', ')}.`
+        : `RBAC is limited to the namespaces ${o.watchNamespaces.join(', ')} (they must exist): cluster-scoped objects (CRDs, ClusterRoles, Namespaces...) cannot be managed by this agent.`,
   ];
 }
