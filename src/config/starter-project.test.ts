@@ -27,6 +27,7 @@ test('the starter explains every field of the schema', () => {
     'apps', 'source', 'type', 'namespace', 'createNamespace', 'dependsOn', 'helm', 'releaseName', 'valuesFiles', 'values',
     'images', 'newName', 'newTag', 'digest', 'ignoreDifferences', 'jsonPointers', 'managedFieldsManagers', 'health', 'rules', 'when', 'path', 'equals', 'message',
     'syncPolicy', 'automated', 'prune', 'selfHeal', 'allowEmpty', 'syncOptions', 'timeout', 'retry', 'sync',
+    'scopes', 'scope', 'namespaces', 'clusterResources', 'group',
   ];
   for (const field of fields) assert.match(text, new RegExp(`\\b${field}:`), field);
   assert.doesNotMatch(starterProject(), /^ *\?/m, 'no template marker leaks into the output');

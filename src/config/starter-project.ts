@@ -26,6 +26,15 @@ environments:
     ?    duration: 62h            # how long the window lasts: h, m, s (here: until Monday 8:00)
     ?    timeZone: Europe/Berlin  # IANA time zone of the schedule; default UTC
 
+# Scopes: where apps may write beyond what is always theirs (as Argo CD's AppProjects). Without
+# one, an app writes only to its namespace and the namespaces it creates, and of the
+# cluster-scoped kinds only Namespaces and CRDs; capstan's own namespace, never.
+?scopes:
+?  - name: platform               # apps refer to it with scope: platform
+?    namespaces: [monitoring, "team-*"]   # names or patterns ("*" matches any characters)
+?    clusterResources:            # cluster-scoped kinds ("" is the core group; "*" is any)
+?      - { group: rbac.authorization.k8s.io, kind: ClusterRole }
+
 # Apps: what to deploy. Each is rendered from a directory of this repo.
 apps:
   - name: guestbook                # a DNS label, unique in the project
@@ -35,6 +44,8 @@ apps:
     namespace: guestbook           # namespace for objects that do not name one
     ?createNamespace: true        # create the namespace if missing (default false)
     ?dependsOn: [database]        # sync these apps first and wait until they are healthy
+    ?scope: platform              # where else it may write (see scopes), or inline:
+                                   # { namespaces: [guestbook-cache] }
     ?images:                      # change images in every rendered workload
     ?  - name: nginx              # the image as written in the manifests, without tag
     ?    newName: registry.example.com/nginx   # another registry or name (optional)
