@@ -1,6 +1,6 @@
 // Decrypts a SOPS YAML or JSON file with age identities and verifies its MAC, as `sops --decrypt` does.
 import { createHash, timingSafeEqual, type Hash } from 'node:crypto';
-import { isMap, parseAllDocuments, type Document } from 'yaml';
+import { isMap, isScalar, parseAllDocuments, type Document } from 'yaml';
 import { decryptValue, looksEncrypted, ValueCipherError, valueBytes, type PlainValue } from './cipher.ts';
 import { decryptDataKey } from './data-key.ts';
 import { SopsError } from './errors.ts';
@@ -25,11 +25,34 @@ export function sopsFormatOf(file: string, text?: string): SopsFormat {
   return text !== undefined && text.trimStart().startsWith('{') ? 'json' : 'yaml';
 }
 
-/** True when the text of a YAML or JSON file is a SOPS-encrypted document (has `sops` metadata with a MAC). */
+/** Keys sops writes into its metadata: a top-level `sops` map with any of them is SOPS metadata. */
+const metadataKeys = new Set([
+  'mac', 'lastmodified', 'version', 'age', 'pgp', 'kms', 'gcp_kms', 'azure_kv', 'hc_vault', 'key_groups', 'shamir_threshold',
+  'encrypted_regex', 'unencrypted_regex', 'encrypted_suffix', 'unencrypted_suffix', 'mac_only_encrypted', 'encrypted_comment_regex', 'unencrypted_comment_regex',
+]);
+
+/**
+ * True when the text of a YAML or JSON file is a SOPS document: some document has a top-level
+ * `sops` map holding SOPS metadata, or a top-level `sops` key beside `ENC[…]` values. The MAC is
+ * not required here: decrypting refuses a file without one (or with an empty one), where taking it
+ * for a plain file would apply its `ENC[…]` values and `sops` key unchecked. A `sops` key that holds
+ * something else (a chart's `sops: {enabled: true}` value, say) does not make a file SOPS.
+ */
 export function isSopsEncrypted(text: string): boolean {
-  const yaml = /^sops:[ \t]*(#.*)?\r?$/m.test(text) && /^[ \t]+mac:[ \t]*\S/m.test(text);
-  const json = /"sops"\s*:\s*\{/.test(text) && /"mac"\s*:\s*"ENC\[/.test(text);
-  return yaml || json;
+  if (!text.includes('sops')) return false;
+  const encryptedValues = /ENC\[AES256_GCM,/.test(text);
+  for (const doc of parseAllDocuments(text, { prettyErrors: false })) {
+    if (doc.errors.length > 0) {
+      // decrypting reports where a SOPS file is broken, without quoting it
+      if (/^["']?sops["']?[ \t]*:/m.test(text)) return true;
+      continue;
+    }
+    if (!isMap(doc.contents) || !doc.contents.has('sops')) continue;
+    const meta = doc.contents.get('sops', true);
+    if (encryptedValues) return true;
+    if (isMap(meta) && meta.items.some((pair) => isScalar(pair.key) && metadataKeys.has(String(pair.key.value)))) return true;
+  }
+  return false;
 }
 
 /**
