@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -80,6 +80,24 @@ describe('renderApp: directory', () => {
     assert.ok(error instanceof RenderValidationError);
     assert.match(error.message, /apps\/s\/db\.enc\.yaml:3:1: the decrypted document is not valid YAML/);
     assert.doesNotMatch(error.message, /hunter2/);
+  });
+
+  it('refuses a manifest reached through a symlink chain that leaves the repository and comes back', async () => {
+    const base = mkdtempSync(path.join(tmpdir(), 'capstan-directory-chain-'));
+    const repo = path.join(base, 'repo');
+    mkdirSync(path.join(repo, 'apps/web'), { recursive: true });
+    mkdirSync(path.join(repo, 'shared'));
+    writeFileSync(path.join(repo, 'shared/cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n');
+    // apps/web/cm.yaml -> <base>/hop (outside, anyone may repoint it) -> <repo>/shared/cm.yaml
+    symlinkSync(path.join(repo, 'shared/cm.yaml'), path.join(base, 'hop'));
+    symlinkSync('../../../hop', path.join(repo, 'apps/web/cm.yaml'));
+    try {
+      await assert.rejects(renderApp(repo, testApp('apps/web'), {}), {
+        message: 'symlink "apps/web/cm.yaml" points outside the repository (to "../../../hop")',
+      });
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 
   it('refuses a source that is missing or leaves the repository', async () => {
