@@ -1,8 +1,8 @@
 /**
  * Renders a Helm chart with the real `helm template`, offline and isolated, into RenderedObjects.
  *
- * - Inside the repo: helm reads a copy of the chart without symlinks (see `copyChart`), so no link
- *   can hand it a file from outside the config repo, and no values schema may load one.
+ * - Inside the repo: a chart with symlinks is read from a copy without them (see `prepareChart`), so
+ *   no link can hand helm a file from outside the config repo, and no values schema may load one.
  * - Offline: dependencies come only from the chart's `charts/` folder (capstan never runs
  *   `helm dependency update/build`); a dependency missing from it is reported before helm runs.
  *   helm gets an empty, throw-away HOME and HELM_* directories, so no user plugins, repositories,
@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { annotations, CapstanError, TimeoutError, ValidationError, type Manifest } from '../core/index.ts';
-import { copyChart } from './copy-chart.ts';
+import { prepareChart } from './prepare-chart.ts';
 import { isolatedCommand, toolEnvironment } from './isolate-tool.ts';
 import type { RenderedObject } from './types.ts';
 
@@ -81,10 +81,10 @@ export async function renderHelmChart(options: HelmRenderOptions): Promise<Rende
   }
   const work = await mkdtemp(path.join(tmpdir(), 'capstan-helm-'));
   try {
-    // helm reads this copy, never the checkout: it holds no symlinks, so nothing outside the repo
-    const chart = path.join(work, 'chart');
-    await mkdir(chart);
-    await copyChart({ repoDir: options.repoDir ?? options.chartDir, chartDir: options.chartDir, chartPath, target: chart });
+    // a chart with symlinks is read from a copy without them, so nothing outside the repo
+    const copy = path.join(work, 'chart');
+    await mkdir(copy);
+    const chart = await prepareChart({ repoDir: options.repoDir ?? options.chartDir, chartDir: options.chartDir, chartPath, target: copy });
     await checkDependencies(chart, chartPath, chartPath, new Set());
     const helm = options.helmBinary ?? (await findHelm());
     if (helm === undefined) throw helmNotFound(chartPath, 'helm is not on PATH');
