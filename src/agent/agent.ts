@@ -152,6 +152,10 @@ export class Agent implements AgentApi {
   private readonly now: () => Date;
   private readonly listeners = new Set<(event: AgentEvent) => void>();
   private readonly tracked = new Map<string, Tracked>();
+  /** Apps removed from capstan.yaml whose objects are still in the cluster, by id. */
+  private readonly orphans = new Map<string, AppState>();
+  private orphansChecking: Promise<void> | undefined;
+  private orphansAgain = false;
   /** Ids in the order `apps()` lists them: environment order, then declaration order. */
   private order: string[] = [];
   private readonly queue: Tracked[] = [];
@@ -187,6 +191,7 @@ export class Agent implements AgentApi {
       this.unsubscribeShards = this.options.shards.onChange(() => this.membershipChanged());
     }
     await this.advance('startup');
+    void this.checkOrphans();
     this.inventoryWatcher = this.options.inventoryWatcher?.((inventory) => this.inventoryChanged(inventory));
     this.inventoryWatcher?.start();
     if (this.pollTick() > 0) this.schedulePoll();
@@ -222,12 +227,14 @@ export class Agent implements AgentApi {
   }
 
   apps(): AppState[] {
-    return this.order.map((id) => this.tracked.get(id)).filter((t): t is Tracked => t !== undefined).map((t) => structuredClone(t.state));
+    const tracked = this.order.map((id) => this.tracked.get(id)).filter((t): t is Tracked => t !== undefined).map((t) => structuredClone(t.state));
+    return [...tracked, ...[...this.orphans.values()].map((state) => structuredClone(state))];
   }
 
   app(ref: AppRef): AppState | undefined {
     const t = this.tracked.get(appId(ref));
-    return t ? structuredClone(t.state) : undefined;
+    const state = t?.state ?? this.orphans.get(appId(ref));
+    return state ? structuredClone(state) : undefined;
   }
 
   ready(): boolean {
@@ -314,6 +321,7 @@ export class Agent implements AgentApi {
       extra.push(this.reconcileLater(target, trigger));
     } else if (trigger === 'manual') {
       for (const t of this.ownedApps()) extra.push(this.reconcileLater(t, trigger));
+      extra.push(this.checkOrphans());
     }
     await Promise.allSettled([...scheduled, ...extra]);
   }
@@ -339,8 +347,13 @@ export class Agent implements AgentApi {
    */
   inventoryChanged(inventory: Inventory): void {
     const t = this.tracked.get(appId({ app: inventory.app, env: inventory.env }));
+    if (!t) {
+      // an app capstan.yaml does not (or no longer) declare: is it, or is it no longer, orphaned?
+      if (this.orphans.has(appId({ app: inventory.app, env: inventory.env })) || inventory.objects.length > 0) void this.checkOrphans();
+      return;
+    }
     // before the first check the agent has not read the inventory yet: that check will
-    if (!t || !t.owned || !t.checked || this.stopping) return;
+    if (!t.owned || !t.checked || this.stopping) return;
     if (t.running || t.queued) {
       t.external = inventory;
       return;
@@ -415,6 +428,7 @@ export class Agent implements AgentApi {
     const changedIds = this.order.filter((id) => changed.has(id));
     log.info({ trigger, changed: changedIds }, old ? `new commit ${short(next.commit)}: ${changedIds.length} app(s) changed` : `revision ${short(next.commit)}`);
     this.emit({ type: 'revision', revision: next.commit, trigger, changedApps: changedIds });
+    if (old) void this.checkOrphans();
     const scheduled: Promise<unknown>[] = [];
     for (const id of changedIds) {
       const t = this.tracked.get(id)!;
@@ -479,6 +493,91 @@ export class Agent implements AgentApi {
     };
     if (shards) state.owner = shards.ownerOf(ref);
     return { ref, id: appId(ref), app, settings: JSON.stringify(app), state, jobs: [], queued: false, running: false, owned: shards ? shards.owns(ref) : true, checked: false, attempts: 0, attemptsRevision: '' };
+  }
+
+  // --- orphaned apps ---------------------------------------------------------------------------
+
+  /** Looks for apps removed from capstan.yaml whose objects are still there (one look at a time, again if asked meanwhile). */
+  private checkOrphans(): Promise<void> {
+    if (this.orphansChecking) {
+      this.orphansAgain = true;
+      return this.orphansChecking;
+    }
+    this.orphansChecking = (async () => {
+      do {
+        this.orphansAgain = false;
+        await this.findOrphans();
+      } while (this.orphansAgain && !this.stopping);
+    })().finally(() => (this.orphansChecking = undefined));
+    return this.orphansChecking;
+  }
+
+  /**
+   * Reports every app of the agent's environments that capstan.yaml no longer declares but whose
+   * inventory lists objects (`orphaned`, in the API, status and metrics); with `pruneRemovedApps`
+   * the replica that would own it deletes what it applied.
+   */
+  private async findOrphans(): Promise<void> {
+    const head = this.head;
+    if (!head || this.stopping) return;
+    let found: Inventory[];
+    try {
+      found = await this.engine.orphans(head, this.options.envs);
+    } catch (error) {
+      this.log.warn({ err: message(error) }, `looking for apps removed from capstan.yaml failed: ${message(error)}`);
+      return;
+    }
+    const prune = head.project.pruneRemovedApps === true;
+    const seen = new Set<string>();
+    for (const inventory of found) {
+      const ref = { app: inventory.app, env: inventory.env };
+      const id = appId(ref);
+      if (this.tracked.has(id)) continue;
+      seen.add(id);
+      const count = inventory.objects.length + (inventory.pending?.length ?? 0);
+      const last = inventory.history.at(-1);
+      const state: AppState = {
+        ...ref,
+        revision: inventory.revision,
+        targetRevision: head.commit,
+        sync: 'OutOfSync',
+        health: 'Unknown',
+        automated: false,
+        selfHeal: false,
+        prune,
+        failures: 0,
+        syncWindowOpen: true,
+        orphaned: true,
+        error: `removed from capstan.yaml, yet ${count} of its objects are still in the cluster: ${prune ? 'pruneRemovedApps deletes them' : `capstan delete ${ref.app} --env ${ref.env} removes them, or set pruneRemovedApps: true`}`,
+      };
+      if (last) state.lastSync = lastSyncOf(last, 'startup');
+      const before = this.orphans.get(id);
+      if (JSON.stringify(before) !== JSON.stringify(state)) {
+        if (!before) this.log.warn({ app: ref.app, env: ref.env, objects: count }, `app ${id} is orphaned: ${state.error}`);
+        this.orphans.set(id, state);
+        this.emit({ type: 'app', state: structuredClone(state) });
+      }
+      const mine = !this.options.shards || this.options.shards.owns(ref);
+      if (prune && mine) await this.pruneOrphan(ref, count);
+    }
+    for (const id of [...this.orphans.keys()]) if (!seen.has(id)) this.orphans.delete(id);
+  }
+
+  /** Deletes what an app removed from capstan.yaml applied (pruneRemovedApps). */
+  private async pruneOrphan(ref: AppRef, count: number): Promise<void> {
+    const id = appId(ref);
+    try {
+      const result = await this.engine.delete({ repo: this.options.repo, app: ref.app, env: ref.env, waitForLockMs: defaultWindowCheckMs });
+      if (result.result === 'Succeeded') {
+        this.log.info({ app: ref.app, env: ref.env, counts: result.counts }, `app ${id} was removed from capstan.yaml: deleted ${result.counts.deleted ?? 0} of its ${count} objects (pruneRemovedApps)`);
+        const left = (await this.engine.orphans(this.current(), [ref.env])).some((o) => o.app === ref.app);
+        if (!left) this.orphans.delete(id);
+      } else {
+        this.log.warn({ app: ref.app, env: ref.env, err: result.error?.message }, `app ${id} was removed from capstan.yaml; deleting its objects failed: ${result.error?.message ?? ''}`);
+      }
+    } catch (error) {
+      this.log.warn({ app: ref.app, env: ref.env, err: message(error) }, `app ${id} was removed from capstan.yaml; deleting its objects failed: ${message(error)}`);
+    }
   }
 
   // --- scheduling ------------------------------------------------------------------------------
@@ -828,6 +927,7 @@ export class Agent implements AgentApi {
     }
     this.recheckWindows();
     this.recheckPolled();
+    void this.checkOrphans();
     // Health that was still settling (a rollout, a restart mid-sync) is looked at again.
     for (const t of this.ownedApps()) {
       if (t.state.health === 'Healthy' || t.running || t.queued || !this.head) continue;

@@ -67,6 +67,8 @@ export interface AppState extends AppRef {
   owner?: string;
   /** The app's objects could not be read or compared: why. */
   error?: string;
+  /** Removed from capstan.yaml (or from this environment) while objects it applied are still in the cluster. */
+  orphaned?: boolean;
 }
 
 export interface ResourceState {

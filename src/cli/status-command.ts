@@ -19,7 +19,7 @@ export function statusCommand(): Command {
             s.app,
             s.env,
             shortRevision(s.revision) || '-',
-            s.sync,
+            s.orphaned ? 'Orphaned' : s.sync,
             s.health,
             s.lastResult ? `${s.lastResult.operation} ${s.lastResult.result}` : '-',
             age(s.lastResult?.time) || '-',

@@ -330,3 +330,10 @@ apps:
 test('the full fixture passes the checks capstan loads projects with', () => {
   assert.deepEqual(checkProject(fixture('full-project.yaml'), 'capstan.yaml', { checks: projectChecks }).map(formatIssue), []);
 });
+
+test('pruneRemovedApps is true or false at the top level, off when left out', () => {
+  const text = (extra: string): string => `${header}${extra}environments:\n  - name: dev\napps:\n  - { name: web, source: web, namespace: web }\n`;
+  assert.equal(parseProject(text('')).pruneRemovedApps, undefined);
+  assert.equal(parseProject(text('pruneRemovedApps: true\n')).pruneRemovedApps, true);
+  assert.equal(onlyIssue(text('pruneRemovedApps: yes\n')), 'capstan.yaml:3:19: pruneRemovedApps: must be true or false, got "yes"');
+});

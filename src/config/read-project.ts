@@ -35,7 +35,7 @@ import {
 } from './types.ts';
 import { childPath, YamlReader, type Slot } from './yaml-reader.ts';
 
-const projectFields = ['apiVersion', 'kind', 'environments', 'scopes', 'apps'] as const;
+const projectFields = ['apiVersion', 'kind', 'environments', 'scopes', 'apps', 'pruneRemovedApps'] as const;
 const environmentFields = ['name', 'cluster', 'promotesFrom', 'syncWindows'] as const;
 const syncWindowFields = ['kind', 'schedule', 'duration', 'timeZone'] as const;
 const appFields = [
@@ -143,13 +143,23 @@ export function readProject(text: string, file: string, options: ReadProjectOpti
   const appsSlot = top.get('apps');
   const apps = appsSlot ? readApps(reader, appsSlot, environments?.map((e) => e.env.name), options.checks ?? {}, scopes) : [];
 
+  const pruneSlot = top.get('pruneRemovedApps');
+  const pruneRemovedApps = pruneSlot ? reader.boolean(pruneSlot) : undefined;
+
   if (environments) checkPromotions(reader, environments);
   checkDependencies(reader, apps);
 
   const issues = sortIssues(reader.issues);
   if (issues.length > 0) return { project: undefined, issues };
   return {
-    project: { apiVersion: projectApiVersion, kind: projectKind, environments: (environments ?? []).map((e) => e.env), apps: apps.map((a) => a.app), scopes: [...scopes.values()] },
+    project: {
+      apiVersion: projectApiVersion,
+      kind: projectKind,
+      environments: (environments ?? []).map((e) => e.env),
+      apps: apps.map((a) => a.app),
+      scopes: [...scopes.values()],
+      ...(pruneRemovedApps ? { pruneRemovedApps } : {}),
+    },
     issues,
   };
 }

@@ -167,6 +167,11 @@ export interface Project {
   apps: AppSpec[];
   /** The named scopes (`scopes:`), in declaration order; apps refer to them by name. */
   scopes: Scope[];
+  /**
+   * The agent deletes what an app applied once the app is removed from capstan.yaml (or from one
+   * of its environments); default off: such apps are reported as orphaned and left running.
+   */
+  pruneRemovedApps?: boolean;
 }
 
 /** The effective settings of one app in one environment: every default and override applied. */

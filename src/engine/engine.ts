@@ -98,6 +98,8 @@ export interface AppStatus {
   healthMessage?: string;
   lastResult?: HistoryEntry;
   error?: string;
+  /** Removed from capstan.yaml (or from this environment) while its objects are still in the cluster. */
+  orphaned?: boolean;
 }
 
 export interface RenderResult {
@@ -347,7 +349,49 @@ export class Engine {
     for (const app of oneAppPerCluster.values()) await (await this.clientForApp(app)).serverVersion();
     const out: AppStatus[] = [];
     for (const app of apps) out.push(await this.appStatus(checkout, app));
+    for (const orphan of await this.orphans(checkout, names)) {
+      const pending = orphan.objects.length + (orphan.pending?.length ?? 0);
+      out.push({
+        app: orphan.app,
+        env: orphan.env,
+        revision: orphan.revision,
+        sync: 'OutOfSync',
+        health: 'Unknown',
+        lastResult: orphan.history.at(-1),
+        orphaned: true,
+        error: `not in capstan.yaml for environment "${orphan.env}", yet ${pending} of its objects are still in the cluster: capstan delete ${orphan.app} --env ${orphan.env} removes them (or set pruneRemovedApps: true for the agent to)`,
+      });
+    }
     return out;
+  }
+
+  /**
+   * Apps removed from capstan.yaml (or from one of its environments) whose inventory still lists
+   * objects: left alone they keep running unnoticed. The inventories of each environment's cluster
+   * are listed once per cluster.
+   */
+  async orphans(checkout: RepoRevision, envs?: readonly string[]): Promise<Inventory[]> {
+    const project = checkout.project;
+    const names = envs && envs.length > 0 ? envs : project.environments.map((e) => e.name);
+    const byCluster = new Map<string | undefined, Promise<Inventory[]>>();
+    const out: Inventory[] = [];
+    for (const name of names) {
+      const environment = project.environments.find((e) => e.name === name);
+      if (!environment) continue;
+      const context = this.options.context ?? environment.cluster;
+      let listed = byCluster.get(context);
+      if (!listed) {
+        listed = this.options.clientFor(context).then((client) => this.inventory(client).list());
+        byCluster.set(context, listed);
+      }
+      const declared = new Set(appsInEnvironment(project, name).map((a) => a.name));
+      for (const inventory of await listed) {
+        if (inventory.env !== name || declared.has(inventory.app)) continue;
+        if (inventory.objects.length + (inventory.pending?.length ?? 0) === 0) continue;
+        out.push(inventory);
+      }
+    }
+    return out.sort((a, b) => a.app.localeCompare(b.app) || a.env.localeCompare(b.env));
   }
 
   async history(checkout: RepoRevision, appName: string, env: string): Promise<Inventory> {
@@ -371,7 +415,7 @@ export class Engine {
   /** Deletes everything the app applied in an environment, in reverse order, and records it. */
   async delete(request: { repo: Remote; app: string; env: string; onProgress?: (event: ApplyProgressEvent) => void; waitForLockMs?: number; onLockWait?: (holder: LockHolder) => void }): Promise<SyncResult> {
     const checkout = await this.open(request.repo);
-    const app = resolveApp(checkout.project, request.app, request.env);
+    const app = await this.appOrOrphan(checkout, request.app, request.env);
     const client = await this.clientForApp(app);
     const store = this.inventory(client);
     const lock = await this.locks(client).acquire(app.name, app.env, { waitMs: request.waitForLockMs ?? this.options.waitForLockMs ?? 0, onWaiting: request.onLockWait });
@@ -382,7 +426,20 @@ export class Engine {
     }
   }
 
-  private async deleteLocked(app: AppEnvironment, client: KubeClient, store: InventoryStore, request: { onProgress?: (event: ApplyProgressEvent) => void }): Promise<SyncResult> {
+  /** The app as capstan.yaml declares it, or one removed from it whose objects are still in the environment's cluster. */
+  private async appOrOrphan(checkout: RepoRevision, name: string, env: string): Promise<{ name: string; env: string; cluster?: string }> {
+    try {
+      return resolveApp(checkout.project, name, env);
+    } catch (error) {
+      const environment = checkout.project.environments.find((e) => e.name === env);
+      if (!(error instanceof NotFoundError) || !environment) throw error;
+      const orphan = (await this.orphans(checkout, [env])).find((o) => o.app === name);
+      if (!orphan) throw error;
+      return { name, env, cluster: environment.cluster };
+    }
+  }
+
+  private async deleteLocked(app: { name: string; env: string }, client: KubeClient, store: InventoryStore, request: { onProgress?: (event: ApplyProgressEvent) => void }): Promise<SyncResult> {
     const previous = await store.read(app.name, app.env);
     const owned = [...previous.objects, ...(previous.pending ?? [])];
     if (owned.length === 0) throw new NotFoundError(`app "${app.name}" has nothing applied in environment "${app.env}": nothing to delete`);
@@ -454,7 +511,7 @@ export class Engine {
     }
   }
 
-  private clientForApp(app: AppEnvironment): Promise<KubeClient> {
+  private clientForApp(app: { cluster?: string }): Promise<KubeClient> {
     return this.options.clientFor(this.options.context ?? app.cluster);
   }
 

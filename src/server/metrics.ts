@@ -55,6 +55,14 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
       }
     },
   });
+  new Gauge({
+    name: 'capstan_orphaned_apps',
+    help: 'Apps removed from capstan.yaml whose objects are still in the cluster.',
+    registers,
+    collect() {
+      this.set(options.apps().filter((state) => state.orphaned).length);
+    },
+  });
   new Gauge({ name: 'capstan_build_info', help: 'The running capstan version (always 1).', labelNames: ['version'] as const, registers }).set({ version: options.version }, 1);
 
   const labels = (ref: AppRef) => ({ app: ref.app, env: ref.env });
