@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { handleGitRequest, parseCgiHeaders, parseGitPath, refUpdates, type GitReceiveOptions, type GitRefUpdate } from './git-receive.ts';
+import { appliedUpdates, handleGitRequest, parseCgiHeaders, parseGitPath, type GitReceiveOptions, type GitRefUpdate } from './git-receive.ts';
+import { gitProcesses, stalledPush, unreadFetch, waitFor } from './git-testing.ts';
 
 const made: string[] = [];
 after(() => {
@@ -343,7 +344,7 @@ test('a large push (a few MB, sent chunked) works and clones back byte for byte'
   assert.equal(digest(readFileSync(path.join(dest, 'charts/blob.bin'))), digest(big));
 });
 
-test('a gzip-encoded upload-pack request (Content-Encoding: gzip) is inflated by the backend', async (t) => {
+test('a gzip-encoded upload-pack request (Content-Encoding: gzip) is inflated', async (t) => {
   const s = await serve(t);
   const request = pktLine(`want ${s.initial} multi_ack_detailed side-band-64k ofs-delta agent=test\n`) + '0000' + pktLine('done\n');
   const body = gzipSync(Buffer.from(request));
@@ -353,6 +354,164 @@ test('a gzip-encoded upload-pack request (Content-Encoding: gzip) is inflated by
   assert.equal(response.headers['content-type'], 'application/x-git-upload-pack-result');
   assert.equal(response.body.subarray(0, 8).toString(), '0008NAK\n');
   assert.ok(response.body.includes('PACK'), 'a pack follows');
+});
+
+/** git's stderr, each line without the padding git adds after `remote:` messages. */
+function lines(stderr: string): string[] {
+  return stderr.split('\n').map((line) => line.trimEnd()).filter((line) => line !== '');
+}
+
+/** Every file under a repository's objects/ (loose objects, packs, and any temporary pack). */
+function objectFiles(bare: string): string[] {
+  return (readdirSync(path.join(bare, 'objects'), { recursive: true }) as string[]).filter((f) => statSync(path.join(bare, 'objects', f)).isFile()).sort();
+}
+
+test('tags never move nor are deleted, only branches and tags can be pushed, and a push with a refused ref updates nothing', async (t) => {
+  const s = await serve(t);
+  await git(s.work, 'tag', 'v1');
+  const created = await run(s.work, ['push', `${s.url}/config`, 'v1', 'main:refs/tags/t1']);
+  assert.equal(created.code, 0, created.stderr);
+  await s.idle();
+  assert.equal(s.pushes.length, 1, 'new tags are pushed');
+
+  const next = await commit(s.work, { 'a.yaml': 'a: 1\n' });
+  const moved = await run(s.work, ['push', '--force', `${s.url}/config`, 'main', `${next}:refs/tags/v1`, `${next}:refs/capstan/x`]);
+  assert.notEqual(moved.code, 0);
+  assert.deepEqual(lines(moved.stderr), [
+    'remote: push refused, nothing was updated:',
+    'remote: refs/tags/v1: tags never move: push a new tag',
+    'remote: refs/capstan/x: only branches (refs/heads/) and tags (refs/tags/) can be pushed',
+    `To ${s.url}/config`,
+    ' ! [remote rejected] main -> main (not updated: another ref of this push was refused)',
+    ` ! [remote rejected] ${next} -> v1 (tags never move: push a new tag)`,
+    ` ! [remote rejected] ${next} -> refs/capstan/x (only branches (refs/heads/) and tags (refs/tags/) can be pushed)`,
+    `error: failed to push some refs to '${s.url}/config'`,
+  ]);
+  const deleted = await run(s.work, ['push', `${s.url}/config`, ':refs/tags/t1']);
+  assert.notEqual(deleted.code, 0);
+  assert.match(deleted.stderr, /remote: refs\/tags\/t1: tags are never deleted/);
+  assert.match(deleted.stderr, / ! \[remote rejected\] t1 \(tags are never deleted\)/);
+  for (const ref of ['refs/notes/commits', 'refs/remotes/origin/main', 'refs/pull/1/head']) {
+    const other = await run(s.work, ['push', `${s.url}/config`, `main:${ref}`]);
+    assert.notEqual(other.code, 0, ref);
+    assert.match(other.stderr, /only branches \(refs\/heads\/\) and tags \(refs\/tags\/\) can be pushed/, ref);
+  }
+
+  assert.equal(await git(s.bare, 'rev-parse', 'refs/heads/main'), s.initial, 'main did not move with the refused refs');
+  assert.equal(await git(s.bare, 'rev-parse', 'refs/tags/v1'), s.initial);
+  assert.equal(await git(s.bare, 'rev-parse', 'refs/tags/t1'), s.initial);
+  assert.equal(await git(s.bare, 'for-each-ref', '--format=%(refname)'), 'refs/heads/main\nrefs/tags/t1\nrefs/tags/v1');
+  await s.idle();
+  assert.equal(s.pushes.length, 1);
+});
+
+test('allowForcePush moves tags and allowDeletes deletes them; other refs stay refused', async (t) => {
+  const s = await serve(t, { allowForcePush: true, allowDeletes: true });
+  await git(s.work, 'tag', 'v1');
+  await git(s.work, 'push', '--quiet', `${s.url}/config`, 'v1', 'main:refs/tags/t1');
+  const next = await commit(s.work, { 'a.yaml': 'a: 1\n' });
+  await git(s.work, 'push', '--quiet', '--force', `${s.url}/config`, `${next}:refs/tags/v1`, ':refs/tags/t1');
+  assert.equal(await git(s.bare, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/tags'), `refs/tags/v1 ${next}`);
+  const other = await run(s.work, ['push', `${s.url}/config`, 'main:refs/capstan/x']);
+  assert.match(other.stderr, /only branches \(refs\/heads\/\) and tags \(refs\/tags\/\) can be pushed/);
+});
+
+test('a push larger than maxBodyBytes is refused with its reason before anything is stored', async (t) => {
+  const s = await serve(t, { maxBodyBytes: 1_000_000 });
+  const objectsBefore = objectFiles(s.bare);
+  await commit(s.work, { 'charts/blob.bin': randomBytes(3 * 1024 * 1024) }, 'big file');
+  const pushed = await run(s.work, ['push', `${s.url}/config`, 'main']);
+  assert.notEqual(pushed.code, 0);
+  const reason = 'the git request to "config" is larger than 1 MB, the agent\'s --git-max-push-size: push fewer or smaller files at a time, or raise the limit';
+  assert.deepEqual(lines(pushed.stderr), [
+    `remote: push refused: ${reason}`,
+    'error: remote unpack failed: push too large',
+    `To ${s.url}/config`,
+    ` ! [remote rejected] main -> main (${reason})`,
+    `error: failed to push some refs to '${s.url}/config'`,
+  ]);
+  assert.equal(await git(s.bare, 'rev-parse', 'main'), s.initial);
+  assert.deepEqual(objectFiles(s.bare), objectsBefore, 'no object, pack or temporary pack was written');
+  assert.deepEqual(readdirSync(s.reposDir), ['config.git'], 'the received body is not left beside the repositories');
+  // A fetch request over the limit is refused too, as a plain 413.
+  const fetched = await rawRequest(s.url, '/git/config/git-upload-pack', { method: 'POST', headers: { 'content-type': 'application/x-git-upload-pack-request' }, body: Buffer.alloc(1_000_001, 'a') });
+  assert.equal(fetched.status, 413);
+  assert.equal(fetched.body.toString(), `${reason}\n`);
+  await s.idle();
+  assert.deepEqual(s.pushes, []);
+});
+
+test('a push with an unsupported Content-Encoding is 415; one whose commands cannot be read is 400', async (t) => {
+  const s = await serve(t);
+  const headers = { 'content-type': 'application/x-git-receive-pack-request' };
+  const encoded = await rawRequest(s.url, '/git/config/git-receive-pack', { method: 'POST', headers: { ...headers, 'content-encoding': 'br' }, body: Buffer.from('0000') });
+  assert.equal(encoded.status, 415);
+  assert.equal(encoded.body.toString(), "the request body's Content-Encoding is not supported: send it plain or gzip\n");
+  const signed = await rawRequest(s.url, '/git/config/git-receive-pack', { method: 'POST', headers, body: Buffer.from(`${pktLine('push-cert\0report-status\n')}0000`) });
+  assert.equal(signed.status, 400);
+  assert.equal(signed.body.toString(), 'the push could not be read: signed pushes are not accepted\n');
+  const gzipped = await rawRequest(s.url, '/git/config/git-receive-pack', { method: 'POST', headers: { ...headers, 'content-encoding': 'gzip' }, body: Buffer.from('not gzip') });
+  assert.equal(gzipped.status, 400);
+  assert.equal(gzipped.body.toString(), 'the request body is not valid gzip\n');
+});
+
+test('a push whose client stalls holds up no other push; a client that goes away ends its request and its git at once', async (t) => {
+  const s = await serve(t);
+  // One stalls announcing a length it never sends, one stalls chunked, one is a fetch nobody reads.
+  const withLength = stalledPush(`${s.url}/config/git-receive-pack`, s.initial, { contentLength: 100_000 });
+  const chunked = stalledPush(`${s.url}/config/git-receive-pack`, s.initial);
+  await waitFor('both stalled pushes to reach the server', () => s.requests.filter((r) => r.url.endsWith('/git-receive-pack')).length === 2);
+
+  const next = await commit(s.work, { 'a.yaml': 'a: 1\n' });
+  const pushed = await run(s.work, ['push', `${s.url}/config`, 'main']);
+  assert.equal(pushed.code, 0, pushed.stderr);
+  assert.equal(await git(s.bare, 'rev-parse', 'main'), next);
+  const clone = path.join(tempDir(), 'clone');
+  await git(os.tmpdir(), 'clone', '--quiet', `${s.url}/config`, clone);
+  assert.equal(await git(clone, 'rev-parse', 'HEAD'), next);
+  assert.equal(withLength.answered() || chunked.answered(), false, 'the stalled pushes still wait');
+  assert.deepEqual(gitProcesses(s.reposDir), [], 'a stalled push runs no git');
+
+  await commit(s.work, { 'charts/blob.bin': randomBytes(24 * 1024 * 1024) }, 'big file');
+  await git(s.work, 'push', '--quiet', s.bare, 'main');
+  const fetch = unreadFetch(`${s.url}/config/git-upload-pack`, await git(s.work, 'rev-parse', 'main'));
+  await waitFor('git to answer the fetch', () => gitProcesses(s.reposDir).length > 0);
+
+  withLength.abort();
+  chunked.abort();
+  fetch.abort();
+  await s.idle();
+  await waitFor('no git process left', () => gitProcesses(s.reposDir).length === 0);
+});
+
+test('a request that outlives timeoutMs is ended: a stalled push is answered 408 with the limit', async (t) => {
+  const s = await serve(t, { timeoutMs: 300 });
+  const withLength = stalledPush(`${s.url}/config/git-receive-pack`, s.initial, { contentLength: 100_000 });
+  const chunked = stalledPush(`${s.url}/config/git-receive-pack`, s.initial);
+  const message = 'the git request to "config" took longer than 300ms, the agent\'s --git-timeout (while its body was still arriving): it was ended; retry, or raise the limit\n';
+  assert.deepEqual(await withLength.answer, { status: 408, body: message });
+  assert.deepEqual(await chunked.answer, { status: 408, body: message });
+  await s.idle();
+  assert.deepEqual(gitProcesses(s.reposDir), []);
+});
+
+test('aborting the signal (shutdown) ends every request in flight: stalled pushes answered 503, running git killed', async (t) => {
+  const shutdown = new AbortController();
+  const s = await serve(t, { signal: shutdown.signal });
+  await commit(s.work, { 'charts/blob.bin': randomBytes(24 * 1024 * 1024) }, 'big file');
+  await git(s.work, 'push', '--quiet', s.bare, 'main');
+  const stalled = stalledPush(`${s.url}/config/git-receive-pack`, s.initial, { contentLength: 100_000 });
+  const fetch = unreadFetch(`${s.url}/config/git-upload-pack`, await git(s.work, 'rev-parse', 'main'));
+  await waitFor('git to answer the fetch', () => gitProcesses(s.reposDir).length > 0);
+  await waitFor('the stalled push to reach the server', () => s.requests.some((r) => r.url.endsWith('/git-receive-pack')));
+
+  shutdown.abort();
+  assert.deepEqual(await stalled.answer, { status: 503, body: 'the agent is shutting down: try the git request again in a moment\n' });
+  await fetch.closed;
+  await s.idle();
+  await waitFor('no git process left', () => gitProcesses(s.reposDir).length === 0);
+  // A request that arrives after the shutdown is answered at once.
+  assert.equal((await rawRequest(s.url, '/git/config/info/refs?service=git-upload-pack')).status, 503);
 });
 
 test('parseGitPath maps names with and without .git to the endpoints served', () => {
@@ -373,14 +532,20 @@ test('parseCgiHeaders: Status becomes the status code, other headers pass, repea
   });
 });
 
-test('refUpdates: created, moved and deleted refs, sorted; unchanged ones left out', () => {
-  const a = 'a'.repeat(40);
-  const b = 'b'.repeat(40);
-  const before = new Map([['refs/heads/main', a], ['refs/heads/old', a], ['refs/tags/v1', a]]);
-  const after = new Map([['refs/heads/main', b], ['refs/heads/new', b], ['refs/tags/v1', a]]);
-  assert.deepEqual(refUpdates(before, after), [
+test('appliedUpdates: the commands whose ref holds what they asked for, sorted; unchanged ones and ones moved on since left out', () => {
+  const [a, b, c, zero] = ['a', 'b', 'c', '0'].map((x) => x.repeat(40));
+  const commands = [
+    { ref: 'refs/heads/main', old: a, new: b },
+    { ref: 'refs/heads/new', old: zero, new: b },
+    { ref: 'refs/heads/old', old: a, new: zero },
+    { ref: 'refs/heads/same', old: a, new: a },
+    { ref: 'refs/heads/raced', old: a, new: b },
+    { ref: 'refs/heads/refused', old: a, new: b },
+  ];
+  const after = new Map([['refs/heads/main', b], ['refs/heads/new', b], ['refs/heads/same', a], ['refs/heads/raced', c], ['refs/heads/refused', a]]);
+  assert.deepEqual(appliedUpdates(commands, after), [
     { ref: 'refs/heads/main', before: a, after: b },
-    { ref: 'refs/heads/new', before: '0'.repeat(40), after: b },
-    { ref: 'refs/heads/old', before: a, after: '0'.repeat(40) },
+    { ref: 'refs/heads/new', before: zero, after: b },
+    { ref: 'refs/heads/old', before: a, after: zero },
   ]);
 });

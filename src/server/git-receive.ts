@@ -1,11 +1,15 @@
 // git's smart HTTP protocol for `git push http://host:port/git/<repo> main` to the agent (and
 // clone/fetch of what was pushed), served by git's own CGI program, `git http-backend`.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { lstat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import nodePath from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { baseEnvironment, runGit, safeConfig } from '../source/index.ts';
+import { GitExchange, killGroup, sendText, Spool, type GitLog, type Received } from './git-exchange.ts';
+import { isZeroId, parsePushRequest, pushRefusalBody, refusalOf, type PushCommand, type PushRefusal, type PushRequest } from './push-request.ts';
+
+export { defaultGitMaxBodyBytes, defaultGitTimeoutMs, type GitLog } from './git-exchange.ts';
 
 export interface GitRefUpdate {
   ref: string;
@@ -23,21 +27,31 @@ export interface GitReceiveOptions {
   /** Who is pushing (e.g. the token's name): git's REMOTE_USER, the committer of reflog entries. */
   user?: string;
   /**
-   * Accept pushes that rewrite history (`git push --force`). Default false: the config repo's
-   * history is capstan's audit log, so git refuses non-fast-forward updates
-   * (`receive.denyNonFastForwards`).
+   * Accept pushes that rewrite history (`git push --force`) and move tags. Default false: the
+   * config repo's history is capstan's audit log, so branches only fast-forward
+   * (`receive.denyNonFastForwards`) and an existing tag never moves.
    */
   allowForcePush?: boolean;
-  /** Accept pushes that delete branches or tags. Default false (`receive.denyDeletes`). */
+  /** Accept pushes that delete branches or tags. Default false (`receive.denyDeletes`, and tags are checked here). */
   allowDeletes?: boolean;
-  /** Kill `git http-backend` (and the receive-pack/upload-pack it runs) after this long. */
+  /**
+   * The time limit of one request, from its arrival to its answer's last byte: receiving the body,
+   * git's work and sending the answer. Then git is killed and the request ended. Default 10 min.
+   */
   timeoutMs?: number;
+  /** The largest request body (a push's pack) taken, in bytes, after gzip decoding. Default 100 MB. */
+  maxBodyBytes?: number;
+  /** Aborting it ends every request in flight at once: git killed, the client answered 503 or cut off. */
+  signal?: AbortSignal;
+  log?: GitLog;
 }
 
 const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
 const SERVICES = new Set(['git-upload-pack', 'git-receive-pack']);
 const GIT_PROTOCOL_VALUE = /^[A-Za-z0-9=:.,_-]{1,256}$/;
 const MAX_CGI_HEADER = 64 * 1024;
+/** How much of a push body the list of refs to update may take. */
+const MAX_COMMAND_LIST = 4 * 1024 * 1024;
 
 /** The repository and endpoint a `/git/…` path names, when it is one we serve. */
 export interface GitRequestTarget {
@@ -69,11 +83,22 @@ export function parseGitPath(requestPath: string): GitRequestTarget | undefined 
  * after `/git/`. Unknown repositories are 404. Hooks of the served repositories never run.
  * Authentication is the caller's job (the server checks the token before calling this).
  *
- * Pushes are refused when they are not fast-forwards or delete a ref, unless the options allow it.
- * After a push that moved refs, `onPush` is called once, when the response has been sent; an error
- * it throws rejects the returned promise. Pushes to one repository are served one at a time, so
- * the refs read before and after each belong to it alone. If the refs of a push's repository cannot
- * be read, the promise rejects before anything is sent, and the caller answers 500.
+ * A request body is first received whole into an unlinked temporary file beside the repositories
+ * (at most `maxBodyBytes`), and git starts only then: a client that stalls holds no git process
+ * and no lock, and a push over the limit is refused before anything is stored. A push is then
+ * checked (only branches and tags; tags never move nor are deleted) and refused as a whole, in
+ * git's protocol, so `git push` shows why; git refuses non-fast-forward branch updates and branch
+ * deletions, unless the options allow them. Pushes are not serialized: git's own ref locks keep
+ * concurrent ones consistent.
+ *
+ * Every request ends within `timeoutMs`, when `signal` aborts, or when its client goes away: git
+ * (its whole process group) is killed and the promise resolves. git reads the body from a pipe to
+ * its end (never a length, at which `git http-backend` spins forever if the pipe closes early), so
+ * if this process dies, even by SIGKILL, git sees the end of its input or a broken pipe and exits.
+ *
+ * After a push that moved refs, `onPush` is called once, when the response has been sent, with the
+ * refs of the push that now hold what it asked for; an error it throws rejects the returned
+ * promise. If the refs cannot be read then, the promise rejects (the answer was already sent).
  */
 export async function handleGitRequest(req: IncomingMessage, res: ServerResponse, path: string, options: GitReceiveOptions): Promise<void> {
   const target = parseGitPath(path);
@@ -97,6 +122,11 @@ export async function handleGitRequest(req: IncomingMessage, res: ServerResponse
     sendText(res, 405, 'method not allowed\n', { Allow: 'POST' });
     return;
   }
+  const encoding = contentEncoding(req);
+  if (encoding === undefined) {
+    sendText(res, 415, 'the request body\'s Content-Encoding is not supported: send it plain or gzip\n');
+    return;
+  }
 
   const reposDir = nodePath.resolve(options.reposDir);
   const gitDir = nodePath.join(reposDir, `${target.repo}.git`);
@@ -105,17 +135,72 @@ export async function handleGitRequest(req: IncomingMessage, res: ServerResponse
     return;
   }
 
-  const backend = { req, res, reposDir, target, query, options };
-  if (target.endpoint !== 'git-receive-pack') {
-    await runBackend(backend);
+  const exchange = new GitExchange(req, res, { ...options, repo: target.repo, endpoint: target.endpoint });
+  const backend: Backend = { req, res, reposDir, target, query, options, exchange };
+  try {
+    if (target.endpoint === 'info/refs') {
+      await runBackend(backend, undefined);
+      return;
+    }
+    const body = await Spool.create(reposDir);
+    try {
+      const received = await exchange.receive(encoding === 'gzip' ? req.pipe(createGunzip()) : req, body);
+      if (received === 'ended') return;
+      if (received === 'unreadable') sendText(res, 400, 'the request body is not valid gzip\n');
+      else if (target.endpoint === 'git-upload-pack') await serveFetch(backend, body, received);
+      else await servePush(backend, gitDir, body, received);
+    } finally {
+      await body.close();
+    }
+  } finally {
+    exchange.dispose();
+  }
+}
+
+async function serveFetch(backend: Backend, body: Spool, received: Received): Promise<void> {
+  if (received === 'too-large') sendText(backend.res, 413, `${backend.exchange.tooLarge().message}\n`);
+  else await runBackend(backend, body);
+}
+
+/** A push is refused as a whole when it is too large or any of its refs is refused; else git takes it. */
+async function servePush(backend: Backend, gitDir: string, body: Spool, received: Received): Promise<void> {
+  const { res, exchange, options, target } = backend;
+  const push = parsePushRequest(await body.head(MAX_COMMAND_LIST));
+  if ('error' in push) {
+    if (received === 'too-large') sendText(res, 413, `${exchange.tooLarge().message}\n`);
+    else sendText(res, 400, `the push could not be read: ${push.error}\n`);
     return;
   }
-  const updates = await serialized(gitDir, async () => {
-    const before = await readRefs(gitDir);
-    await runBackend(backend);
-    return refUpdates(before, await readRefs(gitDir));
-  });
+  const refusal = received === 'too-large' ? tooLargeRefusal(push, exchange.tooLarge().message) : refRefusal(push, options);
+  if (refusal) {
+    refusePush(res, push, refusal);
+    return;
+  }
+  await runBackend(backend, body);
+  const updates = appliedUpdates(push.commands, await readRefs(gitDir));
   if (updates.length > 0) options.onPush(target.repo, updates);
+}
+
+function tooLargeRefusal(push: PushRequest, reason: string): PushRefusal {
+  return { unpack: 'push too large', reasons: new Map(push.commands.map((c) => [c.ref, reason])), message: `push refused: ${reason}` };
+}
+
+function refRefusal(push: PushRequest, options: GitReceiveOptions): PushRefusal | undefined {
+  const reasons = new Map<string, string>();
+  for (const command of push.commands) {
+    const reason = refusalOf(command, options);
+    if (reason !== undefined) reasons.set(command.ref, reason);
+  }
+  if (reasons.size === 0) return undefined;
+  const detail = [...reasons].map(([ref, reason]) => `${ref}: ${reason}`).join('\n');
+  return { reasons, message: `push refused, nothing was updated:\n${detail}` };
+}
+
+function contentEncoding(req: IncomingMessage): 'identity' | 'gzip' | undefined {
+  const value = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (value === '' || value === 'identity') return 'identity';
+  if (value === 'gzip' || value === 'x-gzip') return 'gzip';
+  return undefined;
 }
 
 /** A bare repository laid out on disk: a real directory (not a symlink) with HEAD, objects and refs. */
@@ -135,9 +220,10 @@ function queryOf(requestPath: string, url: string | undefined): string {
   return fromUrl >= 0 && url ? url.slice(fromUrl + 1) : '';
 }
 
-function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', ...headers });
-  res.end(text);
+function refusePush(res: ServerResponse, push: PushRequest, refusal: PushRefusal): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(200, { 'Content-Type': 'application/x-git-receive-pack-result', 'Cache-Control': 'no-cache' });
+  res.end(pushRefusalBody(push, refusal));
 }
 
 /**
@@ -175,8 +261,6 @@ function backendEnvironment(req: IncomingMessage, reposDir: string, target: GitR
     const value = req.headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  const length = single('content-length');
-  const encoding = single('content-encoding');
   const protocol = single('git-protocol');
   return {
     ...env,
@@ -188,9 +272,7 @@ function backendEnvironment(req: IncomingMessage, reposDir: string, target: GitR
     QUERY_STRING: query,
     CONTENT_TYPE: single('content-type') ?? '',
     REMOTE_ADDR: req.socket.remoteAddress ?? '',
-    // Without a length (a chunked body) git reads the body to its end.
-    ...(length !== undefined && /^\d+$/.test(length) ? { CONTENT_LENGTH: length } : {}),
-    ...(encoding ? { HTTP_CONTENT_ENCODING: encoding.trim() } : {}),
+    // No CONTENT_LENGTH and no encoding: git reads the (decoded) body from its pipe to the end.
     ...(protocol && GIT_PROTOCOL_VALUE.test(protocol) ? { HTTP_GIT_PROTOCOL: protocol } : {}),
     ...(user ? { REMOTE_USER: user } : {}),
   };
@@ -203,47 +285,46 @@ interface Backend {
   target: GitRequestTarget;
   query: string;
   options: GitReceiveOptions;
+  exchange: GitExchange;
 }
 
 /**
- * Runs `git http-backend`: the request body streams to its stdin; its CGI answer (a `Status:` line
- * and headers, a blank line, the body) streams into the response. Resolves when git has exited and
- * the response is finished (or the client went away).
+ * Runs `git http-backend` on a received body (none for info/refs): the body streams to its stdin;
+ * its CGI answer (a `Status:` line and headers, a blank line, the body) streams into the response.
+ * Resolves when git has exited and the response is finished (or the request ended).
  */
-function runBackend({ req, res, reposDir, target, query, options }: Backend): Promise<void> {
+function runBackend({ req, res, reposDir, target, query, options, exchange }: Backend, body: Spool | undefined): Promise<void> {
+  if (exchange.signal.aborted) return Promise.resolve();
   const env = backendEnvironment(req, reposDir, target, query, options.user);
   return new Promise((resolve) => {
     // detached: git and the receive-pack / index-pack it starts share a process group, killed together.
-    const child: ChildProcessByStdio<Writable, Readable, Readable> = spawn('git', [...backendConfig(options), 'http-backend'], {
-      cwd: reposDir, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true,
+    const child = spawn('git', [...backendConfig(options), 'http-backend'], {
+      cwd: reposDir, env, stdio: [body ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true,
     });
+    exchange.watch(child);
+    const stdout = child.stdout!;
     let exited = false;
     let responded = false;
     const settle = (): void => {
       if (exited && responded) resolve();
     };
-    const kill = (): void => {
-      if (exited) return;
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    };
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(kill, options.timeoutMs);
-    res.on('close', () => {
-      // The client went away (or the response is complete): nothing more to stream.
-      if (!res.writableFinished) kill();
+    const respondedOnce = (): void => {
       responded = true;
       settle();
-    });
-    req.on('error', kill);
+    };
+    if (res.writableFinished || res.destroyed) responded = true;
+    else res.once('close', respondedOnce);
+    exchange.signal.addEventListener('abort', respondedOnce, { once: true });
 
-    child.stdin.on('error', () => {
-      // git may stop reading early (a refusal, a bad request); the rest of the body is not needed.
-    });
-    req.pipe(child.stdin);
-    child.stderr.resume();
+    if (body && child.stdin) {
+      child.stdin.on('error', () => {
+        // git may stop reading early (a refusal, a bad request); the rest of the body is not needed.
+      });
+      const input = body.stream();
+      input.on('error', () => killGroup(child));
+      input.pipe(child.stdin);
+    }
+    child.stderr!.resume();
 
     let head: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
@@ -251,33 +332,32 @@ function runBackend({ req, res, reposDir, target, query, options }: Backend): Pr
       const end = headerEnd(head);
       if (!end) {
         if (head.length > MAX_CGI_HEADER) {
-          child.stdout.off('data', onData);
-          kill();
+          stdout.off('data', onData);
+          killGroup(child);
           failResponse(res, 'git http-backend sent an oversized header\n');
         }
         return;
       }
-      child.stdout.off('data', onData);
+      stdout.off('data', onData);
+      if (exchange.signal.aborted) return;
       const { status, headers } = parseCgiHeaders(head.subarray(0, end.index).toString('latin1'));
       res.writeHead(status, headers);
       const rest = head.subarray(end.index + end.length);
       if (rest.length > 0) res.write(rest);
-      child.stdout.pipe(res);
+      stdout.pipe(res);
     };
-    child.stdout.on('data', onData);
-    child.stdout.on('end', () => {
-      if (!res.headersSent) failResponse(res, 'git http-backend gave no answer\n');
+    stdout.on('data', onData);
+    stdout.on('end', () => {
+      if (!res.headersSent && !exchange.signal.aborted) failResponse(res, 'git http-backend gave no answer\n');
     });
     child.on('error', (error: NodeJS.ErrnoException) => {
       exited = true;
-      if (timer) clearTimeout(timer);
       failResponse(res, error.code === 'ENOENT' ? 'git is not installed on the server\n' : 'git http-backend could not be started\n');
       settle();
     });
     child.on('close', () => {
       exited = true;
-      if (timer) clearTimeout(timer);
-      if (!res.headersSent) failResponse(res, 'git http-backend gave no answer\n');
+      if (!res.headersSent && !exchange.signal.aborted) failResponse(res, 'git http-backend gave no answer\n');
       settle();
     });
   });
@@ -330,30 +410,17 @@ async function readRefs(gitDir: string): Promise<Map<string, string>> {
   return refs;
 }
 
-/** What changed between two ref listings, sorted by ref. */
-export function refUpdates(before: Map<string, string>, after: Map<string, string>): GitRefUpdate[] {
-  const updates: GitRefUpdate[] = [];
-  for (const ref of new Set([...before.keys(), ...after.keys()])) {
-    const old = before.get(ref);
-    const now = after.get(ref);
-    if (old === now) continue;
-    const zero = '0'.repeat((old ?? now ?? '').length);
-    updates.push({ ref, before: old ?? zero, after: now ?? zero });
+/**
+ * The updates of a push that took effect: its commands whose ref now holds what they asked for (a
+ * deleted ref: is gone), sorted by ref. A ref that another push moved on since is left to that push.
+ */
+export function appliedUpdates(commands: PushCommand[], refsAfter: Map<string, string>): GitRefUpdate[] {
+  const updates = new Map<string, GitRefUpdate>();
+  for (const command of commands) {
+    if (command.old === command.new) continue;
+    const now = refsAfter.get(command.ref);
+    const applied = isZeroId(command.new) ? now === undefined : now === command.new;
+    if (applied) updates.set(command.ref, { ref: command.ref, before: command.old, after: command.new });
   }
-  return updates.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
-}
-
-const queues = new Map<string, Promise<unknown>>();
-
-/** Runs `work` after every earlier one for the same key has finished. */
-async function serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const previous = queues.get(key) ?? Promise.resolve();
-  const run = previous.then(work);
-  const settled = run.catch(() => undefined);
-  queues.set(key, settled);
-  try {
-    return await run;
-  } finally {
-    if (queues.get(key) === settled) queues.delete(key);
-  }
+  return [...updates.values()].sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
 }
