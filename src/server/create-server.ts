@@ -1,11 +1,12 @@
 import type { AddressInfo } from 'node:net';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { NotFoundError, TransientError } from '../core/index.ts';
 import type { AgentApi, AgentMetrics, AppRef, AppState } from '../agent/index.ts';
 import { Authenticator } from './auth.ts';
 import { EventStreams } from './event-stream.ts';
 import { handleGitRequest, type GitReceiveOptions } from './git-receive.ts';
+import { gitRoutes } from './git-route.ts';
 import { toHttpError } from './http-errors.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
 import openapi from './openapi.json' with { type: 'json' };
@@ -24,7 +25,10 @@ export interface ServerOptions {
   webhookSecrets: WebhookSecrets;
   /** Webhooks and git pushes refresh only for `refs/heads/<branch>`; any branch when unset. */
   branch?: string;
-  /** Serve `git push`/fetch at `/git/*` (role `deploy`; the token as bearer or basic-auth password). */
+  /**
+   * Serve `git push`/fetch at `/git/*` (role `deploy`; the token as bearer or basic-auth password),
+   * with its limits (`timeoutMs`, `maxBodyBytes`); `close` ends the git requests in flight.
+   */
   git?: GitReceiveOptions;
   /** A pino logger; default silent. Authorization and webhook token headers are redacted. */
   logger?: Logger;
@@ -46,7 +50,7 @@ export interface CapstanServer {
   metrics: AgentMetrics;
   /** Serves this agent (once; until then the API answers 503 and /readyz is not ready). */
   attach(agent: AgentApi): void;
-  /** Ends the event streams, stops listening and waits for requests in flight. */
+  /** Ends the event streams and git requests in flight, stops listening and waits for the other requests in flight. */
   close(): Promise<void>;
 }
 
@@ -146,10 +150,11 @@ export function createApp(options: ServerOptions): CapstanApp {
   };
 
   app.get('/healthz', async () => ({ status: 'ok', version: options.version }));
-  app.get('/readyz', async () => {
-    if (!agent) throw new TransientError('not ready: the agent is starting');
-    if (!agent.ready()) throw new TransientError('not ready: the first reconcile pass has not finished');
-    return { status: 'ready' };
+  app.get('/readyz', async (_request, reply) => {
+    const notReady = !agent ? 'not ready: the agent is starting' : !agent.ready() ? 'not ready: the first reconcile pass has not finished' : undefined;
+    if (notReady === undefined) return { status: 'ready' };
+    // An answer, not a failure: probes ask every few seconds, so it is logged like any request (debug).
+    return reply.code(503).send(toHttpError(new TransientError(notReady)).body);
   });
   app.get('/metrics', options.metricsAuth ? role('read') : {}, async (_request, reply) => {
     const text = await metrics.registry.metrics();
@@ -220,40 +225,7 @@ export function createApp(options: ServerOptions): CapstanApp {
   app.register(webhookRoutes, { secrets: options.webhookSecrets, branch: options.branch, verify: options.verifyWebhook ?? verifyWebhook, agent: current, log });
 
   if (options.git) {
-    const git = options.git;
-    const watched = options.branch === undefined ? undefined : `refs/heads/${options.branch}`;
-    const serveGit = options.handleGitRequest ?? handleGitRequest;
-    const gitOptions: GitReceiveOptions = {
-      ...git,
-      onPush(repo, updates) {
-        git.onPush(repo, updates);
-        if (watched !== undefined && !updates.some((u) => u.ref === watched)) return;
-        const target = agent;
-        if (!target) return;
-        log.info({ repo, refs: updates.map((u) => u.ref) }, 'git push received, refreshing');
-        target.refresh('push').catch((error: unknown) => log.error({ err: error }, 'refresh after a git push failed'));
-      },
-    };
-    app.register(async (scope) => {
-      // The git protocol's bodies are streamed to git itself: nothing here reads them.
-      scope.removeAllContentTypeParsers();
-      scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-      scope.route<{ Params: { '*': string } }>({
-        method: ['GET', 'POST'],
-        url: '/git/*',
-        onRequest: auth.require('deploy', { basic: true }),
-        handler: async (request: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) => {
-          reply.hijack();
-          try {
-            await serveGit(request.raw, reply.raw, request.params['*'], { ...gitOptions, user: auth.identity(request).name });
-          } catch (error) {
-            request.log.error({ err: error, url: request.url }, 'git request failed');
-            if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'text/plain' });
-            reply.raw.end();
-          }
-        },
-      });
-    });
+    app.register(gitRoutes, { git: options.git, branch: options.branch, agent: () => agent, auth, serve: options.handleGitRequest ?? handleGitRequest, log });
   }
 
   return {

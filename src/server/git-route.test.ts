@@ -6,7 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GitReceiveOptions } from './git-receive.ts';
+import { handleGitRequest, type GitReceiveOptions } from './git-receive.ts';
+import { gitProcesses, stalledPush, waitFor } from './git-testing.ts';
 import { startTestServer, testTokens } from './testing.ts';
 
 const basic = (password: string, user = 'git') => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -111,6 +112,59 @@ describe('git push through the server', () => {
     } finally {
       await t.close();
       rmSync(dir, { recursive: true, force: true, maxRetries: 10 }); // receive-pack may still run its `gc --auto` after it answered
+    }
+  });
+});
+
+describe('git requests and the server\'s life', () => {
+  /** A bare repository `config.git` with one commit on main, in a fresh directory of repositories. */
+  async function reposWithConfig(): Promise<{ dir: string; reposDir: string; head: string }> {
+    const dir = mkdtempSync(path.join(tmpdir(), 'capstan-git-route-'));
+    const run = async (cwd: string, ...args: string[]) => (await promisify(execFile)('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', HOME: dir } })).stdout.trim();
+    const work = path.join(dir, 'work');
+    await run(dir, 'init', '--initial-branch=main', work);
+    writeFileSync(path.join(work, 'capstan.yaml'), 'apps: []\n');
+    await run(work, 'add', '.');
+    await run(work, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-m', 'first');
+    await run(dir, 'clone', '--bare', work, path.join(dir, 'repos', 'config.git'));
+    return { dir, reposDir: path.join(dir, 'repos'), head: await run(work, 'rev-parse', 'HEAD') };
+  }
+
+  it('closing the server ends a stalled push at once (503) instead of waiting for it', async () => {
+    const repos = await reposWithConfig();
+    let arrived = 0;
+    const t = await startTestServer({
+      git: { reposDir: repos.reposDir, onPush() {} },
+      handleGitRequest: (req, res, gitPath, options) => {
+        arrived += 1;
+        return handleGitRequest(req, res, gitPath, options);
+      },
+    });
+    try {
+      const stalled = stalledPush(`${t.url}/git/config/git-receive-pack`, repos.head, { contentLength: 100_000, headers: { authorization: basic(testTokens.deploy) } });
+      await waitFor('the stalled push to reach the git handler', () => arrived === 1);
+      await t.close();
+      assert.deepEqual(await stalled.answer, { status: 503, body: 'the agent is shutting down: try the git request again in a moment\n' });
+      assert.deepEqual(gitProcesses(repos.reposDir), []);
+    } finally {
+      await t.close();
+      rmSync(repos.dir, { recursive: true, force: true, maxRetries: 10 });
+    }
+  });
+
+  it('a push cut by its time limit is answered 408 and logged at warn with the repo and the token\'s name', async () => {
+    const repos = await reposWithConfig();
+    const t = await startTestServer({ git: { reposDir: repos.reposDir, onPush() {}, timeoutMs: 200 } });
+    try {
+      const stalled = stalledPush(`${t.url}/git/config/git-receive-pack`, repos.head, { headers: { authorization: `Bearer ${testTokens.deploy}` } });
+      const reason = 'the git request to "config" took longer than 200ms, the agent\'s --git-timeout (while its body was still arriving): it was ended; retry, or raise the limit';
+      assert.deepEqual(await stalled.answer, { status: 408, body: `${reason}\n` });
+      await waitFor('the warning', () => t.logs().includes('git request ended'));
+      const line = JSON.parse(t.logs().split('\n').find((l) => l.includes('git request ended'))!) as Record<string, unknown>;
+      assert.deepEqual([line.level, line.repo, line.endpoint, line.user, line.reason], [40, 'config', 'git-receive-pack', 'ci-bot', reason]);
+    } finally {
+      await t.close();
+      rmSync(repos.dir, { recursive: true, force: true, maxRetries: 10 });
     }
   });
 });

@@ -194,6 +194,21 @@ describe('a server without its agent yet', () => {
 });
 
 describe('logs', () => {
+  it('log a 503 readiness answer as any request (debug), not as an error with a stack trace', async () => {
+    const t = await startTestServer();
+    try {
+      t.agent.isReady = false;
+      const res = await t.call('/readyz');
+      assert.equal(res.status, 503);
+      assert.deepEqual(await res.json(), { error: { message: 'not ready: the first reconcile pass has not finished', category: 'transient' } });
+      const lines = t.logs().split('\n').filter((l) => l.includes('/readyz')).map((l) => JSON.parse(l) as { level: number; msg: string; status?: number; err?: unknown });
+      assert.deepEqual(lines.map((l) => [l.level, l.msg, l.status]), [[20, 'request', 503]]);
+      assert.ok(!t.logs().includes('"stack"'), 'no stack trace');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('never contain a token, whatever the requests', async () => {
     const t = await startTestServer();
     try {
