@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { ApiCore } from './api.ts';
 import { Journal } from './journal.ts';
 import { Store } from './store.ts';
 import { tempDir } from './testing.ts';
@@ -78,4 +80,91 @@ test('watch history: events after a version, and undefined once it has been comp
   assert.deepEqual(store.eventsSince(23)?.map((e) => e.resourceVersion), [24, 25]);
   assert.equal(store.eventsSince(2), undefined);
   assert.equal(store.eventsSince(25)?.length, 0);
+});
+
+test('an object the journal cannot encode is refused before anything changes', async () => {
+  const file = path.join(tempDir(), 'state.db');
+  const { journal, state } = await Journal.open(file);
+  const store = new Store(journal, state);
+  await store.put('configmaps', configMap('kept', 1));
+  const events: string[] = [];
+  store.subscribe((event) => events.push(`${event.type} ${event.object.metadata.name}`));
+  const unencodable = { ...configMap('odd', 2), data: { n: 1n } } as unknown as KubeObject;
+  assert.throws(() => store.put('configmaps', unencodable), /BigInt/);
+  assert.equal(store.get('configmaps', 'ns', 'odd'), undefined);
+  assert.equal(store.resourceVersion, 1);
+  assert.deepEqual(events, []);
+  await store.close();
+});
+
+test('a listener that throws neither stops the write nor the listeners after it', async () => {
+  const file = path.join(tempDir(), 'state.db');
+  const { journal, state } = await Journal.open(file);
+  const store = new Store(journal, state);
+  const seen: string[] = [];
+  store.subscribe(() => {
+    throw new Error('a broken watcher');
+  });
+  store.subscribe((event) => seen.push(event.object.metadata.name as string));
+  await store.put('configmaps', configMap('a', 1));
+  assert.deepEqual(seen, ['a']);
+  await store.close();
+  const reopened = await Journal.open(file);
+  assert.deepEqual([...reopened.state.objects.get('configmaps')!.keys()], ['ns/a']);
+  await reopened.journal.close();
+});
+
+const prlimitSkip = spawnSync('prlimit', ['--version']).status === 0 ? false : 'prlimit (util-linux) is not on PATH: it stands in for a full disk';
+
+/** Sets this process's soft limit on the size of files it writes (Node ignores SIGXFSZ, so a write past it fails with EFBIG). */
+function setFileSizeLimit(limit: string): void {
+  execFileSync('prlimit', ['--pid', String(process.pid), `--fsize=${limit}:`]);
+}
+
+test('a write the disk refuses fails, is taken back out of memory and from watchers, and leaves nothing torn in the data file', { skip: prlimitSkip }, async () => {
+  const file = path.join(tempDir(), 'state.db');
+  const { journal, state } = await Journal.open(file);
+  const store = new Store(journal, state);
+  const api = new ApiCore(store);
+  await api.bootstrap();
+  const type = api.type('v1', 'ConfigMap');
+  const body = (name: string, value: string): Record<string, unknown> => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { value: value.repeat(300) } });
+  await api.create(type, 'default', body('before', 'a'));
+  const events: string[] = [];
+  const stop = api.watch(type, 'default', { resourceVersion: String(store.resourceVersion) }, (event) => {
+    const object = event.object as KubeObject;
+    events.push(`${event.type} ${object.metadata.name} ${String((object.data as { value?: string } | undefined)?.value?.[0])}`);
+  });
+  const limit = execFileSync('prlimit', ['--pid', String(process.pid), '--fsize', '--output', 'SOFT', '--noheadings'], { encoding: 'utf8' }).trim();
+  // the file may grow by 100 bytes: the next record gets there in part, then the disk is full
+  setFileSizeLimit(String(statSync(file).size + 100));
+  try {
+    await assert.rejects(api.create(type, 'default', body('refused', 'b')), { code: 'EFBIG' });
+    assert.throws(() => api.get(type, 'default', 'refused'), /configmaps "refused" not found/);
+    // two updates of one object, the second queued behind the first: both fail, and it is back as the file has it
+    const first = api.update(type, 'default', 'before', body('before', 'c'));
+    const second = api.update(type, 'default', 'before', body('before', 'd'));
+    await assert.rejects(first, { code: 'EFBIG' });
+    await assert.rejects(second, { code: 'EFBIG' });
+    assert.equal((api.get(type, 'default', 'before').data as { value: string }).value, 'a'.repeat(300));
+  } finally {
+    setFileSizeLimit(limit === 'unlimited' ? 'unlimited' : limit);
+  }
+  await api.create(type, 'default', body('after', 'e'));
+  stop();
+  assert.deepEqual(events, [
+    'ADDED refused b',
+    'DELETED refused b',
+    'MODIFIED before c',
+    'MODIFIED before d',
+    'MODIFIED before c',
+    'MODIFIED before a',
+    'ADDED after e',
+  ]);
+  const inMemory = store.list('configmaps').map((o) => [o.metadata.name, o.metadata.resourceVersion]);
+  await store.close();
+  const reopened = await Journal.open(file);
+  await reopened.journal.close();
+  const onDisk = [...reopened.state.objects.get('configmaps')!.values()].map((o) => [o.metadata.name, o.metadata.resourceVersion]);
+  assert.deepEqual(onDisk.sort(), inMemory.sort(), 'the data file holds what memory held, the write after the full disk included');
 });

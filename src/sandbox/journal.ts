@@ -1,9 +1,9 @@
-import { closeSync, existsSync, fdatasync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, write, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import type { KubeObject } from './types.ts';
 
-const writeAsync = promisify(write) as (fd: number, data: string) => Promise<unknown>;
+const writeAsync = promisify(write) as (fd: number, buffer: Buffer, offset: number, length: number, position: null) => Promise<{ bytesWritten: number }>;
 const datasyncAsync = promisify(fdatasync);
 
 /** One line of the journal. `put` stores an object, `del` removes it; `rv` is the resourceVersion counter after the record. */
@@ -22,14 +22,21 @@ export interface JournalState {
  * so a write is on disk before its response returns. A crash can at worst leave a torn last line,
  * which `load` discards (it was never acknowledged). Compaction writes a snapshot to a temporary
  * file, fsyncs it and renames it over the journal, so the file is never half-written.
+ *
+ * A write that fails (a full disk, an I/O error) fails every record of its batch and every record
+ * queued behind it, since those were decided on state that included the failed ones: the file is
+ * cut back to its last acknowledged byte, so no torn record stays in the middle of it, and each
+ * record's `undo` runs, newest first, so the caller's memory goes back to what the file holds. If
+ * even that cut fails, the journal is `broken` and refuses every later record.
  */
 export class Journal {
   private fd: number | undefined;
-  private pending: string[] = [];
-  private waiters: (() => void)[] = [];
-  private failures: ((error: Error) => void)[] = [];
+  private pending: Pending[] = [];
   private flushing = false;
   private records = 0;
+  /** Bytes of the file that are acknowledged records. */
+  private size = 0;
+  private failure: Error | undefined;
 
   private constructor(private readonly file: string) {}
 
@@ -39,6 +46,11 @@ export class Journal {
     const state = journal.load();
     journal.fd = openSync(journal.file, 'a');
     return { journal, state };
+  }
+
+  /** One record as the line `append` takes; throws (a value too deep for JSON.stringify, say) before anything is written. */
+  static encode(record: JournalRecord): string {
+    return JSON.stringify(record) + '\n';
   }
 
   private load(): JournalState {
@@ -67,6 +79,7 @@ export class Journal {
       offset = end + 1;
       goodBytes += Buffer.byteLength(line, 'utf8') + 1;
     }
+    this.size = goodBytes;
     if (goodBytes < Buffer.byteLength(text, 'utf8')) {
       const fd = openSync(this.file, 'r+');
       ftruncateSync(fd, goodBytes);
@@ -76,14 +89,19 @@ export class Journal {
     return { objects, resourceVersion };
   }
 
-  /** Queues a record; the promise resolves once it is on disk. */
-  append(record: JournalRecord): Promise<void> {
-    this.pending.push(JSON.stringify(record) + '\n');
+  /** Why the journal refuses records, once a failed write could not even be cut off the file. */
+  get broken(): Error | undefined {
+    return this.failure;
+  }
+
+  /**
+   * Queues a line made by `encode`; the promise resolves once it is on disk, and rejects (after
+   * `undo` has run) when it could not be written.
+   */
+  append(line: string, undo?: () => void): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     this.records++;
-    const done = new Promise<void>((resolve, reject) => {
-      this.waiters.push(resolve);
-      this.failures.push(reject);
-    });
+    const done = new Promise<void>((resolve, reject) => this.pending.push({ line, undo, resolve, reject }));
     if (!this.flushing) void this.flush();
     return done;
   }
@@ -95,50 +113,80 @@ export class Journal {
   private async flush(): Promise<void> {
     this.flushing = true;
     while (this.pending.length > 0 && this.fd !== undefined) {
-      const chunk = this.pending.join('');
-      const waiters = this.waiters;
-      const failures = this.failures;
+      const batch = this.pending;
       this.pending = [];
-      this.waiters = [];
-      this.failures = [];
+      const chunk = Buffer.from(batch.map((p) => p.line).join(''), 'utf8');
       try {
-        await writeAsync(this.fd, chunk);
+        await writeAll(this.fd, chunk);
         await datasyncAsync(this.fd);
-        for (const resolve of waiters) resolve();
+        this.size += chunk.length;
+        for (const p of batch) p.resolve();
       } catch (error) {
-        for (const reject of failures) reject(error as Error);
+        this.fail(batch, error as Error);
       }
     }
     this.flushing = false;
   }
 
-  /** Rewrites the journal as a snapshot of the state `snapshot` returns (atomically) once the queue is drained. */
+  /** A batch could not be written: it and everything queued behind it fail, and the file loses what part of it got there. */
+  private fail(batch: Pending[], error: Error): void {
+    const failed = [...batch, ...this.pending];
+    this.pending = [];
+    this.records -= failed.length;
+    try {
+      ftruncateSync(this.fd as number, this.size);
+      fsyncSync(this.fd as number);
+    } catch (cutError) {
+      this.failure = new Error(`the data file ${this.file} can no longer be written: ${(cutError as Error).message} (after ${error.message})`, { cause: cutError });
+    }
+    for (const p of [...failed].reverse()) p.undo?.();
+    for (const p of failed) p.reject(error);
+  }
+
+  /**
+   * Rewrites the journal as a snapshot of the state `snapshot` returns (atomically) once the queue is
+   * drained. A snapshot that cannot be written leaves the journal as it was.
+   */
   async compact(snapshot: () => JournalState): Promise<void> {
     while (this.flushing || this.pending.length > 0) await new Promise((r) => setImmediate(r));
+    if (this.failure) return;
     const state = snapshot(); // read only now: writes made while draining are in it
     const tmp = `${this.file}.tmp-${process.pid}`;
     const fd = openSync(tmp, 'w');
     let count = 0;
-    const lines: string[] = [];
-    for (const [r, bucket] of state.objects) {
-      for (const [k, o] of bucket) {
-        lines.push(JSON.stringify({ t: 'put', r, k, o, v: state.resourceVersion } satisfies JournalRecord));
-        count++;
-        if (lines.length >= 1000) writeSync(fd, lines.splice(0).join('\n') + '\n');
+    let size = 0;
+    try {
+      const lines: string[] = [];
+      for (const [r, bucket] of state.objects) {
+        for (const [k, o] of bucket) {
+          lines.push(JSON.stringify({ t: 'put', r, k, o, v: state.resourceVersion } satisfies JournalRecord));
+          count++;
+          if (lines.length >= 1000) size += writeAllSync(fd, lines.splice(0).join('\n') + '\n');
+        }
       }
+      if (lines.length > 0) size += writeAllSync(fd, lines.join('\n') + '\n');
+      if (count === 0) size += writeAllSync(fd, JSON.stringify({ t: 'del', r: '', k: '', v: state.resourceVersion }) + '\n');
+      fsyncSync(fd);
+    } catch (error) {
+      closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw error;
     }
-    if (lines.length > 0) writeSync(fd, lines.join('\n') + '\n');
-    if (count === 0) writeSync(fd, JSON.stringify({ t: 'del', r: '', k: '', v: state.resourceVersion }) + '\n');
-    fsyncSync(fd);
     closeSync(fd);
     // from here to the reopen nothing awaits, so no append can slip between snapshot and rename
+    try {
+      renameSync(tmp, this.file);
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      throw error;
+    }
     if (this.fd !== undefined) closeSync(this.fd);
-    renameSync(tmp, this.file);
+    this.fd = openSync(this.file, 'a');
+    this.records = Math.max(count, 1);
+    this.size = size;
     const dir = openSync(path.dirname(this.file), 'r');
     fsyncSync(dir);
     closeSync(dir);
-    this.fd = openSync(this.file, 'a');
-    this.records = Math.max(count, 1);
   }
 
   async close(): Promise<void> {
@@ -146,4 +194,27 @@ export class Journal {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
+}
+
+interface Pending {
+  line: string;
+  undo?: () => void;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** write(2) may take only part of a buffer (a disk about to fill up does that): write the rest until done or an error. */
+async function writeAll(fd: number, buffer: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < buffer.length) {
+    const { bytesWritten } = await writeAsync(fd, buffer, offset, buffer.length - offset, null);
+    offset += bytesWritten;
+  }
+}
+
+function writeAllSync(fd: number, text: string): number {
+  const buffer = Buffer.from(text, 'utf8');
+  let offset = 0;
+  while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
+  return buffer.length;
 }

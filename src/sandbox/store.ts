@@ -1,4 +1,4 @@
-import type { Journal, JournalState } from './journal.ts';
+import { Journal, type JournalState } from './journal.ts';
 import type { KubeObject } from './types.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -11,6 +11,8 @@ export interface StoreEvent {
   /** The object before this event, for MODIFIED and DELETED (lets a filtered watch see objects leave its selector). */
   previous?: KubeObject;
   resourceVersion: number;
+  /** Set on the event that takes back a write the data file refused (the object is as the file holds it again). */
+  rollback?: true;
 }
 
 export type StoreListener = (event: StoreEvent) => void;
@@ -119,37 +121,91 @@ export class Store {
     return this.rv + 1;
   }
 
-  /** Stores an object (its metadata.resourceVersion already set by the caller to `nextResourceVersion()`). */
+  /**
+   * Stores an object (its metadata.resourceVersion already set by the caller to `nextResourceVersion()`).
+   * Throws, having changed nothing, when the object cannot be written to the data file; the promise
+   * rejects when the data file refuses it, once the object has been taken back out of memory.
+   */
   put(resource: string, object: KubeObject): Promise<void> {
     const key = objectKey(object.metadata.namespace, object.metadata.name as string);
-    let bucket = this.buckets.get(resource);
-    if (!bucket) {
-      bucket = new Map();
-      this.buckets.set(resource, bucket);
-    }
-    const previous = bucket.get(key);
-    if (previous) this.indexOwners(resource, key, previous, false);
-    bucket.set(key, object);
-    this.sortedLists.delete(resource);
-    this.indexOwners(resource, key, object, true);
-    this.rv = Number(object.metadata.resourceVersion);
-    this.emit({ type: previous ? 'MODIFIED' : 'ADDED', resource, namespace: object.metadata.namespace ?? '', object, previous, resourceVersion: this.rv });
-    return this.persist({ t: 'put', r: resource, k: key, o: object, v: this.rv });
+    const rv = Number(object.metadata.resourceVersion);
+    const line = this.encode({ t: 'put', r: resource, k: key, o: object, v: rv });
+    const previous = this.buckets.get(resource)?.get(key);
+    this.set(resource, key, object);
+    this.rv = rv;
+    const durable = this.persist(line, () => this.takeBack(resource, key, object, previous));
+    this.emit({ type: previous ? 'MODIFIED' : 'ADDED', resource, namespace: object.metadata.namespace ?? '', object, previous, resourceVersion: rv });
+    return durable;
   }
 
   /** Removes an object; `finalObject` is what watchers see in the DELETED event (with a fresh resourceVersion). */
   remove(resource: string, finalObject: KubeObject): Promise<void> {
     const key = objectKey(finalObject.metadata.namespace, finalObject.metadata.name as string);
-    const bucket = this.buckets.get(resource);
-    const previous = bucket?.get(key);
-    if (!bucket || !previous) return Promise.resolve();
-    bucket.delete(key);
-    this.sortedLists.delete(resource);
-    this.indexOwners(resource, key, previous, false);
-    this.rv = Number(finalObject.metadata.resourceVersion);
-    this.emit({ type: 'DELETED', resource, namespace: finalObject.metadata.namespace ?? '', object: finalObject, previous, resourceVersion: this.rv });
-    return this.persist({ t: 'del', r: resource, k: key, v: this.rv });
+    const previous = this.buckets.get(resource)?.get(key);
+    if (!previous) return Promise.resolve();
+    const rv = Number(finalObject.metadata.resourceVersion);
+    const line = this.encode({ t: 'del', r: resource, k: key, v: rv });
+    this.set(resource, key, undefined);
+    this.rv = rv;
+    const durable = this.persist(line, () => this.takeBack(resource, key, undefined, previous));
+    this.emit({ type: 'DELETED', resource, namespace: finalObject.metadata.namespace ?? '', object: finalObject, previous, resourceVersion: rv });
+    return durable;
   }
+
+  /** The journal line of a write, made before memory changes: a write that cannot be recorded is not made. */
+  private encode(record: Parameters<typeof Journal.encode>[0]): string | undefined {
+    if (!this.journal) return undefined;
+    if (this.journal.broken) throw this.journal.broken;
+    return Journal.encode(record);
+  }
+
+  /** Puts `object` under `key` (undefined removes it), keeping the owner index and the sorted lists right. */
+  private set(resource: string, key: string, object: KubeObject | undefined): void {
+    let bucket = this.buckets.get(resource);
+    if (!bucket) {
+      if (!object) return;
+      bucket = new Map();
+      this.buckets.set(resource, bucket);
+    }
+    const previous = bucket.get(key);
+    if (previous) this.indexOwners(resource, key, previous, false);
+    if (object) {
+      bucket.set(key, object);
+      this.indexOwners(resource, key, object, true);
+    } else {
+      bucket.delete(key);
+    }
+    this.sortedLists.delete(resource);
+  }
+
+  /**
+   * Undoes a write the data file refused: memory goes back to what the file holds. The journal
+   * undoes a failed batch newest first and all at once; watchers and controllers then see each
+   * object return to that state, as new events, once every undo is done (never a state half undone).
+   */
+  private takeBack(resource: string, key: string, written: KubeObject | undefined, previous: KubeObject | undefined): void {
+    if (this.buckets.get(resource)?.get(key) !== written) return;
+    this.set(resource, key, previous);
+    const rv = ++this.rv;
+    let event: StoreEvent | undefined;
+    if (previous) {
+      event = { type: written ? 'MODIFIED' : 'ADDED', resource, namespace: previous.metadata.namespace ?? '', object: previous, previous: written, resourceVersion: rv, rollback: true };
+    } else if (written) {
+      const gone = { ...written, metadata: { ...written.metadata, resourceVersion: String(rv) } };
+      event = { type: 'DELETED', resource, namespace: written.metadata.namespace ?? '', object: gone, previous: written, resourceVersion: rv, rollback: true };
+    }
+    if (!event) return;
+    if (this.takenBack.length === 0) {
+      queueMicrotask(() => {
+        const events = this.takenBack;
+        this.takenBack = [];
+        for (const e of events) this.emit(e);
+      });
+    }
+    this.takenBack.push(event);
+  }
+
+  private takenBack: StoreEvent[] = [];
 
   /** Events after `resourceVersion`, or undefined when that version has left the history. */
   eventsSince(resourceVersion: number): StoreEvent[] | undefined {
@@ -170,6 +226,7 @@ export class Store {
     return () => this.listeners.delete(listener);
   }
 
+  /** Records the event for watches to resume from and tells every listener; a listener that throws does not stop the others. */
   private emit(event: StoreEvent): void {
     this.history.push(event);
     if (this.history.length > this.historySize * 2) {
@@ -177,7 +234,13 @@ export class Store {
       this.compactedRv = this.history[drop - 1].resourceVersion;
       this.history = this.history.slice(drop);
     }
-    for (const listener of this.listeners) listener(event);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // a listener's failure is its own (a watch whose client went away, say): the write stands
+      }
+    }
   }
 
   private indexOwners(resource: string, key: string, object: KubeObject, add: boolean): void {
@@ -196,15 +259,16 @@ export class Store {
     }
   }
 
-  private persist(record: Parameters<Journal['append']>[0]): Promise<void> {
-    if (!this.journal) return Promise.resolve();
-    const done = this.journal.append(record);
+  private persist(line: string | undefined, undo: () => void): Promise<void> {
+    if (!this.journal || line === undefined) return Promise.resolve();
+    const done = this.journal.append(line, undo);
     this.writesSinceCompaction++;
     const live = this.countObjects();
     if (!this.compacting && this.writesSinceCompaction > 1000 && this.journal.recordCount > 2 * live + 1000) {
       this.writesSinceCompaction = 0;
       this.compacting = this.journal
         .compact(() => ({ objects: this.buckets, resourceVersion: this.rv }))
+        .catch(() => undefined) // the journal stays as it was; a later write tries again
         .finally(() => (this.compacting = undefined));
     }
     return done;
