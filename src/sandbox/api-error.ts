@@ -14,6 +14,7 @@ export type StatusReason =
   | 'NotAcceptable'
   | 'UnsupportedMediaType'
   | 'TooManyRequests'
+  | 'RequestEntityTooLarge'
   | 'InternalError'
   | 'ServiceUnavailable'
   | 'Timeout';
@@ -119,4 +120,15 @@ export function methodNotAllowed(message: string): ApiError {
 
 export function gone(message: string): ApiError {
   return new ApiError(410, 'Expired', message);
+}
+
+/**
+ * A read that asks for a resourceVersion the server has not reached (storage's
+ * NewTooLargeResourceVersionError): 504 Timeout, retry after a second.
+ */
+export function tooLargeResourceVersion(wanted: number, current: number): ApiError {
+  return new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${wanted}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import { ApiError, alreadyExists, badRequest, forbidden, gone, immortalNamespace, immortalNamespaces, invalid, namespaceTerminating, notFound, staleConflict } from './api-error.ts';
+import { ApiError, alreadyExists, badRequest, forbidden, gone, immortalNamespace, immortalNamespaces, invalid, namespaceTerminating, notFound, staleConflict, tooLargeResourceVersion } from './api-error.ts';
 import { applyDefaults } from './defaults.ts';
 import { jsonEqual } from './field-set.ts';
 import { parseFieldSelector } from './field-selector.ts';
@@ -8,6 +8,7 @@ import { applyJsonPatch } from './json-patch.ts';
 import { parseLabelSelector, labelSelectorToString } from './label-selector.ts';
 import { builtinMergeSchema, crdMergeSchema } from './merge-schema.ts';
 import { applyMergePatch } from './merge-patch.ts';
+import { maxNestingDepth, tooDeep, yamlTooDeep } from './nesting.ts';
 import { Registry, resourceId, typesOfCrd } from './registry.ts';
 import { conflictCauses, formatConflictMessage, managerFromUserAgent, serverSideApply, trackScale, trackUpdate } from './server-side-apply.ts';
 import { objectKey, type Store, type StoreEvent } from './store.ts';
@@ -66,6 +67,11 @@ export interface WatchEvent {
 
 export interface ApiCoreOptions {
   now?: () => Date;
+  /**
+   * How long a watch that asks for its initial events "not older than" a resourceVersion the store
+   * has not reached waits for it before failing: 3 s, the apiserver watch cache's blockTimeout.
+   */
+  resourceVersionWaitMs?: number;
 }
 
 type Matcher = (object: KubeObject) => boolean;
@@ -115,6 +121,7 @@ export class ApiCore {
   readonly registry = new Registry();
   private schemas = new Map<ResourceType, MergeSchema>();
   private readonly now: () => Date;
+  private readonly resourceVersionWaitMs: number;
   private stamp = { second: Number.NaN, text: '' };
   private nextClusterIp = 10;
   private terminating = new Set<string>();
@@ -124,6 +131,7 @@ export class ApiCore {
     options: ApiCoreOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.resourceVersionWaitMs = options.resourceVersionWaitMs ?? 3000;
     this.registry.syncCustomResources(this.store.list('customresourcedefinitions.apiextensions.k8s.io'));
     for (const svc of this.store.list('services')) {
       const ip = (svc.spec as { clusterIP?: string } | undefined)?.clusterIP;
@@ -200,15 +208,55 @@ export class ApiCore {
   }
 
   /**
-   * Streams changes to `sink`; returns a function that stops the watch.
-   * Without a resourceVersion (or with "0") the current objects come first as ADDED events.
+   * Streams changes to `sink`; returns a function that stops the watch. After an ERROR event the
+   * watch is over and sends nothing more.
+   *
+   * Without a resourceVersion (or with "0") the current objects come first as ADDED events. From a
+   * resourceVersion the events after it follow, as a real API server's watch cache sends them: one
+   * the store has not reached yet (a client that kept a version across a restart without `--data`,
+   * say) sends nothing until the store passes it. With `sendInitialEvents` the current objects come
+   * first, not older than that version: the watch waits for it (3 s by default), then fails with
+   * 504 `Too large resource version`, as the apiserver does.
    */
   watch(type: ResourceType, namespace: string | undefined, options: WatchOptions, sink: (event: WatchEvent) => void): () => void {
+    const rv = options.resourceVersion;
+    let since: number | undefined;
+    if (rv !== undefined && rv !== '' && rv !== '0') {
+      since = Number(rv);
+      if (!Number.isInteger(since) || since < 0) throw badRequest(`invalid resource version: ${rv}`);
+    }
+    const match = this.matcher(type, options.labelSelector, options.fieldSelector);
+    if (!options.sendInitialEvents || since === undefined || since <= this.store.resourceVersion) {
+      return this.startWatch(type, namespace, options, since, match, sink);
+    }
+    const wanted = since;
+    let stop: (() => void) | undefined;
+    const timer = setTimeout(() => {
+      unsubscribe();
+      sink({ type: 'ERROR', object: tooLargeResourceVersion(wanted, this.store.resourceVersion).toStatus() });
+    }, this.resourceVersionWaitMs);
+    timer.unref();
+    const unsubscribe = this.store.subscribe(() => {
+      if (this.store.resourceVersion < wanted || stop) return;
+      clearTimeout(timer);
+      unsubscribe();
+      stop = this.startWatch(type, namespace, options, wanted, match, sink);
+    });
+    return () => {
+      clearTimeout(timer);
+      unsubscribe();
+      stop?.();
+    };
+  }
+
+  private startWatch(type: ResourceType, namespace: string | undefined, options: WatchOptions, since: number | undefined, match: Matcher, sink: (event: WatchEvent) => void): () => void {
     const resource = resourceId(type);
     const ns = type.namespaced ? namespace : undefined;
-    const match = this.matcher(type, options.labelSelector, options.fieldSelector);
+    const initial = since === undefined || options.sendInitialEvents === true;
+    // events at or before this version are in what the client already has (the initial objects, or its list)
+    const seen = initial ? this.store.resourceVersion : (since as number);
     const forward = (event: StoreEvent): void => {
-      if (event.resource !== resource) return;
+      if (event.resource !== resource || event.resourceVersion <= seen) return;
       if (ns !== undefined && event.namespace !== ns) return;
       const now = match(event.object);
       const before = event.previous !== undefined && event.type === 'MODIFIED' ? match(event.previous) : now;
@@ -218,15 +266,11 @@ export class ApiCore {
         sink({ type: event.type, object: this.asVersion(type, event.object) });
       }
     };
-    const rv = options.resourceVersion;
-    const initial = rv === undefined || rv === '' || rv === '0' || options.sendInitialEvents === true;
     let backlog: StoreEvent[] = [];
     if (!initial) {
-      const since = Number(rv);
-      if (!Number.isInteger(since) || since < 0) throw badRequest(`invalid resource version: ${rv}`);
-      const events = this.store.eventsSince(since);
+      const events = this.store.eventsSince(seen);
       if (!events) {
-        sink({ type: 'ERROR', object: gone(`too old resource version: ${since} (${this.store.oldestResumableVersion + 1})`).toStatus() });
+        sink({ type: 'ERROR', object: gone(`too old resource version: ${seen} (${this.store.oldestResumableVersion + 1})`).toStatus() });
         return () => undefined;
       }
       backlog = events;
@@ -241,7 +285,10 @@ export class ApiCore {
     const unsubscribe = this.store.subscribe(forward);
     let timer: NodeJS.Timeout | undefined;
     if (options.allowWatchBookmarks) {
-      timer = setInterval(() => sink({ type: 'BOOKMARK', object: this.bookmark(type, false) }), options.bookmarkIntervalMs ?? 10_000);
+      // a bookmark never names a version before the one the watch started from
+      timer = setInterval(() => {
+        if (this.store.resourceVersion >= seen) sink({ type: 'BOOKMARK', object: this.bookmark(type, false) });
+      }, options.bookmarkIntervalMs ?? 10_000);
       timer.unref();
     }
     return () => {
@@ -352,6 +399,9 @@ export class ApiCore {
     } catch (error) {
       throw badRequest(`error decoding patch: ${(error as Error).message}`);
     }
+    const bracket = tooDeep(patch);
+    // as the apiserver's decoders word it: json and merge patches say what they were decoding, strategic ones do not
+    if (bracket) throw badRequest(`${patchType === 'strategic' ? '' : 'error decoding patch: '}invalid character '${bracket}' exceeded max depth`);
     try {
       if (patchType === 'json') return applyJsonPatch(target, patch);
       if (patchType === 'merge') return applyMergePatch(target, patch);
@@ -378,12 +428,17 @@ export class ApiCore {
     options: WriteOptions,
   ): Promise<{ object: KubeObject; created: boolean }> {
     if (!options.fieldManager) throw badRequest('PATCH, application/apply-patch+yaml requires the fieldManager query parameter');
+    // the apiserver reads every apply body (JSON too) with its YAML decoder, which refuses deep nesting
+    const tooDeepBody = (): ApiError => badRequest(`error decoding YAML: error converting YAML to JSON: yaml: exceeded max depth of ${maxNestingDepth}`);
+    const json = body.trimStart().startsWith('{');
+    if (!json && yamlTooDeep(body)) throw tooDeepBody();
     let parsed: unknown;
     try {
-      parsed = body.trimStart().startsWith('{') ? JSON.parse(body) : parseYaml(body);
+      parsed = json ? JSON.parse(body) : parseYaml(body);
     } catch (error) {
       throw badRequest(`error decoding YAML: ${(error as Error).message}`);
     }
+    if (tooDeep(parsed)) throw tooDeepBody();
     const applied = this.checkBody(type, parsed, namespace, name);
     if (!applied.metadata.name) applied.metadata.name = name;
     // a resourceVersion in any patch, an apply's included, is a precondition (kubernetes#63104)
@@ -471,6 +526,7 @@ export class ApiCore {
 
   /** Defaults and validates a candidate; throws Invalid with every cause. */
   private prepare(type: ResourceType, live: KubeObject | undefined, object: KubeObject, subresource?: 'status'): KubeObject {
+    this.checkNesting(type, object);
     if (!type.custom) applyDefaults(type, object);
     if (type.kind === 'Secret' && type.group === '') foldStringData(object);
     if (type.kind === 'Service' && !live) this.allocateClusterIp(object);
@@ -479,6 +535,23 @@ export class ApiCore {
     const causes = validateObject(type, object, live, subresource);
     if (causes.length > 0) throw this.invalidObject(type, object.metadata.name ?? '', causes);
     return object;
+  }
+
+  /**
+   * No stored object nests deeper than a request body may: bodies are checked as they are decoded,
+   * and this catches what a patch builds from shallow parts (a JSON patch adding a deep value at a
+   * deep path), before anything else walks it.
+   */
+  private checkNesting(type: ResourceType, object: KubeObject): void {
+    for (const [field, value] of Object.entries(object)) {
+      // managedFields are the server's own record of the other fields, a few levels deeper than they are
+      const checked = field === 'metadata' && isRecord(value) ? { ...value, managedFields: undefined } : value;
+      const bracket = tooDeep(checked, maxNestingDepth - 1);
+      if (!bracket) continue;
+      throw this.invalidObject(type, object.metadata?.name ?? '', [
+        { reason: 'FieldValueInvalid', field, message: `Invalid value: "${bracket === '[' ? 'array' : 'object'}": must not nest arrays and objects more than ${maxNestingDepth} levels deep` },
+      ]);
+    }
   }
 
   private invalidObject(type: ResourceType, name: string, causes: Parameters<typeof formatInvalidMessage>[2]): ApiError {
@@ -705,6 +778,8 @@ export class ApiCore {
 
   /** Watches deletions to finish foreground deletions and terminating namespaces. */
   private onStoreEvent(event: StoreEvent): void {
+    // a CRD write the data file refused has been taken back: its types go (or come back) with it
+    if (event.rollback && event.resource === 'customresourcedefinitions.apiextensions.k8s.io') this.refreshCustomTypes();
     if (event.type !== 'DELETED') return;
     for (const owner of event.object.metadata.ownerReferences ?? []) {
       const type = this.registry.lookupKind(owner.apiVersion, owner.kind);
@@ -800,7 +875,8 @@ export class ApiCore {
     for (const type of typesOfCrd(crd)) {
       const resource = resourceId(type);
       for (const object of this.store.list(resource)) {
-        void this.store.remove(resource, { ...object, metadata: { ...object.metadata, resourceVersion: String(this.store.nextResourceVersion()) } });
+        // a removal the data file refuses is taken back by the store; nobody waits for it here
+        this.store.remove(resource, { ...object, metadata: { ...object.metadata, resourceVersion: String(this.store.nextResourceVersion()) } }).catch(() => undefined);
       }
     }
     this.refreshCustomTypes();

@@ -37,6 +37,8 @@ export interface SandboxOptions {
   /** How many past events a watch can resume from (older resourceVersions get 410 Gone). */
   watchHistory?: number;
   bookmarkIntervalMs?: number;
+  /** How long a watch for initial events not older than a resourceVersion not reached yet waits for it (default 3 s, as the apiserver). */
+  resourceVersionWaitMs?: number;
   /** Name of the kubeconfig context, cluster and user. */
   contextName?: string;
 }
@@ -72,7 +74,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   } else {
     store = new Store(undefined, undefined, { historySize: options.watchHistory });
   }
-  const api = new ApiCore(store);
+  const api = new ApiCore(store, { resourceVersionWaitMs: options.resourceVersionWaitMs });
   await api.bootstrap();
   const faults = new FaultInjector();
   if (options.faults) faults.configure(options.faults);

@@ -147,6 +147,20 @@ test('a write the disk refuses fails, is taken back out of memory and from watch
     await assert.rejects(first, { code: 'EFBIG' });
     await assert.rejects(second, { code: 'EFBIG' });
     assert.equal((api.get(type, 'default', 'before').data as { value: string }).value, 'a'.repeat(300));
+    // a CRD taken back takes its types with it
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    };
+    await assert.rejects(api.create(api.type('apiextensions.k8s.io/v1', 'CustomResourceDefinition'), undefined, crd), { code: 'EFBIG' });
+    assert.equal(api.registry.lookupKind('example.com/v1', 'Gadget'), undefined);
   } finally {
     setFileSizeLimit(limit === 'unlimited' ? 'unlimited' : limit);
   }

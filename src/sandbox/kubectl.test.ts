@@ -236,6 +236,17 @@ spec:
     const status = await k(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=30s']);
     assert.equal(status.code, 0, status.stderr);
   });
+
+  test('create of a manifest over the 3 MiB body limit fails as on a real API server, and the next command works', async () => {
+    const ns = await namespace('too-large');
+    const file = writeTemp(dir, 'big.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: ${ns}\ndata:\n  a: ${'x'.repeat(4 * 1024 * 1024)}\n`);
+    const result = await k(['create', '-f', file]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, `Error from server (RequestEntityTooLarge): error when creating "${file}": Request entity too large: limit is 3145728\n`);
+    const next = await k(['get', 'configmaps', '-n', ns, '-o', 'name']);
+    assert.equal(next.code, 0, next.stderr);
+    assert.equal(next.stdout, '');
+  });
 });
 
 describe('sandbox process with --data', { skip: kubectlSkip }, () => {

@@ -233,4 +233,22 @@ describe('protobuf bodies through the sandbox server', () => {
     assert.equal(garbage.status, 400);
     assert.match(((await garbage.json()) as { message: string }).message, /^the request body is not valid protobuf: malformed protobuf body/);
   });
+
+  test('a body whose managed fields nest 100,000 levels deep is refused with 400 and not stored', async () => {
+    const deep = '{"f:a":'.repeat(100_000) + '{}' + '}'.repeat(100_000);
+    const metadata = msg(1, str(1, 'deep-fields'), msg(17, str(1, 'kubectl'), str(2, 'Update'), str(3, 'v1'), str(6, 'FieldsV1'), msg(7, str(1, deep))));
+    const body = envelope('v1', 'ConfigMap', metadata);
+    const response = await fetch(configmaps(), { method: 'POST', headers: protobuf, body: payload(body) });
+    assert.equal(response.status, 400);
+    assert.deepEqual(await response.json(), {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `the object provided is unrecognized (must be of type ConfigMap): the request body nests arrays and objects more than 500 levels deep (${body.subarray(0, 30).toString('hex')} ...)`,
+      reason: 'BadRequest',
+      code: 400,
+    });
+    assert.equal((await fetch(`${configmaps()}/deep-fields`, { headers: auth })).status, 404);
+  });
 });

@@ -1,11 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest, methodNotAllowed } from './api-error.ts';
 import type { ApiCore, DeleteOptions, PatchType, Subresource, WatchEvent } from './api.ts';
 import { podLogs } from './controllers/index.ts';
 import { coreVersions, groupInfo, groupList, resourceList, versionInfo } from './discovery.ts';
 import type { FaultInjector } from './faults.ts';
 import { openApiDocument, openApiIndex } from './openapi.ts';
+import { maxNestingDepth, summarizeBody, tooDeep, yamlTooDeep } from './nesting.ts';
 import { decodeProtobufObject, UnsupportedProtobufKindError } from './protobuf.ts';
 import { toTable } from './table.ts';
 import type { KubeObject, ResourceType } from './types.ts';
@@ -23,7 +25,13 @@ export interface SandboxStats {
   writes: number;
 }
 
+/** The apiserver's default --max-request-body-bytes (MaxRequestBodyBytes): 3 MiB. */
 const maxBody = 3 * 1024 * 1024;
+/**
+ * How much more of a body over the limit is read (and dropped) before the answer: a client that is
+ * still sending when the server answers and closes sees its connection reset, not the 413.
+ */
+const maxDrain = 64 * 1024 * 1024;
 
 const patchTypes: Record<string, PatchType> = {
   'application/json-patch+json': 'json',
@@ -49,30 +57,49 @@ function sendJson(res: ServerResponse, code: number, body: unknown): void {
 function sendError(res: ServerResponse, error: unknown): void {
   const apiError = error instanceof ApiError ? error : new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`);
   const headers: Record<string, string> = {};
-  if (apiError.code === 429) headers['Retry-After'] = '1';
+  // as the apiserver does for every Status with a retry delay (429, 504 Too large resource version)
+  const retryAfter = apiError.details?.retryAfterSeconds ?? (apiError.code === 429 ? 1 : undefined);
+  if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
+  if (error instanceof EntityTooLargeError && error.unread) headers.Connection = 'close';
   const text = JSON.stringify(apiError.toStatus());
   res.writeHead(apiError.code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
   res.end(text);
+}
+
+/** 413 for a body over `maxBody`; `unread` when the rest of it was left unread (the connection is then closed). */
+class EntityTooLargeError extends ApiError {
+  constructor(readonly unread: boolean) {
+    super(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${maxBody}`);
+  }
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
   return (await readRawBody(req)).toString('utf8');
 }
 
+/**
+ * The request body, up to `maxBody` bytes. A longer one is read to its end (up to `maxDrain` more,
+ * dropped) before it is refused, so the client reads the 413 instead of a reset connection.
+ */
 function readRawBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > maxBody) {
-        reject(new ApiError(413, 'BadRequest', 'Request entity too large: limit is 3145728'));
-        req.destroy();
+      if (size <= maxBody) {
+        chunks.push(chunk);
         return;
       }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+      chunks.length = 0;
+      if (size > maxBody + maxDrain) {
+        req.off('data', onData);
+        req.pause();
+        reject(new EntityTooLargeError(true));
+      }
+    };
+    req.on('data', onData);
+    req.on('end', () => (size > maxBody ? reject(new EntityTooLargeError(false)) : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
   });
 }
@@ -86,13 +113,30 @@ function parseJsonBody(text: string): unknown {
   }
 }
 
-/** The object in a POST/PUT/DELETE body: JSON, or Kubernetes protobuf decoded to its JSON form. */
-async function readObjectBody(req: IncomingMessage): Promise<unknown> {
+/** The apiserver's answer to a body its decoder could not read as a `kind` (transformDecodeError without a kind in the data). */
+function unrecognized(kind: string, problem: string, body: Buffer): ApiError {
+  return badRequest(`the object provided is unrecognized (must be of type ${kind}): ${problem} (${summarizeBody(body)})`);
+}
+
+/**
+ * The object in a POST/PUT/DELETE body: JSON, YAML (`application/yaml`), or Kubernetes protobuf
+ * decoded to its JSON form. `kind` is what the body must be, for messages. Bodies that nest deeper
+ * than `maxNestingDepth` are refused with the words of the apiserver's decoders.
+ */
+async function readObjectBody(req: IncomingMessage, kind: string): Promise<unknown> {
   const body = await readRawBody(req);
-  if (!(req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) return parseJsonBody(body.toString('utf8'));
+  const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (mediaType === 'application/yaml') return decodeYamlObject(body, kind);
+  if (!mediaType.startsWith('application/vnd.kubernetes.protobuf')) {
+    const object = parseJsonBody(body.toString('utf8'));
+    const bracket = tooDeep(object);
+    if (bracket) throw unrecognized(kind, `couldn't get version/kind; json parse error: invalid character '${bracket}' exceeded max depth`, body);
+    return object;
+  }
   if (body.length === 0) return undefined;
+  let object: unknown;
   try {
-    return decodeProtobufObject(body);
+    object = decodeProtobufObject(body);
   } catch (error) {
     if (error instanceof UnsupportedProtobufKindError) {
       throw new ApiError(
@@ -103,6 +147,24 @@ async function readObjectBody(req: IncomingMessage): Promise<unknown> {
     }
     throw badRequest(`the request body is not valid protobuf: ${(error as Error).message}`);
   }
+  if (tooDeep(object)) throw unrecognized(kind, `the request body nests arrays and objects more than ${maxNestingDepth} levels deep`, body);
+  return object;
+}
+
+/** A YAML body, read as the apiserver's YAML serializer does (one document, converted to JSON). */
+function decodeYamlObject(body: Buffer, kind: string): unknown {
+  const text = body.toString('utf8');
+  if (text.trim() === '') return undefined;
+  const tooDeepError = (): ApiError => unrecognized(kind, `error converting YAML to JSON: yaml: exceeded max depth of ${maxNestingDepth}`, body);
+  if (yamlTooDeep(text)) throw tooDeepError();
+  let object: unknown;
+  try {
+    object = parseYaml(text);
+  } catch (error) {
+    throw unrecognized(kind, `error converting YAML to JSON: yaml: ${(error as Error).message.split('\n')[0]}`, body);
+  }
+  if (tooDeep(object)) throw tooDeepError();
+  return object;
 }
 
 function wantsTable(req: IncomingMessage): boolean {
@@ -246,13 +308,13 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
     }
     if (method === 'POST' && name === undefined) {
       count('create');
-      const body = await readObjectBody(req);
+      const body = await readObjectBody(req, type.kind);
       const created = await api.create(type, namespace, body, writeOptions);
       return sendJson(res, 201, created);
     }
     if (method === 'PUT' && name !== undefined) {
       count('update');
-      const body = await readObjectBody(req);
+      const body = await readObjectBody(req, sub === 'scale' ? 'Scale' : type.kind);
       if (sub === 'finalize') return sendJson(res, 200, await api.update(type, namespace, name, body, { ...writeOptions, subresource: undefined }));
       return sendJson(res, 200, await api.update(type, namespace, name, body, writeOptions));
     }
@@ -269,7 +331,7 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
     }
     if (method === 'DELETE') {
       count('delete');
-      const body = (await readObjectBody(req)) as { propagationPolicy?: string; orphanDependents?: boolean; preconditions?: DeleteOptions['preconditions']; dryRun?: string[] } | undefined;
+      const body = (await readObjectBody(req, 'DeleteOptions')) as { propagationPolicy?: string; orphanDependents?: boolean; preconditions?: DeleteOptions['preconditions']; dryRun?: string[] } | undefined;
       const policy = q.get('propagationPolicy') ?? body?.propagationPolicy ?? (body?.orphanDependents === true ? 'Orphan' : undefined);
       if (policy !== undefined && policy !== 'Foreground' && policy !== 'Background' && policy !== 'Orphan') {
         throw badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
@@ -296,15 +358,24 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
     res.flushHeaders();
     const mode = includeObject(q);
     let first = true;
+    // an ERROR event is the last of a watch: the apiserver ends the response after it
+    let over = false;
+    let started = false;
     const sink = (event: WatchEvent): void => {
+      if (over || res.writableEnded) return;
       let object = event.object;
       if (table && (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED')) {
         object = toTable(type, [event.object as KubeObject], { includeObject: mode, now: new Date(), noHeaders: !first });
         first = false;
       }
       res.write(JSON.stringify({ type: event.type, object }) + '\n');
+      if (event.type === 'ERROR') {
+        over = true;
+        if (started) finish();
+      }
     };
     let stop: () => void = () => undefined;
+    let timer: NodeJS.Timeout | undefined = undefined; // set once the watch has started
     const finish = (): void => {
       stop();
       watches.delete(finish);
@@ -330,9 +401,11 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
       res.end(JSON.stringify({ type: 'ERROR', object: status }) + '\n');
       return;
     }
+    if (over) return finish();
+    started = true;
     const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0);
     // Kubernetes ends a watch after timeoutSeconds, or a random 30-60 minutes when none is given
-    const timer = setTimeout(finish, timeoutSeconds > 0 ? timeoutSeconds * 1000 : 1800_000 + Math.random() * 1800_000);
+    timer = setTimeout(finish, timeoutSeconds > 0 ? timeoutSeconds * 1000 : 1800_000 + Math.random() * 1800_000);
     watches.add(finish);
     req.on('close', finish);
     res.on('close', finish);
