@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { ValidationError } from '../core/index.ts';
 import { createKubeClient } from '../kube/index.ts';
@@ -19,6 +19,8 @@ interface AgentCommandOptions {
   tokensSecret?: string;
   webhookSecretFile?: string;
   gitDir?: string;
+  gitTimeout: number;
+  gitMaxPushSize: number;
   pollInterval: number;
   concurrency: number;
   shardGroup?: string;
@@ -42,6 +44,8 @@ export function agentCommand(): Command {
     .option('--tokens-secret <namespace/name>', 'API tokens from a Secret whose keys are token names and values "<role>:<token>"')
     .option('--webhook-secret-file <file>', 'the secret webhooks are signed with (default: $CAPSTAN_WEBHOOK_SECRET)')
     .option('--git-dir <dir>', 'serve `git push` to the bare repositories in this directory at /git/<name>')
+    .addOption(new Option('--git-timeout <duration>', 'time limit of one git request (a push, a fetch): then git is stopped and the request ended').default(10 * 60_000, '10m').argParser(positiveDuration))
+    .addOption(new Option('--git-max-push-size <size>', 'largest git push (or fetch request) taken, e.g. 100MB, 1GiB; larger ones are refused before anything is stored').default(100_000_000, '100MB').argParser(byteSize))
     .addOption(new Option('--poll-interval <duration>', 'how often git is fetched; 0 turns polling off').default(60_000, '60s').argParser(duration))
     .addOption(new Option('--concurrency <n>', 'syncs at once').default(4).argParser(positiveInt))
     .option('--shard-group <name>', 'share the apps with the other replicas of this group through Leases')
@@ -75,6 +79,8 @@ export function agentCommand(): Command {
         tokens,
         webhookSecrets: webhookSecretsFrom(opts.webhookSecretFile),
         gitReposDir: opts.gitDir ? path.resolve(opts.gitDir) : undefined,
+        gitTimeoutMs: opts.gitTimeout,
+        gitMaxPushBytes: opts.gitMaxPushSize,
         pollIntervalMs: opts.pollInterval,
         concurrency: opts.concurrency,
         shardGroup: opts.shardGroup,
@@ -85,13 +91,48 @@ export function agentCommand(): Command {
       });
       console.log(`capstan agent serving ${running.url} (${running.agent.apps().length} apps)`);
       await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void running.stop().finally(resolve);
+        let stopping = false;
+        const stop = (signal: NodeJS.Signals): void => {
+          if (stopping) {
+            logger.warn({ signal }, 'a second signal: exiting now');
+            process.exit(1);
+          }
+          stopping = true;
+          // Git requests end at once; a sync waiting for a rollout does not: after the grace it is
+          // abandoned, as a killed agent's would be, and the next start reconciles the app again.
+          const grace = setTimeout(() => {
+            logger.warn({ signal, graceMs: shutdownGraceMs }, `the agent did not stop within ${shutdownGraceMs / 1000}s (a sync is still running): exiting; the next start reconciles its app again`);
+            process.exit(1);
+          }, shutdownGraceMs);
+          grace.unref();
+          void running.stop().finally(() => {
+            clearTimeout(grace);
+            resolve();
+          });
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
     });
+}
+
+/** How long a stopping agent waits for what is running (syncs) before it exits anyway. */
+const shutdownGraceMs = 4_000;
+
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, ki: 1024, kib: 1024, mi: 1024 ** 2, mib: 1024 ** 2, gi: 1024 ** 3, gib: 1024 ** 3 };
+
+/** A size in bytes: `100MB` (decimal: kB, MB, GB), `1GiB` (binary: KiB, MiB, GiB), `500000` (bytes). */
+export function byteSize(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = match && Object.hasOwn(BYTE_UNITS, match[2]!.toLowerCase()) ? BYTE_UNITS[match[2]!.toLowerCase()] : undefined;
+  const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN;
+  if (!Number.isFinite(bytes) || bytes < 1) throw new InvalidArgumentError(`"${value}" is not a size like 100MB, 512KiB or 1GiB`);
+  return bytes;
+}
+
+/** A duration above zero (`--git-timeout 0` would end every request at once). */
+export function positiveDuration(value: string): number {
+  const ms = duration(value);
+  if (ms <= 0) throw new InvalidArgumentError(`"${value}" is not a duration above zero, like 90s or 10m`);
+  return ms;
 }

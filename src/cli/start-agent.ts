@@ -25,6 +25,10 @@ export interface StartAgentOptions {
   webhookSecrets: WebhookSecrets;
   /** Serve `git push` for the bare repositories in this directory (`<dir>/<name>.git` at `/git/<name>`). */
   gitReposDir?: string;
+  /** Time limit of one git request; default 10 min. */
+  gitTimeoutMs?: number;
+  /** Largest git request body (a push) taken; default 100 MB. */
+  gitMaxPushBytes?: number;
   pollIntervalMs?: number;
   concurrency?: number;
   /** Share the apps with the other replicas of this group through Leases. */
@@ -74,7 +78,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     branch: options.branch,
     version: options.version,
     logger: logger.child({ component: 'server' }),
-    git: options.gitReposDir ? { reposDir: options.gitReposDir, onPush: () => undefined } : undefined,
+    git: options.gitReposDir ? { reposDir: options.gitReposDir, onPush: () => undefined, timeoutMs: options.gitTimeoutMs, maxBodyBytes: options.gitMaxPushBytes } : undefined,
   });
   const shards = options.shardGroup
     ? new ShardCoordinator({ client, group: options.shardGroup, identity: options.identity, namespace: options.inventoryNamespace })
