@@ -77,6 +77,7 @@ export function agentCommand(): Command {
         kubeconfigPath,
         context: opts.context,
         tokens,
+        tokensSecret: secret ? { namespace: secret.namespace, name: secret.name } : undefined,
         webhookSecrets: webhookSecretsFrom(opts.webhookSecretFile),
         gitReposDir: opts.gitDir ? path.resolve(opts.gitDir) : undefined,
         gitTimeoutMs: opts.gitTimeout,

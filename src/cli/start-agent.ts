@@ -35,6 +35,8 @@ export interface StartAgentOptions {
   shardGroup?: string;
   identity?: string;
   inventoryNamespace?: string;
+  /** The Secret the API tokens were read from (--tokens-secret): no app may write it. */
+  tokensSecret?: { namespace: string; name: string };
   sopsKeys?: SopsKeys;
   cacheDir?: string;
   logger?: Logger;
@@ -64,6 +66,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     clientFor,
     context: options.context,
     inventoryNamespace: options.inventoryNamespace,
+    protectedObjects: options.tokensSecret
+      ? [{ key: { group: '', kind: 'Secret', ...options.tokensSecret }, why: `the Secret the agent reads its API tokens from (--tokens-secret ${options.tokensSecret.namespace}/${options.tokensSecret.name})` }]
+      : [],
     sopsKeys: options.sopsKeys, // default: read from the environment when an encrypted file needs them
     helmBinary: process.env.CAPSTAN_HELM,
     kustomizeBinary: process.env.CAPSTAN_KUSTOMIZE,

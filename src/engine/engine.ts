@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { CapstanError, NotFoundError, TimeoutError, ValidationError, annotations, builtinScope, countChanges, formatKey, groupOf, type ChangeSet, type Manifest } from '../core/index.ts';
+import { CapstanError, NotFoundError, TimeoutError, ValidationError, annotations, builtinScope, countChanges, formatKey, groupOf, keyOf, type ChangeSet, type Manifest, type ResourceKey } from '../core/index.ts';
 import { appsInEnvironment, createdNamespaces, isSystemNamespace, resolveApp, scopeProblems, writeScope, type AppEnvironment, type Project } from '../config/index.ts';
 import type { DiffResult, IgnoreRule } from '../diff/index.ts';
 import { summarizeHealth, validateHealthRules, type HealthRule, type HealthSummary } from '../health/index.ts';
@@ -28,6 +28,11 @@ export interface EngineOptions {
   who?: string;
   /** How long a sync waits for another process's sync of the same app and environment; default 0 (fails at once). */
   waitForLockMs?: number;
+  /**
+   * Objects no app may write, whatever its scope, with why (the Secret an agent reads its API
+   * tokens from, when it lives outside capstan's own namespace, which is protected anyway).
+   */
+  protectedObjects?: readonly { key: ResourceKey; why: string }[];
 }
 
 export interface SyncRequest {
@@ -173,7 +178,7 @@ export class Engine {
     const ownNamespace = this.options.inventoryNamespace ?? defaultInventoryNamespace;
     const notCreated = client ? await namespacesNotCreatedBy(client, app, withNs) : [];
     const scope = writeScope(app, withNs.map((o) => o.manifest), { ownNamespace, notCreated });
-    const checkObject = (manifest: Manifest): string[] => [...annotationProblems(manifest), ...scopeProblems(scope, manifest)];
+    const checkObject = (manifest: Manifest): string[] => [...annotationProblems(manifest), ...scopeProblems(scope, manifest), ...this.protectedProblems(manifest)];
     const objects = validateObjects(withNs, { namespace: app.namespace, lookup, checkObject });
     // offline, the schemas are checked here (as kubeconform would); with a cluster, apply's
     // server-side dry-run of every object is the check, and the final word
@@ -513,6 +518,13 @@ export class Engine {
 
   private clientForApp(app: { cluster?: string }): Promise<KubeClient> {
     return this.options.clientFor(this.options.context ?? app.cluster);
+  }
+
+  /** An object capstan itself depends on (EngineOptions.protectedObjects) that a render would write. */
+  private protectedProblems(manifest: Manifest): string[] {
+    const key = keyOf(manifest);
+    const hit = this.options.protectedObjects?.find((p) => p.key.group === key.group && p.key.kind === key.kind && p.key.namespace === key.namespace && p.key.name === key.name);
+    return hit ? [`is ${hit.why}: no app may write it, whatever its scope says`] : [];
   }
 
   /** The sync locks of a cluster, as this process (who, host, pid) is named to others. */
