@@ -169,6 +169,8 @@ export class Agent implements AgentApi {
   private unsubscribeShards?: () => void;
   private started = false;
   private stopping = false;
+  /** Aborted by stop(): running syncs stop waiting, record themselves and let go of their locks. */
+  private stopSignal = new AbortController();
 
   constructor(private readonly options: AgentOptions) {
     this.engine = options.engine;
@@ -184,6 +186,7 @@ export class Agent implements AgentApi {
     if (this.started) return;
     this.started = true;
     this.stopping = false;
+    this.stopSignal = new AbortController();
     const watcher = this.options.driftWatcher;
     this.driftWatcher = typeof watcher === 'function' ? watcher((ref, objects) => this.reportDrift(ref, objects)) : watcher;
     if (this.options.shards) {
@@ -217,6 +220,7 @@ export class Agent implements AgentApi {
     }
     for (const t of this.tracked.values()) this.dropJobs(t, 'the agent stopped');
     this.metrics.queueDepth(0);
+    this.stopSignal.abort('the agent is stopping');
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
     await this.driftWatcher?.stop();
     await this.inventoryWatcher?.stop();
@@ -765,12 +769,12 @@ export class Agent implements AgentApi {
       if (job.kind === 'rollback') {
         // another capstan syncing this app (CI, a laptop) is waited for, up to the app's sync timeout
         const waitForLockMs = t.app.syncOptions.timeoutMs;
-        result = await this.engine.rollback({ repo: this.options.repo, app: t.ref.app, env: t.ref.env, who, to: job.rollback?.to, waitForLockMs });
+        result = await this.engine.rollback({ repo: this.options.repo, app: t.ref.app, env: t.ref.env, who, to: job.rollback?.to, waitForLockMs, signal: this.stopSignal.signal });
         checkout = await this.engine.open(this.options.repo, result.revision);
       } else {
         if (job.sync?.revision) checkout = await this.engine.open(this.options.repo, job.sync.revision);
         const waitForLockMs = t.app.syncOptions.timeoutMs;
-        result = await this.engine.syncAt(checkout, { repo: this.options.repo, revision: checkout.commit, app: t.ref.app, env: t.ref.env, who, prune: job.sync?.prune, force: job.sync?.force, waitForLockMs });
+        result = await this.engine.syncAt(checkout, { repo: this.options.repo, revision: checkout.commit, app: t.ref.app, env: t.ref.env, who, prune: job.sync?.prune, force: job.sync?.force, waitForLockMs, signal: this.stopSignal.signal });
       }
     } catch (error) {
       // A bad request (unknown history entry, revision not found): nothing was applied.

@@ -24,6 +24,7 @@ export interface ResolvedOptions {
   allowEmpty: boolean;
   skipDryRunWhenInSync: boolean;
   protectedNamespaces: ReadonlySet<string>;
+  signal?: AbortSignal;
 }
 
 /** Namespaces no cluster lets anyone delete; capstan never deletes them either. */
@@ -47,6 +48,7 @@ export function resolveOptions(options: ApplyPlanOptions): ResolvedOptions {
     allowEmpty: options.allowEmpty ?? false,
     skipDryRunWhenInSync: options.skipDryRunWhenInSync ?? false,
     protectedNamespaces: new Set([...systemNamespaces, ...(options.protectedNamespaces ?? [])]),
+    signal: options.signal,
   };
 }
 

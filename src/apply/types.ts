@@ -63,6 +63,11 @@ export interface ApplyPlanOptions {
    */
   beforeWrites?: (owned: ObjectRef[]) => Promise<void>;
   /**
+   * Stops the waits (health, hooks, CRDs) when aborted: what is pending fails at once as stopped,
+   * so the caller records the sync and lets go of its lock (an agent shutting down).
+   */
+  signal?: AbortSignal;
+  /**
    * Skip the server dry-run of objects whose live copy provably holds exactly what would be
    * applied (diff's quickCompare): they are unchanged without a request. For the periodic checks
    * of the agent and `capstan diff`/`status`; a sync itself dry-runs every object. Default false.

@@ -83,6 +83,10 @@ export async function waitReady(run: Run, items: readonly PlanItem[], spec: Wait
       if (failed.length > 0) return { failed, timedOut: [] };
       pending = pending.filter((item) => !settled(statuses.get(item) ?? { status: 'Unknown' }));
       if (pending.length === 0) return { failed: [], timedOut: [] };
+      if (run.options.signal?.aborted) {
+        const stopped = pending.map((item) => ({ key: item.key, apiVersion: item.object.apiVersion, error: new CapstanError(`was still ${statuses.get(item)?.status ?? 'Unknown'} when the wait was stopped (${String(run.options.signal?.reason ?? 'aborted')})`, { subject: item.key }) }));
+        return { failed: stopped, timedOut: [] };
+      }
       if (now - start >= waitTimeoutMs) {
         const timedOut = pending.map((item) => {
           const status = statuses.get(item) ?? { status: 'Unknown' as const };
@@ -93,8 +97,8 @@ export async function waitReady(run: Run, items: readonly PlanItem[], spec: Wait
       }
       if (poll === 0) changes = await Changes.open(run, pending);
       const left = Math.max(0, start + waitTimeoutMs - Date.now());
-      if (changes?.live) pollNow = !(await changes.next(Math.min(pollIntervalMs, left)));
-      else await sleep(Math.min(pollDelay(poll, pollIntervalMs), left));
+      const waiting = changes?.live ? changes.next(Math.min(pollIntervalMs, left)).then((changed) => void (pollNow = !changed)) : sleep(Math.min(pollDelay(poll, pollIntervalMs), left));
+      await untilAborted(waiting, run.options.signal);
     }
   } finally {
     changes?.stop();
@@ -180,6 +184,20 @@ class Changes {
  * first 2 s (a poll is one list per kind and namespace of what is still pending), then doubling up
  * to `pollIntervalMs`: 200, 400, 800 ms, then the interval.
  */
+/** `work`, or less when `signal` aborts first. */
+function untilAborted(work: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    work.then(done, done);
+  });
+}
+
 export function pollDelay(poll: number, pollIntervalMs: number): number {
   const quickPolls = 20;
   return Math.min(pollIntervalMs, poll < quickPolls ? 100 : 100 * 2 ** Math.min(poll - quickPolls + 1, 20));

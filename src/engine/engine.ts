@@ -68,6 +68,8 @@ export interface SyncRequest {
   waitForLockMs?: number;
   /** Called once when another process holds the app and this sync waits for it. */
   onLockWait?: (holder: LockHolder) => void;
+  /** Stops the sync's waits (dependencies, health): it then fails as stopped, is recorded, and lets go of its lock. */
+  signal?: AbortSignal;
 }
 
 export interface SyncResult {
@@ -219,7 +221,7 @@ export class Engine {
     // One sync per app and environment across processes. The lock is taken before the first
     // write (a sync that finds nothing to change writes nothing, the lock included); when the
     // inventory moved between the read and the lock, the sync starts over under the lock.
-    const lock = new LazyLock(() => this.locks(client).acquire(app.name, app.env, { waitMs: request.waitForLockMs ?? this.options.waitForLockMs ?? 0, onWaiting: request.onLockWait }));
+    const lock = new LazyLock(() => this.locks(client).acquire(app.name, app.env, { waitMs: request.waitForLockMs ?? this.options.waitForLockMs ?? 0, onWaiting: request.onLockWait, signal: request.signal }));
     try {
       for (;;) {
         try {
@@ -241,7 +243,7 @@ export class Engine {
     /** Takes the lock before a first write; true when the inventory changed since it was read. */
     const locked = async (): Promise<boolean> => lock.take(async () => (await store.read(app.name, app.env)).resourceVersion !== previous.resourceVersion);
     try {
-      if (waits) await this.waitForDependencies(checkout.project, app, client, request.timeoutMs);
+      if (waits) await this.waitForDependencies(checkout.project, app, client, request.timeoutMs, request.signal);
       const { objects, rendered } = await (context.rendering ?? this.render(checkout, app.name, app.env, client));
       const manifests = objects.map((o) => o.manifest);
       const prunePolicy = request.prune ?? app.syncPolicy.prune;
@@ -263,6 +265,7 @@ export class Engine {
         healthOptions: { rules: app.health as unknown as HealthRule[] },
         ignore: app.ignoreDifferences as IgnoreRule[],
         onProgress: request.onProgress,
+        signal: request.signal,
         beforeWrites: async (owned) => {
           if (await locked()) throw new InventoryMoved();
           // written ahead: a sync killed from here on leaves these for the next one to prune
@@ -495,7 +498,7 @@ export class Engine {
     return status;
   }
 
-  private async waitForDependencies(project: Project, app: AppEnvironment, client: KubeClient, timeoutMs?: number): Promise<void> {
+  private async waitForDependencies(project: Project, app: AppEnvironment, client: KubeClient, timeoutMs?: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + (timeoutMs ?? app.syncOptions.timeoutMs);
     for (const dependency of app.dependsOn) {
       const dep = resolveApp(project, dependency, app.env);
@@ -511,6 +514,7 @@ export class Engine {
         if (Date.now() > deadline) {
           throw new TimeoutError(`app "${app.name}" waited for "${dep.name}" to be healthy in environment "${app.env}", but it is ${health.status}: ${health.message ?? ''}`.trim());
         }
+        if (signal?.aborted) throw new CapstanError(`app "${app.name}" stopped waiting for "${dep.name}" to be healthy in environment "${app.env}" (${String(signal.reason ?? 'aborted')})`);
         await sleep(500);
       }
     }

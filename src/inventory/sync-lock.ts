@@ -29,6 +29,8 @@ export interface AcquireOptions {
   waitMs?: number;
   /** Called once when the lock is held by someone else and this call waits for it. */
   onWaiting?: (holder: LockHolder) => void;
+  /** Ends the wait early (a LockedError, as when the wait ran out). */
+  signal?: AbortSignal;
 }
 
 /** The lock is held by another process (and waiting for it, if asked, ran out). */
@@ -99,13 +101,13 @@ export class SyncLocks {
           throw error;
         }
       }
-      if (Date.now() >= deadline) {
+      if (Date.now() >= deadline || options.signal?.aborted) {
         const waited = options.waitMs ? `; waited ${Math.round(options.waitMs / 1000)} s for it` : ': wait for it with --wait-for-lock <duration>, or try again when it is done';
         throw new LockedError(`app "${app}" in environment "${env}" is being synced by ${holder.identity} since ${holder.since} (Lease ${this.namespace}/${key.name}, renewed ${holder.renewed})${waited}`, holder);
       }
       if (!told) options.onWaiting?.(holder);
       told = true;
-      await sleep(Math.max(1, Math.min(this.pollIntervalMs, deadline - Date.now())));
+      await sleep(Math.max(1, Math.min(this.pollIntervalMs, deadline - Date.now())), options.signal);
     }
   }
 
@@ -243,6 +245,14 @@ function formatMicroTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
