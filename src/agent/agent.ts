@@ -30,6 +30,7 @@ import {
   type DriftWatcherApi,
   type DriftWatcherOptions,
   type LastSync,
+  type RefreshOptions,
   type ResourceState,
   type ShardCoordinatorApi,
   type SyncActionOptions,
@@ -97,6 +98,8 @@ interface Waiter {
 interface Job {
   kind: JobKind;
   trigger: Trigger;
+  /** For a reconcile: who caused it (a pusher, a webhook's sender), recorded if it syncs; default the agent. */
+  who?: string;
   since: string;
   sync?: SyncActionOptions;
   rollback?: { who: string; to?: number };
@@ -118,8 +121,9 @@ interface Tracked {
   owned: boolean;
   /** The first reconcile since it became owned has finished. */
   checked: boolean;
-  /** An automatic sync is waiting for the sync window: its trigger. */
+  /** An automatic sync is waiting for the sync window: its trigger, and who caused it. */
   deferred?: Trigger;
+  deferredWho?: string;
   retryTimer?: NodeJS.Timeout;
   /** Automatic retries used at `attemptsRevision`. */
   attempts: number;
@@ -133,6 +137,15 @@ interface Tracked {
   /** An inventory changed by another capstan process while this app was busy: looked at afterwards. */
   external?: Inventory;
 }
+
+/** Who and what brought a commit, for the syncs it leads to (see `RefreshOptions.revision`). */
+interface Cause {
+  trigger: Trigger;
+  who?: string;
+}
+
+/** Causes of commits not fetched yet, kept at most. */
+const maxCauses = 64;
 
 const defaultPollIntervalMs = 60_000;
 const defaultConcurrency = 4;
@@ -161,6 +174,8 @@ export class Agent implements AgentApi {
   private readonly queue: Tracked[] = [];
   private readonly running = new Set<Promise<void>>();
   private head?: RepoRevision;
+  /** Commits pushed or announced by a webhook, and who did it, until a fetch brings them. */
+  private readonly causes = new Map<string, Cause>();
   private revisionLock: Promise<unknown> = Promise.resolve();
   private driftWatcher?: DriftWatcherApi;
   private inventoryWatcher?: InventoryWatcherApi;
@@ -315,16 +330,18 @@ export class Agent implements AgentApi {
    * re-checked too; a `manual` refresh without `ref` re-checks every owned app. Resolves when the
    * apps it scheduled have been reconciled.
    */
-  async refresh(trigger: Trigger, ref?: AppRef): Promise<void> {
+  async refresh(trigger: Trigger, ref?: AppRef, options: RefreshOptions = {}): Promise<void> {
     const target = ref ? this.get(ref) : undefined;
-    const scheduled = await this.advance(trigger);
+    const cause: Cause = { trigger, who: options.who };
+    if (options.revision) this.noteCause(options.revision, cause);
+    const scheduled = await this.advance(cause);
     this.recheckWindows();
     const extra: Promise<unknown>[] = [];
     if (target) {
       this.checkOwned(target);
-      extra.push(this.reconcileLater(target, trigger));
+      extra.push(this.reconcileLater(target, trigger, options.who));
     } else if (trigger === 'manual') {
-      for (const t of this.ownedApps()) extra.push(this.reconcileLater(t, trigger));
+      for (const t of this.ownedApps()) extra.push(this.reconcileLater(t, trigger, options.who));
       extra.push(this.checkOrphans());
     }
     await Promise.allSettled([...scheduled, ...extra]);
@@ -373,14 +390,29 @@ export class Agent implements AgentApi {
 
   // --- revisions -------------------------------------------------------------------------------
 
-  /** Fetches the branch; on a new commit, updates every app and schedules those whose inputs changed. */
-  private advance(trigger: Trigger): Promise<Promise<unknown>[]> {
-    const run = this.revisionLock.then(() => this.advanceNow(trigger));
+  /** Remembers who brought a commit until a fetch brings it (the oldest are forgotten first). */
+  private noteCause(revision: string, cause: Cause): void {
+    this.causes.delete(revision);
+    this.causes.set(revision, cause);
+    for (const old of this.causes.keys()) {
+      if (this.causes.size <= maxCauses) break;
+      this.causes.delete(old);
+    }
+  }
+
+  /**
+   * Fetches the branch; on a new commit, updates every app and schedules those whose inputs changed,
+   * caused by what brought that commit when it is known (a push, a webhook), else by `given`.
+   */
+  private advance(given: Trigger | Cause): Promise<Promise<unknown>[]> {
+    const cause = typeof given === 'string' ? { trigger: given } : given;
+    const run = this.revisionLock.then(() => this.advanceNow(cause));
     this.revisionLock = run.catch(() => undefined);
     return run;
   }
 
-  private async advanceNow(trigger: Trigger): Promise<Promise<unknown>[]> {
+  private async advanceNow(given: Cause): Promise<Promise<unknown>[]> {
+    let trigger = given.trigger;
     if (this.stopping) return [];
     const started = performance.now();
     let next: RepoRevision;
@@ -394,6 +426,9 @@ export class Agent implements AgentApi {
     }
     const old = this.head;
     if (old && old.commit === next.commit) return [];
+    const cause = this.causes.get(next.commit) ?? given;
+    this.causes.delete(next.commit);
+    trigger = cause.trigger;
     let resolved: AppEnvironment[];
     try {
       resolved = this.resolveAll(next.project);
@@ -431,13 +466,13 @@ export class Agent implements AgentApi {
 
     const changedIds = this.order.filter((id) => changed.has(id));
     log.info({ trigger, changed: changedIds }, old ? `new commit ${short(next.commit)}: ${changedIds.length} app(s) changed` : `revision ${short(next.commit)}`);
-    this.emit({ type: 'revision', revision: next.commit, trigger, changedApps: changedIds });
+    this.emit({ type: 'revision', revision: next.commit, trigger, changedApps: changedIds, ...(cause.who ? { who: cause.who } : {}) });
     if (old) void this.checkOrphans();
     const scheduled: Promise<unknown>[] = [];
     for (const id of changedIds) {
       const t = this.tracked.get(id)!;
       if (!t.owned) continue;
-      scheduled.push(this.reconcileLater(t, trigger));
+      scheduled.push(this.reconcileLater(t, trigger, cause.who));
     }
     return scheduled;
   }
@@ -554,7 +589,7 @@ export class Agent implements AgentApi {
         orphaned: true,
         error: `removed from capstan.yaml, yet ${count} of its objects are still in the cluster: ${prune ? 'pruneRemovedApps deletes them' : `capstan delete ${ref.app} --env ${ref.env} removes them, or set pruneRemovedApps: true`}`,
       };
-      if (last) state.lastSync = lastSyncOf(last, 'startup');
+      if (last) state.lastSync = lastSyncOf(last);
       const before = this.orphans.get(id);
       if (JSON.stringify(before) !== JSON.stringify(state)) {
         if (!before) this.log.warn({ app: ref.app, env: ref.env, objects: count }, `app ${id} is orphaned: ${state.error}`);
@@ -586,8 +621,8 @@ export class Agent implements AgentApi {
 
   // --- scheduling ------------------------------------------------------------------------------
 
-  private reconcileLater(t: Tracked, trigger: Trigger): Promise<SyncActionResult | undefined> {
-    return this.schedule(t, { kind: 'reconcile', trigger, since: this.isoNow(), waiters: [] }).catch((error: unknown) => {
+  private reconcileLater(t: Tracked, trigger: Trigger, who?: string): Promise<SyncActionResult | undefined> {
+    return this.schedule(t, { kind: 'reconcile', trigger, ...(who ? { who } : {}), since: this.isoNow(), waiters: [] }).catch((error: unknown) => {
       this.log.warn({ app: t.ref.app, env: t.ref.env, err: message(error) }, `reconcile of ${t.id} did not run: ${message(error)}`);
       return undefined;
     });
@@ -604,6 +639,8 @@ export class Agent implements AgentApi {
       const last = t.jobs.at(-1);
       if (job.kind === 'reconcile' && last) {
         last.waiters.push(...job.waiters);
+        // a commit someone pushed is what the pending reconcile now syncs: it is theirs
+        if (last.kind === 'reconcile' && job.who && !last.who) Object.assign(last, { trigger: job.trigger, who: job.who });
       } else if (job.kind !== 'reconcile' && last?.kind === 'reconcile') {
         job.waiters.push(...last.waiters);
         t.jobs[t.jobs.length - 1] = job;
@@ -661,7 +698,7 @@ export class Agent implements AgentApi {
   private async runJob(t: Tracked, job: Job): Promise<void> {
     this.patch(t, { operation: { phase: 'running', trigger: job.trigger, since: this.isoNow() } });
     try {
-      const result = job.kind === 'reconcile' ? await this.reconcile(t, job.trigger) : await this.syncNow(t, job);
+      const result = job.kind === 'reconcile' ? await this.reconcile(t, job.trigger, job.who) : await this.syncNow(t, job);
       for (const w of job.waiters) w.resolve(result);
     } catch (error) {
       for (const w of job.waiters) w.reject(error);
@@ -681,7 +718,7 @@ export class Agent implements AgentApi {
    * Compares the app with the current revision; when it is out of sync and an automatic sync is
    * allowed (automated; for drift also selfHeal; the sync window open), syncs it.
    */
-  private async reconcile(t: Tracked, trigger: Trigger): Promise<SyncActionResult | undefined> {
+  private async reconcile(t: Tracked, trigger: Trigger, who?: string): Promise<SyncActionResult | undefined> {
     const checkout = this.current();
     const started = performance.now();
     const log = this.log.child({ app: t.ref.app, env: t.ref.env, revision: checkout.commit, trigger });
@@ -702,7 +739,7 @@ export class Agent implements AgentApi {
     const health = await this.liveHealth(t, inventory);
     const restored: Partial<AppState> = { revision: inventory.revision, error: undefined, ...health };
     const last = inventory.history.at(-1);
-    if (!t.state.lastSync && last) restored.lastSync = lastSyncOf(last, 'startup');
+    if (!t.state.lastSync && last) restored.lastSync = lastSyncOf(last);
     const drifted = this.confirmDrift(t, report);
     if (!report.changed) {
       this.patch(t, { ...restored, sync: 'Synced', failures: 0, nextRetryAt: undefined, drift: undefined });
@@ -728,14 +765,16 @@ export class Agent implements AgentApi {
     const open = syncWindowOpen(t.app.syncWindows, this.now());
     if (!open) {
       t.deferred = trigger;
+      t.deferredWho = who;
       this.patch(t, { syncWindowOpen: false });
       log.info({}, `${t.id} is OutOfSync; the sync window of environment ${t.ref.env} is closed: the sync waits for it to open`);
       this.metrics.reconcileDuration(seconds(started), t.ref, 'Unchanged');
       return undefined;
     }
     t.deferred = undefined;
+    t.deferredWho = undefined;
     // Git wins: fields a hand edit took over are taken back unless the app says conflicts: fail.
-    return this.syncNow(t, { kind: 'sync', trigger, since: this.isoNow(), sync: { who: this.who }, waiters: [] });
+    return this.syncNow(t, { kind: 'sync', trigger, since: this.isoNow(), sync: { who: who ?? this.who }, waiters: [] });
   }
 
   /** The objects the drift watcher reported that the comparison with git finds different in value. */
@@ -769,12 +808,12 @@ export class Agent implements AgentApi {
       if (job.kind === 'rollback') {
         // another capstan syncing this app (CI, a laptop) is waited for, up to the app's sync timeout
         const waitForLockMs = t.app.syncOptions.timeoutMs;
-        result = await this.engine.rollback({ repo: this.options.repo, app: t.ref.app, env: t.ref.env, who, to: job.rollback?.to, waitForLockMs, signal: this.stopSignal.signal });
+        result = await this.engine.rollback({ repo: this.options.repo, app: t.ref.app, env: t.ref.env, who, trigger: job.trigger, to: job.rollback?.to, waitForLockMs, signal: this.stopSignal.signal });
         checkout = await this.engine.open(this.options.repo, result.revision);
       } else {
         if (job.sync?.revision) checkout = await this.engine.open(this.options.repo, job.sync.revision);
         const waitForLockMs = t.app.syncOptions.timeoutMs;
-        result = await this.engine.syncAt(checkout, { repo: this.options.repo, revision: checkout.commit, app: t.ref.app, env: t.ref.env, who, prune: job.sync?.prune, force: job.sync?.force, waitForLockMs, signal: this.stopSignal.signal });
+        result = await this.engine.syncAt(checkout, { repo: this.options.repo, revision: checkout.commit, app: t.ref.app, env: t.ref.env, who, trigger: job.trigger, prune: job.sync?.prune, force: job.sync?.force, waitForLockMs, signal: this.stopSignal.signal });
       }
     } catch (error) {
       // A bad request (unknown history entry, revision not found): nothing was applied.
@@ -953,8 +992,10 @@ export class Agent implements AgentApi {
       this.patch(t, { syncWindowOpen: open });
       if (open && t.deferred && t.owned) {
         const trigger = t.deferred;
+        const who = t.deferredWho;
         t.deferred = undefined;
-        void this.reconcileLater(t, trigger);
+        t.deferredWho = undefined;
+        void this.reconcileLater(t, trigger, who);
       }
     }
   }
@@ -1045,9 +1086,16 @@ export class Agent implements AgentApi {
   }
 }
 
-/** A history entry as the last sync of an app the agent did not sync itself (before it started). */
-function lastSyncOf(entry: HistoryEntry, trigger: Trigger): LastSync {
-  const last: LastSync = { id: entry.id, revision: entry.revision, result: entry.result, startedAt: entry.time, finishedAt: entry.time, trigger, who: entry.who, counts: { ...entry.changes } };
+const triggers: ReadonlySet<string> = new Set<Trigger>(['startup', 'poll', 'webhook', 'push', 'manual', 'drift', 'external', 'retry', 'dependency']);
+
+/**
+ * A history entry as the last sync of an app the agent did not sync itself (before it started, or
+ * another process): with the trigger the entry recorded, or `trigger` when it names none (`capstan
+ * apply`, an older agent) or when given as `external`.
+ */
+function lastSyncOf(entry: HistoryEntry, trigger: Trigger = 'startup'): LastSync {
+  const recorded = trigger !== 'external' && entry.trigger !== undefined && triggers.has(entry.trigger) ? (entry.trigger as Trigger) : trigger;
+  const last: LastSync = { id: entry.id, revision: entry.revision, result: entry.result, startedAt: entry.time, finishedAt: entry.time, trigger: recorded, who: entry.who, counts: { ...entry.changes } };
   if (entry.message) last.message = entry.message;
   return last;
 }

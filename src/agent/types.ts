@@ -89,6 +89,20 @@ export interface SyncActionOptions {
   force?: boolean;
 }
 
+/** Who and what caused a refresh, for the syncs it leads to. */
+export interface RefreshOptions {
+  /**
+   * Who caused it, recorded as who synced: the name of the token that pushed to the agent or asked
+   * for the refresh, the sender a webhook names. Default the agent's own name.
+   */
+  who?: string;
+  /**
+   * The commit the push or webhook made the branch's head: whichever fetch brings that commit (this
+   * refresh, or a poll that came first), its syncs are recorded with this trigger and `who`.
+   */
+  revision?: string;
+}
+
 export interface SyncActionResult extends AppRef {
   revision: string;
   result: 'Succeeded' | 'Failed';
@@ -101,7 +115,7 @@ export type AgentEvent =
   /** An app's state changed (any field). */
   | { type: 'app'; state: AppState }
   /** A new commit of the watched branch was fetched. */
-  | { type: 'revision'; revision: string; trigger: Trigger; changedApps: string[] }
+  | { type: 'revision'; revision: string; trigger: Trigger; changedApps: string[]; who?: string }
   /** A sync finished. */
   | { type: 'sync'; state: AppState; result: SyncActionResult }
   /** Drift was seen (objects changed behind capstan's back). */
@@ -120,8 +134,11 @@ export interface AgentApi {
   sync(ref: AppRef, options: SyncActionOptions): Promise<SyncActionResult>;
   /** Re-applies an earlier history entry (default: the previous successful revision). */
   rollback(ref: AppRef, options: { who: string; to?: number }): Promise<SyncActionResult>;
-  /** Fetches git now and re-checks the apps (all, or one); automated apps that changed are synced. */
-  refresh(trigger: Trigger, ref?: AppRef): Promise<void>;
+  /**
+   * Fetches git now and re-checks the apps (all, or one); automated apps that changed are synced,
+   * recorded as caused by `trigger` and `options.who`.
+   */
+  refresh(trigger: Trigger, ref?: AppRef, options?: RefreshOptions): Promise<void>;
   subscribe(listener: (event: AgentEvent) => void): () => void;
   /** True once the first reconcile pass of every owned app has finished. */
   ready(): boolean;

@@ -64,6 +64,8 @@ export interface SyncRequest {
   rollbackHead?: string;
   /** Who is recorded in the history for this sync; default the engine's `who`. */
   who?: string;
+  /** What caused the sync (the agent's trigger), recorded in the history entry. */
+  trigger?: string;
   /** How long to wait for another process's sync of this app; default the engine's `waitForLockMs`. */
   waitForLockMs?: number;
   /** Called once when another process holds the app and this sync waits for it. */
@@ -280,7 +282,7 @@ export class Engine {
       // A sync that changed nothing at the revision already recorded writes nothing, inventory included.
       if (!(unchanged && sameObjects && previous.revision === checkout.commit && previous.history.at(-1)?.result === 'Succeeded' && operation === 'sync')) {
         if (await locked()) throw new InventoryMoved();
-        const next = await store.record(previous, { operation, revision: checkout.commit, time: now(), result: 'Succeeded', who: request.who ?? this.who(), changes: counts, rollbackOf: request.rollbackOf, head: request.rollbackHead }, applied.applied);
+        const next = await store.record(previous, { operation, revision: checkout.commit, time: now(), result: 'Succeeded', who: request.who ?? this.who(), trigger: request.trigger, changes: counts, rollbackOf: request.rollbackOf, head: request.rollbackHead }, applied.applied);
         recorded = next.history.at(-1);
       }
       return { ...base, result: 'Succeeded', changeSet: applied.changeSet, counts, health: applied.health, recorded };
@@ -305,6 +307,7 @@ export class Engine {
         time: now(),
         result: 'Failed',
         who: request.who ?? this.who(),
+        trigger: request.trigger,
         changes: counts,
         rollbackOf: request.rollbackOf,
         head: request.rollbackHead,

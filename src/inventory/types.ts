@@ -19,8 +19,16 @@ export interface HistoryEntry {
   /** ISO 8601, UTC. */
   time: string;
   result: SyncOutcome;
-  /** Who asked: a user, a CI actor, or the agent. */
+  /**
+   * Who caused it: a user, a CI actor, the API token that pushed to the agent or asked it to sync,
+   * the sender a webhook names, or the agent itself (polls, drift, retries).
+   */
   who: string;
+  /**
+   * What made the agent sync (`push`, `webhook`, `poll`, `manual`, `drift`, `retry` …), so a
+   * restarted agent reports the last sync as it happened; absent for syncs made outside an agent.
+   */
+  trigger?: string;
   /** Counts of the ChangeSet (created, configured, deleted, ...). */
   changes: Record<string, number>;
   /** For a rollback: the history entry whose revision was re-applied. */
