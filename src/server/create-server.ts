@@ -210,11 +210,11 @@ export function createApp(options: ServerOptions): CapstanApp {
   // Refreshing only hastens what polling does anyway (fetch git, re-check): a read token may ask.
   app.post<{ Params: AppParams }>('/api/v1/apps/:env/:app/refresh', { ...role('read'), schema: { params: refParams } }, async (request) => {
     const { ref } = stateOf(request.params);
-    await current().refresh('manual', ref);
+    await current().refresh('manual', ref, { who: auth.identity(request).name });
     return stateOf(request.params).state;
   });
-  app.post('/api/v1/refresh', role('read'), async () => {
-    await current().refresh('manual');
+  app.post('/api/v1/refresh', role('read'), async (request) => {
+    await current().refresh('manual', undefined, { who: auth.identity(request).name });
     return current().apps();
   });
 

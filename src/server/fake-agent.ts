@@ -1,7 +1,7 @@
 import { NotFoundError } from '../core/index.ts';
 import type { DiffReport } from '../engine/index.ts';
 import type { HistoryEntry } from '../inventory/index.ts';
-import { appId, type AgentApi, type AgentEvent, type AppRef, type AppState, type ResourceState, type SyncActionOptions, type SyncActionResult, type Trigger } from '../agent/index.ts';
+import { appId, type AgentApi, type AgentEvent, type AppRef, type AppState, type RefreshOptions, type ResourceState, type SyncActionOptions, type SyncActionResult, type Trigger } from '../agent/index.ts';
 
 /** A small in-memory AgentApi for the server's tests: it records what it was asked and can fail on demand. */
 export class FakeAgent implements AgentApi {
@@ -9,7 +9,7 @@ export class FakeAgent implements AgentApi {
   readonly histories = new Map<string, HistoryEntry[]>();
   readonly syncs: { ref: AppRef; options: SyncActionOptions }[] = [];
   readonly rollbacks: { ref: AppRef; options: { who: string; to?: number } }[] = [];
-  readonly refreshes: { trigger: Trigger; ref?: AppRef }[] = [];
+  readonly refreshes: ({ trigger: Trigger; ref?: AppRef } & RefreshOptions)[] = [];
   /** The next call of this method throws this error (once). */
   readonly failures = new Map<keyof AgentApi, Error>();
   isReady = false;
@@ -79,9 +79,9 @@ export class FakeAgent implements AgentApi {
     return { ...ref, revision: state.revision, result: 'Succeeded', changeSet: { changes: [] }, counts: {} };
   }
 
-  async refresh(trigger: Trigger, ref?: AppRef): Promise<void> {
+  async refresh(trigger: Trigger, ref?: AppRef, options?: RefreshOptions): Promise<void> {
     this.maybeFail('refresh');
-    this.refreshes.push({ trigger, ref });
+    this.refreshes.push({ trigger, ref, ...options });
   }
 
   subscribe(listener: (event: AgentEvent) => void): () => void {

@@ -60,7 +60,7 @@ describe('/git/*', () => {
     }
   });
 
-  it('refreshes the agent after a push to the watched branch, and calls the given onPush', async () => {
+  it('refreshes the agent after a push to the watched branch, as caused by the pushing token and its commit, and calls the given onPush', async () => {
     const pushed: string[] = [];
     let updates = [{ ref: 'refs/heads/main', before: '0'.repeat(40), after: 'a'.repeat(40) }];
     const t = await startTestServer({
@@ -74,7 +74,7 @@ describe('/git/*', () => {
     try {
       const push = () => t.call('/git/config/git-receive-pack', { method: 'POST', token: 'deploy', body: '' });
       await push();
-      assert.deepEqual(t.agent.refreshes, [{ trigger: 'push', ref: undefined }]);
+      assert.deepEqual(t.agent.refreshes, [{ trigger: 'push', ref: undefined, who: 'ci-bot', revision: 'a'.repeat(40) }]);
       updates = [{ ref: 'refs/heads/feature', before: '0'.repeat(40), after: 'b'.repeat(40) }];
       await push();
       assert.deepEqual(t.agent.refreshes.length, 1, 'a push to another branch does not refresh');
@@ -107,8 +107,9 @@ describe('git push through the server', () => {
       await git(work, 'push', remote.href, 'main');
       for (const deadline = Date.now() + 30_000; t.agent.refreshes.length === 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
       assert.deepEqual(pushed, ['config refs/heads/main']);
-      assert.deepEqual(t.agent.refreshes, [{ trigger: 'push', ref: undefined }]);
-      assert.equal(await git(path.join(dir, 'repos', 'config.git'), 'rev-parse', 'main'), await git(work, 'rev-parse', 'main'));
+      const head = (await git(work, 'rev-parse', 'main')).trim();
+      assert.deepEqual(t.agent.refreshes, [{ trigger: 'push', ref: undefined, who: 'ci-bot', revision: head }], 'the token\'s name, not the basic-auth user name');
+      assert.equal((await git(path.join(dir, 'repos', 'config.git'), 'rev-parse', 'main')).trim(), head);
     } finally {
       await t.close();
       rmSync(dir, { recursive: true, force: true, maxRetries: 10 }); // receive-pack may still run its `gc --auto` after it answered

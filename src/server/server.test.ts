@@ -70,7 +70,7 @@ describe('HTTP API', () => {
       }
       assert.deepEqual(t.agent.syncs.at(-1)?.options.who, 'ops');
       assert.deepEqual(t.agent.rollbacks.at(-1), { ref: { app: 'guestbook', env: 'prod' }, options: { who: 'ops', to: 1 } });
-      assert.deepEqual(t.agent.refreshes.slice(-2), [{ trigger: 'manual', ref: { app: 'guestbook', env: 'prod' } }, { trigger: 'manual', ref: undefined }]);
+      assert.deepEqual(t.agent.refreshes.slice(-2), [{ trigger: 'manual', ref: { app: 'guestbook', env: 'prod' }, who: 'ops' }, { trigger: 'manual', ref: undefined, who: 'ops' }]);
       assert.deepEqual(await (await t.call('/api/v1/whoami', { token: 'admin' })).json(), { name: 'ops', role: 'admin' });
     });
 
@@ -78,7 +78,7 @@ describe('HTTP API', () => {
       const res = await t.call('/api/v1/apps/dev/guestbook/refresh', { method: 'POST', token: 'read' });
       assert.equal(res.status, 200);
       assert.equal(((await res.json()) as { app: string }).app, 'guestbook');
-      assert.deepEqual(t.agent.refreshes.at(-1), { trigger: 'manual', ref: { app: 'guestbook', env: 'dev' } });
+      assert.deepEqual(t.agent.refreshes.at(-1), { trigger: 'manual', ref: { app: 'guestbook', env: 'dev' }, who: 'viewer' });
     });
   });
 

@@ -55,13 +55,27 @@ describe('POST /api/v1/webhooks', () => {
       assert.equal(res.status, 202);
       assert.deepEqual(await res.json(), { status: 'accepted', provider: 'github', ref: 'refs/heads/main', after: sha });
       await settle();
-      assert.deepEqual(t.agent.refreshes, [{ trigger: 'webhook', ref: undefined }]);
+      assert.deepEqual(t.agent.refreshes, [{ trigger: 'webhook', ref: undefined, who: 'github webhook', revision: sha }]);
 
       const other = await t.call('/api/v1/webhooks/github', githubPush('refs/heads/feature'));
       assert.equal(other.status, 200);
       assert.deepEqual(await other.json(), { status: 'ignored', provider: 'github', reason: 'a push to refs/heads/feature, not to the watched branch refs/heads/main' });
       await settle();
       assert.equal(t.agent.refreshes.length, 1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("records the refresh as the sender's the payload names, with the commit it announced", async () => {
+    const t = await startTestServer({ webhookSecrets: { github: secret }, branch: 'main' });
+    try {
+      const body = JSON.stringify({ ref: 'refs/heads/main', after: sha, repository: { full_name: 'acme/config' }, pusher: { name: 'octocat' }, sender: { login: 'octocat' } });
+      const res = await t.call('/api/v1/webhooks/github', githubPush('refs/heads/main', body));
+      assert.equal(res.status, 202);
+      assert.deepEqual(await res.json(), { status: 'accepted', provider: 'github', ref: 'refs/heads/main', after: sha, sender: 'octocat' });
+      await settle();
+      assert.deepEqual(t.agent.refreshes, [{ trigger: 'webhook', ref: undefined, who: 'octocat', revision: sha }]);
     } finally {
       await t.close();
     }
@@ -75,7 +89,7 @@ describe('POST /api/v1/webhooks', () => {
       const res = await t.call('/api/v1/webhooks', { ...init, headers: { ...(init.headers as Record<string, string>), 'content-type': 'application/x-www-form-urlencoded' } });
       assert.equal(res.status, 202, await res.clone().text());
       await settle();
-      assert.deepEqual(t.agent.refreshes, [{ trigger: 'webhook', ref: undefined }], 'without a branch option every push refreshes');
+      assert.deepEqual(t.agent.refreshes, [{ trigger: 'webhook', ref: undefined, who: 'github webhook', revision: sha }], 'without a branch option every push refreshes');
     } finally {
       await t.close();
     }
@@ -117,7 +131,7 @@ describe('POST /api/v1/webhooks', () => {
       assert.equal(several.status, 202);
       assert.deepEqual(await several.json(), { status: 'accepted', provider: 'bitbucket', ref: 'refs/heads/main', after: sha });
       await settle();
-      assert.deepEqual(t.agent.refreshes, [{ trigger: 'webhook', ref: undefined }]);
+      assert.deepEqual(t.agent.refreshes, [{ trigger: 'webhook', ref: undefined, who: 'bitbucket webhook', revision: sha }]);
     } finally {
       await t.close();
     }

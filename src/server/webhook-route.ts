@@ -16,7 +16,7 @@ export interface WebhookRouteOptions {
 
 /** What a webhook request is answered (besides refusals, which are errors). */
 export type WebhookAnswer =
-  | { status: 'accepted'; provider: WebhookProvider; ref: string; after?: string }
+  | { status: 'accepted'; provider: WebhookProvider; ref: string; after?: string; sender?: string }
   | { status: 'ignored'; provider: WebhookProvider; reason: string };
 
 /**
@@ -24,7 +24,8 @@ export type WebhookAnswer =
  * verified by `verifyWebhook` over the raw body (read as a Buffer, whatever its content type). With
  * a provider in the path only that provider's secret can verify it. A verified push to the
  * watched branch starts `agent.refresh('webhook')` and is answered 202 without waiting; the agent
- * finds out what changed from git itself, never from the payload's file lists.
+ * finds out what changed from git itself, never from the payload's file lists. The syncs that commit
+ * leads to are recorded as the payload's sender's (`<provider> webhook` when it names nobody).
  */
 export async function webhookRoutes(scope: FastifyInstance, options: WebhookRouteOptions): Promise<void> {
   scope.removeAllContentTypeParsers();
@@ -47,9 +48,10 @@ export async function webhookRoutes(scope: FastifyInstance, options: WebhookRout
       return { status: 'ignored', provider: verdict.provider, reason: `a push to ${refs}, not to the watched branch ${watched}` } satisfies WebhookAnswer;
     }
     const agent = options.agent();
-    request.log.info({ provider: verdict.provider, ref: hit.ref, after: hit.after }, 'webhook: push, refreshing');
-    agent.refresh('webhook').catch((error: unknown) => options.log.error({ err: error }, 'refresh after a webhook failed'));
-    return { status: 'accepted', provider: verdict.provider, ref: hit.ref, after: hit.after } satisfies WebhookAnswer;
+    const sender = verdict.sender;
+    request.log.info({ provider: verdict.provider, ref: hit.ref, after: hit.after, sender }, 'webhook: push, refreshing');
+    agent.refresh('webhook', undefined, { who: sender ?? `${verdict.provider} webhook`, ...(hit.after ? { revision: hit.after } : {}) }).catch((error: unknown) => options.log.error({ err: error }, 'refresh after a webhook failed'));
+    return { status: 'accepted', provider: verdict.provider, ref: hit.ref, after: hit.after, ...(sender !== undefined ? { sender } : {}) } satisfies WebhookAnswer;
   };
 
   const schema = { params: { type: 'object', properties: { provider: { type: 'string', enum: webhookProviders } } } };

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { test } from 'node:test';
-import { signWebhookBody, verifyWebhook, type WebhookSecrets } from './webhooks.ts';
+import { signWebhookBody, verifyWebhook, webhookSender, type WebhookSecrets } from './webhooks.ts';
 
 const SECRET = 'test-webhook-secret-9c1f';
 const SECRETS: WebhookSecrets = { github: SECRET, gitlab: SECRET, gitea: SECRET, bitbucket: SECRET };
@@ -30,11 +30,11 @@ function gitea(event: string, body: Buffer, signature = hmac(body)): IncomingHtt
   };
 }
 
-test('GitHub push: verified by X-Hub-Signature-256, gives ref, new commit and repository', () => {
+test('GitHub push: verified by X-Hub-Signature-256, gives ref, new commit, repository and sender', () => {
   const body = fixture('github-push.json');
   assert.deepEqual(verifyWebhook(github('push', body), body, SECRETS), {
     ok: true, provider: 'github', event: 'push', ref: 'refs/heads/main', after: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c', repository: 'acme/config',
-    updates: [{ ref: 'refs/heads/main', after: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c' }],
+    updates: [{ ref: 'refs/heads/main', after: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c' }], sender: 'octocat',
   });
 });
 
@@ -142,12 +142,12 @@ test('malformed JSON with a bad signature is 401: nothing unauthenticated is par
   assert.deepEqual(verifyWebhook(github('push', broken, `sha256=${'0'.repeat(64)}`), broken, SECRETS), { ok: false, status: 401, message: 'invalid signature' });
 });
 
-test('GitLab push: verified by X-Gitlab-Token, gives ref, checkout_sha and path_with_namespace', () => {
+test('GitLab push: verified by X-Gitlab-Token, gives ref, checkout_sha, path_with_namespace and user_username', () => {
   const body = fixture('gitlab-push.json');
   const headers = { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': SECRET, 'x-gitlab-instance': 'https://gitlab.example.com', 'content-type': 'application/json' };
   assert.deepEqual(verifyWebhook(headers, body, SECRETS), {
     ok: true, provider: 'gitlab', event: 'push', ref: 'refs/heads/main', after: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7', repository: 'platform/config',
-    updates: [{ ref: 'refs/heads/main', after: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7' }],
+    updates: [{ ref: 'refs/heads/main', after: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7' }], sender: 'jsmith',
   });
 });
 
@@ -182,7 +182,7 @@ test('Gitea push: verified by X-Gitea-Signature (bare hex), not mistaken for Git
   const body = fixture('gitea-push.json');
   const expected = {
     ok: true, provider: 'gitea', event: 'push', ref: 'refs/heads/develop', after: 'bffeb74224043ba2feb48d137756c8a9331c449a', repository: 'gitea/webhooks',
-    updates: [{ ref: 'refs/heads/develop', after: 'bffeb74224043ba2feb48d137756c8a9331c449a' }],
+    updates: [{ ref: 'refs/heads/develop', after: 'bffeb74224043ba2feb48d137756c8a9331c449a' }], sender: 'gitea',
   };
   assert.deepEqual(verifyWebhook(gitea('push', body), body, SECRETS), expected);
   // Only the Gitea secret counts, although the request also carries GitHub's headers.
@@ -225,6 +225,7 @@ test('Bitbucket Cloud repo:push: every updated branch and tag, deleted ones left
       { ref: 'refs/heads/main', after: '10b1d5af0c2daf86d429c22f6a8c34d8a6ab9114' },
       { ref: 'refs/tags/v1.4.2', after: '10b1d5af0c2daf86d429c22f6a8c34d8a6ab9114' },
     ],
+    sender: 'alexdoe',
   });
   assert.deepEqual(verifyWebhook({ ...headers, 'x-hub-signature': `sha256=${hmac(body, 'x')}` }, body, SECRETS), { ok: false, status: 401, message: 'invalid signature' });
 });
@@ -241,7 +242,7 @@ test('Bitbucket Server repo:refs_changed: ref id, toHash and PROJECT/slug', () =
   const headers = { 'x-event-key': 'repo:refs_changed', 'x-hub-signature': `sha256=${hmac(body)}`, 'x-request-id': 'b4c1a3a0-9d2e-4f3b-8a7c-6e5d4c3b2a19' };
   assert.deepEqual(verifyWebhook(headers, body, SECRETS), {
     ok: true, provider: 'bitbucket', event: 'push', ref: 'refs/heads/main', after: '178864a7d521b6f5e720b386b2c2b0ef8563e0dc', repository: 'OPS/config',
-    updates: [{ ref: 'refs/heads/main', after: '178864a7d521b6f5e720b386b2c2b0ef8563e0dc' }],
+    updates: [{ ref: 'refs/heads/main', after: '178864a7d521b6f5e720b386b2c2b0ef8563e0dc' }], sender: 'admin',
   });
   const ping = Buffer.from('{"test":true}');
   assert.deepEqual(verifyWebhook({ 'x-event-key': 'diagnostics:ping', 'x-hub-signature': `sha256=${hmac(ping)}` }, ping, SECRETS), { ok: true, provider: 'bitbucket', event: 'ignored', reason: 'Bitbucket ping: the webhook is configured' });
@@ -250,4 +251,24 @@ test('Bitbucket Server repo:refs_changed: ref id, toHash and PROJECT/slug', () =
 test('a push without a ref is 400', () => {
   const body = Buffer.from('{"after":"0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c"}');
   assert.deepEqual(verifyWebhook(github('push', body), body, SECRETS), { ok: false, status: 400, message: 'GitHub push has no ref' });
+});
+
+test("who pushed, as each provider's payload names them: the login before a display name, cleaned and cut; none when it names nobody", () => {
+  assert.equal(webhookSender('github', { sender: { login: 'octocat' }, pusher: { name: 'Octo Cat' } }), 'octocat');
+  assert.equal(webhookSender('github', { pusher: { name: 'octocat' } }), 'octocat', 'pusher.name when there is no sender');
+  assert.equal(webhookSender('gitea', { pusher: { login: 'alice', username: 'alice2' }, sender: { login: 'bob' } }), 'alice');
+  assert.equal(webhookSender('gitea', { sender: { username: 'bob' } }), 'bob');
+  assert.equal(webhookSender('gitlab', { user_username: 'jsmith', user_name: 'John Smith' }), 'jsmith');
+  assert.equal(webhookSender('gitlab', { user_name: 'John Smith' }), 'John Smith');
+  assert.equal(webhookSender('bitbucket', { actor: { display_name: 'Alex Doe', nickname: 'alexdoe' } }), 'alexdoe', 'Bitbucket Cloud');
+  assert.equal(webhookSender('bitbucket', { actor: { name: 'admin', displayName: 'Administrator', slug: 'admin' } }), 'admin', 'Bitbucket Server');
+  assert.equal(webhookSender('bitbucket', { actor: { display_name: 'Alex Doe' } }), 'Alex Doe');
+  assert.equal(webhookSender('github', { sender: { login: ' evil\n[INFO] forged line\u0007 ' } }), 'evil[INFO] forged line');
+  assert.equal(webhookSender('github', { sender: { login: 'x'.repeat(500) } }), 'x'.repeat(100));
+  for (const payload of [{}, { sender: { login: '' } }, { sender: { login: 42 } }, { sender: 'octocat' }, null]) assert.equal(webhookSender('github', payload), undefined, JSON.stringify(payload));
+});
+
+test('a push whose payload names nobody has no sender', () => {
+  const body = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', after: 'a'.repeat(40) }));
+  assert.deepEqual(verifyWebhook(github('push', body), body, SECRETS), { ok: true, provider: 'github', event: 'push', ref: 'refs/heads/main', after: 'a'.repeat(40), updates: [{ ref: 'refs/heads/main', after: 'a'.repeat(40) }] });
 });

@@ -19,9 +19,10 @@ export type WebhookVerdict =
   /**
    * Verified; `push` when it is a push to a branch or tag, with the ref and the new commit.
    * `updates` lists every ref the push moved (Bitbucket reports several in one delivery); the first
-   * is `ref`/`after`. Deleted refs are left out.
+   * is `ref`/`after`. Deleted refs are left out. `sender`: who pushed, as the payload names them
+   * (see `webhookSender`).
    */
-  | { ok: true; provider: WebhookProvider; event: 'push'; ref: string; after?: string; repository?: string; updates?: WebhookRefUpdate[] }
+  | { ok: true; provider: WebhookProvider; event: 'push'; ref: string; after?: string; repository?: string; updates?: WebhookRefUpdate[]; sender?: string }
   /** Verified but nothing to do (ping, other events): answered 202/200 without action. */
   | { ok: true; provider: WebhookProvider; event: 'ignored'; reason: string }
   /** Refused: bad or missing signature/token (401), or a body that cannot be read (400). */
@@ -209,8 +210,9 @@ function ignore(provider: WebhookProvider, reason: string): WebhookVerdict {
   return { ok: true, provider, event: 'ignored', reason };
 }
 
-function push(provider: WebhookProvider, updates: WebhookRefUpdate[], repository: string | undefined): WebhookVerdict {
+function push(provider: WebhookProvider, updates: WebhookRefUpdate[], repository: string | undefined, payload: Json): WebhookVerdict {
   const [first] = updates;
+  const sender = webhookSender(provider, payload);
   return {
     ok: true,
     provider,
@@ -219,7 +221,40 @@ function push(provider: WebhookProvider, updates: WebhookRefUpdate[], repository
     ...(first.after !== undefined ? { after: first.after } : {}),
     ...(repository !== undefined ? { repository } : {}),
     updates,
+    ...(sender !== undefined ? { sender } : {}),
   };
+}
+
+/** Where each provider names who pushed, most specific first (the account's login before a display name). */
+const SENDER_FIELDS: Record<WebhookProvider, readonly (readonly string[])[]> = {
+  // GitHub: the account that pushed (`sender.login`); `pusher.name` is the same login, or a git name
+  github: [['sender', 'login'], ['pusher', 'name']],
+  // Gitea / Forgejo: `pusher` and `sender` are users with `login` (and `username`)
+  gitea: [['pusher', 'login'], ['pusher', 'username'], ['sender', 'login'], ['sender', 'username']],
+  // GitLab: the user's handle, else their display name
+  gitlab: [['user_username'], ['user_name']],
+  // Bitbucket Cloud: `actor.nickname` (`username` in older payloads); Bitbucket Server: `actor.name` / `slug`
+  bitbucket: [['actor', 'nickname'], ['actor', 'username'], ['actor', 'name'], ['actor', 'slug'], ['actor', 'display_name'], ['actor', 'displayName']],
+};
+
+/** The longest sender name kept. */
+const MAX_SENDER = 100;
+
+/**
+ * Who pushed, as the provider's payload names them: GitHub `sender.login` (or `pusher.name`),
+ * Gitea/Forgejo `pusher.login`, GitLab `user_username`, Bitbucket `actor.nickname` (Cloud) or
+ * `actor.name` (Server). Control characters are dropped and the name is cut to 100 characters;
+ * undefined when the payload names nobody.
+ */
+export function webhookSender(provider: WebhookProvider, payload: unknown): string | undefined {
+  for (const path of SENDER_FIELDS[provider]) {
+    let value: unknown = payload;
+    for (const key of path) value = obj(value)[key];
+    // eslint-disable-next-line no-control-regex
+    const name = typeof value === 'string' ? value.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, MAX_SENDER) : '';
+    if (name !== '') return name;
+  }
+  return undefined;
 }
 
 /** GitHub, and Gitea/Forgejo whose push payload has the same shape. */
@@ -231,7 +266,7 @@ function githubStylePush(provider: 'github' | 'gitea', event: string, payload: J
   if (!ref) return refuse(400, `${name} push has no ref`);
   const after = str(payload.after);
   if (payload.deleted === true || isZero(after)) return ignore(provider, `${ref} was deleted`);
-  return push(provider, [{ ref, ...(after ? { after } : {}) }], str(obj(payload.repository).full_name));
+  return push(provider, [{ ref, ...(after ? { after } : {}) }], str(obj(payload.repository).full_name), payload);
 }
 
 // GitLab names events in X-Gitlab-Event; system hooks say "System Hook" and put the kind in the body.
@@ -249,7 +284,7 @@ function gitlabPush(event: string, payload: Json): WebhookVerdict {
   const checkout = str(payload.checkout_sha);
   if (isZero(after) || (after === undefined && checkout === undefined)) return ignore('gitlab', `${ref} was deleted`);
   const commit = checkout ?? after;
-  return push('gitlab', [{ ref, ...(commit ? { after: commit } : {}) }], str(obj(payload.project).path_with_namespace));
+  return push('gitlab', [{ ref, ...(commit ? { after: commit } : {}) }], str(obj(payload.project).path_with_namespace), payload);
 }
 
 function bitbucketPush(event: string, payload: Json): WebhookVerdict {
@@ -274,7 +309,7 @@ function bitbucketCloudPush(payload: Json): WebhookVerdict {
     updates.push({ ref: prefix + name, ...(hash ? { after: hash } : {}) });
   }
   if (updates.length === 0) return ignore('bitbucket', 'the push only deleted refs');
-  return push('bitbucket', updates, str(obj(payload.repository).full_name));
+  return push('bitbucket', updates, str(obj(payload.repository).full_name), payload);
 }
 
 /** Bitbucket Server / Data Center: `changes[]` with `ref.id`, `toHash` and `type` ADD | UPDATE | DELETE. */
@@ -292,5 +327,5 @@ function bitbucketServerPush(payload: Json): WebhookVerdict {
   const repository = obj(payload.repository);
   const project = str(obj(repository.project).key);
   const slug = str(repository.slug);
-  return push('bitbucket', updates, project && slug ? `${project}/${slug}` : slug);
+  return push('bitbucket', updates, project && slug ? `${project}/${slug}` : slug, payload);
 }
