@@ -225,7 +225,8 @@ describe('engine on the example repo', () => {
   });
 
   test('objects another app manages are never adopted', async () => {
-    // prod deploys web to the same namespace of this one cluster: its objects belong to web/dev
+    // prod deploys web to dev's namespace of this one cluster (the example gives it web-prod): its objects belong to web/dev
+    await repo.commit({ 'capstan.yaml': repo.read('capstan.yaml').replace('namespace: web-prod', 'namespace: web') }, 'web: prod in the namespace of dev');
     const result = await fx.engine.sync({ repo: remote(), app: 'web', env: 'prod' });
     assert.equal(result.result, 'Failed');
     assert.match(result.error!.message, /web\/dev/);
