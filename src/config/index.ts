@@ -33,7 +33,7 @@ export { loadProject, projectFileName } from './load-project.ts';
 export { appsInEnvironment, isDeployedTo, resolveApp } from './resolve-app.ts';
 export { promotionOrder } from './promotion-order.ts';
 export { selectEnvironments } from './select-environments.ts';
-export { starterProject } from './starter-project.ts';
+export { starterFiles, starterProject } from './starter-project.ts';
 export { formatDuration, parseDuration } from './duration.ts';
 export {
   createdNamespaces,

@@ -1,7 +1,9 @@
 /**
- * The commented `capstan.yaml` that `capstan init` writes. Optional settings are shown commented
- * out; in the template below they are marked with `?` where their `#` goes, so that tests can
- * switch them all on and prove that every example in the starter is itself valid.
+ * The commented `capstan.yaml` that `capstan init` writes, and the app it names. Optional settings
+ * are shown commented out; in the template below they are marked with `?` where their `#` goes, so
+ * that tests can switch them all on and prove that every example in the starter is itself valid.
+ * What is not commented out names only what `starterFiles()` creates, so `capstan validate` passes
+ * right after `capstan init`.
  */
 
 const template = `# capstan.yaml: the desired state of every app in every environment.
@@ -38,11 +40,12 @@ environments:
 # Apps: what to deploy. Each is rendered from a directory of this repo.
 apps:
   - name: guestbook                # a DNS label, unique in the project
-    source: apps/guestbook         # directory inside this repo (relative, no "..")
+    source: apps/guestbook         # directory inside this repo (relative, no ".."); capstan init
+                                   # wrote a Deployment and a Service there to start from
     ?type: directory              # directory (plain YAML), kustomize, helm or pins;
                                    # omitted: detected from the files in source
     namespace: guestbook           # namespace for objects that do not name one
-    ?createNamespace: true        # create the namespace if missing (default false)
+    createNamespace: true          # create the namespace if missing (default false)
     ?dependsOn: [database]        # sync these apps first and wait until they are healthy
     ?scope: platform              # where else it may write (see scopes), or inline:
                                    # { namespaces: [guestbook-cache] }
@@ -78,7 +81,7 @@ apps:
     environments:                  # per-environment settings; when present, the app is deployed
                                    # only to the environments listed here
       dev:
-        source: apps/guestbook/overlays/dev   # another directory for this environment
+        ?source: apps/guestbook/overlays/dev   # another directory for this environment
         namespace: guestbook-dev
         sync: auto                 # auto or manual: shorthand for syncPolicy.automated
         ?images:                  # image changes for this environment only (merged by name)
@@ -118,4 +121,61 @@ export function renderStarter(options: StarterOptions = {}): string {
 /** The commented starter `capstan.yaml` that `capstan init` writes. */
 export function starterProject(): string {
   return renderStarter();
+}
+
+const starterDeployment = `# The guestbook app: every .yaml, .yml and .json file of apps/guestbook is one of its objects.
+# Objects that name no namespace go to the app's namespace (capstan.yaml: namespace).
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: guestbook
+  labels:
+    app.kubernetes.io/name: guestbook
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: guestbook
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: guestbook
+    spec:
+      containers:
+        - name: guestbook
+          image: nginx:1.27
+          ports:
+            - name: http
+              containerPort: 80
+          readinessProbe:
+            httpGet:
+              path: /
+              port: http
+`;
+
+const starterService = `apiVersion: v1
+kind: Service
+metadata:
+  name: guestbook
+  labels:
+    app.kubernetes.io/name: guestbook
+spec:
+  selector:
+    app.kubernetes.io/name: guestbook
+  ports:
+    - name: http
+      port: 80
+      targetPort: http
+`;
+
+/**
+ * Every file `capstan init` writes, by path relative to the config repo: the starter
+ * `capstan.yaml` and the manifests of the app it names (a plain directory: no tool needed to render it).
+ */
+export function starterFiles(): Record<string, string> {
+  return {
+    'capstan.yaml': starterProject(),
+    'apps/guestbook/deployment.yaml': starterDeployment,
+    'apps/guestbook/service.yaml': starterService,
+  };
 }
