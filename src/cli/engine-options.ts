@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../config/index.ts';
 import { Engine, openWorkingTree, type RepoRevision } from '../engine/index.ts';
 import { createKubeClient, preloadKubeConfig, warmTlsRootStore, type KubeClient } from '../kube/index.ts';
-import { RenderCache } from '../render/index.ts';
+import { RenderCache, type SopsKeys } from '../render/index.ts';
 import { GitCache, type Remote } from '../source/index.ts';
 import { capstanVersion } from './version.ts';
 
@@ -149,7 +149,7 @@ export function renderCache(git: GitCache, env: NodeJS.ProcessEnv = process.env)
 }
 
 /** An Engine wired to the kubeconfig, the git cache and the render cache of this machine. */
-export async function createEngine(options: Partial<ClusterOptions> = {}): Promise<EngineHandle> {
+export async function createEngine(options: Partial<ClusterOptions> & { sopsKeys?: SopsKeys } = {}): Promise<EngineHandle> {
   const clients = kubeClients({ kubeconfigPath: options.kubeconfig ? path.resolve(options.kubeconfig) : undefined });
   const git = new GitCache({ dir: process.env.CAPSTAN_CACHE_DIR });
   const engine = new Engine({
@@ -158,6 +158,7 @@ export async function createEngine(options: Partial<ClusterOptions> = {}): Promi
     context: options.context,
     inventoryNamespace: options.inventoryNamespace,
     // SOPS keys are read from the environment by render, the first time an encrypted file needs them.
+    sopsKeys: options.sopsKeys,
     helmBinary: process.env.CAPSTAN_HELM,
     kustomizeBinary: process.env.CAPSTAN_KUSTOMIZE,
     clientFor: (context) => clients.clientFor(context),

@@ -65,9 +65,9 @@ describe('capstan validate', () => {
     return dir;
   }
 
-  function capstan(dir: string, args: string[]): Promise<Run> {
+  function capstan(dir: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
     return new Promise((resolve) => {
-      execFile(process.execPath, [bin, ...args, '--repo', dir], { cwd: dir, env: { ...process.env, CAPSTAN_CACHE_DIR: path.join(work, 'cache') } }, (error, stdout, stderr) =>
+      execFile(process.execPath, [bin, ...args, '--repo', dir], { cwd: dir, env: { ...process.env, CAPSTAN_CACHE_DIR: path.join(work, 'cache'), ...env } }, (error, stdout, stderr) =>
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
@@ -158,6 +158,46 @@ describe('capstan validate', () => {
     const rendered = await capstan(dir, ['render', 'web', '--env', 'dev']);
     assert.equal(rendered.code, 0, rendered.stderr);
     assert.match(rendered.stdout, /^apiVersion: argoproj\.io\/v1alpha1\nkind: Rollout\nmetadata:\n {2}name: web\n {2}namespace: web\n/m);
+  });
+
+  test('without an age key, a SOPS file is checked as far as it can be, the rest of its object too, and validate says whose values were not', async () => {
+    const { encryptSops } = await import('../render/index.ts');
+    const { generateIdentity, identityToRecipient } = await import('age-encryption');
+    const key = await generateIdentity();
+    const recipients = [await identityToRecipient(key)];
+    const secret = (extra = ''): Promise<string> =>
+      encryptSops(`apiVersion: v1\nkind: Secret\nmetadata:\n    name: web-credentials\n${extra}stringData:\n    password: not-a-real-one\n`, 'apps/web/secret.sops.yaml', {
+        recipients,
+        encryptedRegex: '^(data|stringData)$',
+      });
+    const files = { 'capstan.yaml': project(webApp), 'apps/web/web.yaml': deployment(), 'apps/web/secret.sops.yaml': await secret() };
+    const noKey = { SOPS_AGE_KEY: '', SOPS_AGE_KEY_FILE: '' };
+    const validateWith = (env: Record<string, string>, dir: string, ...args: string[]): Promise<Run> => capstan(dir, ['validate', ...args], env);
+    const without = await validateWith(noKey, repo(files));
+    assert.equal(without.code, 0, without.stderr);
+    assert.equal(
+      without.stdout,
+      [
+        'capstan.yaml is valid: 1 apps, 2 environments; 2 renders, 4 objects',
+        "4 objects checked against Kubernetes 1.36's schemas or the CRD in the same render",
+        '1 SOPS file checked without its values, as no age key is configured (set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY to check them too): apps/web/secret.sops.yaml',
+        '',
+      ].join('\n'),
+    );
+    const withKey = await validateWith({ SOPS_AGE_KEY: key, SOPS_AGE_KEY_FILE: '' }, repo(files));
+    assert.equal(withKey.code, 0, withKey.stderr);
+    assert.doesNotMatch(withKey.stdout, /SOPS file/);
+
+    const clearProblem = await validateWith(noKey, repo({ ...files, 'apps/web/secret.sops.yaml': await secret('type: Opaque\nimmutable: sometimes\n') }), '--env', 'dev');
+    assert.equal(clearProblem.code, 1);
+    assert.equal(
+      clearProblem.stderr,
+      'error: 1 problem in the config repo:\n  - app "web" in environment "dev": apps/web/secret.sops.yaml: Secret/web/web-credentials: immutable: must be a boolean\n',
+    );
+    const tampered = (await secret()).replace(/^( {4}mac: ENC\[AES256_GCM,data:)/m, '$1!');
+    const broken = await validateWith(noKey, repo({ ...files, 'apps/web/secret.sops.yaml': tampered }), '--env', 'dev');
+    assert.equal(broken.code, 1);
+    assert.equal(broken.stderr, 'error: 1 problem in the config repo:\n  - app "web" in environment "dev": apps/web/secret.sops.yaml has a SOPS MAC that is not a well-formed ENC[...] value\n');
   });
 
   test('an app whose files are all of a kind capstan does not render fails validate, naming them, instead of passing with nothing', async () => {

@@ -1,5 +1,5 @@
 import { ValidationError } from '../core/index.ts';
-import { decryptSops, isSopsEncrypted, loadSopsKeys, type SopsKeys } from './sops/index.ts';
+import { decryptSops, isSopsEncrypted, loadSopsKeys, readSopsStructure, type SopsKeys } from './sops/index.ts';
 import type { RenderOptions } from './types.ts';
 
 /**
@@ -24,6 +24,12 @@ export class SopsAccess {
     this.keys ??= loadSopsKeys(this.options.env ?? process.env);
     const keys = await this.keys;
     if (keys.identities.length === 0) {
+      if (keys.structureOnly) {
+        const placeholders = readSopsStructure(text, file);
+        keys.structureOnly.add(file);
+        this.decrypted = true; // its values are placeholders: never cached, never taken for the file's
+        return placeholders;
+      }
       throw new ValidationError(
         `${file} is SOPS-encrypted but no age key is configured: set SOPS_AGE_KEY_FILE (a file of AGE-SECRET-KEY-1… lines) or SOPS_AGE_KEY (the keys themselves)`,
       );

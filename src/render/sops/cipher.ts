@@ -28,6 +28,17 @@ export function looksEncrypted(text: string): boolean {
   return text.startsWith('ENC[');
 }
 
+/**
+ * The `type:` of a well-formed envelope, its data left encrypted (nothing is authenticated); undefined
+ * when the text is not one. The empty string, which sops leaves unencrypted, is a `str`.
+ */
+export function envelopeType(text: string): string | undefined {
+  if (text === '') return 'str';
+  const match = ENC_RE.exec(text);
+  if (!match || Buffer.from(match[2], 'base64').length === 0 || Buffer.from(match[3], 'base64').length !== TAG_BYTES) return undefined;
+  return match[4];
+}
+
 /** Encrypts one value; empty strings and comments stay empty, as sops leaves them. */
 export function encryptValue(plain: PlainValue, key: Uint8Array, additionalData: string): string {
   if ((plain.type === 'str' || plain.type === 'comment') && plain.value === '') return '';

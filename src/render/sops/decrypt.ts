@@ -1,7 +1,7 @@
 // Decrypts a SOPS YAML or JSON file with age identities and verifies its MAC, as `sops --decrypt` does.
 import { createHash, timingSafeEqual, type Hash } from 'node:crypto';
 import { isMap, isScalar, parseAllDocuments, type Document } from 'yaml';
-import { decryptValue, looksEncrypted, ValueCipherError, valueBytes, type PlainValue } from './cipher.ts';
+import { decryptValue, envelopeType, looksEncrypted, ValueCipherError, valueBytes, type PlainValue } from './cipher.ts';
 import { decryptDataKey } from './data-key.ts';
 import { SopsError } from './errors.ts';
 import { JsonSyntaxError, parseJsonTree, stringifyJsonTree, type JsonNode } from './json-tree.ts';
@@ -87,6 +87,88 @@ async function decryptYaml(text: string, file: string, keys: SopsKeys): Promise<
       return doc.toString({ indent: 4, indentSeq: true, lineWidth: 0 });
     })
     .join('');
+}
+
+/**
+ * What can be checked of a SOPS file without a key (`capstan validate` where no age key is
+ * configured): its SOPS metadata (an age recipient, a MAC, `lastmodified`, the encryption rules), a
+ * well-formed MAC envelope, and every value the rules encrypt being a well-formed `ENC[…]` value.
+ * Returns the document without its metadata and with each encrypted value replaced by an empty one
+ * of its type (`""`, `0`, `false`), so that the rest of the object can be checked. Nothing is
+ * decrypted: neither the values nor the MAC are authenticated, and the output holds no secret.
+ */
+export function readSopsStructure(text: string, file: string): string {
+  const visitor = (meta: SopsMetadata): TreeVisitor => placeholderVisitor(meta, file);
+  if (sopsFormatOf(file, text) === 'json') {
+    const root = parseJsonFile(text, file);
+    const entry = root.t === 'object' ? root.entries.find(([k]) => k === METADATA_KEY) : undefined;
+    if (!entry) throw new SopsError(file, 'malformed', 'has no SOPS metadata (no top-level "sops" key)');
+    const meta = checkedMetadata(jsonToPlain(entry[1]), file);
+    shaped(file, () => walkJsonTree(root, visitor(meta)));
+    if (root.t === 'object') root.entries = root.entries.filter(([k]) => k !== METADATA_KEY);
+    return stringifyJsonTree(root);
+  }
+  const docs = parseYamlDocuments(text, file);
+  const first = docs[0];
+  const rawMeta = first && isMap(first.contents) ? first.contents.get(METADATA_KEY, true) : undefined;
+  if (!rawMeta) throw new SopsError(file, 'malformed', 'has no SOPS metadata (no top-level "sops" key)');
+  const meta = checkedMetadata(rawMeta.toJSON(), file);
+  for (const doc of docs) {
+    shaped(file, () => {
+      expandAliases(doc);
+      walkYamlDocument(doc, visitor(meta));
+    });
+    if (isMap(doc.contents)) doc.contents.delete(METADATA_KEY);
+  }
+  return docs
+    .map((doc, i) => {
+      if (i > 0 && doc.directives) doc.directives.docStart = true;
+      return doc.toString({ indent: 4, indentSeq: true, lineWidth: 0 });
+    })
+    .join('');
+}
+
+/** The metadata, as far as it can be checked without a key. */
+function checkedMetadata(raw: unknown, file: string): SopsMetadata {
+  const meta = readMetadata(raw, file);
+  if (meta.age.length === 0) {
+    const others = meta.otherKeyTypes.length > 0 ? ` (it has only ${meta.otherKeyTypes.join(', ')} keys)` : '';
+    throw new SopsError(file, 'unsupported', `is not encrypted to any age recipient${others}; capstan decrypts SOPS files with age keys only`);
+  }
+  if (lastModifiedAdditionalData(meta.lastModified) === undefined) throw new SopsError(file, 'malformed', 'has SOPS metadata "lastmodified" that is not an RFC 3339 time');
+  if (envelopeType(meta.mac) !== 'str' || meta.mac === '') throw new SopsError(file, 'malformed', 'has a SOPS MAC that is not a well-formed ENC[...] value');
+  return meta;
+}
+
+function placeholderVisitor(meta: SopsMetadata, file: string): TreeVisitor {
+  return {
+    leaf(path, value, set) {
+      if (!shouldBeEncrypted(meta, path)) return;
+      if (value.type !== 'str') throw new SopsError(file, 'malformed', `has a clear ${value.type} value at ${describe(path)} where SOPS expects an encrypted one`);
+      const type = envelopeType(value.value);
+      if (type === undefined) throw new SopsError(file, 'malformed', `has a value at ${describe(path)} that is not a well-formed ENC[AES256_GCM,...] value`);
+      set(placeholderOf(type, file, path));
+    },
+  };
+}
+
+function placeholderOf(type: string, file: string, path: readonly string[]): PlainValue {
+  switch (type) {
+    case 'str':
+    case 'bytes':
+      return { type: 'str', value: '' };
+    case 'int':
+    case 'int64':
+      return { type: 'int', value: 0 };
+    case 'float':
+      return { type: 'float', value: 0 };
+    case 'bool':
+      return { type: 'bool', value: false };
+    case 'comment':
+      throw new SopsError(file, 'malformed', `has a comment where a value belongs at ${describe(path)}`);
+    default:
+      throw new SopsError(file, 'malformed', `has a value at ${describe(path)} that has an unknown type "${type}"`);
+  }
 }
 
 /** The order-preserving tree of a SOPS JSON file; a syntax error names the file and the offset, never the text. */

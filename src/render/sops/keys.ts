@@ -7,6 +7,12 @@ export interface SopsKeys {
   identities: string[];
   /** Where the identities came from (`SOPS_AGE_KEY`, a file path), for error messages; never their content. */
   sources?: string[];
+  /**
+   * With no identities, instead of refusing an encrypted file: check what can be checked without a
+   * key (`readSopsStructure`), render the file with empty values, and add it (repo-relative) here.
+   * Only `capstan validate` asks for this: nothing that applies or shows a render does.
+   */
+  structureOnly?: Set<string>;
 }
 
 export interface LoadSopsKeysOptions {

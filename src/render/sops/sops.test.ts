@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { ValidationError } from '../../core/index.ts';
-import { decryptSops, encryptSops, isSopsEncrypted, loadSopsKeys, SopsError, type SopsKeys } from './index.ts';
+import { decryptSops, encryptSops, isSopsEncrypted, loadSopsKeys, readSopsStructure, SopsError, type SopsKeys } from './index.ts';
 
 const testdata = fileURLToPath(new URL('./testdata/', import.meta.url));
 const fixture = (name: string): Promise<string> => readFile(path.join(testdata, name), 'utf8');
@@ -339,4 +339,36 @@ test('files sops cannot represent are refused with the file named', async () => 
   assert.match((await rejection(encryptSops('a: 1\n', 'a.yaml', { recipients: [meRecipient], encryptedRegex: 'x', unencryptedSuffix: '_u' }))).message, /more than one of/);
   assert.match((await rejection(decryptSops('a: 1\n', 'plain.yaml', keys))).message, /^plain\.yaml has no SOPS metadata/);
   assert.match((await rejection(decryptSops('{"a": ', 'bad.json', keys))).message, /^bad\.json is not valid JSON/);
+});
+
+describe('without a key (readSopsStructure)', () => {
+  const sync = (fn: () => unknown): Promise<unknown> => new Promise((resolve) => resolve(fn()));
+
+  test('the document comes back without metadata, each encrypted value empty of its type, the clear ones as they are', async () => {
+    const plain = 'apiVersion: v1\nkind: Secret\nmetadata:\n    name: db\nstringData:\n    token: hunter2-token\n    empty: ""\n    replicas: 3\n    ratio: 0.25\n    enabled: true\n';
+    const enc = await encryptSops(plain, 'apps/s.yaml', { recipients: [meRecipient], encryptedRegex: '^stringData$' });
+    assert.deepEqual(parseYaml(readSopsStructure(enc, 'apps/s.yaml')), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db' },
+      stringData: { token: '', empty: '', replicas: 0, ratio: 0, enabled: false },
+    });
+    const json = await encryptSops('{"kind": "Secret", "data": {"key": "json-api-key"}}', 'a.json', { recipients: [meRecipient] });
+    assert.deepEqual(JSON.parse(readSopsStructure(json, 'a.json')), { kind: '', data: { key: '' } });
+  });
+
+  test('what can be checked without a key is: a MAC, well-formed values, no clear value where an encrypted one belongs, an age recipient', async () => {
+    const enc = await encryptSops('stringData:\n    token: hunter2-token\n', 's.yaml', { recipients: [meRecipient] });
+    const token = parseYaml(enc).stringData.token as string;
+    const noMac = await rejection(sync(() => readSopsStructure(enc.replace(/^ {4}mac: .*$/m, '    mac: ""'), 's.yaml')));
+    assert.equal(noMac.message, 's.yaml has SOPS metadata without a MAC; capstan refuses files whose integrity cannot be checked');
+    const brokenMac = await rejection(sync(() => readSopsStructure(enc.replace(/^( {4}mac: ENC\[AES256_GCM,data:)/m, '$1!'), 's.yaml')));
+    assert.equal(brokenMac.message, 's.yaml has a SOPS MAC that is not a well-formed ENC[...] value');
+    const malformed = await rejection(sync(() => readSopsStructure(enc.replace(token, token.replace(',iv:', ',iv:!!')), 'apps/s.yaml')));
+    assert.equal(malformed.message, 'apps/s.yaml has a value at "stringData.token" that is not a well-formed ENC[AES256_GCM,...] value');
+    const clear = await rejection(sync(() => readSopsStructure(enc.replace(token, 'hunter2-token'), 's.yaml')));
+    assert.equal(clear.message, 's.yaml has a value at "stringData.token" that is not a well-formed ENC[AES256_GCM,...] value');
+    const noAge = await rejection(sync(() => readSopsStructure(enc.replace(/^ {4}age:\n(?: {8}.*\n| {12}.*\n)+/m, '    pgp:\n        - fp: ABCD\n'), 's.yaml')));
+    assert.equal(noAge.message, 's.yaml is not encrypted to any age recipient (it has only pgp keys); capstan decrypts SOPS files with age keys only');
+  });
 });
