@@ -41,7 +41,7 @@ export function installCommand(): Command {
     .option('--no-create-namespace', 'do not emit the Namespace (it exists, or is managed elsewhere)')
     .option('--watch-namespaces <a,b>', 'manage only these namespaces, with a Role in each (default: the whole cluster, with a ClusterRole)', list)
     .option('--scopes-from <dir>', "a checkout of the config repo: grant only what its apps' scopes allow (a Role in each namespace they write to, a ClusterRole for the cluster-scoped kinds)")
-    .option('--image <image>', 'agent image (default: ghcr.io/capstan-dev/capstan:<this version>)')
+    .option('--image <image>', "agent image, built from capstan's Dockerfile (default: ghcr.io/capstan-dev/capstan:<this version>)")
     .addOption(new Option('--replicas <count>', 'agent replicas; they share the apps through Leases').default(installDefaults.replicas).argParser(wholeNumber))
     .option('--repo-secret <name>', 'existing Secret with read-only repo credentials: key token (https), or ssh-privatekey and known_hosts (ssh)', installDefaults.repoSecret)
     .option('--tokens-secret <name>', 'existing Secret with the API tokens', installDefaults.tokensSecret)
@@ -50,6 +50,8 @@ export function installCommand(): Command {
     .addHelpText(
       'after',
       `
+The image is built from the Dockerfile at the root of capstan's repository, and pushed where the
+cluster pulls from: docker build -t <image> . && docker push <image>, then --image <image>.
 The Secrets are referenced, never created: make them in the agent namespace before applying.
 The optional Secret ${installNames.sopsSecret} (key keys.txt) holds the age key that decrypts SOPS files.
 With --watch-namespaces the agent cannot manage cluster-scoped objects (CRDs, ClusterRoles, Namespaces).
@@ -61,7 +63,8 @@ not known from capstan.yaml: name them in the app's scope.
 Examples:
   capstan install --repo https://github.com/acme/deploy.git --env prod | kubectl apply -f -
   capstan install --repo git@github.com:acme/deploy.git --watch-namespaces shop,blog -o json
-  capstan install --repo https://github.com/acme/deploy.git --env prod --scopes-from .`,
+  capstan install --repo https://github.com/acme/deploy.git --env prod --scopes-from .
+  capstan install --repo https://github.com/acme/deploy.git --image registry.example.com/capstan:0.1.0`,
     )
     .action((opts: InstallCommandOptions) => {
       const scoped = opts.scopesFrom === undefined ? undefined : scopedAccess(opts.scopesFrom, opts);

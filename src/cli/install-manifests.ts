@@ -28,7 +28,7 @@ export interface InstallOptions {
   branch?: string;
   /** Environments this agent reconciles; omitted = every environment. */
   envs?: string[];
-  /** Agent image; default `ghcr.io/capstan-dev/capstan:<version>`. */
+  /** Agent image, built from capstan's Dockerfile; default `ghcr.io/capstan-dev/capstan:<version>`. */
   image?: string;
   /** Agent replicas (they share the apps through Leases); default 2. */
   replicas?: number;
@@ -390,6 +390,7 @@ export function installNotes(options: InstallOptions): string[] {
     `  read-only repo credentials, ssh:    ${create} ${o.repoSecret} --from-file=ssh-privatekey=<key> --from-file=known_hosts=<file>`,
     `  API tokens:                         ${create} ${o.tokensSecret} ...`,
     `  optional, SOPS age key:             ${create} ${installNames.sopsSecret} --from-file=keys.txt=<age key file>`,
+    `image ${o.image}: build it from the Dockerfile of capstan ${o.version} and push it where the cluster pulls from: docker build -t ${o.image} . && docker push ${o.image}${options.image === undefined ? ' (or name your own with --image)' : ''}`,
     !o.watchNamespaces
       ? "RBAC: a ClusterRole with every verb on every resource, since apps may hold any object; --scopes-from <config repo> limits it to what the apps' scopes allow, --watch-namespaces to the given namespaces."
       : o.clusterResources && o.clusterResources.length > 0
