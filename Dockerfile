@@ -34,7 +34,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 
 # --- helm (Helm apps) and kubectl (`kubectl kustomize`), checked against their published sha256 --
 FROM debian:bookworm-slim AS tools
-ARG TARGETARCH=amd64
+# set by BuildKit to the platform built for (docker buildx build --platform linux/arm64); amd64 without it
+ARG TARGETARCH
 ARG HELM_VERSION=v3.17.2
 ARG KUBECTL_VERSION=v1.32.4
 RUN apt-get update \
@@ -42,12 +43,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /tools
 RUN set -eu; \
-    helm="helm-${HELM_VERSION}-linux-${TARGETARCH}.tar.gz"; \
+    arch="${TARGETARCH:-amd64}"; \
+    helm="helm-${HELM_VERSION}-linux-${arch}.tar.gz"; \
     curl -fsSLO "https://get.helm.sh/${helm}"; \
     curl -fsSL "https://get.helm.sh/${helm}.sha256sum" | sha256sum -c -; \
-    tar -xzf "${helm}" --strip-components=1 "linux-${TARGETARCH}/helm"; \
-    curl -fsSLO "https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/${TARGETARCH}/kubectl"; \
-    echo "$(curl -fsSL "https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/${TARGETARCH}/kubectl.sha256")  kubectl" | sha256sum -c -; \
+    tar -xzf "${helm}" --strip-components=1 "linux-${arch}/helm"; \
+    curl -fsSLO "https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/${arch}/kubectl"; \
+    echo "$(curl -fsSL "https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/${arch}/kubectl.sha256")  kubectl" | sha256sum -c -; \
     chmod 0755 helm kubectl; \
     rm "${helm}"
 
