@@ -51,7 +51,7 @@ export interface HelmRenderOptions {
 
 export const defaultHelmTimeoutMs = 60_000;
 
-/** Where `scripts/setup-tools.mjs` puts helm in a capstan checkout (git-ignored, never published). */
+/** Where `capstan up` and `scripts/setup-tools.mjs` put helm when there is none (git-ignored, never published). */
 const devHelm = fileURLToPath(new URL('../../.capstan-tools/bin/helm', import.meta.url));
 
 /**
@@ -59,9 +59,9 @@ const devHelm = fileURLToPath(new URL('../../.capstan-tools/bin/helm', import.me
  * instead of falling back), else `.capstan-tools/bin/helm` of this capstan checkout, else `helm`
  * on PATH; undefined when there is none.
  *
- * Users bring their own helm (PATH or CAPSTAN_HELM). `.capstan-tools` is only a development
- * fallback that `npm test` provisions: it sits beside capstan's own sources, never in a config
- * repo, and does not exist in an installed capstan, where the order is simply CAPSTAN_HELM, PATH.
+ * Users bring their own helm (PATH or CAPSTAN_HELM). `.capstan-tools` is a fallback that `npm test`
+ * and `capstan up` provision when there is none (see src/cli/provide-tools.ts): it sits beside
+ * capstan's own sources, never in a config repo.
  */
 export async function findHelm(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   if (env.CAPSTAN_HELM) return env.CAPSTAN_HELM;

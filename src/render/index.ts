@@ -27,5 +27,5 @@ export type {
   RenderResult,
   ValidateObjectsOptions,
 } from './types.ts';
-export { renderHelmChart, type HelmRenderOptions } from './helm.ts';
+export { findHelm, renderHelmChart, type HelmRenderOptions } from './helm.ts';
 export { decryptSops, encryptSops, isSopsEncrypted, loadSopsKeys, type EncryptSopsOptions, type SopsKeys } from './sops/index.ts';

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../core/index.ts';
 import { findExecutable, isolatedCommand, toolEnvironment } from './isolate-tool.ts';
 import { walkKustomization } from './kustomization-paths.ts';
@@ -10,6 +11,9 @@ import { isManifestFile } from './read-manifest-files.ts';
 import { throwProblems } from './render-error.ts';
 import type { SopsAccess } from './sops-access.ts';
 import type { RenderedObject, RenderOptions } from './types.ts';
+
+/** Where `capstan up` and `npm run setup-tools` put kubectl when there is none on PATH (git-ignored). */
+const providedKubectl = fileURLToPath(new URL('../../.capstan-tools/bin/kubectl', import.meta.url));
 
 /** How kustomize is run: a kustomize binary (`build <dir>`) or kubectl (`kustomize <dir>`). */
 export interface KustomizeCommand {
@@ -64,8 +68,8 @@ async function runKustomize(root: string, dir: string, options: RenderOptions, s
   const command = kustomizeCommand(options);
   const notFound = (cause?: unknown): ValidationError =>
     new ValidationError(`cannot render ${shown} with kustomize: "${command.file}" was not found: install kubectl (or kustomize), or set CAPSTAN_KUSTOMIZE to a kustomize binary`, { cause });
-  // found with the caller's PATH; it runs with none (see toolEnvironment)
-  const file = findExecutable(command.file, (options.env ?? process.env).PATH ?? '');
+  // found with the caller's PATH, else the kubectl capstan up provided; it runs with no PATH (see toolEnvironment)
+  const file = findExecutable(command.file, (options.env ?? process.env).PATH ?? '') ?? (command.file === 'kubectl' ? findExecutable(providedKubectl, '') : undefined);
   if (!file) throw notFound();
   const target = path.join(root, ...(dir ? dir.split('/') : []));
   // No --enable-alpha-plugins, --enable-exec, --enable-helm or --load-restrictor: the defaults
