@@ -76,7 +76,7 @@ const skip = !canProvideTools() ? 'capstan up provides helm and kubectl on linux
 let up: ChildProcess | undefined;
 let work: string | undefined;
 after(async () => {
-  if (up?.pid !== undefined && up.exitCode === null) {
+  if (up?.pid !== undefined && up.exitCode === null && up.signalCode === null) {
     const exited = new Promise((resolve) => up!.once('exit', resolve));
     process.kill(-up.pid, 'SIGTERM');
     await exited;
