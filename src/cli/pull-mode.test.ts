@@ -264,18 +264,19 @@ describe('pull mode: an agent process killed mid-sync', () => {
 describe('capstan up', () => {
   test('starts the sandbox, the example repo and an agent in one command, and stops cleanly on Ctrl-C', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'capstan-up-'));
-    const child = spawn(process.execPath, [bin, 'up', '--dir', path.join(dir, '.capstan'), '--port', '0', '--sandbox-port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    const env = { ...process.env, CAPSTAN_CONFIG: path.join(dir, 'capstan-config.json') };
+    const child = spawn(process.execPath, [bin, 'up', '--dir', path.join(dir, '.capstan'), '--port', '0', '--sandbox-port', '0'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       let out = '';
       child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
       await until('capstan up ready', async () => (out.includes('Ctrl-C stops everything') ? true : undefined), 120_000);
-      assert.match(out, /^capstan is up: 5 apps of environment "dev" reconciled by the agent$/m);
+      assert.match(out, /^capstan is up: the 5 apps of environment "dev" are Synced and Healthy \([\d.]+ s\)$/m);
       for (const app of ['web', 'guestbook', 'redis', 'api', 'shop']) assert.match(out, new RegExp(`^  ${app} +Synced +Healthy$`, 'm'));
       const url = /API +(http:\/\/\S+)\/api\/v1\/apps/.exec(out)![1]!;
       const token = readFileSync(path.join(dir, '.capstan', 'token'), 'utf8').trim();
       assert.equal((await get(`${url}/api/v1/apps`, token)).status, 200);
-      assert.match(out, /Three things to try:/);
-      assert.match(out, /kubectl --kubeconfig \.capstan\/kubeconfig -n api scale deployment api --replicas 5/);
+      assert.match(out, /^Three things to try, in another terminal/m);
+      assert.match(out, /^ {5}kubectl -n api scale deployment api --replicas 5$/m);
       child.kill('SIGINT');
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
       assert.equal(code, 0);
