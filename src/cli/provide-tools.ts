@@ -95,7 +95,8 @@ export async function provideTools(options: ProvideToolsOptions): Promise<Provid
   try {
     let packed: { filename: string; size: number };
     try {
-      const { stdout } = await run('npm', ['pack', toolPackage, '--pack-destination', work, '--ignore-scripts', '--json', '--silent'], {
+      // an exact version: npm's cache (its integrity checked) is as good as the registry
+      const { stdout } = await run('npm', ['pack', toolPackage, '--pack-destination', work, '--ignore-scripts', '--prefer-offline', '--json', '--silent'], {
         cwd: work,
         env: options.env ?? process.env,
         maxBuffer: 64 * 1024 * 1024,
