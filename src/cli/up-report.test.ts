@@ -40,3 +40,9 @@ test('up waits while a sync runs, or an app is Synced but not Healthy yet', () =
   assert.equal(verdictOf(state('web', { health: 'Progressing' })), 'pending');
   assert.equal(verdictOf(state('web', { health: 'Progressing', lastSync: { revision: 'abc', result: 'Failed', startedAt: '', finishedAt: '', trigger: 'startup', who: 'agent', counts: {}, message: 'timed out' } })), 'failed');
 });
+
+test('an app synced but Degraded is an outcome, not something to wait for, and says why', () => {
+  const crashing = state('web', { health: 'Degraded', healthMessage: 'Deployment/web/web: 0 of 2 replicas ready: pod web-1 CrashLoopBackOff' });
+  assert.equal(verdictOf(crashing), 'failed');
+  assert.deepEqual(formatUpReport([crashing], 'dev', 1).slice(0, 2), ['  web        Synced     Degraded', '      Deployment/web/web: 0 of 2 replicas ready: pod web-1 CrashLoopBackOff']);
+});

@@ -11,6 +11,8 @@ export function verdictOf(state: AppState): UpVerdict {
   if (state.sync === 'Synced' && state.health === 'Healthy') return 'ok';
   if (state.error || state.lastSync?.result === 'Failed') return 'failed';
   if (!state.automated && state.sync === 'OutOfSync') return 'manual';
+  // synced, and not getting healthier by waiting (Degraded, Suspended, …)
+  if (state.sync === 'Synced' && state.health !== 'Progressing') return 'failed';
   return 'pending';
 }
 
@@ -24,7 +26,7 @@ export function reasonOf(state: AppState, cli = 'capstan'): string {
     case 'manual':
       return `sync: manual in capstan.yaml, so the agent waits for ${cli} sync ${state.app} --env ${state.env}`;
     case 'failed':
-      return state.error ?? state.lastSync?.message ?? 'the last sync failed';
+      return state.error ?? (state.lastSync?.result === 'Failed' ? (state.lastSync.message ?? 'the last sync failed') : (state.healthMessage ?? `its objects are ${state.health}`));
     case 'pending':
       return state.operation ? `${state.operation.phase === 'running' ? 'syncing' : 'waiting for its turn to sync'}` : (state.healthMessage ?? 'not synced yet');
   }
