@@ -1,11 +1,11 @@
 import { Command } from 'commander';
-import { CapstanError, ValidationError, summarizeChangeSet } from '../core/index.ts';
+import { ValidationError } from '../core/index.ts';
 import type { SyncResult } from '../engine/index.ts';
 import path from 'node:path';
 import { workingTreeCommit } from '../engine/index.ts';
 import { addClusterOptions, createEngine, duration, envOption, isLocalRepo, outputOption, remoteOf, type ClusterOptions, type OutputFormat } from './engine-options.ts';
-import { printData, shortRevision } from './output.ts';
 import { createProgress } from './progress.ts';
+import { printReports, reportOf } from './sync-report.ts';
 
 interface ApplyCommandOptions extends ClusterOptions {
   env: string;
@@ -54,7 +54,7 @@ export function applyCommand(): Command {
         const results = appName ? [await engine.sync({ ...request, app: appName })] : await engine.syncAll(request);
         await note;
         progress.done();
-        reportResults(results, opts.output);
+        reportResults(results, opts.output, { list: opts.all === true });
       } finally {
         progress.done();
         close();
@@ -69,30 +69,12 @@ async function warnIfUncommitted(opts: ApplyCommandOptions): Promise<void> {
   if (commit.endsWith('+dirty')) console.error(`note: ${opts.repo} has uncommitted changes; capstan applies its last commit, ${commit.slice(0, 12)}, without them`);
 }
 
-/** Prints results (a summary line per app, or JSON/YAML) and throws the first failure, which main turns into exit code 1. */
-export function reportResults(results: SyncResult[], output: OutputFormat): void {
-  if (output !== 'table') {
-    printData(output, results.map(toJson));
-  } else {
-    for (const r of results) {
-      const verdict = r.result === 'Succeeded' ? '' : ' FAILED';
-      console.log(`${r.app} (${r.env}) at ${shortRevision(r.revision)}:${verdict} ${summarizeChangeSet(r.changeSet)}${r.health ? `; ${r.health.status}` : ''}`);
-    }
-  }
+/**
+ * Prints results (a summary line per app, or the SyncReport JSON/YAML: one object for one app, a
+ * list with `list`) and throws the first failure, which main turns into exit code 1.
+ */
+export function reportResults(results: SyncResult[], output: OutputFormat, options: { list?: boolean } = {}): void {
+  printReports(results.map(reportOf), output, { list: options.list ?? false });
   const failed = results.find((r) => r.result === 'Failed');
   if (failed?.error) throw failed.error;
-}
-
-function toJson(result: SyncResult): Record<string, unknown> {
-  return {
-    app: result.app,
-    env: result.env,
-    revision: result.revision,
-    result: result.result,
-    counts: result.counts,
-    changes: result.changeSet.changes,
-    health: result.health ? { status: result.health.status, message: result.health.message } : undefined,
-    error: result.error ? { category: (result.error as CapstanError).category, message: result.error.message } : undefined,
-    historyId: result.recorded?.id,
-  };
 }
