@@ -18,6 +18,7 @@ import { appInputs, touches } from './app-inputs.ts';
 import { silentLogger, type AgentLogger } from './logger.ts';
 import { syncWindowOpen } from './sync-windows.ts';
 import { diffTrees } from './tree-diff.ts';
+import { ownedTree, uidOf } from './resource-tree.ts';
 import type { InventoryWatcherApi } from './inventory-watcher.ts';
 import {
   appId,
@@ -31,6 +32,7 @@ import {
   type DriftWatcherOptions,
   type LastSync,
   type RefreshOptions,
+  type ResourceNode,
   type ResourceState,
   type ShardCoordinatorApi,
   type SyncActionOptions,
@@ -289,14 +291,20 @@ export class Agent implements AgentApi {
     for (const o of inventory.objects) if (!objects.has(keyString(o.key))) objects.set(keyString(o.key), o);
     const differs = new Set(report.diffs.map((d) => keyString(d.key)));
     const rules = t.app.health as unknown as HealthRule[];
-    return Promise.all(
-      [...objects.values()].map(async (o) => {
-        const health = assessHealth(await client.get(o.apiVersion, o.key), { rules });
-        const state: ResourceState = { apiVersion: o.apiVersion, key: o.key, health: health.status, sync: differs.has(keyString(o.key)) ? 'OutOfSync' : 'Synced' };
-        if (health.message) state.healthMessage = health.message;
-        return state;
-      }),
-    );
+    const live = await Promise.all([...objects.values()].map(async (o) => ({ o, object: await client.get(o.apiVersion, o.key) })));
+    // what the objects own (ReplicaSets, Pods, Jobs): shown, not judged; a cluster that will not list them leaves them out
+    const owned = await ownedTree(client, live.flatMap((l) => (l.object ? [l.object] : []))).catch((error: unknown) => {
+      this.log.warn({ app: t.ref.app, env: t.ref.env, err: message(error) }, `${t.id}: the objects its objects own could not be listed: ${message(error)}`);
+      return new Map<string, ResourceNode[]>();
+    });
+    return live.map(({ o, object }) => {
+      const health = assessHealth(object, { rules });
+      const state: ResourceState = { apiVersion: o.apiVersion, key: o.key, health: health.status, sync: differs.has(keyString(o.key)) ? 'OutOfSync' : 'Synced' };
+      if (health.message) state.healthMessage = health.message;
+      const children = object && owned.get(uidOf(object) ?? '');
+      if (children) state.children = children;
+      return state;
+    });
   }
 
   async diff(ref: AppRef): Promise<DiffReport> {

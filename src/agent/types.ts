@@ -78,6 +78,17 @@ export interface ResourceState {
   healthMessage?: string;
   /** Whether the live object matches the desired one. */
   sync: SyncStatusCode;
+  /** What the object owns in the cluster (a Deployment's ReplicaSets and their Pods, a Job's Pods, …). */
+  children?: ResourceNode[];
+}
+
+/** An object one of the app's objects owns (by owner reference), with its health: not the app's own, never synced. */
+export interface ResourceNode {
+  apiVersion: string;
+  key: ResourceKey;
+  health: HealthStatusCode;
+  healthMessage?: string;
+  children?: ResourceNode[];
 }
 
 export interface SyncActionOptions {
