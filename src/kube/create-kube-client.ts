@@ -11,6 +11,8 @@ import type {
   KubeClient,
   ListOptions,
   ListResult,
+  LogOptions,
+  LogStream,
   ResourceInfo,
   ServerVersion,
   WatchEvent,
@@ -41,6 +43,11 @@ export interface HttpKubeClient extends KubeClient {
   readonly context: string;
   readonly server: string;
   stats(): KubeClientStats;
+  /**
+   * Reads a pod's log (`GET …/pods/<name>/log`), calling `onLine` for every line (without its
+   * newline); with `follow` until the container stops or the stream is stopped. Never retried.
+   */
+  logs(namespace: string, pod: string, options: LogOptions, onLine: (line: string) => void): Promise<LogStream>;
 }
 
 const ok = (status: number): boolean => status >= 200 && status < 300;
@@ -313,6 +320,65 @@ class Client implements HttpKubeClient {
         return lastResourceVersion;
       },
     };
+  }
+
+  async logs(namespace: string, pod: string, options: LogOptions, onLine: (line: string) => void): Promise<LogStream> {
+    const subject = `Pod/${namespace}/${pod}${options.container ? ` container ${options.container}` : ''}`;
+    const op = this.operation('logs', 'get', subject, 'v1', 'Pod', namespace);
+    const info = await this.resolve(op);
+    op.resource = info;
+    const query = new URLSearchParams();
+    if (options.container) query.set('container', options.container);
+    if (options.follow) query.set('follow', 'true');
+    if (options.sinceSeconds !== undefined) query.set('sinceSeconds', String(options.sinceSeconds));
+    if (options.tailLines !== undefined) query.set('tailLines', String(options.tailLines));
+    this.count('logs');
+    let opened: Awaited<ReturnType<HttpTransport['stream']>>;
+    try {
+      opened = await this.transport.stream({ method: 'GET', path: `${resourcePath(info, namespace, pod)}/log${query.size > 0 ? `?${query}` : ''}` });
+    } catch (error) {
+      throw toKubeError(op, { error });
+    }
+    const { req, res } = opened;
+    if (res.statusCode !== 200) {
+      const response = await readBody(res);
+      req.destroy();
+      throw this.failure(op, response);
+    }
+    let finished = false;
+    let finish: (error?: unknown) => void = () => undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      finish = (error?: unknown) => {
+        if (finished) return;
+        finished = true;
+        this.watches.delete(stop);
+        req.destroy();
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+    });
+    done.catch(() => undefined);
+    const stop = (): void => finish();
+    this.watches.add(stop);
+    let buffer = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buffer += chunk;
+      let newline: number;
+      while (!finished && (newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        onLine(line);
+      }
+    });
+    res.on('end', () => {
+      if (!finished && buffer !== '') onLine(buffer);
+      finish();
+    });
+    res.on('error', (error: Error) => finish(finished ? undefined : toKubeError(op, { error })));
+    res.on('close', () => finish());
+    req.on('error', (error: Error) => finish(finished ? undefined : toKubeError(op, { error })));
+    return { stop, done };
   }
 
   close(): void {

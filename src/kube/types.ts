@@ -78,6 +78,29 @@ export interface WatchHandle {
   readonly lastResourceVersion?: string;
 }
 
+/** Which log of a pod, and how much of it (`kubectl logs` flags). */
+export interface LogOptions {
+  /** The container; required by the server when the pod has several. */
+  container?: string;
+  /** Keep the request open and receive lines as the container writes them. */
+  follow?: boolean;
+  /** Only lines newer than this. */
+  sinceSeconds?: number;
+  /** Only the last lines. */
+  tailLines?: number;
+}
+
+/** A pod's log being read, line by line. */
+export interface LogStream {
+  /** Stops reading; `done` then resolves. */
+  stop(): void;
+  /**
+   * Settles when the log ends: resolves when the server ended it (all of it was sent, or with
+   * `follow` the container stopped) or when stopped; rejects with the capstan error of a failure.
+   */
+  done: Promise<void>;
+}
+
 /** The result of a list: its objects and the collection's resourceVersion (to watch from). */
 export interface ListResult {
   items: Manifest[];
