@@ -423,12 +423,17 @@ export class Engine {
     return this.syncAt(checkout, { ...request, revision: target.revision, operation: 'rollback', rollbackOf: target.id, rollbackHead: head.commit });
   }
 
-  /** Deletes everything the app applied in an environment, in reverse order, and records it. */
-  async delete(request: { repo: Remote; app: string; env: string; onProgress?: (event: ApplyProgressEvent) => void; waitForLockMs?: number; onLockWait?: (holder: LockHolder) => void }): Promise<SyncResult> {
+  /**
+   * Deletes everything the app applied in an environment, in reverse order, and records it. With
+   * `dryRun` it only says what it would delete and keep (the prune's own rules, read live): no
+   * lock is taken, nothing is deleted or recorded.
+   */
+  async delete(request: { repo: Remote; app: string; env: string; onProgress?: (event: ApplyProgressEvent) => void; waitForLockMs?: number; onLockWait?: (holder: LockHolder) => void; dryRun?: boolean }): Promise<SyncResult> {
     const checkout = await this.open(request.repo);
     const app = await this.appOrOrphan(checkout, request.app, request.env);
     const client = await this.clientForApp(app);
     const store = this.inventory(client);
+    if (request.dryRun) return this.deleteLocked(app, client, store, request);
     const lock = await this.locks(client).acquire(app.name, app.env, { waitMs: request.waitForLockMs ?? this.options.waitForLockMs ?? 0, onWaiting: request.onLockWait });
     try {
       return await this.deleteLocked(app, client, store, request);
@@ -450,7 +455,7 @@ export class Engine {
     }
   }
 
-  private async deleteLocked(app: { name: string; env: string }, client: KubeClient, store: InventoryStore, request: { onProgress?: (event: ApplyProgressEvent) => void }): Promise<SyncResult> {
+  private async deleteLocked(app: { name: string; env: string }, client: KubeClient, store: InventoryStore, request: { onProgress?: (event: ApplyProgressEvent) => void; dryRun?: boolean }): Promise<SyncResult> {
     const previous = await store.read(app.name, app.env);
     const owned = [...previous.objects, ...(previous.pending ?? [])];
     if (owned.length === 0) throw new NotFoundError(`app "${app.name}" has nothing applied in environment "${app.env}": nothing to delete`);
@@ -460,10 +465,12 @@ export class Engine {
         owner: { app: app.name, env: app.env },
         prune: computePrune(owned, []),
         allowEmpty: true,
+        dryRunOnly: request.dryRun,
         onProgress: request.onProgress,
         protectedNamespaces: [store.namespace],
       });
       const counts = countChanges(result.changeSet);
+      if (request.dryRun) return { ...base, result: 'Succeeded', changeSet: result.changeSet, counts };
       // Namespaces left in place because they still hold objects stay in the inventory, so a later delete finishes the job.
       const next = await store.record(previous, { operation: 'delete', revision: previous.revision, time: now(), result: 'Succeeded', who: this.who(), changes: counts }, result.applied);
       return { ...base, result: 'Succeeded', changeSet: result.changeSet, counts, recorded: next.history.at(-1) };
