@@ -1,16 +1,19 @@
 // The capstan CLI as users and scripts run it: a child process, its stdout, stderr and exit code,
 // against a sandbox over HTTPS and the example config repo in a real git repository.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { exampleAgeKeyFile, exampleRepo, type ExampleRepo } from '../engine/testing.ts';
+import { runWithClosedStdout } from './cli-testing.ts';
 
 const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'capstan.js');
+/** script(1) (util-linux, BSD) runs a command on a pseudo-terminal: the confirmation prompt is tested with it where it exists. */
+const hasScript = spawnSync('script', ['-qec', 'true', '/dev/null']).status === 0;
 
 interface Run {
   code: number;
@@ -35,6 +38,17 @@ describe('capstan CLI', () => {
     });
   }
   const cluster = (): string[] => ['--kubeconfig', kubeconfig];
+  /** capstan on a terminal (a pseudo-terminal of script(1)), typing `input`; stdout and stderr come back together. */
+  function onTerminal(args: string[], input: string): Promise<{ code: number; output: string }> {
+    const quote = (arg: string): string => `'${arg.replaceAll("'", "'\\''")}'`;
+    const command = [process.execPath, bin, ...args].map(quote).join(' ');
+    return new Promise((resolve) => {
+      const child = execFile('script', ['-qec', command, '/dev/null'], { cwd: repo.dir, env: { ...process.env, CAPSTAN_CACHE_DIR: path.join(work, 'cache'), SOPS_AGE_KEY_FILE: exampleAgeKeyFile } }, (error, stdout) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout }),
+      );
+      child.stdin!.end(input);
+    });
+  }
 
   before(async () => {
     sandbox = await startSandbox({ port: 0, token: 'cli-test', podReadyDelayMs: 30 });
@@ -95,10 +109,12 @@ describe('capstan CLI', () => {
     assert.match(first.stderr, /created +Deployment\/web\/web/);
     const second = await capstan(['apply', 'web', '--env', 'dev', '-o', 'json', ...cluster()]);
     assert.equal(second.code, 0, second.stderr);
-    const [result] = JSON.parse(second.stdout) as { result: string; counts: Record<string, number>; historyId?: number }[];
-    assert.equal(result!.result, 'Succeeded');
-    assert.deepEqual(result!.counts, { created: 0, configured: 0, unchanged: 5, deleted: 0, skipped: 0, failed: 0 });
-    assert.equal(result!.historyId, undefined);
+    // one app: one sync report (the shape `sync -o json` prints too); --all: a list of them
+    const result = JSON.parse(second.stdout) as { result: string; counts: Record<string, number>; historyId?: number };
+    assert.deepEqual(Object.keys(result).sort(), ['app', 'changes', 'counts', 'env', 'health', 'result', 'revision']);
+    assert.equal(result.result, 'Succeeded');
+    assert.deepEqual(result.counts, { created: 0, configured: 0, unchanged: 5, deleted: 0, skipped: 0, failed: 0 });
+    assert.equal(result.historyId, undefined);
   });
 
   test('diff exits 0 without differences, 2 with, and 1 on an error', async () => {
@@ -151,23 +167,91 @@ describe('capstan CLI', () => {
     const entries = JSON.parse(after.stdout) as { id: number; operation: string; rollbackOf?: number }[];
     assert.deepEqual(entries.at(-1), { ...entries.at(-1), operation: 'rollback', rollbackOf: 1 });
 
-    const deleted = await capstan(['delete', 'web', '--env', 'dev', ...cluster()]);
+    const unasked = await capstan(['delete', 'web', '--env', 'dev', ...cluster()]);
+    assert.equal(unasked.code, 1);
+    assert.equal(unasked.stderr, 'error: not deleting app "web" in environment "dev" without a confirmation, and stdin is not a terminal to ask on: pass --yes (or --dry-run to see what it would delete)\n');
+    const preview = await capstan(['delete', 'web', '--env', 'dev', '--dry-run', ...cluster()]);
+    assert.equal(preview.code, 0, preview.stderr);
+    assert.equal(
+      preview.stdout,
+      'delete   Deployment/web/web\ndelete   Service/web/web\ndelete   Secret/web/web-credentials\ndelete   ConfigMap/web/web-config\ndelete   Namespace/web\napp "web" in environment "dev": 5 objects would be deleted (dry run: nothing was deleted)\n',
+    );
+    const previewJson = await capstan(['delete', 'web', '--env', 'dev', '--dry-run', '-o', 'json', ...cluster()]);
+    const report = JSON.parse(previewJson.stdout) as { dryRun: boolean; counts: Record<string, number>; historyId?: number };
+    assert.deepEqual([report.dryRun, report.counts.deleted, report.historyId], [true, 5, undefined]);
+    const still = await capstan(['history', 'web', '--env', 'dev', '-o', 'json', ...cluster()]);
+    assert.equal((JSON.parse(still.stdout) as { operation: string }[]).at(-1)?.operation, 'rollback', 'a dry run records nothing');
+
+    if (hasScript) {
+      // on a terminal (script(1) gives it one) delete asks, and anything but yes keeps everything
+      const asked = await onTerminal(['delete', 'web', '--env', 'dev', ...cluster()], 'n\n');
+      assert.equal(asked.code, 1, asked.output);
+      assert.match(asked.output, /^delete +Deployment\/web\/web\r?$/m);
+      assert.match(asked.output, /^Delete 5 objects of app "web" in environment "dev"\? \[y\/N\] /m);
+      // script(1) feeding a pipe does not echo the answer, so the error follows the question on its line
+      assert.match(asked.output, /\[y\/N\] (n\r?\n)?error: nothing deleted: app "web" in environment "dev" is left as it is\r?$/m);
+      const kept = await capstan(['status', '--env', 'dev', '-o', 'json', ...cluster()]);
+      assert.equal((JSON.parse(kept.stdout) as { app: string; health: string }[]).find((s) => s.app === 'web')?.health, 'Healthy');
+    }
+
+    const deleted = await capstan(['delete', 'web', '--env', 'dev', '--yes', ...cluster()]);
     assert.equal(deleted.code, 0, deleted.stderr);
     assert.match(deleted.stdout, /5 deleted/);
-    const again = await capstan(['delete', 'web', '--env', 'dev', ...cluster()]);
+    const again = await capstan(['delete', 'web', '--env', 'dev', '--yes', ...cluster()]);
     assert.equal(again.code, 1);
     assert.equal(again.stderr, 'error: app "web" has nothing applied in environment "dev": nothing to delete\n');
   });
 
-  test('--help everywhere, and a missing --env is a usage error', async () => {
-    for (const command of ['apply', 'diff', 'render', 'status', 'history', 'rollback', 'delete', 'validate', 'init']) {
+  test('--help everywhere, and a missing --env is a one-line usage error naming the flag', async () => {
+    for (const command of ['apply', 'diff', 'render', 'status', 'history', 'rollback', 'delete', 'validate', 'init', 'login', 'sync', 'get', 'wait', 'logs']) {
       const help = await capstan([command, '--help']);
       assert.equal(help.code, 0, command);
       assert.match(help.stdout, new RegExp(`^Usage: capstan ${command}`, 'm'));
     }
     const missing = await capstan(['apply', 'web']);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /required option '--env <name>' not specified/);
+    assert.equal(missing.stderr, "error: required option '--env <name>' not specified (capstan apply --help lists the options)\n");
+    const typo = await capstan(['aply', 'web']);
+    assert.equal(typo.code, 1);
+    assert.equal(typo.stderr, "error: unknown command 'aply' (did you mean apply?)\n");
     assert.ok(existsSync(bin));
+  });
+
+  test('every -o value is checked, in one line naming those accepted', async () => {
+    const diff = await capstan(['diff', 'web', '--env', 'dev', '-o', 'table', ...cluster()]);
+    assert.equal(diff.code, 1);
+    assert.equal(diff.stderr, "error: option '-o, --output <format>' argument 'table' is invalid. Allowed choices are diff, json, yaml (capstan diff --help lists the options)\n");
+    const status = await capstan(['status', '-o', 'wide', ...cluster()]);
+    assert.equal(status.code, 1);
+    assert.equal(status.stderr, "error: option '-o, --output <format>' argument 'wide' is invalid. Allowed choices are table, json, yaml (capstan status --help lists the options)\n");
+  });
+
+  test('a --repo that does not exist, or is no git repository, is one line without git\'s words', async () => {
+    for (const command of [['validate'], ['render', 'web', '--env', 'dev'], ['apply', 'web', '--env', 'dev', ...cluster()]]) {
+      const missing = await capstan([...command, '--repo', './no-such-dir']);
+      assert.equal(missing.code, 1, command[0]);
+      assert.equal(missing.stderr, 'error: the config repo ./no-such-dir does not exist: pass --repo <path|url> of the config repo (default: the current directory)\n', command[0]);
+    }
+    const plain = path.join(work, 'not-a-repository');
+    mkdirSync(plain, { recursive: true });
+    writeFileSync(path.join(plain, 'capstan.yaml'), repo.read('capstan.yaml'));
+    const notGit = await capstan(['apply', 'web', '--env', 'dev', '--repo', plain, ...cluster()]);
+    assert.equal(notGit.code, 1);
+    assert.equal(notGit.stderr, `error: the config repo ${plain} is not the top directory of a git repository, and capstan applies commits: pass --repo <the repository's top directory or URL> (or git init and commit there)\n`);
+  });
+
+  test('validate names the app and environment of a render failure once', async () => {
+    const dir = path.join(work, 'missing-source');
+    await capstan(['init', dir]);
+    writeFileSync(path.join(dir, 'capstan.yaml'), 'apiVersion: capstan.dev/v1alpha1\nkind: Project\nenvironments:\n  - name: dev\napps:\n  - name: guestbook\n    source: apps/nope\n    namespace: guestbook\n');
+    const result = await capstan(['validate', '--repo', dir]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, 'error: 1 problem in the config repo:\n  - app guestbook (environment dev): source "apps/nope" is not a directory in the config repo: check the app\'s source in capstan.yaml\n');
+  });
+
+  test('piping into head: a closed stdout ends the output quietly, with the exit code of the command', async () => {
+    const env = { ...process.env, CAPSTAN_CACHE_DIR: path.join(work, 'cache'), SOPS_AGE_KEY_FILE: exampleAgeKeyFile };
+    assert.deepEqual(await runWithClosedStdout(['render', 'web', '--env', 'dev'], { cwd: repo.dir, env }), { code: 0, stderr: '' });
+    assert.deepEqual(await runWithClosedStdout(['status', '--env', 'dev', ...cluster()], { cwd: repo.dir, env }), { code: 0, stderr: '' });
   });
 });

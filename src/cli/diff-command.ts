@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { formatDiffs } from '../diff/index.ts';
 import { addClusterOptions, createEngine, envOption, openForReading, type ClusterOptions } from './engine-options.ts';
 import { printData } from './output.ts';
@@ -11,7 +11,7 @@ export function diffCommand(): Command {
     .description("Show what applying would change: the server's dry-run of every object against live, and what would be pruned")
     .argument('<app>', 'app name')
     .addOption(envOption())
-    .option('-o, --output <format>', 'diff (unified YAML), json or yaml', 'diff')
+    .addOption(new Option('-o, --output <format>', 'output format: diff (unified YAML), json or yaml').choices(['diff', 'json', 'yaml']).default('diff'))
     .option('--no-color', 'no ANSI colours even on a terminal')
     .addHelpText('after', '\nExit status: 0 no difference, 1 error, 2 differences found.\n\nExample:\n  capstan diff guestbook --env prod')
     .action(async (appName: string, opts: ClusterOptions & { env: string; output: string; color: boolean }) => {

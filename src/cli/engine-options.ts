@@ -2,9 +2,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { ValidationError } from '../core/index.ts';
 import { parseDuration } from '../config/index.ts';
 import { Engine, openWorkingTree, type RepoRevision } from '../engine/index.ts';
-import { createKubeClient, preloadKubeConfig, warmTlsRootStore, type KubeClient } from '../kube/index.ts';
+import { createKubeClient, preloadKubeConfig, warmTlsRootStore, type HttpKubeClient } from '../kube/index.ts';
 import { RenderCache, type SopsKeys } from '../render/index.ts';
 import { GitCache, type Remote } from '../source/index.ts';
 import { capstanVersion } from './version.ts';
@@ -70,7 +71,7 @@ export function port(value: string): number {
 }
 
 export function remoteOf(options: RepoOptions): Remote {
-  const url = isLocalRepo(options.repo) ? path.resolve(options.repo) : options.repo;
+  const url = isLocalRepo(options.repo) ? localGitRepo(options.repo) : looksLikeUrl(options.repo) ? options.repo : missingRepo(options.repo);
   const remote: Remote = { url };
   const token = options.repoTokenFile ? readFileSync(options.repoTokenFile, 'utf8').trim() : process.env.CAPSTAN_REPO_TOKEN;
   if (token) remote.token = token;
@@ -78,9 +79,32 @@ export function remoteOf(options: RepoOptions): Remote {
   return remote;
 }
 
+/** `https://…`, `file://…`, `ssh://…`, `git@host:path`: not a path. */
+function looksLikeUrl(repo: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^/]+:/.test(repo);
+}
+
+function missingRepo(repo: string): never {
+  throw new ValidationError(`the config repo ${repo} does not exist: pass --repo <path|url> of the config repo (default: the current directory)`);
+}
+
+/**
+ * A local folder used for its commits (apply, rollback, delete, --revision) must be a git
+ * repository's top directory (or a bare repository): git itself would answer with `fatal:` lines.
+ */
+function localGitRepo(repo: string): string {
+  const dir = path.resolve(repo);
+  const isRepo = existsSync(path.join(dir, '.git')) || (existsSync(path.join(dir, 'HEAD')) && existsSync(path.join(dir, 'objects')));
+  if (!statSync(dir).isDirectory()) throw new ValidationError(`the config repo ${repo} is not a directory: pass --repo <path|url> of the config repo (default: the current directory)`);
+  if (!isRepo) {
+    throw new ValidationError(`the config repo ${repo} is not the top directory of a git repository, and capstan applies commits: pass --repo <the repository's top directory or URL> (or git init and commit there)`);
+  }
+  return dir;
+}
+
 /** Whether `--repo` names a local folder (not a URL). */
 export function isLocalRepo(repo: string): boolean {
-  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) && !/^[^/]+@[^/]+:/.test(repo) && existsSync(repo);
+  return !looksLikeUrl(repo) && existsSync(repo);
 }
 
 /**
@@ -97,13 +121,15 @@ export async function openForReading(engine: Engine, options: RepoOptions): Prom
 
 export interface EngineHandle {
   engine: Engine;
+  /** The client of a kubeconfig context (undefined: the current one; `--context` is not applied here), shared with the engine. */
+  clientFor(context: string | undefined): Promise<HttpKubeClient>;
   /** Closes every cluster connection the engine opened. */
   close(): void;
 }
 
 export interface KubeClients {
   /** One client per kubeconfig context (undefined: the current one), made on first use. */
-  clientFor(context: string | undefined): Promise<KubeClient>;
+  clientFor(context: string | undefined): Promise<HttpKubeClient>;
   /** Closes every client made. */
   close(): Promise<void>;
 }
@@ -114,7 +140,7 @@ export function kubeClients(source: { kubeconfig?: string; kubeconfigPath?: stri
   // while the command reads its config repo (it runs git)
   preloadKubeConfig().catch(() => undefined);
   void warmTlsRootStore();
-  const clients = new Map<string, Promise<KubeClient>>();
+  const clients = new Map<string, Promise<HttpKubeClient>>();
   return {
     clientFor(context) {
       const key = context ?? '';
@@ -165,6 +191,7 @@ export async function createEngine(options: Partial<ClusterOptions> & { sopsKeys
   });
   return {
     engine,
+    clientFor: (context) => clients.clientFor(context),
     close() {
       void clients.close();
     },

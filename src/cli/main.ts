@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { handleClosedOutput } from './output.ts';
 import { capstanVersion } from './version.ts';
 
 type CommandLoader = () => Promise<Command>;
@@ -20,7 +21,11 @@ const commands: Record<string, CommandLoader> = {
   rollback: async () => (await import('./rollback-command.ts')).rollbackCommand(),
   delete: async () => (await import('./delete-command.ts')).deleteCommand(),
   agent: async () => (await import('./agent-command.ts')).agentCommand(),
+  login: async () => (await import('./login-command.ts')).loginCommand(),
   sync: async () => (await import('./sync-command.ts')).syncCommand(),
+  get: async () => (await import('./get-command.ts')).getCommand(),
+  wait: async () => (await import('./wait-command.ts')).waitCommand(),
+  logs: async () => (await import('./logs-command.ts')).logsCommand(),
   install: async () => (await import('./install-command.ts')).installCommand(),
   sandbox: async () => (await import('./sandbox-command.ts')).sandboxCommand(),
 };
@@ -34,18 +39,33 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('capstan')
     .description('GitOps continuous delivery for Kubernetes: one engine for push and pull, promotion built in')
     .version(capstanVersion)
-    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(usageError(text, 'capstan')) })
     .exitOverride();
   const named = argv[2];
   const wanted = named === '-V' || named === '--version' ? [] : named !== undefined && Object.hasOwn(commands, named) ? [commands[named]!] : Object.values(commands);
   for (const command of await Promise.all(wanted.map((load) => load()))) {
-    program.addCommand(command.showHelpAfterError().exitOverride());
+    program.addCommand(command.configureOutput({ outputError: (text, write) => write(usageError(text, `capstan ${command.name()}`)) }).exitOverride());
   }
   return program;
 }
 
+/**
+ * A usage error on one line, with where to look, instead of the whole help:
+ * `error: required option '--env <name>' not specified (capstan apply --help lists the options)`.
+ */
+export function usageError(text: string, command: string): string {
+  const line = text
+    .trim()
+    .replace(/\n\(Did you mean (.*)\?\)$/, ' (did you mean $1?)')
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\.$/, '');
+  if (/\(did you mean .*\?\)$/.test(line)) return `${line}\n`;
+  return `${line} (${command} --help lists the ${command === 'capstan' ? 'commands' : 'options'})\n`;
+}
+
 /** The one place where failures become exit codes and messages. */
 async function main(argv: string[]): Promise<void> {
+  handleClosedOutput();
   const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);

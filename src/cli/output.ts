@@ -1,5 +1,28 @@
 import { stringify } from 'yaml';
 
+const outputClosed = new AbortController();
+
+/**
+ * Aborted when whoever reads stdout went away (`capstan logs -f | head -1`): long commands stop,
+ * and what is still written is dropped.
+ */
+export const stdoutClosed: AbortSignal = outputClosed.signal;
+
+/**
+ * A closed pipe on stdout or stderr (EPIPE: `capstan render … | head -1`) ends the output quietly,
+ * as it ends kubectl's, instead of crashing with a stack trace: later writes are dropped, the
+ * command finishes (or, following, stops) and the exit code is what it would have been.
+ */
+export function handleClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      stream.write = (() => true) as typeof stream.write;
+      if (stream === process.stdout) outputClosed.abort();
+    });
+  }
+}
+
 /** Writes data as JSON or YAML to stdout. */
 export function printData(format: 'json' | 'yaml', data: unknown): void {
   if (format === 'json') process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);

@@ -46,7 +46,7 @@ describe('capstan render', () => {
     assert.equal(result.stdout, '');
     assert.equal(
       result.stderr.split('\n')[0],
-      `error: option '-o, --output <format>' argument 'yml' is invalid. "yml" is not an output format: use yaml or json (a release snapshot is written with --output-dir <dir>)`,
+      `error: option '-o, --output <format>' argument 'yml' is invalid. "yml" is not an output format: use yaml or json (a release snapshot is written with --output-dir <dir>) (capstan render --help lists the options)`,
     );
     assert.equal(existsSync(path.join(repo.dir, 'yml')), false);
   });
@@ -72,7 +72,7 @@ describe('capstan render', () => {
     const out = path.join(work, 'both');
     const result = await capstan(['render', 'web', '--env', 'dev', '-o', 'json', '--output-dir', out]);
     assert.equal(result.code, 1);
-    assert.equal(result.stderr.split('\n')[0], `error: option '--output-dir <dir>' cannot be used with option '-o, --output <format>'`);
+    assert.equal(result.stderr.split('\n')[0], `error: option '--output-dir <dir>' cannot be used with option '-o, --output <format>' (capstan render --help lists the options)`);
     assert.equal(existsSync(out), false);
   });
 });
