@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { AppEnvironment } from '../config/index.ts';
 import { detectAppType, walkKustomization } from '../render/index.ts';
-import { normalizeRepoPath, resolveInRepo } from '../source/index.ts';
+import { normalizeRepoPath, resolveInRepo } from '../repo-path/index.ts';
 
 /** Repo-relative paths an app's render reads: whole directories (`''` is the repository) and single files. */
 export interface AppInputs {

@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import { checkCronSchedule } from './cron-schedule.ts';
 import { findCycles, sortByDependencies } from './dependency-graph.ts';
 import { formatDuration, parseDuration } from './duration.ts';
-import { checkRepoPath, joinInsideRepo } from './repo-path.ts';
 import { editDistance, suggestName } from './suggest-name.ts';
 import { parseProject, selectEnvironments } from './index.ts';
 
@@ -33,15 +32,6 @@ test('suggestions stay within two edits', () => {
   assert.equal(suggestName('region', ['name', 'cluster']), undefined);
   assert.equal(suggestName('ab', ['a', 'b']), 'a', 'ties go to the first');
   assert.equal(suggestName('x', ['y']), undefined, 'a one-letter guess is no hint');
-});
-
-test('repo paths', () => {
-  assert.deepEqual(checkRepoPath('./apps//web/'), { path: 'apps/web' });
-  assert.deepEqual(checkRepoPath('.'), { path: '.' });
-  assert.equal(checkRepoPath('C:/apps').problem, 'must be relative to the root of the config repo, got the absolute path "C:/apps": write "apps"');
-  assert.equal(checkRepoPath('git@github.com:org/repo').problem, 'must be a path inside the config repo, not a URL, got "git@github.com:org/repo"');
-  assert.equal(joinInsideRepo('charts/db', '../common/values.yaml'), 'charts/common/values.yaml');
-  assert.equal(joinInsideRepo('charts/db', '../../../x.yaml'), undefined);
 });
 
 test('cycles and dependency order', () => {

@@ -7,7 +7,7 @@ import { checkCronSchedule } from './cron-schedule.ts';
 import { findCycles } from './dependency-graph.ts';
 import { formatDuration, parseDuration } from './duration.ts';
 import { sortIssues } from './config-issue.ts';
-import { checkRelativeFile, checkRepoPath, joinInsideRepo } from './repo-path.ts';
+import { checkRelativeFile, checkRepoPath, joinInsideRepo } from '../repo-path/index.ts';
 import { namespacePatternProblem } from './scope.ts';
 import { didYouMean } from './suggest-name.ts';
 import { builtinGroupsOf, builtinScope } from '../core/index.ts';

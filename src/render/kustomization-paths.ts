@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments, parseDocument } from 'yaml';
 import { CapstanError } from '../core/index.ts';
-import { resolveInRepo } from '../source/index.ts';
+import { resolveInRepo } from '../repo-path/index.ts';
 import { isPlainObject } from './parse-manifests.ts';
 import { throwProblems } from './render-error.ts';
 import type { RenderProblem } from './types.ts';

@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CapstanError } from '../core/index.ts';
-import { resolveInRepo } from '../source/index.ts';
+import { resolveInRepo } from '../repo-path/index.ts';
 import { readTarGz } from './read-tar-gz.ts';
 import { throwProblems } from './render-error.ts';
 import type { RenderProblem } from './types.ts';

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { AppEnvironment, AppType } from '../config/index.ts';
 import { CapstanError, ValidationError } from '../core/index.ts';
-import { normalizeRepoPath, resolveInRepo } from '../source/index.ts';
+import { normalizeRepoPath, resolveInRepo } from '../repo-path/index.ts';
 import { applyImageOverrides } from './image-overrides.ts';
 import { findKustomizationFile } from './kustomization-paths.ts';
 import { renderDirectory } from './render-directory.ts';

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppEnvironment, AppType } from '../config/index.ts';
-import { normalizeRepoPath } from '../source/index.ts';
+import { normalizeRepoPath } from '../repo-path/index.ts';
 import type { RenderedObject, RenderResult } from './types.ts';
 
 export interface RenderCacheOptions {

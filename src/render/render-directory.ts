@@ -1,4 +1,4 @@
-import { listFiles } from '../source/index.ts';
+import { listFiles } from '../repo-path/index.ts';
 import { isHiddenBelow, isManifestFile, manifestExtensions, readManifestFiles } from './read-manifest-files.ts';
 import { throwProblems } from './render-error.ts';
 import type { SopsAccess } from './sops-access.ts';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AppEnvironment } from '../config/index.ts';
 import { CapstanError, ValidationError } from '../core/index.ts';
-import { resolveInRepo } from '../source/index.ts';
+import { resolveInRepo } from '../repo-path/index.ts';
 import { renderHelmChart } from './helm.ts';
 import type { SopsAccess } from './sops-access.ts';
 import type { RenderedObject, RenderOptions } from './types.ts';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError, type Manifest } from '../core/index.ts';
-import { listFiles } from '../source/index.ts';
+import { listFiles } from '../repo-path/index.ts';
 import { isPlainObject } from './parse-manifests.ts';
 import { isHiddenBelow, isManifestFile, readManifestFiles } from './read-manifest-files.ts';
 import { throwProblems } from './render-error.ts';

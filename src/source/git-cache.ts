@@ -7,7 +7,7 @@ import { NotFoundError, ValidationError } from '../core/index.ts';
 import { KeyedMutex, withFileLock } from './file-lock.ts';
 import { runGit, type RunGitOptions } from './git-runner.ts';
 import { hasControlCharacter, parseRemote, type ParsedRemote, type Remote } from './remote.ts';
-import { normalizeRepoPath } from './repo-paths.ts';
+import { normalizeRepoPath } from '../repo-path/index.ts';
 
 export interface GitCacheOptions {
   /** Where clones and trees live; default `$XDG_CACHE_HOME/capstan/git` or `~/.cache/capstan/git`. */

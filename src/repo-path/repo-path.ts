@@ -1,4 +1,10 @@
 import path from 'node:path';
+import { ValidationError } from '../core/index.ts';
+
+/**
+ * Paths written in the config repo (capstan.yaml fields, values files, chart dependencies), checked
+ * as text: no file is read. What they resolve to on disk is resolve-in-repo.ts's job.
+ */
 
 export type RepoPathCheck = { path: string; problem?: undefined } | { path?: undefined; problem: string };
 
@@ -38,4 +44,15 @@ export function checkRelativeFile(text: string): string | undefined {
     return `must be relative to the app's source directory, got the absolute path "${text}"`;
   }
   return undefined;
+}
+
+/** Checks a repository-relative path lexically: not absolute, no NUL, no `..` leaving the root. */
+export function normalizeRepoPath(relative: string): string {
+  if (relative.includes('\0')) throw new ValidationError(`path ${JSON.stringify(relative)} contains a NUL byte`);
+  if (path.posix.isAbsolute(relative) || path.win32.isAbsolute(relative)) {
+    throw new ValidationError(`path "${relative}" is absolute: paths must be relative to the repository root`);
+  }
+  const normalized = path.posix.normalize(relative.replace(/\\/g, '/'));
+  if (normalized === '..' || normalized.startsWith('../')) throw new ValidationError(`path "${relative}" leaves the repository`);
+  return normalized === '.' ? '' : normalized.replace(/\/+$/, '');
 }

@@ -2,26 +2,16 @@ import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError } from '../core/index.ts';
+import { normalizeRepoPath } from './repo-path.ts';
 
 /**
- * Paths inside a checked-out repository. A repository is untrusted input: a path in capstan.yaml
- * or a symlink committed to the repo must never reach a file outside it.
+ * Paths inside a repository on disk (a checkout or a working tree). A repository is untrusted
+ * input: a path in capstan.yaml or a symlink committed to the repo must never reach a file outside it.
  */
 
 function isInside(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
   return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
-}
-
-/** Checks a repository-relative path lexically: not absolute, no NUL, no `..` leaving the root. */
-export function normalizeRepoPath(relative: string): string {
-  if (relative.includes('\0')) throw new ValidationError(`path ${JSON.stringify(relative)} contains a NUL byte`);
-  if (path.posix.isAbsolute(relative) || path.win32.isAbsolute(relative)) {
-    throw new ValidationError(`path "${relative}" is absolute: paths must be relative to the repository root`);
-  }
-  const normalized = path.posix.normalize(relative.replace(/\\/g, '/'));
-  if (normalized === '..' || normalized.startsWith('../')) throw new ValidationError(`path "${relative}" leaves the repository`);
-  return normalized === '.' ? '' : normalized.replace(/\/+$/, '');
 }
 
 /**
