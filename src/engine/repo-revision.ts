@@ -1,6 +1,5 @@
 import { loadProject, type Project } from '../config/index.ts';
-import { parseRemote, runGit, type GitCache, type Remote } from '../source/index.ts';
-import { projectChecks } from './project-checks.ts';
+import { parseRemote, readBranchHead, readWorkingTree, type GitCache, type Remote } from '../source/index.ts';
 
 /** A config repo at one revision: where its files are, which commit they are, and its capstan.yaml. */
 export interface RepoRevision {
@@ -21,7 +20,7 @@ export async function openRevision(git: GitCache, repo: Remote, revision = 'HEAD
   const fetch = local !== undefined || /^[0-9a-f]{40}$/.test(revision) ? 'if-missing' : 'always';
   const commit = await git.resolveRevision(repo, local ?? revision, { fetch });
   const dir = await git.checkout(repo, commit, { fetch: 'never' });
-  return { dir, commit, project: await loadProject(dir, { checks: projectChecks }) };
+  return { dir, commit, project: await loadProject(dir) };
 }
 
 /**
@@ -30,12 +29,7 @@ export async function openRevision(git: GitCache, repo: Remote, revision = 'HEAD
  * the cache then resolves HEAD itself, with its own messages.
  */
 async function localHead(repo: Remote): Promise<string | undefined> {
-  if (parseRemote(repo).kind !== 'local') return undefined;
-  // one git process for both: the commit, then the ref HEAD names ("HEAD" itself when detached)
-  const result = await runGit(['rev-parse', 'HEAD^{commit}', '--symbolic-full-name', 'HEAD'], { cwd: repo.url, check: false, operation: 'rev-parse' }).catch(() => undefined);
-  if (result?.exitCode !== 0) return undefined;
-  const [sha, ref] = result.stdout.toString('utf8').trim().split('\n');
-  return ref?.startsWith('refs/heads/') && sha && /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
+  return parseRemote(repo).kind === 'local' ? readBranchHead(repo.url) : undefined;
 }
 
 /**
@@ -43,7 +37,7 @@ async function localHead(repo: Remote): Promise<string | undefined> {
  * `diff` before committing). `commit` says which commit it is based on, and whether it differs.
  */
 export async function openWorkingTree(dir: string): Promise<RepoRevision> {
-  const project = await loadProject(dir, { checks: projectChecks });
+  const project = await loadProject(dir);
   return { dir, commit: await workingTreeCommit(dir), project, workingTree: true };
 }
 
@@ -53,15 +47,7 @@ export async function openWorkingTree(dir: string): Promise<RepoRevision> {
  * or has no commit yet.
  */
 export async function workingTreeCommit(dir: string): Promise<string> {
-  try {
-    // one git process for both: `# branch.oid <sha>` (or `(initial)` before the first commit),
-    // then a line per change; headers start with #
-    const lines = (await runGit(['status', '--porcelain=v2', '--branch', '--untracked-files=normal'], { cwd: dir })).stdout.toString('utf8').split('\n');
-    const head = lines.find((line) => line.startsWith('# branch.oid '))?.slice('# branch.oid '.length).trim();
-    if (!head || !/^[0-9a-f]{40,64}$/.test(head)) return 'working-tree';
-    const dirty = lines.some((line) => line !== '' && !line.startsWith('#'));
-    return dirty ? `${head}+dirty` : head;
-  } catch {
-    return 'working-tree';
-  }
+  const status = await readWorkingTree(dir);
+  if (status?.head === undefined) return 'working-tree';
+  return status.dirty ? `${status.head}+dirty` : status.head;
 }

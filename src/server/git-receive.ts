@@ -1,11 +1,10 @@
 // git's smart HTTP protocol for `git push http://host:port/git/<repo> main` to the agent (and
 // clone/fetch of what was pushed), served by git's own CGI program, `git http-backend`.
-import { spawn } from 'node:child_process';
 import { lstat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import nodePath from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { baseEnvironment, runGit, safeConfig } from '../source/index.ts';
+import { listRefs, startHttpBackend, type HttpBackendRequest } from '../source/index.ts';
 import { GitExchange, killGroup, sendText, Spool, type GitLog, type Received } from './git-exchange.ts';
 import { isZeroId, parsePushRequest, pushRefusalBody, refusalOf, type PushCommand, type PushRefusal, type PushRequest } from './push-request.ts';
 
@@ -48,7 +47,6 @@ export interface GitReceiveOptions {
 
 const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
 const SERVICES = new Set(['git-upload-pack', 'git-receive-pack']);
-const GIT_PROTOCOL_VALUE = /^[A-Za-z0-9=:.,_-]{1,256}$/;
 const MAX_CGI_HEADER = 64 * 1024;
 /** How much of a push body the list of refs to update may take. */
 const MAX_COMMAND_LIST = 4 * 1024 * 1024;
@@ -177,7 +175,7 @@ async function servePush(backend: Backend, gitDir: string, body: Spool, received
     return;
   }
   await runBackend(backend, body);
-  const updates = appliedUpdates(push.commands, await readRefs(gitDir));
+  const updates = appliedUpdates(push.commands, await listRefs(gitDir));
   if (updates.length > 0) options.onPush(target.repo, updates);
 }
 
@@ -226,55 +224,20 @@ function refusePush(res: ServerResponse, push: PushRequest, refusal: PushRefusal
   res.end(pushRefusalBody(push, refusal));
 }
 
-/**
- * The git configuration of every backend run: capstan's safe config (hooks off through
- * core.hooksPath=/dev/null, no global or system config), receive-pack enabled, no dumb-HTTP file
- * access, and the push policy. Given with `-c`, it takes precedence over the served repository's
- * own config and reaches the receive-pack / upload-pack that http-backend starts.
- */
-export function backendConfig(options: Pick<GitReceiveOptions, 'allowForcePush' | 'allowDeletes'> = {}): string[] {
-  const settings = [
-    'core.hooksPath=/dev/null',
-    'http.receivepack=true',
-    'http.uploadpack=true',
-    'http.getanyfile=false',
-    `receive.denyNonFastForwards=${options.allowForcePush ? 'false' : 'true'}`,
-    `receive.denyDeletes=${options.allowDeletes ? 'false' : 'true'}`,
-    'receive.advertisePushOptions=false',
-  ];
-  return [...safeConfig(), ...settings.flatMap((s) => ['-c', s])];
-}
-
-// CGI variables that the agent's own environment must not smuggle into the backend.
-const CGI_VARIABLES = new Set([
-  'AUTH_TYPE', 'CONTENT_LENGTH', 'CONTENT_TYPE', 'GATEWAY_INTERFACE', 'PATH_INFO', 'PATH_TRANSLATED', 'QUERY_STRING',
-  'REMOTE_ADDR', 'REMOTE_HOST', 'REMOTE_USER', 'REQUEST_METHOD', 'SCRIPT_NAME', 'SERVER_NAME', 'SERVER_PORT', 'SERVER_PROTOCOL',
-]);
-
-function backendEnvironment(req: IncomingMessage, reposDir: string, target: GitRequestTarget, query: string, user: string | undefined): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(baseEnvironment())) {
-    if (CGI_VARIABLES.has(name) || name.startsWith('HTTP_')) continue;
-    env[name] = value;
-  }
+/** The request as the CGI variables git http-backend reads; source validates and passes them on. */
+function backendRequest(req: IncomingMessage, target: GitRequestTarget, query: string, user: string | undefined): HttpBackendRequest {
   const single = (name: string): string | undefined => {
     const value = req.headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  const protocol = single('git-protocol');
   return {
-    ...env,
-    GIT_PROJECT_ROOT: reposDir,
-    GIT_HTTP_EXPORT_ALL: '1',
-    GATEWAY_INTERFACE: 'CGI/1.1',
-    PATH_INFO: `/${target.repo}.git/${target.endpoint}`,
-    REQUEST_METHOD: req.method ?? 'GET',
-    QUERY_STRING: query,
-    CONTENT_TYPE: single('content-type') ?? '',
-    REMOTE_ADDR: req.socket.remoteAddress ?? '',
-    // No CONTENT_LENGTH and no encoding: git reads the (decoded) body from its pipe to the end.
-    ...(protocol && GIT_PROTOCOL_VALUE.test(protocol) ? { HTTP_GIT_PROTOCOL: protocol } : {}),
-    ...(user ? { REMOTE_USER: user } : {}),
+    method: req.method ?? 'GET',
+    pathInfo: `/${target.repo}.git/${target.endpoint}`,
+    query,
+    contentType: single('content-type') ?? '',
+    remoteAddr: req.socket.remoteAddress ?? '',
+    gitProtocol: single('git-protocol'),
+    remoteUser: user,
   };
 }
 
@@ -295,12 +258,10 @@ interface Backend {
  */
 function runBackend({ req, res, reposDir, target, query, options, exchange }: Backend, body: Spool | undefined): Promise<void> {
   if (exchange.signal.aborted) return Promise.resolve();
-  const env = backendEnvironment(req, reposDir, target, query, options.user);
+  const request = backendRequest(req, target, query, options.user);
   return new Promise((resolve) => {
     // detached: git and the receive-pack / index-pack it starts share a process group, killed together.
-    const child = spawn('git', [...backendConfig(options), 'http-backend'], {
-      cwd: reposDir, env, stdio: [body ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true,
-    });
+    const child = startHttpBackend({ projectRoot: reposDir, request, input: body !== undefined, allowForcePush: options.allowForcePush, allowDeletes: options.allowDeletes });
     exchange.watch(child);
     const stdout = child.stdout!;
     let exited = false;
@@ -398,16 +359,6 @@ export function parseCgiHeaders(text: string): { status: number; headers: Record
     headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
   }
   return { status, headers };
-}
-
-async function readRefs(gitDir: string): Promise<Map<string, string>> {
-  const { stdout } = await runGit(['for-each-ref', '--format=%(objectname) %(refname)'], { gitDir, operation: 'for-each-ref' });
-  const refs = new Map<string, string>();
-  for (const line of stdout.toString('utf8').split('\n')) {
-    const space = line.indexOf(' ');
-    if (space > 0) refs.set(line.slice(space + 1), line.slice(0, space));
-  }
-  return refs;
 }
 
 /**
