@@ -1,11 +1,19 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseFaultSpec, startSandbox } from '../sandbox/index.ts';
+import { parseCostSpec, parseFaultSpec, startSandbox } from '../sandbox/index.ts';
 import { port } from './engine-options.ts';
 
 function milliseconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a number of milliseconds`);
   return n;
+}
+
+function cost(value: string): ReturnType<typeof parseCostSpec> {
+  try {
+    return parseCostSpec(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 function faults(value: string): ReturnType<typeof parseFaultSpec> {
@@ -27,6 +35,7 @@ export function sandboxCommand(): Command {
     .option('--insecure-http', 'serve plain HTTP instead of HTTPS with a self-signed certificate')
     .addOption(new Option('--pod-ready-delay <ms>', 'delay before a started pod is Running and Ready').default(500).argParser(milliseconds))
     .addOption(new Option('--faults <spec>', 'fail a share of requests, e.g. "0.1" or "500,429,timeout,reset@0.1"').argParser(faults))
+    .addOption(new Option('--cost <model>', 'answer no sooner than a real API server would: "real" (a kube-apiserver v1.19 on 2 cores: a latency floor per request and a shared capacity) or "off"').default('off').argParser(cost))
     .addHelpText(
       'after',
       `
@@ -34,7 +43,7 @@ Example:
   capstan sandbox --port 6443 --data .capstan/sandbox.db --kubeconfig-out .capstan/kubeconfig
   kubectl --kubeconfig .capstan/kubeconfig get namespaces`,
     )
-    .action(async (opts: { port: number; host: string; data?: string; kubeconfigOut?: string; token?: string; insecureHttp?: boolean; podReadyDelay: number; faults?: ReturnType<typeof parseFaultSpec> }) => {
+    .action(async (opts: { port: number; host: string; data?: string; kubeconfigOut?: string; token?: string; insecureHttp?: boolean; podReadyDelay: number; faults?: ReturnType<typeof parseFaultSpec>; cost?: ReturnType<typeof parseCostSpec> | 'off' }) => {
       const sandbox = await startSandbox({
         port: opts.port,
         host: opts.host,
@@ -44,9 +53,11 @@ Example:
         tls: !opts.insecureHttp,
         podReadyDelayMs: opts.podReadyDelay,
         faults: opts.faults,
+        cost: opts.cost === 'off' ? undefined : opts.cost,
       });
       const where = opts.kubeconfigOut ? ` kubeconfig: ${opts.kubeconfigOut}` : '';
-      console.log(`capstan sandbox ready at ${sandbox.url}${opts.data ? ` data: ${opts.data}` : ''}${where}`);
+      const model = opts.cost && opts.cost !== 'off' ? ` cost model: ${opts.cost.name}` : '';
+      console.log(`capstan sandbox ready at ${sandbox.url}${opts.data ? ` data: ${opts.data}` : ''}${where}${model}`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);

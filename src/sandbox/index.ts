@@ -9,14 +9,17 @@ import { stringify as toYaml } from 'yaml';
 import { ApiCore } from './api.ts';
 import type { KubeObject } from './types.ts';
 import { startControllers } from './controllers/index.ts';
+import { CostModel, type CostProfile } from './cost-model.ts';
 import { FaultInjector, type FaultOptions } from './faults.ts';
 import { Journal } from './journal.ts';
-import { createHandler, type SandboxStats } from './server.ts';
+import { createHandler } from './server.ts';
+import type { SandboxStats } from './request-stats.ts';
 import { Store } from './store.ts';
 
 export type { FaultKind, FaultOptions } from './faults.ts';
 export { parseFaultSpec } from './faults.ts';
-export type { SandboxStats } from './server.ts';
+export type { SandboxStats, RequestCounts } from './request-stats.ts';
+export { costProfiles, parseCostSpec, realCostProfile, type CostClass, type CostProfile, type RequestCost } from './cost-model.ts';
 
 export interface SandboxOptions {
   /** 0 picks a free port. */
@@ -41,6 +44,11 @@ export interface SandboxOptions {
   resourceVersionWaitMs?: number;
   /** Name of the kubeconfig context, cluster and user. */
   contextName?: string;
+  /**
+   * Answer no sooner than a real API server would: a latency floor per request and a shared
+   * capacity (`realCostProfile`, `capstan sandbox --cost real`; see cost-model.ts). Off by default.
+   */
+  cost?: CostProfile;
 }
 
 export interface Sandbox {
@@ -57,7 +65,10 @@ export interface Sandbox {
    * validated, its resourceVersion moves and watchers see MODIFIED. Returns the stored object.
    */
   writeUntracked(apiVersion: string, kind: string, namespace: string | undefined, name: string, edit: (object: Record<string, unknown> & { metadata: Record<string, unknown> }) => void): Promise<Record<string, unknown>>;
+  /** Requests by verb and client, the most in flight, and the store's writes (see request-stats.ts). */
   stats(): SandboxStats;
+  /** Counts requests afresh (writes keep counting): between the passes of a benchmark. */
+  resetStats(): void;
   stop(): Promise<void>;
 }
 
@@ -78,7 +89,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   await api.bootstrap();
   const faults = new FaultInjector();
   if (options.faults) faults.configure(options.faults);
-  const handler = createHandler(api, { token, faults, bookmarkIntervalMs: options.bookmarkIntervalMs });
+  const handler = createHandler(api, { token, faults, bookmarkIntervalMs: options.bookmarkIntervalMs, cost: options.cost ? new CostModel(options.cost) : undefined });
 
   let server: Server;
   let ca: string | undefined;
@@ -128,7 +139,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ca,
     setFaults: (next) => faults.configure(next),
     writeUntracked: async (apiVersion, kind, namespace, name, edit) => (await api.writeUntracked(apiVersion, kind, namespace, name, edit as (object: KubeObject) => void)) as unknown as Record<string, unknown>,
-    stats: () => structuredClone(handler.stats),
+    stats: () => handler.stats(),
+    resetStats: () => handler.resetStats(),
     stop: () =>
       (stopped ??= (async () => {
         handler.closeWatches();

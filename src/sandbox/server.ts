@@ -5,10 +5,12 @@ import { ApiError, badRequest, methodNotAllowed } from './api-error.ts';
 import type { ApiCore, DeleteOptions, PatchType, Subresource, WatchEvent } from './api.ts';
 import { podLogs } from './controllers/index.ts';
 import { coreVersions, groupInfo, groupList, resourceList, versionInfo } from './discovery.ts';
+import type { CostClass, CostModel } from './cost-model.ts';
 import type { FaultInjector } from './faults.ts';
 import { openApiDocument, openApiIndex } from './openapi.ts';
 import { maxNestingDepth, summarizeBody, tooDeep, yamlTooDeep } from './nesting.ts';
 import { decodeProtobufObject, UnsupportedProtobufKindError } from './protobuf.ts';
+import { RequestStats, type SandboxStats } from './request-stats.ts';
 import { toTable } from './table.ts';
 import type { KubeObject, ResourceType } from './types.ts';
 
@@ -17,12 +19,37 @@ export interface HandlerOptions {
   faults: FaultInjector;
   /** How often an idle watch with bookmarks gets a BOOKMARK event. */
   bookmarkIntervalMs?: number;
+  /** Answer no sooner than a real API server would (see cost-model.ts); answers at once without. */
+  cost?: CostModel;
 }
 
-/** Counters for tests and benchmarks: how many requests of each verb, and how many of them changed state. */
-export interface SandboxStats {
-  requests: Record<string, number>;
-  writes: number;
+export type { SandboxStats } from './request-stats.ts';
+
+/** A request being served: when it arrived, and what the cost model charges for it once answered. */
+interface Charge {
+  model: CostModel;
+  arrivedAt: number;
+  cost?: CostClass;
+  /** Objects listed (or deleted by a delete-collection), for the per-object part of the cost. */
+  items: number;
+}
+
+/** The charges of the requests being served, by their response: `send` holds an answer until its time. */
+const charges = new WeakMap<ServerResponse, Charge>();
+
+/** Writes an answer now, or when the cost model says a real server would have answered. */
+function send(res: ServerResponse, write: () => void): void {
+  const charge = charges.get(res);
+  charges.delete(res);
+  if (!charge?.cost) return write();
+  let delay = 0;
+  // a delete-collection is charged one delete per object it deleted
+  const times = charge.cost === 'delete' ? Math.max(1, charge.items) : 1;
+  for (let i = 0; i < times; i++) delay = Math.max(delay, charge.model.charge(charge.cost, charge.arrivedAt, charge.cost === 'list' ? charge.items : 0));
+  if (delay <= 0) return write();
+  setTimeout(() => {
+    if (!res.destroyed) write();
+  }, delay);
 }
 
 /** The apiserver's default --max-request-body-bytes (MaxRequestBodyBytes): 3 MiB. */
@@ -50,8 +77,10 @@ interface Route {
 
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
-  res.end(text);
+  send(res, () => {
+    res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+    res.end(text);
+  });
 }
 
 function sendError(res: ServerResponse, error: unknown): void {
@@ -62,8 +91,10 @@ function sendError(res: ServerResponse, error: unknown): void {
   if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
   if (error instanceof EntityTooLargeError && error.unread) headers.Connection = 'close';
   const text = JSON.stringify(apiError.toStatus());
-  res.writeHead(apiError.code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
+  send(res, () => {
+    res.writeHead(apiError.code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+    res.end(text);
+  });
 }
 
 /** 413 for a body over `maxBody`; `unread` when the rest of it was left unread (the connection is then closed). */
@@ -173,8 +204,11 @@ function wantsTable(req: IncomingMessage): boolean {
 }
 
 /** Builds the request handler of the sandbox API server. */
-export function createHandler(api: ApiCore, options: HandlerOptions): { handle: (req: IncomingMessage, res: ServerResponse) => void; stats: SandboxStats; closeWatches: () => void } {
-  const stats: SandboxStats = { requests: {}, writes: 0 };
+export function createHandler(
+  api: ApiCore,
+  options: HandlerOptions,
+): { handle: (req: IncomingMessage, res: ServerResponse) => void; stats: () => SandboxStats; resetStats: () => void; closeWatches: () => void } {
+  const stats = new RequestStats();
   const watches = new Set<() => void>();
   const token = options.token ? Buffer.from(options.token) : undefined;
   api.store.subscribe(() => stats.writes++);
@@ -187,8 +221,23 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
     return given.length === token.length && timingSafeEqual(given, token);
   }
 
-  function count(verb: string): void {
-    stats.requests[verb] = (stats.requests[verb] ?? 0) + 1;
+  /**
+   * Counts a request by verb (and client) until its answer is gone, and tells the cost model what
+   * to charge for it. `cost` may be changed until the answer is sent (a write that changed nothing).
+   */
+  function count(req: IncomingMessage, res: ServerResponse, verb: string, cost?: CostClass): void {
+    const end = stats.begin(verb, req.headers['user-agent']);
+    res.once('close', end);
+    const charge = charges.get(res);
+    if (charge) charge.cost = cost;
+  }
+
+  /** What a request is charged as, once its answer is known: the class it was counted as, or another. */
+  function recharge(res: ServerResponse, cost: CostClass, items = 0): void {
+    const charge = charges.get(res);
+    if (!charge) return;
+    charge.cost = cost;
+    charge.items = items;
   }
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -202,6 +251,10 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
     if (!authorized(req)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     const fault = options.faults.draw(path);
     if (fault) return injectFault(req, res, fault);
+    if (path === '/sandbox/v1/faults') return handleFaults(req, res);
+    if (path === '/sandbox/v1/stats') return handleStats(req, res);
+    const discovery = (): void => count(req, res, 'discovery', 'discovery');
+    if (path === '/version' || path === '/api' || path === '/apis' || path.startsWith('/openapi/') || (method === 'GET' && /^\/(api\/[^/]+|apis\/[^/]+(\/[^/]+)?)$/.test(path))) discovery();
     if (path === '/version') return sendJson(res, 200, versionInfo());
     if (path === '/api') return sendJson(res, 200, coreVersions());
     if (path === '/apis') return sendJson(res, 200, groupList(api.registry));
@@ -211,8 +264,6 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
       if (!doc) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       return sendJson(res, 200, doc);
     }
-    if (path === '/sandbox/v1/faults') return handleFaults(req, res);
-    if (path === '/sandbox/v1/stats') return sendJson(res, 200, stats);
     const parts = path.split('/').slice(1).map(decodeURIComponent);
     let group: string;
     let version: string;
@@ -276,19 +327,20 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
     const table = wantsTable(req);
 
     if (method === 'GET' && sub === 'log') {
-      count('get');
+      count(req, res, 'get', 'get');
       const pod = api.get(type, namespace, name as string);
       const text = podLog(pod, q.get('container') ?? undefined, q.get('tailLines'));
-      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
-      res.end(text);
-      return;
+      return send(res, () => {
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
+        res.end(text);
+      });
     }
     if (method === 'GET' && (route.legacyWatch || q.get('watch') === 'true' || q.get('watch') === '1')) {
-      count('watch');
+      count(req, res, 'watch');
       return serveWatch(req, res, route, q, table);
     }
     if (method === 'GET' && name === undefined) {
-      count('list');
+      count(req, res, 'list', 'list');
       const limit = q.get('limit');
       const result = api.list(type, namespace, {
         labelSelector: q.get('labelSelector') ?? undefined,
@@ -296,49 +348,57 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
         limit: limit ? Number(limit) : undefined,
         continue: q.get('continue') ?? undefined,
       });
+      recharge(res, 'list', result.items.length);
       const listMeta = { resourceVersion: result.resourceVersion, continue: result.continue, remainingItemCount: result.remainingItemCount };
       if (table) return sendJson(res, 200, toTable(type, result.items, { includeObject: includeObject(q), now: new Date(), listMeta }));
       return sendJson(res, 200, { kind: type.listKind, apiVersion: apiVersion(type), metadata: compact(listMeta), items: result.items });
     }
     if (method === 'GET') {
-      count('get');
+      count(req, res, 'get', 'get');
       const object = api.get(type, namespace, name as string, subresource === 'scale' ? 'scale' : undefined);
       if (table && subresource === undefined) return sendJson(res, 200, toTable(type, [object], { includeObject: includeObject(q), now: new Date() }));
       return sendJson(res, 200, object);
     }
     if (method === 'POST' && name === undefined) {
-      count('create');
+      count(req, res, dryRun ? 'dry-run create' : 'create', dryRun ? 'dry-run' : 'write');
       const body = await readObjectBody(req, type.kind);
       const created = await api.create(type, namespace, body, writeOptions);
       return sendJson(res, 201, created);
     }
     if (method === 'PUT' && name !== undefined) {
-      count('update');
+      count(req, res, dryRun ? 'dry-run update' : 'update', dryRun ? 'dry-run' : 'write');
       const body = await readObjectBody(req, sub === 'scale' ? 'Scale' : type.kind);
-      if (sub === 'finalize') return sendJson(res, 200, await api.update(type, namespace, name, body, { ...writeOptions, subresource: undefined }));
-      return sendJson(res, 200, await api.update(type, namespace, name, body, writeOptions));
+      const before = api.store.resourceVersion;
+      const updated = await api.update(type, namespace, name, body, sub === 'finalize' ? { ...writeOptions, subresource: undefined } : writeOptions);
+      if (!dryRun && !wroteSince(updated, before)) recharge(res, 'unchanged-write');
+      return sendJson(res, 200, updated);
     }
     if (method === 'PATCH' && name !== undefined) {
-      count('patch');
       const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
       const patchType = patchTypes[contentType];
+      const verb = patchType === 'apply' ? 'apply' : 'patch';
+      count(req, res, dryRun ? `dry-run ${verb}` : verb, dryRun ? 'dry-run' : 'write');
       if (!patchType) {
         throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.keys(patchTypes).join(', ')}`);
       }
       const body = await readBody(req);
+      const before = api.store.resourceVersion;
       const { object, created } = await api.patch(type, namespace, name, patchType, body, writeOptions);
+      if (!dryRun && !wroteSince(object, before)) recharge(res, 'unchanged-write');
       return sendJson(res, created ? 201 : 200, object);
     }
     if (method === 'DELETE') {
-      count('delete');
       const body = (await readObjectBody(req, 'DeleteOptions')) as { propagationPolicy?: string; orphanDependents?: boolean; preconditions?: DeleteOptions['preconditions']; dryRun?: string[] } | undefined;
       const policy = q.get('propagationPolicy') ?? body?.propagationPolicy ?? (body?.orphanDependents === true ? 'Orphan' : undefined);
       if (policy !== undefined && policy !== 'Foreground' && policy !== 'Background' && policy !== 'Orphan') {
         throw badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
       }
       const deleteOptions: DeleteOptions = { dryRun: dryRun || (body?.dryRun ?? []).includes('All'), propagationPolicy: policy, preconditions: body?.preconditions };
+      const verb = name === undefined ? 'deletecollection' : 'delete';
+      count(req, res, deleteOptions.dryRun ? `dry-run ${verb}` : verb, deleteOptions.dryRun ? 'dry-run' : 'delete');
       if (name === undefined) {
         const items = await api.deleteCollection(type, namespace, { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined }, deleteOptions);
+        if (!deleteOptions.dryRun) recharge(res, 'delete', items.length);
         return sendJson(res, 200, { kind: type.listKind, apiVersion: apiVersion(type), metadata: {}, items });
       }
       const object = await api.delete(type, namespace, name, deleteOptions);
@@ -430,6 +490,16 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
     return text;
   }
 
+  /** `GET /sandbox/v1/stats`: the counts; `DELETE`: start counting afresh (requests and maxima; writes keep counting). */
+  function handleStats(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'GET') return sendJson(res, 200, stats.snapshot());
+    if (req.method === 'DELETE') {
+      stats.reset();
+      return sendJson(res, 200, stats.snapshot());
+    }
+    throw methodNotAllowed('use GET, or DELETE to reset the counts');
+  }
+
   async function handleFaults(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method === 'GET') return sendJson(res, 200, options.faults.current);
     if (req.method === 'PUT' || req.method === 'POST') {
@@ -465,6 +535,7 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
     } catch {
       return sendError(res, badRequest('malformed request URL'));
     }
+    if (options.cost) charges.set(res, { model: options.cost, arrivedAt: options.cost.time(), items: 0 });
     route(req, res, url).catch((error: unknown) => {
       if (res.headersSent) {
         res.end();
@@ -476,11 +547,17 @@ export function createHandler(api: ApiCore, options: HandlerOptions): { handle: 
 
   return {
     handle,
-    stats,
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
     closeWatches: () => {
       for (const finish of [...watches]) finish();
     },
   };
+}
+
+/** Whether a write stored `object` after the store's version was `before` (a write that changes nothing answers with the object as it was). */
+function wroteSince(object: KubeObject, before: number): boolean {
+  return Number(object.metadata.resourceVersion) > before;
 }
 
 function apiVersion(type: ResourceType): string {
