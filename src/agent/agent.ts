@@ -10,7 +10,7 @@
 import { ConflictError, NotFoundError, ValidationError, formatKey, keyOf, keyString, type CapstanError, type HealthStatusCode } from '../core/index.ts';
 import { appsInEnvironment, projectFileName, type AppEnvironment, type Project, type RetryOptions } from '../config/index.ts';
 import type { DiffReport, Engine, RepoRevision, SyncResult } from '../engine/index.ts';
-import { assessHealth, type HealthRule } from '../health/index.ts';
+import { assessHealth } from '../health/index.ts';
 import type { HistoryEntry, Inventory, InventoryObject } from '../inventory/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import type { GitCache, Remote } from '../source/index.ts';
@@ -290,7 +290,7 @@ export class Agent implements AgentApi {
     for (const o of rendered.objects) objects.set(keyString(keyOf(o.manifest)), { apiVersion: o.manifest.apiVersion, key: keyOf(o.manifest) });
     for (const o of inventory.objects) if (!objects.has(keyString(o.key))) objects.set(keyString(o.key), o);
     const differs = new Set(report.diffs.map((d) => keyString(d.key)));
-    const rules = t.app.health as unknown as HealthRule[];
+    const rules = t.app.health;
     const live = await Promise.all([...objects.values()].map(async (o) => ({ o, object: await client.get(o.apiVersion, o.key) })));
     // what the objects own (ReplicaSets, Pods, Jobs): shown, not judged; a cluster that will not list them leaves them out
     const owned = await ownedTree(client, live.flatMap((l) => (l.object ? [l.object] : []))).catch((error: unknown) => {

@@ -1,5 +1,5 @@
-import { keyOf, keyString, type Change, type Manifest } from '../core/index.ts';
-import type { DiffResult, IgnoreRule } from '../diff/index.ts';
+import { keyOf, keyString, type Change, type IgnoreRule, type Manifest } from '../core/index.ts';
+import type { DiffResult } from '../diff/index.ts';
 import { summarizeHealth, type HealthOptions, type HealthSummary } from '../health/index.ts';
 import type { KubeClient, ResourceInfo } from '../kube/index.ts';
 import { hookOf, type Plan, type PlanPhase, type PruneTarget } from '../plan/index.ts';

@@ -1,5 +1,5 @@
-import type { Change, ChangeSet, Manifest, ResourceKey } from '../core/index.ts';
-import type { DiffResult, IgnoreRule } from '../diff/index.ts';
+import type { Change, ChangeSet, IgnoreRule, Manifest, ResourceKey } from '../core/index.ts';
+import type { DiffResult } from '../diff/index.ts';
 import type { HealthOptions, HealthSummary } from '../health/index.ts';
 import type { PlanPhase, PruneTarget } from '../plan/index.ts';
 

@@ -2,16 +2,15 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CapstanError, NotFoundError } from '../core/index.ts';
 import { parseProject } from './parse-project.ts';
-import type { Project, ReadProjectOptions } from './types.ts';
+import type { Project } from './types.ts';
 
 export const projectFileName = 'capstan.yaml';
 
 /**
  * Reads and validates `<repoDir>/capstan.yaml`. Problems in it are reported against
  * `capstan.yaml` (the path inside the repo), whatever directory the repo is checked out in.
- * `options.checks` adds the checks of other modules (health rules, ignore rules).
  */
-export async function loadProject(repoDir: string, options: ReadProjectOptions = {}): Promise<Project> {
+export async function loadProject(repoDir: string): Promise<Project> {
   const file = path.join(repoDir, projectFileName);
   let text: string;
   try {
@@ -26,5 +25,5 @@ export async function loadProject(repoDir: string, options: ReadProjectOptions =
     if (code === 'EISDIR') throw new CapstanError(`${file} is a directory: ${projectFileName} must be a file`, { cause: error });
     throw new CapstanError(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
-  return parseProject(text, projectFileName, options);
+  return parseProject(text, projectFileName);
 }

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../core/index.ts';
-import { projectChecks } from '../engine/project-checks.ts';
 import { checkProject, ConfigValidationError, formatIssue, parseProject, type ConfigIssue } from './index.ts';
 
 const testdata = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
@@ -211,7 +210,7 @@ test('names of images, tags, digests and paths are checked with the fix spelled 
 });
 
 test('duplicates within an app are reported against the first declaration', () => {
-  const app = `${header}environments:\n  - name: dev\napps:\n  - name: web\n    source: web\n    namespace: web\n    images:\n      - { name: nginx, newTag: "1" }\n      - { name: nginx, newTag: "2" }\n    health:\n      - { kind: Widget, rules: [] }\n      - { kind: Widget, rules: [] }\n`;
+  const app = `${header}environments:\n  - name: dev\napps:\n  - name: web\n    source: web\n    namespace: web\n    images:\n      - { name: nginx, newTag: "1" }\n      - { name: nginx, newTag: "2" }\n    health:\n      - { kind: Widget, rules: [{ status: Healthy, when: [] }] }\n      - { kind: Widget, rules: [{ status: Healthy, when: [] }] }\n`;
   assert.deepEqual(messages(app), [
     'capstan.yaml:11:17: apps[0].images[1].name: image "nginx" is already overridden at line 10: merge the two entries',
     'capstan.yaml:14:17: apps[0].health[1].kind: Widget already has health rules at line 13: merge their rules into one entry',
@@ -281,7 +280,7 @@ test('syncOptions.conflicts is force (the default, left unset) or fail, per app 
   assert.equal(onlyIssue(app('    syncOptions: { conflicts: stop }\n')), 'capstan.yaml:9:31: apps[0].syncOptions.conflicts: must be "force" or "fail", got "stop"');
 });
 
-test('the checks of other modules are reported at the line and field they concern, only on entries the schema accepts', () => {
+test('health and ignore rules are checked as capstan.yaml loads, at the line and field they concern, each problem once', () => {
   const text = `${header}environments:
   - name: dev
 apps:
@@ -300,35 +299,18 @@ apps:
       - kind: Gadget
         rules: nope
 `;
-  const seen: unknown[] = [];
-  const checks = {
-    healthRules: (rules: readonly Record<string, unknown>[]) => {
-      seen.push(rules);
-      return [
-        { path: [0, 'status'], message: 'must be one of Healthy, Degraded' },
-        { path: [0, 'when', 0, 'equal'], message: 'unknown field' },
-        { path: [0, 'message'], message: 'is missing' },
-      ];
-    },
-    ignoreRule: (rule: unknown) => {
-      seen.push(rule);
-      return [{ path: [], message: 'ignores nothing: set jsonPointers or managedFieldsManagers' }];
-    },
-  };
-  assert.deepEqual(checkProject(text, 'capstan.yaml', { checks }).map(formatIssue), [
+  assert.deepEqual(messages(text), [
     'capstan.yaml:10:9: apps[0].ignoreDifferences[0]: ignores nothing: set jsonPointers or managedFieldsManagers',
     'capstan.yaml:12:24: apps[0].ignoreDifferences[1].jsonPointers[0]: must be a JSON pointer such as /spec/replicas ("/" before each field; "~1" for a "/" inside a key), got "spec/ports"',
-    'capstan.yaml:16:13: apps[0].health[0].rules[0].message: is missing',
-    'capstan.yaml:16:21: apps[0].health[0].rules[0].status: must be one of Healthy, Degraded',
-    'capstan.yaml:17:49: apps[0].health[0].rules[0].when[0].equal: unknown field',
+    'capstan.yaml:16:21: apps[0].health[0].rules[0].status: must be one of Healthy, Suspended, Progressing, Missing, Degraded, Unknown, got "Ready"',
+    'capstan.yaml:17:20: apps[0].health[0].rules[0].when[0]: needs exactly one of equals, in, exists (found none)',
+    'capstan.yaml:17:49: apps[0].health[0].rules[0].when[0].equal: unknown field (expected path, equals, in, exists)',
     'capstan.yaml:19:16: apps[0].health[1].rules: must be a list of rules, got "nope"',
   ]);
-  assert.deepEqual(seen, [{ kind: 'Deployment' }, [{ status: 'Ready', when: [{ path: 'status.phase', equal: 'Ready' }] }]], 'entries the schema refused are not checked again');
-  assert.deepEqual(checkProject(text).length, 2, 'without checks, only the schema');
 });
 
-test('the full fixture passes the checks capstan loads projects with', () => {
-  assert.deepEqual(checkProject(fixture('full-project.yaml'), 'capstan.yaml', { checks: projectChecks }).map(formatIssue), []);
+test('the full fixture passes every check, its health and ignore rules included', () => {
+  assert.deepEqual(checkProject(fixture('full-project.yaml')).map(formatIssue), []);
 });
 
 test('pruneRemovedApps is true or false at the top level, off when left out', () => {

@@ -10,7 +10,8 @@ import { sortIssues } from './config-issue.ts';
 import { checkRelativeFile, checkRepoPath, joinInsideRepo } from '../repo-path/index.ts';
 import { namespacePatternProblem } from './scope.ts';
 import { didYouMean } from './suggest-name.ts';
-import { builtinGroupsOf, builtinScope } from '../core/index.ts';
+import { builtinGroupsOf, builtinScope, type HealthRule, type IgnoreRule } from '../core/index.ts';
+import { readHealthRuleCases } from './health-rules.ts';
 import {
   appTypes,
   defaultSyncOptions,
@@ -21,13 +22,9 @@ import {
   type ClusterResource,
   type ConfigIssue,
   type Environment,
-  type HealthCheck,
   type HelmSpec,
-  type IgnoreDifference,
   type ImageOverride,
   type Project,
-  type ProjectChecks,
-  type ReadProjectOptions,
   type Scope,
   type SyncOptions,
   type SyncPolicy,
@@ -120,7 +117,7 @@ interface AppDraft {
 }
 
 /** The project, when the text has no problem, and every problem found. */
-export function readProject(text: string, file: string, options: ReadProjectOptions = {}): { project: Project | undefined; issues: ConfigIssue[] } {
+export function readProject(text: string, file: string): { project: Project | undefined; issues: ConfigIssue[] } {
   const reader = new YamlReader(text, file);
   if (reader.syntaxBroken) return { project: undefined, issues: sortIssues(reader.issues) };
   const root = reader.root;
@@ -141,7 +138,7 @@ export function readProject(text: string, file: string, options: ReadProjectOpti
   const scopesSlot = top.get('scopes');
   const scopes = scopesSlot ? readScopes(reader, scopesSlot) : new Map<string, Scope>();
   const appsSlot = top.get('apps');
-  const apps = appsSlot ? readApps(reader, appsSlot, environments?.map((e) => e.env.name), options.checks ?? {}, scopes) : [];
+  const apps = appsSlot ? readApps(reader, appsSlot, environments?.map((e) => e.env.name), scopes) : [];
 
   const pruneSlot = top.get('pruneRemovedApps');
   const pruneRemovedApps = pruneSlot ? reader.boolean(pruneSlot) : undefined;
@@ -434,7 +431,7 @@ function readClusterResources(reader: YamlReader, slot: Slot): ClusterResource[]
 // Apps
 // ---------------------------------------------------------------------------------------------
 
-function readApps(reader: YamlReader, slot: Slot, environmentNames: string[] | undefined, checks: ProjectChecks, scopes: ReadonlyMap<string, Scope>): AppDraft[] {
+function readApps(reader: YamlReader, slot: Slot, environmentNames: string[] | undefined, scopes: ReadonlyMap<string, Scope>): AppDraft[] {
   const items = reader.items(slot, 'a list of apps, e.g. "- name: guestbook"') ?? [];
   const seen = new Map<string, Slot>();
   return items.map((item) => {
@@ -460,9 +457,9 @@ function readApps(reader: YamlReader, slot: Slot, environmentNames: string[] | u
     const imagesSlot = fields?.get('images');
     const images = imagesSlot ? readImages(reader, imagesSlot) : [];
     const ignoreSlot = fields?.get('ignoreDifferences');
-    const ignoreDifferences = ignoreSlot ? readIgnoreDifferences(reader, ignoreSlot, checks) : [];
+    const ignoreDifferences = ignoreSlot ? readIgnoreDifferences(reader, ignoreSlot) : [];
     const healthSlot = fields?.get('health');
-    const health = healthSlot ? readHealthChecks(reader, healthSlot, checks) : [];
+    const health = healthSlot ? readHealthRules(reader, healthSlot) : [];
     const policySlot = fields?.get('syncPolicy');
     const syncPolicy = policySlot ? readSyncPolicy(reader, policySlot) : {};
     const optionsSlot = fields?.get('syncOptions');
@@ -613,15 +610,15 @@ function readImages(reader: YamlReader, slot: Slot): ImageOverride[] {
   return images;
 }
 
-function readIgnoreDifferences(reader: YamlReader, slot: Slot, checks: ProjectChecks): IgnoreDifference[] {
+function readIgnoreDifferences(reader: YamlReader, slot: Slot): IgnoreRule[] {
   const items = reader.items(slot, 'a list of ignore rules, e.g. "- { kind: Deployment, jsonPointers: [/spec/replicas] }"') ?? [];
-  const rules: IgnoreDifference[] = [];
+  const rules: IgnoreRule[] = [];
   for (const item of items) {
     const issuesBefore = reader.issues.length;
     const fields = reader.fields(item, { fields: ignoreDifferenceFields }, 'a mapping such as "kind: Deployment"');
     if (fields === undefined) continue;
     const kindSlot = reader.require(fields, item, 'kind', 'the kind of the objects concerned, such as Deployment');
-    const rule: IgnoreDifference = { kind: (kindSlot && reader.string(kindSlot, 'a kind such as Deployment')) ?? '' };
+    const rule: IgnoreRule = { kind: (kindSlot && reader.string(kindSlot, 'a kind such as Deployment')) ?? '' };
     const groupSlot = fields.get('group');
     if (groupSlot) {
       const group = readGroup(reader, groupSlot);
@@ -646,9 +643,8 @@ function readIgnoreDifferences(reader: YamlReader, slot: Slot, checks: ProjectCh
     }
     const managersSlot = fields.get('managedFieldsManagers');
     if (managersSlot) rule.managedFieldsManagers = readStringList(reader, managersSlot, 'a list of field manager names, e.g. [kube-controller-manager]', 'a field manager name').map((m) => m.value);
-    if (checks.ignoreRule && reader.issues.length === issuesBefore) {
-      for (const problem of checks.ignoreRule(rule)) reader.report(reader.descend(item, problem.path), problem.message);
-    }
+    const ignoresSomething = (rule.jsonPointers?.length ?? 0) > 0 || (rule.managedFieldsManagers?.length ?? 0) > 0;
+    if (!ignoresSomething && reader.issues.length === issuesBefore) reader.report(item, 'ignores nothing: set jsonPointers or managedFieldsManagers');
     rules.push(rule);
   }
   return rules;
@@ -664,16 +660,16 @@ function readGroup(reader: YamlReader, slot: Slot): string | undefined {
   return reader.string(slot, 'an API group such as apps (or "" for the core group)');
 }
 
-function readHealthChecks(reader: YamlReader, slot: Slot, checks: ProjectChecks): HealthCheck[] {
+function readHealthRules(reader: YamlReader, slot: Slot): HealthRule[] {
   const items = reader.items(slot, 'a list of health rules per kind, e.g. "- { kind: Widget, rules: [...] }"') ?? [];
   const seen = new Map<string, Slot>();
-  const found: HealthCheck[] = [];
+  const found: HealthRule[] = [];
   for (const item of items) {
     const issuesBefore = reader.issues.length;
     const fields = reader.fields(item, { fields: healthFields }, 'a mapping such as "kind: Widget"');
     if (fields === undefined) continue;
     const kindSlot = reader.require(fields, item, 'kind', 'the kind the rules apply to, such as Widget');
-    const check: HealthCheck = { kind: (kindSlot && reader.string(kindSlot, 'a kind such as Widget')) ?? '', rules: [] };
+    const check: HealthRule = { kind: (kindSlot && reader.string(kindSlot, 'a kind such as Widget')) ?? '', rules: [] };
     const groupSlot = fields.get('group');
     if (groupSlot) {
       const group = readGroup(reader, groupSlot);
@@ -686,12 +682,16 @@ function readHealthChecks(reader: YamlReader, slot: Slot, checks: ProjectChecks)
       else seen.set(id, kindSlot);
     }
     const rulesSlot = reader.require(fields, item, 'rules', 'the health rules for this kind');
+    const cases: Record<string, unknown>[] = [];
     for (const ruleSlot of (rulesSlot && reader.items(rulesSlot, 'a list of rules')) || []) {
       const rule = reader.plainMap(ruleSlot, 'a mapping (one rule)');
-      if (rule) check.rules.push(rule);
+      if (rule) cases.push(rule);
     }
-    if (rulesSlot && checks.healthRules && reader.issues.length === issuesBefore) {
-      for (const problem of checks.healthRules(check.rules)) reader.report(reader.descend(rulesSlot, problem.path), problem.message);
+    // the cases are read as plain data and checked field by field, each problem located at its line
+    if (rulesSlot && reader.issues.length === issuesBefore) {
+      const read = readHealthRuleCases(cases);
+      for (const problem of read.problems) reader.report(reader.descend(rulesSlot, problem.path), problem.message);
+      check.rules = read.cases;
     }
     found.push(check);
   }

@@ -6,6 +6,8 @@
  * Use `resolveApp` / `appsInEnvironment` for the effective settings with every default applied.
  */
 
+import type { HealthRule, IgnoreRule } from '../core/index.ts';
+
 export const projectApiVersion = 'capstan.dev/v1alpha1';
 export const projectKind = 'Project';
 
@@ -45,23 +47,6 @@ export interface ImageOverride {
   /** Mutually exclusive with `digest`. */
   newTag?: string;
   digest?: string;
-}
-
-/** A part of objects the diff ignores (passed to the diff module as data). */
-export interface IgnoreDifference {
-  group?: string;
-  kind: string;
-  name?: string;
-  namespace?: string;
-  jsonPointers?: string[];
-  managedFieldsManagers?: string[];
-}
-
-/** Custom health rules for a kind (passed to the health module as data; rules are not interpreted here). */
-export interface HealthCheck {
-  group?: string;
-  kind: string;
-  rules: Record<string, unknown>[];
 }
 
 export interface SyncPolicy {
@@ -148,8 +133,10 @@ export interface AppSpec {
   dependsOn: string[];
   helm?: HelmSpec;
   images: ImageOverride[];
-  ignoreDifferences: IgnoreDifference[];
-  health: HealthCheck[];
+  /** Checked when capstan.yaml loads: every rule ignores something, its pointers are JSON pointers. */
+  ignoreDifferences: IgnoreRule[];
+  /** Custom health per kind, checked when capstan.yaml loads (statuses, paths, one entry per kind). */
+  health: HealthRule[];
   syncPolicy: Partial<SyncPolicy>;
   syncOptions: SyncOptions;
   /** What it may write beyond its own namespaces (`apps[].scope`: a named scope, or one inline); undefined: nothing more. */
@@ -193,8 +180,8 @@ export interface AppEnvironment {
   dependsOn: string[];
   helm: { releaseName: string; valuesFiles: string[]; values: Record<string, unknown> };
   images: ImageOverride[];
-  ignoreDifferences: IgnoreDifference[];
-  health: HealthCheck[];
+  ignoreDifferences: IgnoreRule[];
+  health: HealthRule[];
   syncPolicy: SyncPolicy;
   syncOptions: SyncOptions;
   /** The environment's sync windows. */
@@ -203,27 +190,10 @@ export interface AppEnvironment {
   scope?: Scope;
 }
 
-/** A problem that a check found in a part of capstan.yaml: the field, as a path below that part, and what is wrong. */
+/** A problem in a part of capstan.yaml read as plain data (health rules): the field, as a path below that part, and what is wrong. */
 export interface FieldProblem {
   path: ReadonlyArray<string | number>;
   message: string;
-}
-
-/**
- * Checks of the parts of capstan.yaml that other modules interpret (config imports only core, so
- * the engine supplies them): their problems are reported with the file, line and field like any
- * other, when the project is loaded. Each runs only on an entry the schema itself found valid.
- */
-export interface ProjectChecks {
-  /** The `rules` of one `apps[].health[]` entry; problem paths are below that list. */
-  healthRules?(rules: readonly Record<string, unknown>[]): readonly FieldProblem[];
-  /** One `apps[].ignoreDifferences[]` entry; problem paths are below it. */
-  ignoreRule?(rule: IgnoreDifference): readonly FieldProblem[];
-}
-
-/** How capstan.yaml is read. */
-export interface ReadProjectOptions {
-  checks?: ProjectChecks;
 }
 
 /** One problem found in a config file, located by line and column (1-based). */

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { CapstanError, keyOf, type Manifest } from '../core/index.ts';
-import { computeDiff, formatDiffs, type IgnoreRule } from './index.ts';
+import { CapstanError, keyOf, type IgnoreRule, type Manifest } from '../core/index.ts';
+import { computeDiff, formatDiffs } from './index.ts';
 
 function fixture(name: string): Manifest {
   return parse(readFileSync(new URL(`testdata/${name}`, import.meta.url), 'utf8')) as Manifest;

@@ -1,8 +1,7 @@
 import { FILE_HEADERS_ONLY, createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
-import { ValidationError, formatKey, type Manifest, type ResourceKey } from '../core/index.ts';
+import { ValidationError, formatKey, type IgnoreRule, type Manifest, type ResourceKey } from '../core/index.ts';
 import { changedPaths } from './changed-paths.ts';
-import type { IgnoreRule } from './ignore-rules.ts';
 import type { ManagedFieldsEntry } from './managed-fields.ts';
 import { maskSecrets } from './mask-secrets.ts';
 import { normalize } from './normalize.ts';

@@ -4,7 +4,6 @@
  */
 export { computeDiff, type DiffAction, type DiffInput, type DiffResult } from './compute-diff.ts';
 export { formatDiffs, type FormatDiffsOptions } from './format-diffs.ts';
-export { ignoreRuleProblems, validateIgnoreRules, type IgnoreRule, type IgnoreRuleProblem, type ValidateIgnoreRulesOptions } from './ignore-rules.ts';
 export type { FieldsV1, ManagedFieldsEntry } from './managed-fields.ts';
 export { maskSecrets, type ObjectPair } from './mask-secrets.ts';
 export { normalize, type NormalizeOptions } from './normalize.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkPointer, formatPointer, parsePointer, removePath } from './json-pointer.ts';
+import { formatPointer, parsePointer, removePath } from './json-pointer.ts';
 import type { JsonObject } from './json.ts';
 
 describe('JSON pointers', () => {
@@ -9,15 +9,6 @@ describe('JSON pointers', () => {
     assert.deepEqual(parsePointer('/a~0b/~01'), ['a~b', '~1']);
     assert.equal(formatPointer(['metadata', 'labels', 'a/b~c', 0]), '/metadata/labels/a~1b~0c/0');
     assert.deepEqual(parsePointer(''), []);
-  });
-
-  it('explains what is wrong with a pointer', () => {
-    assert.equal(checkPointer('/spec/replicas'), undefined);
-    assert.equal(checkPointer('/a~1b~0c'), undefined);
-    assert.equal(checkPointer('spec/replicas'), 'is not a JSON pointer: it must start with "/", such as /spec/replicas');
-    assert.equal(checkPointer('/a~2'), 'is not a JSON pointer: "~" must be followed by 0 or 1 (write ~0 for "~" and ~1 for "/")');
-    assert.equal(checkPointer('/a~'), 'is not a JSON pointer: "~" must be followed by 0 or 1 (write ~0 for "~" and ~1 for "/")');
-    assert.equal(checkPointer(''), 'points at the whole object; point at a field, such as /spec/replicas');
   });
 
   it('removes a field and the maps and lists it leaves empty, never the root', () => {

@@ -1,13 +1,5 @@
 import { isContainer, isEmptyContainer, type JsonObject, type JsonValue } from './json.ts';
 
-/** Why `pointer` is not a usable RFC 6901 JSON pointer, or undefined when it is. */
-export function checkPointer(pointer: string): string | undefined {
-  if (pointer === '') return 'points at the whole object; point at a field, such as /spec/replicas';
-  if (!pointer.startsWith('/')) return 'is not a JSON pointer: it must start with "/", such as /spec/replicas';
-  if (/~(?![01])/.test(pointer)) return 'is not a JSON pointer: "~" must be followed by 0 or 1 (write ~0 for "~" and ~1 for "/")';
-  return undefined;
-}
-
 /** The reference tokens of a pointer: `/metadata/annotations/a~1b` → ['metadata', 'annotations', 'a/b']. */
 export function parsePointer(pointer: string): string[] {
   if (pointer === '') return [];

@@ -59,12 +59,3 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   return false;
 }
-
-/** How a value is described in a message: its type, never its content. */
-export function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return `a ${typeof value}`;
-  return typeof value;
-}

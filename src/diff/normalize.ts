@@ -1,5 +1,5 @@
-import { keyOf, type Manifest, type ResourceKey } from '../core/index.ts';
-import { rulesFor, type IgnoreRule } from './ignore-rules.ts';
+import { keyOf, type IgnoreRule, type Manifest, type ResourceKey } from '../core/index.ts';
+import { rulesFor } from './ignore-rules.ts';
 import { parsePointer, removePath } from './json-pointer.ts';
 import { sortedCopy, type JsonObject } from './json.ts';
 import { fieldSetsOf, removeFieldSet, type ManagedFieldsEntry } from './managed-fields.ts';

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import { CapstanError, NotFoundError, TimeoutError, ValidationError, annotations, builtinScope, countChanges, formatKey, groupOf, keyOf, type ChangeSet, type Manifest, type ResourceKey } from '../core/index.ts';
 import { appsInEnvironment, createdNamespaces, isSystemNamespace, resolveApp, scopeProblems, writeScope, type AppEnvironment, type Project } from '../config/index.ts';
-import type { DiffResult, IgnoreRule } from '../diff/index.ts';
-import { summarizeHealth, validateHealthRules, type HealthRule, type HealthSummary } from '../health/index.ts';
+import type { DiffResult } from '../diff/index.ts';
+import { summarizeHealth, type HealthSummary } from '../health/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import { InventoryStore, LockedError, SyncLocks, defaultInventoryNamespace, type HistoryEntry, type Inventory, type InventoryObject, type LockHolder, type SyncLock, type SyncOperation } from '../inventory/index.ts';
 import { applyPlan, isSyncError, type ApplyProgressEvent } from '../apply/index.ts';
@@ -210,7 +210,6 @@ export class Engine {
 
   async syncAt(checkout: RepoRevision, request: SyncRequest): Promise<SyncResult> {
     const app = resolveApp(checkout.project, request.app, request.env);
-    checkHealthRules(app);
     const client = await this.clientForApp(app);
     const store = this.inventory(client);
     // The render (git tree, YAML, discovery) runs while the inventory is read; its failure is the
@@ -264,8 +263,8 @@ export class Engine {
         prune,
         protectedNamespaces: [store.namespace],
         waitTimeoutMs: request.timeoutMs ?? app.syncOptions.timeoutMs,
-        healthOptions: { rules: app.health as unknown as HealthRule[] },
-        ignore: app.ignoreDifferences as IgnoreRule[],
+        healthOptions: { rules: app.health },
+        ignore: app.ignoreDifferences,
         onProgress: request.onProgress,
         signal: request.signal,
         beforeWrites: async (owned) => {
@@ -340,7 +339,7 @@ export class Engine {
       skipDryRunWhenInSync: true,
       prune: prunes ? computePrune([...previous.objects, ...(previous.pending ?? [])], manifests) : [],
       allowEmpty: app.syncPolicy.allowEmpty,
-      ignore: app.ignoreDifferences as IgnoreRule[],
+      ignore: app.ignoreDifferences,
       protectedNamespaces: [store.namespace],
     });
     const diffs = result.diffs.filter((d) => d.action !== 'unchanged');
@@ -487,7 +486,7 @@ export class Engine {
    */
   async inventoryHealth(client: KubeClient, inventory: Inventory, app: AppEnvironment): Promise<HealthSummary> {
     const live = await Promise.all(inventory.objects.map(async (o) => ({ key: o.key, object: await client.get(o.apiVersion, o.key) })));
-    return summarizeHealth(live, { rules: app.health as unknown as HealthRule[] });
+    return summarizeHealth(live, { rules: app.health });
   }
 
   private async appStatus(checkout: RepoRevision, app: AppEnvironment): Promise<AppStatus> {
@@ -679,11 +678,6 @@ async function namespacesNotCreatedBy(client: KubeClient, app: AppEnvironment, o
   const names = [...new Set(createdNamespaces(objects.map((o) => o.manifest)))].filter((name) => name !== app.namespace && !isSystemNamespace(name));
   const live = await Promise.all(names.map((name) => client.get('v1', { group: '', kind: 'Namespace', namespace: '', name })));
   return names.filter((_, i) => live[i] !== undefined && live[i]!.metadata.annotations?.[annotations.owner] !== `${app.name}/${app.env}`);
-}
-
-function checkHealthRules(app: AppEnvironment): void {
-  const problems = validateHealthRules(app.health, { at: `capstan.yaml: apps[${app.name}].health` });
-  if (problems.length > 0) throw new ValidationError(problems.join('\n'));
 }
 
 function sameInventory(a: InventoryObject[], b: InventoryObject[]): boolean {

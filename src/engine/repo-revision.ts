@@ -1,6 +1,5 @@
 import { loadProject, type Project } from '../config/index.ts';
 import { parseRemote, readBranchHead, readWorkingTree, type GitCache, type Remote } from '../source/index.ts';
-import { projectChecks } from './project-checks.ts';
 
 /** A config repo at one revision: where its files are, which commit they are, and its capstan.yaml. */
 export interface RepoRevision {
@@ -21,7 +20,7 @@ export async function openRevision(git: GitCache, repo: Remote, revision = 'HEAD
   const fetch = local !== undefined || /^[0-9a-f]{40}$/.test(revision) ? 'if-missing' : 'always';
   const commit = await git.resolveRevision(repo, local ?? revision, { fetch });
   const dir = await git.checkout(repo, commit, { fetch: 'never' });
-  return { dir, commit, project: await loadProject(dir, { checks: projectChecks }) };
+  return { dir, commit, project: await loadProject(dir) };
 }
 
 /**
@@ -38,7 +37,7 @@ async function localHead(repo: Remote): Promise<string | undefined> {
  * `diff` before committing). `commit` says which commit it is based on, and whether it differs.
  */
 export async function openWorkingTree(dir: string): Promise<RepoRevision> {
-  const project = await loadProject(dir, { checks: projectChecks });
+  const project = await loadProject(dir);
   return { dir, commit: await workingTreeCommit(dir), project, workingTree: true };
 }
 

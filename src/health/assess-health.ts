@@ -1,4 +1,4 @@
-import { groupOf, type HealthStatus, type Manifest } from '../core/index.ts';
+import { groupOf, type HealthRule, type HealthStatus, type Manifest } from '../core/index.ts';
 import { assessCronJobHealth } from './cron-job.ts';
 import { assessCrdHealth } from './crd.ts';
 import { assessDaemonSetHealth } from './daemon-set.ts';
@@ -11,7 +11,7 @@ import { assessJobHealth } from './job.ts';
 import { assessPodHealth } from './pod.ts';
 import { assessPvcHealth } from './pvc.ts';
 import { assessReplicaSetHealth } from './replica-set.ts';
-import { evaluateHealthRules, type HealthRule } from './rules.ts';
+import { evaluateHealthRules } from './rules.ts';
 import { assessServiceHealth } from './service.ts';
 import { assessStatefulSetHealth } from './stateful-set.ts';
 

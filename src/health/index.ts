@@ -8,9 +8,8 @@
  *   `cron-job.ts`, `service.ts`, `ingress.ts`, `pvc.ts`, `hpa.ts`, `crd.ts`;
  * - `generic.ts` for custom resources and every other kind (observedGeneration and the Ready,
  *   Available, Stalled and Reconciling conditions);
- * - custom rules per app from capstan.yaml (`rules.ts`), checked by `validateHealthRules`.
+ * - custom rules per app from capstan.yaml (`rules.ts`): core's HealthRule, already checked when
+ *   capstan.yaml loaded.
  */
 export { assessHealth, type HealthOptions } from './assess-health.ts';
 export { summarizeHealth, summarizeResources, type HealthSubject, type HealthSummary, type ResourceHealth } from './summarize-health.ts';
-export { type HealthRule, type HealthRuleCase, type Match, type MatchValue } from './rules.ts';
-export { healthRuleCaseProblems, healthRuleProblems, validateHealthRules, type HealthRuleProblem, type ValidateHealthRulesOptions } from './validate-rules.ts';

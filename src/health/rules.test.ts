@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { Manifest } from '../core/index.ts';
-import { assessHealth, type HealthRule, validateHealthRules } from './index.ts';
+import { parseRulePath, type HealthRule, type Manifest } from '../core/index.ts';
+import { assessHealth } from './index.ts';
 
 function fixture(name: string): Manifest {
   return parse(readFileSync(new URL(`./testdata/${name}.yaml`, import.meta.url), 'utf8')) as Manifest;
@@ -40,8 +40,9 @@ function withSynced(status: string): Manifest {
 }
 
 describe('custom health rules', () => {
-  it('are valid as written in these tests', () => {
-    assert.deepEqual(validateHealthRules(bucketRules), []);
+  it('are valid as written in these tests (capstan.yaml checks the same paths when it loads)', () => {
+    const paths = bucketRules.flatMap((rule) => rule.rules.flatMap((ruleCase) => ruleCase.when.map((match) => match.path)));
+    assert.deepEqual(paths.filter((path) => !parseRulePath(path).ok), []);
   });
 
   it('decide with the first case whose matches all hold, interpolating the message', () => {

@@ -1,42 +1,8 @@
-import { groupOf, type HealthStatus, type HealthStatusCode, type Manifest } from '../core/index.ts';
+import { groupOf, parseRulePath, rulePlaceholderPattern, type HealthRule, type HealthStatus, type Manifest, type Match, type MatchValue } from '../core/index.ts';
 import { health } from './fields.ts';
-import { parseRulePath, resolveRulePath, scalarText } from './rule-path.ts';
+import { resolveRulePath, scalarText } from './rule-path.ts';
 
-export type MatchValue = string | number | boolean;
-
-/**
- * One test on a field of the object. Exactly one of `equals`, `in` and `exists` is given.
- * Scalars compare as text, so `equals: 3` matches `"3"`; a boolean also matches the condition
- * strings `"True"`/`"False"` (YAML reads an unquoted `True` as a boolean).
- */
-export interface Match {
-  /** Dotted path with optional selectors: `status.conditions[type=Synced].status`. */
-  path: string;
-  equals?: MatchValue;
-  in?: readonly MatchValue[];
-  /** true: the field is present (and not null); false: it is absent. */
-  exists?: boolean;
-}
-
-/** One case of a rule: when every match holds, the object has `status`. */
-export interface HealthRuleCase {
-  status: HealthStatusCode;
-  /** All must hold; an empty list always holds (a catch-all last case). */
-  when: readonly Match[];
-  /** Shown with the status; `{{ path }}` is replaced by the field's value. */
-  message?: string;
-}
-
-/**
- * Custom health for one kind, declared per app in capstan.yaml. Cases are tried in order and the
- * first whose matches all hold decides; if none does, the built-in assessment applies.
- */
-export interface HealthRule {
-  /** API group; omitted matches the kind in any group, `""` is the core group. */
-  group?: string;
-  kind: string;
-  rules: readonly HealthRuleCase[];
-}
+// Evaluating the custom health rules of capstan.yaml (core's HealthRule, validated when capstan.yaml loads).
 
 /** The status the first matching case of the first applicable rule gives, or undefined. */
 export function evaluateHealthRules(object: Manifest, rules: readonly HealthRule[]): HealthStatus | undefined {
@@ -80,11 +46,8 @@ function describeMatches(matches: readonly Match[]): string {
   return `health rule matched: ${parts.join(' and ')}`;
 }
 
-/** `{{ path }}` placeholders in a rule's message, e.g. `{{ status.conditions[type=Synced].message }}`. */
-export const placeholderPattern = /\{\{\s*([^{}]*?)\s*\}\}/g;
-
 function interpolate(message: string, object: Manifest): string {
-  return message.replace(placeholderPattern, (_whole, path: string) => {
+  return message.replace(rulePlaceholderPattern, (_whole, path: string) => {
     const parsed = parseRulePath(path);
     if (!parsed.ok) return '';
     const value = resolveRulePath(object, parsed.steps);
