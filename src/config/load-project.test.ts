@@ -41,3 +41,36 @@ test('problems are reported against capstan.yaml, wherever the repo is checked o
     return true;
   });
 });
+
+test('a bad health or ignore rule is refused when capstan.yaml loads, naming the file, the line, the app and the rule, with the fix', async () => {
+  const text = `apiVersion: capstan.dev/v1alpha1
+kind: Project
+environments:
+  - name: dev
+apps:
+  - { name: db, source: apps/db, namespace: db }
+  - name: web
+    source: apps/web
+    namespace: web
+    ignoreDifferences:
+      - { kind: Deployment, jsonPointers: [] }
+    health:
+      - kind: Widget
+        rules:
+          - { status: Ready, when: [{ path: "status.conditions[type=Ready", equals: "True" }] }
+`;
+  const dir = await repo({ 'capstan.yaml': text });
+  await assert.rejects(loadProject(dir), (error: unknown) => {
+    assert.ok(error instanceof ConfigValidationError);
+    assert.equal(
+      error.message,
+      [
+        'capstan.yaml has 3 problems:',
+        '  capstan.yaml:11:9: apps[1].ignoreDifferences[0]: ignores nothing: set jsonPointers or managedFieldsManagers',
+        '  capstan.yaml:15:23: apps[1].health[0].rules[0].status: must be one of Healthy, Suspended, Progressing, Missing, Degraded, Unknown, got "Ready"',
+        '  capstan.yaml:15:45: apps[1].health[0].rules[0].when[0].path: invalid path "status.conditions[type=Ready": unclosed "[" at character 18',
+      ].join('\n'),
+    );
+    return true;
+  });
+});

@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ValidationError } from '../core/index.ts';
-import { checkProject, ConfigValidationError, formatIssue, parseProject, type ConfigIssue } from './index.ts';
+import { ValidationError, type Manifest } from '../core/index.ts';
+import { normalize } from '../diff/index.ts';
+import { assessHealth } from '../health/index.ts';
+import { checkProject, ConfigValidationError, formatIssue, parseProject, resolveApp, type ConfigIssue } from './index.ts';
 
 const testdata = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
 const fixture = (name: string): string => readFileSync(path.join(testdata, name), 'utf8');
@@ -307,6 +309,101 @@ apps:
     'capstan.yaml:17:49: apps[0].health[0].rules[0].when[0].equal: unknown field (expected path, equals, in, exists)',
     'capstan.yaml:19:16: apps[0].health[1].rules: must be a list of rules, got "nope"',
   ]);
+});
+
+test('every mistake in an ignore rule is refused at its line, with the fix, and a rule ignores something', () => {
+  const text = `${header}environments:
+  - name: dev
+apps:
+  - name: web
+    source: apps/web
+    namespace: web
+    ignoreDifferences:
+      - kind: Deployment
+        jsonPointers: [spec/replicas, /spec/template/metadata/annotations/a~2b, 3, "", /a~]
+      - group: apps
+        jsonPointer: /spec/replicas
+      - kind: ""
+        group: 1
+        name: [web]
+        managedFieldsManagers: kube-controller-manager
+      - kind: Service
+      - just a string
+      - kind: Deployment
+        managedFieldsManagers: [""]
+        jsonPointers: null
+      - { kind: "*", group: "*", jsonPointers: [/metadata/labels/injected, /metadata/annotations/kubectl.kubernetes.io~1restartedAt] }
+      - { kind: Deployment, name: worker, namespace: shop, managedFieldsManagers: [kube-controller-manager] }
+`;
+  const pointer = 'must be a JSON pointer such as /spec/replicas ("/" before each field; "~1" for a "/" inside a key)';
+  assert.deepEqual(messages(text), [
+    `capstan.yaml:11:24: apps[0].ignoreDifferences[0].jsonPointers[0]: ${pointer}, got "spec/replicas"`,
+    `capstan.yaml:11:39: apps[0].ignoreDifferences[0].jsonPointers[1]: ${pointer}, got "/spec/template/metadata/annotations/a~2b"`,
+    'capstan.yaml:11:81: apps[0].ignoreDifferences[0].jsonPointers[2]: must be a JSON pointer such as /spec/replicas, got 3 (a number); quote it to make it text: "3"',
+    'capstan.yaml:11:84: apps[0].ignoreDifferences[0].jsonPointers[3]: must be a JSON pointer such as /spec/replicas, got an empty string',
+    `capstan.yaml:11:88: apps[0].ignoreDifferences[0].jsonPointers[4]: ${pointer}, got "/a~"`,
+    'capstan.yaml:12:9: apps[0].ignoreDifferences[1].kind: is required: the kind of the objects concerned, such as Deployment',
+    'capstan.yaml:13:9: apps[0].ignoreDifferences[1].jsonPointer: unknown field; did you mean "jsonPointers"?',
+    'capstan.yaml:14:15: apps[0].ignoreDifferences[2].kind: must be a kind such as Deployment, got an empty string',
+    'capstan.yaml:15:16: apps[0].ignoreDifferences[2].group: must be an API group such as apps (or "" for the core group), got 1 (a number); quote it to make it text: "1"',
+    'capstan.yaml:16:15: apps[0].ignoreDifferences[2].name: must be an object name, got a list',
+    'capstan.yaml:17:32: apps[0].ignoreDifferences[2].managedFieldsManagers: must be a list of field manager names, e.g. [kube-controller-manager], got "kube-controller-manager"',
+    'capstan.yaml:18:9: apps[0].ignoreDifferences[3]: ignores nothing: set jsonPointers or managedFieldsManagers',
+    'capstan.yaml:19:9: apps[0].ignoreDifferences[4]: must be a mapping such as "kind: Deployment", got "just a string"',
+    'capstan.yaml:21:33: apps[0].ignoreDifferences[5].managedFieldsManagers[0]: must be a field manager name, got an empty string',
+    'capstan.yaml:22:23: apps[0].ignoreDifferences[5].jsonPointers: must be a list of JSON pointers, e.g. [/spec/replicas], got an empty value',
+  ]);
+});
+
+test('health rules per kind: kind, group and rules are refused at their line like the rules themselves', () => {
+  const text = `${header}environments:
+  - name: dev
+apps:
+  - name: web
+    source: apps/web
+    namespace: web
+    health:
+      - group: 3
+        rules: []
+        kinds: Bucket
+      - kind: ""
+      - kind: Bucket
+        rules: []
+      - Bucket
+`;
+  assert.deepEqual(messages(text), [
+    'capstan.yaml:10:9: apps[0].health[0].kind: is required: the kind the rules apply to, such as Widget',
+    'capstan.yaml:10:16: apps[0].health[0].group: must be an API group such as apps (or "" for the core group), got 3 (a number); quote it to make it text: "3"',
+    'capstan.yaml:12:9: apps[0].health[0].kinds: unknown field; did you mean "kind"?',
+    'capstan.yaml:13:9: apps[0].health[1].rules: is required: the health rules for this kind',
+    'capstan.yaml:13:15: apps[0].health[1].kind: must be a kind such as Widget, got an empty string',
+    'capstan.yaml:15:16: apps[0].health[2].rules: must be a non-empty list of {status, when, message}',
+    'capstan.yaml:16:9: apps[0].health[3]: must be a mapping such as "kind: Widget", got "Bucket"',
+  ]);
+});
+
+test('the rules load typed, as health and diff take them: no cast, no second check', () => {
+  const project = parseProject(`${header}environments:
+  - name: dev
+apps:
+  - name: web
+    source: apps/web
+    namespace: web
+    ignoreDifferences:
+      - { group: apps, kind: Deployment, jsonPointers: [/spec/replicas] }
+    health:
+      - group: example.com
+        kind: Widget
+        rules:
+          - { status: Degraded, when: [{ path: "status.conditions[type=Ready].status", equals: "False" }], message: "{{ status.conditions[type=Ready].message }}" }
+          - { status: Healthy, when: [{ path: status.phase, in: [Ready, Running] }] }
+`);
+  const app = resolveApp(project, 'web', 'dev');
+  const widget = (status: object): Manifest => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'web' }, status });
+  assert.deepEqual(assessHealth(widget({ conditions: [{ type: 'Ready', status: 'False', message: 'no quota' }] }), { rules: app.health }), { status: 'Degraded', message: 'no quota' });
+  assert.equal(assessHealth(widget({ phase: 'Running' }), { rules: app.health }).status, 'Healthy');
+  const deployment = (replicas: number): Manifest => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'web' }, spec: { replicas } });
+  assert.deepEqual(normalize(deployment(3), { ignore: app.ignoreDifferences }), normalize(deployment(1), { ignore: app.ignoreDifferences }));
 });
 
 test('the full fixture passes every check, its health and ignore rules included', () => {
