@@ -1,8 +1,8 @@
-import { CapstanError, ConflictError, ValidationError, formatKey, keyString } from '../core/index.ts';
+import { CapstanError, ConflictError, ValidationError, formatKey, keyString, type Manifest } from '../core/index.ts';
 import { computeDiff, formatTakeovers } from '../diff/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import type { Plan, PlanPhase } from '../plan/index.ts';
-import { SyncConflictError, SyncFailedError, SyncTimeoutError, SyncValidationError, failureDetail, plural, type ObjectFailure } from './errors.ts';
+import { SyncConflictError, SyncFailedError, SyncTimeoutError, SyncValidationError, failureDetail, isSyncError, plural, type ApplyFailure, type ObjectFailure } from './errors.ts';
 import { settleLimited, toError } from './limit.ts';
 import { checkPruneAllowed, pruneTargets } from './prune.ts';
 import { Run } from './run.ts';
@@ -39,15 +39,89 @@ import { describeStage, waitGone, waitReady } from './wait.ts';
  * `errors.ts`, which carry the per-object failures and the result so far.
  */
 export async function applyPlan(client: KubeClient, plan: Plan, options: ApplyPlanOptions): Promise<ApplyResult> {
-  const run = new Run(client, plan, options);
-  checkPruneAllowed(run);
+  const prepared = await prepareApply(client, plan, options);
+  if (prepared.error) throw prepared.error;
+  if (options.dryRunOnly) return prepared.preview;
+  const outcome = await prepared.execute({ onProgress: options.onProgress, signal: options.signal, beforeWrites: options.beforeWrites });
+  if (outcome.error) throw outcome.error;
+  return outcome.result;
+}
 
-  const deferred = await validateAll(run);
-  run.emit({ type: 'validated', objects: run.items.length, deferred: deferred.size });
+/**
+ * Step 1 on its own (see applyPlan): every object validated, its live copy read and, where it may
+ * differ, dry-run, and a preview of what executing would do (the answer of `dryRunOnly`). Nothing
+ * is written. A failure is the `error` of the answer (with the result so far in it), not a throw;
+ * only a bug or a broken client throws. `execute` then writes the same plan, once, without
+ * reading or dry-running again what step 1 already did.
+ */
+export async function prepareApply(client: KubeClient, plan: Plan, options: ApplyPlanOptions): Promise<PreparedApply> {
+  const run = new Run(client, plan, { ...options, onProgress: undefined });
+  let deferred: Set<PlanItem>;
+  let preview: ApplyResult;
+  try {
+    checkPruneAllowed(run);
+    deferred = await validateAll(run);
+    preview = await previewOf(run, deferred);
+  } catch (error) {
+    if (!isSyncError(error) && !(error instanceof CapstanError)) throw error;
+    const result = isSyncError(error) ? error.result : run.result(true);
+    return { preview: result, error, hasWork: false, live: run.latest, execute: () => Promise.reject(new Error('a plan that failed validation cannot be executed')) };
+  }
+  const hasWork = run.options.prune.length > 0 || run.owned().some((item) => deferred.has(item) || item.diff?.action !== 'unchanged');
+  let executed = false;
+  return {
+    preview,
+    hasWork,
+    live: run.latest,
+    execute: async (how) => {
+      if (executed) throw new Error('a prepared apply is executed once');
+      executed = true;
+      run.onProgress = how.onProgress;
+      if (how.signal) run.options.signal = how.signal;
+      if (how.waitTimeoutMs !== undefined) run.options.waitTimeoutMs = how.waitTimeoutMs;
+      run.emit({ type: 'validated', objects: run.items.length, deferred: deferred.size });
+      try {
+        return { result: await execute(run, deferred, how.beforeWrites) };
+      } catch (error) {
+        if (!isSyncError(error)) throw error;
+        return { result: error.result, error };
+      }
+    },
+  };
+}
 
-  if (run.options.dryRunOnly) return dryRunResult(run, deferred);
+/** A plan validated by prepareApply, ready to be written. */
+export interface PreparedApply {
+  /** What executing would do: every object's would-be change and diff, the prune read live, the health of what is live. */
+  preview: ApplyResult;
+  /** Why the plan cannot be applied (validation, a refused prune): a Sync* error carrying the result so far. */
+  error?: CapstanError;
+  /** Whether executing writes anything (an object that differs or could not be compared yet, or a prune). */
+  hasWork: boolean;
+  /** The live copies read, by keyString. */
+  live: ReadonlyMap<string, Manifest | undefined>;
+  execute(how: ExecuteOptions): Promise<ApplyOutcome>;
+}
+
+export interface ExecuteOptions {
+  onProgress?: ApplyPlanOptions['onProgress'];
+  /** How long a stage may take to become healthy, when it is not the one prepared with. */
+  waitTimeoutMs?: number;
+  signal?: AbortSignal;
+  beforeWrites?: ApplyPlanOptions['beforeWrites'];
+}
+
+/** What executing a plan did: the result and, when it failed, why (a Sync* error carrying the same result). */
+export interface ApplyOutcome {
+  result: ApplyResult;
+  error?: CapstanError & ApplyFailure;
+}
+
+/** Steps 2 and 3 of applyPlan, after validateAll. */
+async function execute(run: Run, deferred: Set<PlanItem>, beforeWrites: ApplyPlanOptions['beforeWrites']): Promise<ApplyResult> {
+  const plan = run.plan;
   const runHooksNow = run.options.hooks === 'always' || hasWork(run, deferred);
-  if (runHooksNow) await options.beforeWrites?.(run.applied());
+  if (runHooksNow) await beforeWrites?.(run.applied());
 
   for (const [s, stage] of plan.stages.entries()) {
     run.emit({ type: 'stage', phase: stage.phase, wave: stage.wave });
@@ -76,6 +150,21 @@ export async function applyPlan(client: KubeClient, plan: Plan, options: ApplyPl
     throw new SyncFailedError(`${plural(pruneFailures.length, 'object')} could not be pruned:`, pruneFailures, run.failedResult(pruneFailures));
   }
   return run.result();
+}
+
+/**
+ * What executing would do, read without writing (dryRunResult), taken aside: the run's own record
+ * is left empty for the execution. Deferred objects stay deferred.
+ */
+async function previewOf(run: Run, deferred: Set<PlanItem>): Promise<ApplyResult> {
+  const dryRunOnly = run.options.dryRunOnly;
+  run.options.dryRunOnly = true;
+  try {
+    return await dryRunResult(run, deferred);
+  } finally {
+    run.options.dryRunOnly = dryRunOnly;
+    if (!dryRunOnly) run.forgetRecord();
+  }
 }
 
 /** Step 1: validate every object that can be validated now; returns the deferred ones. */

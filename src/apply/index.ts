@@ -3,7 +3,7 @@
  * dry-run), apply only what differs, wait for CRDs, hooks and waves, prune. Reports progress
  * through a callback and results as a ChangeSet; never logs.
  */
-export { applyPlan } from './apply-plan.ts';
+export { applyPlan, prepareApply, type ApplyOutcome, type ExecuteOptions, type PreparedApply } from './apply-plan.ts';
 export {
   SyncConflictError,
   SyncFailedError,

@@ -46,7 +46,7 @@ export function resolveOptions(options: ApplyPlanOptions): ResolvedOptions {
     dryRunOnly: options.dryRunOnly ?? false,
     hooks: options.hooks ?? 'on-change',
     allowEmpty: options.allowEmpty ?? false,
-    skipDryRunWhenInSync: options.skipDryRunWhenInSync ?? false,
+    skipDryRunWhenInSync: options.skipDryRunWhenInSync ?? true,
     protectedNamespaces: new Set([...systemNamespaces, ...(options.protectedNamespaces ?? [])]),
     signal: options.signal,
   };
@@ -98,7 +98,15 @@ export class Run {
     });
   }
 
-  private readonly onProgress?: (event: ApplyProgressEvent) => void;
+  /** Where progress goes; set when the run executes (a preview reports nothing). */
+  onProgress?: (event: ApplyProgressEvent) => void;
+
+  /** Forgets what a preview recorded (changes, diffs, retained namespaces), so the execution records its own. */
+  forgetRecord(): void {
+    this.changes.length = 0;
+    this.diffs.length = 0;
+    this.retained.length = 0;
+  }
 
   emit(event: ApplyProgressEvent): void {
     this.onProgress?.(event);

@@ -69,8 +69,10 @@ export interface ApplyPlanOptions {
   signal?: AbortSignal;
   /**
    * Skip the server dry-run of objects whose live copy provably holds exactly what would be
-   * applied (diff's quickCompare): they are unchanged without a request. For the periodic checks
-   * of the agent and `capstan diff`/`status`; a sync itself dry-runs every object. Default false.
+   * applied (diff's quickCompare): they are unchanged without a request, so a sync that finds
+   * nothing to change sends no dry-run and no write (a real API server charges a dry-run nearly
+   * what it charges an apply). What differs, or cannot be judged, is dry-run. Default true; false
+   * dry-runs every object.
    */
   skipDryRunWhenInSync?: boolean;
 }

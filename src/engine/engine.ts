@@ -1,12 +1,12 @@
 import os from 'node:os';
-import { CapstanError, NotFoundError, TimeoutError, ValidationError, annotations, builtinScope, countChanges, formatKey, groupOf, keyOf, type ChangeSet, type Manifest, type ResourceKey } from '../core/index.ts';
+import { CapstanError, NotFoundError, TimeoutError, ValidationError, annotations, builtinScope, countChanges, formatKey, groupOf, keyOf, keyString, type ChangeSet, type Manifest, type ResourceKey } from '../core/index.ts';
 import { appsInEnvironment, createdNamespaces, isSystemNamespace, resolveApp, scopeProblems, writeScope, type AppEnvironment, type Project } from '../config/index.ts';
 import type { DiffResult } from '../diff/index.ts';
 import { summarizeHealth, type HealthSummary } from '../health/index.ts';
-import type { KubeClient } from '../kube/index.ts';
+import { AlreadyExistsError, ModifiedError, type KubeClient } from '../kube/index.ts';
 import { InventoryStore, LockedError, SyncLocks, defaultInventoryNamespace, type HistoryEntry, type Inventory, type InventoryObject, type LockHolder, type SyncLock, type SyncOperation } from '../inventory/index.ts';
-import { applyPlan, isSyncError, type ApplyProgressEvent } from '../apply/index.ts';
-import { annotationProblems, buildPlan, builtinGroups, computePrune } from '../plan/index.ts';
+import { applyPlan, isSyncError, prepareApply, type ApplyOutcome, type ApplyProgressEvent, type PreparedApply } from '../apply/index.ts';
+import { annotationProblems, buildPlan, builtinGroups, computePrune, type Plan, type PruneTarget } from '../plan/index.ts';
 import { checkSchemas, renderApp, validateObjects, type RenderCache, type RenderedObject, type SchemaCheck, type SopsKeys } from '../render/index.ts';
 import type { GitCache, Remote } from '../source/index.ts';
 
@@ -57,11 +57,6 @@ export interface SyncRequest {
   onProgress?: (event: ApplyProgressEvent) => void;
   /** Called when the sync of an app starts (before dependencies are awaited). */
   onStart?: (app: AppEnvironment, revision: string) => void;
-  /** Recorded in the history: `sync` (default) or `rollback`. */
-  operation?: SyncOperation;
-  rollbackOf?: number;
-  /** For a rollback: the commit HEAD was on (recorded as the history entry's `head`). */
-  rollbackHead?: string;
   /** Who is recorded in the history for this sync; default the engine's `who`. */
   who?: string;
   /** What caused the sync (the agent's trigger), recorded in the history entry. */
@@ -86,6 +81,74 @@ export interface SyncResult {
   error?: CapstanError;
   /** The history entry recorded (absent when nothing changed and nothing was recorded). */
   recorded?: HistoryEntry;
+  /** The app's inventory as the sync left it (absent when the sync could not read or write it). */
+  inventory?: Inventory;
+}
+
+/** What to plan besides the app, environment and revision. */
+export interface PlanOptions {
+  /**
+   * Take the fields git declares that other field managers hold, or stop on them; default the
+   * app's `syncOptions.conflicts` (force unless `fail`). A read-only plan always takes them in its
+   * dry-run, to show (and name) what applying would take.
+   */
+  force?: boolean;
+  /** Override the app's prune policy. */
+  prune?: boolean;
+  /** Allow an empty render to prune everything the app applied before. */
+  allowEmpty?: boolean;
+  /** A rollback to the history entry `of`, HEAD being at `head`: recorded as a rollback. */
+  rollback?: { of: number; head: string };
+  /** Only to look (diff, status): everything is compared, including what cannot be validated yet; it cannot be applied. */
+  readOnly?: boolean;
+}
+
+/**
+ * One sync, planned: what the app's inventory held, what applying would change, and the health of
+ * what runs. `Engine.apply` applies it once, without reading or dry-running again.
+ */
+export interface SyncPlan {
+  app: AppEnvironment;
+  checkout: RepoRevision;
+  revision: string;
+  /** The inventory as read, once, for this plan. */
+  inventory: Inventory;
+  /** Every object's would-be change (created, configured, unchanged, deleted, skipped). */
+  changeSet: ChangeSet;
+  /** The diffs of what would change (created, configured, pruned objects). */
+  diffs: DiffResult[];
+  /** Whether applying would create, change or prune anything. */
+  changed: boolean;
+  /** The health of what the inventory lists, as read live. */
+  health: HealthSummary;
+  /** Why the plan cannot be applied as it is (applying it records this failure). */
+  error?: CapstanError;
+  options: PlanOptions;
+}
+
+/** How to apply a plan. */
+export interface ApplyOptions {
+  /** Recorded in the history; default the engine's `who`. */
+  who?: string;
+  /** What caused the sync (the agent's trigger), recorded in the history entry. */
+  trigger?: string;
+  /** Health wait per wave; default the app's `syncOptions.timeout`. */
+  timeoutMs?: number;
+  /** Wait for the apps it depends on to be healthy first (and plan again if it had to wait). */
+  waitForDependencies?: boolean;
+  /** How long to wait for another process's sync of this app; default the engine's `waitForLockMs`. */
+  waitForLockMs?: number;
+  onLockWait?: (holder: LockHolder) => void;
+  onProgress?: (event: ApplyProgressEvent) => void;
+  /** Stops the sync's waits: it then fails as stopped, is recorded, and lets go of its lock. */
+  signal?: AbortSignal;
+}
+
+/** What a plan holds for apply that callers do not see. */
+interface PlanInternals {
+  client: KubeClient;
+  store: InventoryStore;
+  prepared?: PreparedApply;
 }
 
 export interface DiffReport {
@@ -131,6 +194,9 @@ export interface RenderResult {
  */
 export class Engine {
   constructor(private readonly options: EngineOptions) {}
+
+  /** What each plan not yet applied holds for apply (a plan is applied once). */
+  private readonly internals = new WeakMap<SyncPlan, PlanInternals>();
 
   /** Resolves a revision of the config repo and reads its capstan.yaml. */
   async open(repo: Remote, revision?: string): Promise<RepoRevision> {
@@ -190,7 +256,188 @@ export class Engine {
     return { app, revision: checkout.commit, objects, rendered: rendered.objects.length, schemas };
   }
 
-  /** Applies one app to one environment; never throws for a failed sync (the result says), only for bad requests. */
+  /**
+   * Plans a sync of one app to one environment at a revision, writing nothing: the inventory (read
+   * once), the render, the live objects (one list per kind and namespace), a server-side dry-run of
+   * each object that may differ from live (what provably matches is not sent), the changes and
+   * diffs that applying would make, what would be pruned, and the health of what the app applied.
+   * A plan that cannot be applied says why in `error` (the render failed, the server refused an
+   * object, an empty render would prune): it is a result, not a throw.
+   */
+  async plan(checkout: RepoRevision, appName: string, env: string, options: PlanOptions = {}): Promise<SyncPlan> {
+    const app = resolveApp(checkout.project, appName, env);
+    const client = await this.clientForApp(app);
+    const store = this.inventory(client);
+    // the render (git tree, YAML, discovery) runs while the inventory is read
+    const rendering = this.render(checkout, app.name, app.env, client).then(
+      (render) => ({ render }),
+      (error: unknown) => ({ error: asCapstanError(error) }),
+    );
+    const inventory = await store.read(app.name, app.env);
+    const rendered = await rendering;
+    const plan: SyncPlan = { app, checkout, revision: checkout.commit, inventory, changeSet: { changes: [] }, diffs: [], changed: false, health: { status: 'Unknown', resources: [] }, options };
+    const fail = (error: CapstanError): Promise<SyncPlan> => this.unplannable(checkout, app, options, error, { client, store, inventory });
+    if ('error' in rendered) return fail(rendered.error);
+    const { objects, rendered: count } = rendered.render;
+    const manifests = objects.map((o) => o.manifest);
+    const prunes = options.prune ?? app.syncPolicy.prune;
+    const allowEmpty = options.allowEmpty ?? app.syncPolicy.allowEmpty;
+    // Empty means the source rendered nothing: the Namespace createNamespace adds does not count.
+    if (count === 0 && inventory.objects.length > 0 && prunes && !allowEmpty) {
+      if (options.readOnly) {
+        // a look (diff, status) shows the objects as they are, and no prune: a sync would refuse it
+        return this.planned(plan, client, store, buildPlan(manifests), [], options);
+      }
+      return fail(
+        new ValidationError(
+          `app "${app.name}" rendered no objects at ${short(checkout.commit)} for environment "${app.env}": refusing to prune the ${inventory.objects.length} objects it applied before. If emptying the app is intended, set syncPolicy.allowEmpty or pass --allow-empty`,
+        ),
+      );
+    }
+    // what an interrupted sync recorded ahead (pending) is pruned like what the last one applied
+    const prune = prunes ? computePrune([...inventory.objects, ...(inventory.pending ?? [])], manifests) : [];
+    return this.planned({ ...plan, options: { ...options, allowEmpty } }, client, store, buildPlan(manifests), prune, options);
+  }
+
+  /**
+   * A plan that cannot be applied, and why (its render failed, a dependency never became healthy):
+   * applying it records the failure.
+   */
+  private async unplannable(checkout: RepoRevision, app: AppEnvironment, options: PlanOptions, error: CapstanError, read?: { client: KubeClient; store: InventoryStore; inventory: Inventory }): Promise<SyncPlan> {
+    const client = read?.client ?? (await this.clientForApp(app));
+    const store = read?.store ?? this.inventory(client);
+    const inventory = read?.inventory ?? (await store.read(app.name, app.env));
+    const health = await this.inventoryHealth(client, inventory, app).catch((): HealthSummary => ({ status: 'Unknown', resources: [] }));
+    const plan: SyncPlan = { app, checkout, revision: checkout.commit, inventory, changeSet: { changes: [] }, diffs: [], changed: false, health, options, error };
+    this.internals.set(plan, { client, store });
+    return plan;
+  }
+
+  /** The second half of plan: validate and preview on the cluster. */
+  private async planned(plan: SyncPlan, client: KubeClient, store: InventoryStore, built: Plan, prune: PruneTarget[], options: PlanOptions): Promise<SyncPlan> {
+    const { app } = plan;
+    const prepared = await prepareApply(client, built, {
+      owner: { app: app.name, env: app.env },
+      // a look takes over fields in its dry-run, to show what applying would make of them (and name them)
+      force: options.force ?? (options.readOnly ? true : app.syncOptions.conflicts !== 'fail'),
+      prune,
+      allowEmpty: plan.options.allowEmpty ?? app.syncPolicy.allowEmpty,
+      dryRunOnly: options.readOnly,
+      protectedNamespaces: [store.namespace],
+      healthOptions: { rules: app.health },
+      ignore: app.ignoreDifferences,
+    });
+    this.internals.set(plan, { client, store, prepared });
+    const diffs = prepared.preview.diffs.filter((d: DiffResult) => d.action !== 'unchanged');
+    const health = await this.inventoryHealth(client, plan.inventory, app, prepared.live).catch((error: unknown): HealthSummary => ({ status: 'Unknown', resources: [], message: firstLines(asCapstanError(error).message, 3) }));
+    return Object.assign(plan, { changeSet: prepared.preview.changeSet, diffs, changed: prepared.error === undefined && diffs.length > 0, health, error: prepared.error });
+  }
+
+  /**
+   * Applies a plan (once): takes the app's lock before the first write, records ahead what it will
+   * own, writes what differs, waits for health, prunes, and records the sync in the inventory. A
+   * plan with an error is recorded as a failed sync. When another process changed the inventory
+   * between the plan and the lock, the app is planned again under the lock. Never throws for a
+   * failed sync (the result says); a plan that found nothing to change writes nothing at all.
+   */
+  async apply(plan: SyncPlan, options: ApplyOptions = {}): Promise<SyncResult> {
+    if (plan.options.readOnly) throw new Error('a read-only plan (diff, status) cannot be applied');
+    if (!this.internals.has(plan)) throw new Error('apply takes a plan this engine made');
+    const { client } = this.internals.get(plan)!;
+    const { app } = plan;
+    const lock = new LazyLock(() => this.locks(client).acquire(app.name, app.env, { waitMs: options.waitForLockMs ?? this.options.waitForLockMs ?? 0, onWaiting: options.onLockWait, signal: options.signal }));
+    try {
+      let current = plan;
+      if (options.waitForDependencies && app.dependsOn.length > 0) {
+        // a dependency may bring the CRDs or namespaces the plan needs: plan again once it is healthy
+        if (await this.waitForDependencies(plan.checkout.project, app, client, options.timeoutMs, options.signal)) current = await this.plan(plan.checkout, app.name, app.env, plan.options);
+      }
+      for (;;) {
+        try {
+          return await this.applyOnce(current, options, lock);
+        } catch (error) {
+          if (!(error instanceof InventoryMoved)) throw error;
+          current = await this.plan(plan.checkout, app.name, app.env, plan.options);
+        }
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async applyOnce(plan: SyncPlan, options: ApplyOptions, lock: LazyLock): Promise<SyncResult> {
+    const { store, prepared } = this.internals.get(plan)!;
+    const { app } = plan;
+    this.internals.delete(plan);
+    const base = { app: app.name, env: app.env, revision: plan.revision };
+    let previous = plan.inventory;
+    const entry = (result: 'Succeeded' | 'Failed', counts: Record<string, number>, message?: string): Omit<HistoryEntry, 'id'> => ({
+      operation: plan.options.rollback ? 'rollback' : 'sync',
+      revision: plan.revision,
+      time: now(),
+      result,
+      who: options.who ?? this.who(),
+      trigger: options.trigger,
+      changes: counts,
+      rollbackOf: plan.options.rollback?.of,
+      head: plan.options.rollback?.head,
+      message: message === undefined ? undefined : firstLines(message),
+    });
+    /**
+     * Before the first write: the lock, then the inventory claimed with a write conditioned on the
+     * version the plan read (another process's sync in between makes the plan stale: planned
+     * again), holding ahead what this sync will own.
+     */
+    const claim = async (owned: InventoryObject[]): Promise<void> => {
+      const ahead = notListed(owned, previous);
+      if (await lock.take()) {
+        try {
+          previous = await store.recordPending(previous, ahead, { strict: true });
+        } catch (error) {
+          if (error instanceof ModifiedError || error instanceof AlreadyExistsError) throw new InventoryMoved();
+          throw error;
+        }
+      } else if (ahead.length > 0) previous = await store.recordPending(previous, ahead);
+    };
+    /** A failed sync, recorded (what it did create stays in the inventory, so a later sync prunes it). */
+    const failed = async (error: CapstanError, changeSet: ChangeSet, onCluster?: InventoryObject[]): Promise<SyncResult> => {
+      const counts = countChanges(changeSet);
+      // another process holds the app: nothing was done, and nothing is recorded
+      if (error instanceof LockedError) return { ...base, result: 'Failed', changeSet, counts, error };
+      try {
+        await lock.take();
+      } catch (lockError) {
+        if (lockError instanceof LockedError) return { ...base, result: 'Failed', changeSet, counts, error };
+        throw lockError;
+      }
+      const next = await store.record(previous, entry('Failed', counts, error.message), onCluster);
+      return { ...base, result: 'Failed', changeSet, counts, error, recorded: next.history.at(-1), inventory: next };
+    };
+
+    if (plan.error || !prepared) return failed(plan.error ?? new CapstanError('the plan has nothing to apply'), plan.changeSet);
+    let outcome: ApplyOutcome;
+    try {
+      outcome = await prepared.execute({ onProgress: options.onProgress, signal: options.signal, beforeWrites: claim, waitTimeoutMs: options.timeoutMs ?? app.syncOptions.timeoutMs });
+    } catch (error) {
+      if (error instanceof InventoryMoved) throw error;
+      if (!(error instanceof CapstanError)) throw error;
+      return failed(error, { changes: [] });
+    }
+    if (outcome.error) return failed(outcome.error, outcome.result.changeSet, [...previous.objects, ...outcome.result.applied]);
+    const applied = outcome.result;
+    const counts = countChanges(applied.changeSet);
+    const unchanged = counts.created + counts.configured + counts.deleted === 0;
+    const sameObjects = sameInventory(previous.objects, applied.applied) && !previous.pending;
+    // A sync that changed nothing at the revision already recorded writes nothing, inventory included.
+    if (unchanged && sameObjects && previous.revision === plan.revision && previous.history.at(-1)?.result === 'Succeeded' && !plan.options.rollback) {
+      return { ...base, result: 'Succeeded', changeSet: applied.changeSet, counts, health: applied.health, inventory: previous };
+    }
+    await lock.take();
+    const next = await store.record(previous, entry('Succeeded', counts), applied.applied);
+    return { ...base, result: 'Succeeded', changeSet: applied.changeSet, counts, health: applied.health, recorded: next.history.at(-1), inventory: next };
+  }
+
+  /** Plans and applies one app to one environment (after the apps it depends on are healthy); never throws for a failed sync, only for bad requests. */
   async sync(request: SyncRequest): Promise<SyncResult> {
     const checkout = await this.open(request.repo, request.revision);
     return this.syncAt(checkout, request);
@@ -208,142 +455,35 @@ export class Engine {
     return results;
   }
 
-  async syncAt(checkout: RepoRevision, request: SyncRequest): Promise<SyncResult> {
+  /** sync at a revision already opened: plan, then apply that plan. */
+  async syncAt(checkout: RepoRevision, request: SyncRequest, planOptions: Pick<PlanOptions, 'rollback'> = {}): Promise<SyncResult> {
     const app = resolveApp(checkout.project, request.app, request.env);
-    const client = await this.clientForApp(app);
-    const store = this.inventory(client);
-    // The render (git tree, YAML, discovery) runs while the inventory is read; its failure is the
-    // sync's, reported below like any other. With dependencies to wait for it starts after them,
-    // since a dependency may bring the CRDs that the render's kind check looks up.
-    const waits = !request.skipDependencies && app.dependsOn.length > 0;
-    const rendering = waits ? undefined : this.render(checkout, app.name, app.env, client);
-    rendering?.catch(() => undefined);
     request.onStart?.(app, checkout.commit);
-    // One sync per app and environment across processes. The lock is taken before the first
-    // write (a sync that finds nothing to change writes nothing, the lock included); when the
-    // inventory moved between the read and the lock, the sync starts over under the lock.
-    const lock = new LazyLock(() => this.locks(client).acquire(app.name, app.env, { waitMs: request.waitForLockMs ?? this.options.waitForLockMs ?? 0, onWaiting: request.onLockWait, signal: request.signal }));
-    try {
-      for (;;) {
-        try {
-          return await this.syncOnce(checkout, request, { app, client, store, rendering, waits, lock });
-        } catch (error) {
-          if (!(error instanceof InventoryMoved)) throw error;
-        }
-      }
-    } finally {
-      await lock.release();
-    }
-  }
-
-  private async syncOnce(checkout: RepoRevision, request: SyncRequest, context: SyncContext): Promise<SyncResult> {
-    const { app, client, store, waits, lock } = context;
-    let previous = await store.read(app.name, app.env);
-    const operation = request.operation ?? 'sync';
-    const base = { app: app.name, env: app.env, revision: checkout.commit };
-    /** Takes the lock before a first write; true when the inventory changed since it was read. */
-    const locked = async (): Promise<boolean> => lock.take(async () => (await store.read(app.name, app.env)).resourceVersion !== previous.resourceVersion);
-    try {
-      if (waits) await this.waitForDependencies(checkout.project, app, client, request.timeoutMs, request.signal);
-      const { objects, rendered } = await (context.rendering ?? this.render(checkout, app.name, app.env, client));
-      const manifests = objects.map((o) => o.manifest);
-      const prunePolicy = request.prune ?? app.syncPolicy.prune;
-      // Empty means the source rendered nothing: the Namespace createNamespace adds does not count.
-      if (rendered === 0 && previous.objects.length > 0 && prunePolicy && !(request.allowEmpty ?? app.syncPolicy.allowEmpty)) {
-        throw new ValidationError(
-          `app "${app.name}" rendered no objects at ${short(checkout.commit)} for environment "${app.env}": refusing to prune the ${previous.objects.length} objects it applied before. If emptying the app is intended, set syncPolicy.allowEmpty or pass --allow-empty`,
-        );
-      }
-      const plan = buildPlan(manifests);
-      // what an interrupted sync recorded ahead (pending) is pruned like what the last one applied
-      const prune = prunePolicy ? computePrune([...previous.objects, ...(previous.pending ?? [])], manifests) : [];
-      const applied = await applyPlan(client, plan, {
-        owner: { app: app.name, env: app.env },
-        force: request.force ?? app.syncOptions.conflicts !== 'fail',
-        prune,
-        protectedNamespaces: [store.namespace],
-        waitTimeoutMs: request.timeoutMs ?? app.syncOptions.timeoutMs,
-        healthOptions: { rules: app.health },
-        ignore: app.ignoreDifferences,
-        onProgress: request.onProgress,
-        signal: request.signal,
-        beforeWrites: async (owned) => {
-          if (await locked()) throw new InventoryMoved();
-          // written ahead: a sync killed from here on leaves these for the next one to prune
-          const ahead = notListed(owned, previous);
-          if (ahead.length > 0) previous = await store.recordPending(previous, ahead);
-        },
-      });
-      const counts = countChanges(applied.changeSet);
-      const unchanged = counts.created + counts.configured + counts.deleted === 0;
-      const sameObjects = sameInventory(previous.objects, applied.applied) && !previous.pending;
-      let recorded: HistoryEntry | undefined;
-      // A sync that changed nothing at the revision already recorded writes nothing, inventory included.
-      if (!(unchanged && sameObjects && previous.revision === checkout.commit && previous.history.at(-1)?.result === 'Succeeded' && operation === 'sync')) {
-        if (await locked()) throw new InventoryMoved();
-        const next = await store.record(previous, { operation, revision: checkout.commit, time: now(), result: 'Succeeded', who: request.who ?? this.who(), trigger: request.trigger, changes: counts, rollbackOf: request.rollbackOf, head: request.rollbackHead }, applied.applied);
-        recorded = next.history.at(-1);
-      }
-      return { ...base, result: 'Succeeded', changeSet: applied.changeSet, counts, health: applied.health, recorded };
-    } catch (error) {
-      if (error instanceof InventoryMoved) throw error;
-      const failure = asCapstanError(error);
-      const changeSet: ChangeSet = isSyncError(error) ? error.result.changeSet : { changes: [] };
-      const counts = countChanges(changeSet);
-      // Another process holds the app: nothing was done, and nothing is recorded.
-      if (error instanceof LockedError) return { ...base, result: 'Failed', changeSet, counts, error: failure };
+    // with dependencies to wait for, the plan is made after them: a dependency may bring the CRDs
+    // that the render's kind check looks up
+    const waits = !request.skipDependencies && app.dependsOn.length > 0;
+    const options: ApplyOptions = { who: request.who, trigger: request.trigger, timeoutMs: request.timeoutMs, waitForLockMs: request.waitForLockMs, onLockWait: request.onLockWait, onProgress: request.onProgress, signal: request.signal };
+    if (waits) {
+      const client = await this.clientForApp(app);
       try {
-        await locked();
-      } catch (lockError) {
-        if (lockError instanceof LockedError) return { ...base, result: 'Failed', changeSet, counts, error: failure };
-        throw lockError;
+        await this.waitForDependencies(checkout.project, app, client, request.timeoutMs, request.signal);
+      } catch (error) {
+        if (!(error instanceof CapstanError)) throw error;
+        return this.apply(await this.unplannable(checkout, app, { ...planOptions }, error), options);
       }
-      // What a failed sync did create stays in the inventory, so a later sync can still prune it.
-      const onCluster = isSyncError(error) ? [...previous.objects, ...error.result.applied] : undefined;
-      const next = await store.record(previous, {
-        operation,
-        revision: checkout.commit,
-        time: now(),
-        result: 'Failed',
-        who: request.who ?? this.who(),
-        trigger: request.trigger,
-        changes: counts,
-        rollbackOf: request.rollbackOf,
-        head: request.rollbackHead,
-        message: firstLines(failure.message),
-      }, onCluster);
-      return { ...base, result: 'Failed', changeSet, counts, error: failure, recorded: next.history.at(-1) };
     }
+    const plan = await this.plan(checkout, app.name, app.env, { force: request.force, prune: request.prune, allowEmpty: request.allowEmpty, ...planOptions });
+    return this.apply(plan, options);
   }
 
   /**
-   * What applying would change: the server's dry-run of every object compared with live, and what
-   * would be pruned. Writes nothing.
+   * What applying would change: the server's dry-run of every object that may differ compared
+   * with live, and what would be pruned. Writes nothing; a plan that cannot be made throws.
    */
   async diff(checkout: RepoRevision, appName: string, env: string): Promise<DiffReport> {
-    const app = resolveApp(checkout.project, appName, env);
-    const client = await this.clientForApp(app);
-    const store = this.inventory(client);
-    const previous = await store.read(app.name, app.env);
-    const { objects, rendered } = await this.render(checkout, app.name, app.env, client);
-    const manifests = objects.map((o) => o.manifest);
-    // Dry-run with force: the diff shows what applying would make of each object even where
-    // another field manager holds a field, and names the fields it would take (an app with
-    // `syncOptions.conflicts: fail` stops there instead).
-    // The prune is previewed by apply itself, with the rules a sync uses (owner, prune: disabled).
-    const prunes = app.syncPolicy.prune && !(rendered === 0 && !app.syncPolicy.allowEmpty);
-    const result = await applyPlan(client, buildPlan(manifests), {
-      owner: { app: app.name, env: app.env },
-      dryRunOnly: true,
-      force: true,
-      skipDryRunWhenInSync: true,
-      prune: prunes ? computePrune([...previous.objects, ...(previous.pending ?? [])], manifests) : [],
-      allowEmpty: app.syncPolicy.allowEmpty,
-      ignore: app.ignoreDifferences,
-      protectedNamespaces: [store.namespace],
-    });
-    const diffs = result.diffs.filter((d) => d.action !== 'unchanged');
-    return { app: app.name, env: app.env, revision: checkout.commit, diffs, changed: diffs.length > 0 };
+    const plan = await this.plan(checkout, appName, env, { readOnly: true });
+    if (plan.error) throw plan.error;
+    return { app: plan.app.name, env: plan.app.env, revision: plan.revision, diffs: plan.diffs, changed: plan.changed };
   }
 
   /**
@@ -413,13 +553,13 @@ export class Engine {
    * Re-applies the revision of an earlier history entry (default: the last successful sync before
    * the current revision) and records that it did.
    */
-  async rollback(request: Omit<SyncRequest, 'revision' | 'operation' | 'rollbackOf' | 'rollbackHead'> & { to?: number }): Promise<SyncResult> {
+  async rollback(request: Omit<SyncRequest, 'revision'> & { to?: number }): Promise<SyncResult> {
     const head = await this.open(request.repo);
     const app = resolveApp(head.project, request.app, request.env);
     const inventory = await this.inventory(await this.clientForApp(app)).read(app.name, app.env);
     const target = pickRollbackTarget(inventory, request.to);
     const checkout = await this.open(request.repo, target.revision);
-    return this.syncAt(checkout, { ...request, revision: target.revision, operation: 'rollback', rollbackOf: target.id, rollbackHead: head.commit });
+    return this.syncAt(checkout, request, { rollback: { of: target.id, head: head.commit } });
   }
 
   /**
@@ -484,30 +624,29 @@ export class Engine {
    * The health of what an app applied, read live (one get per object) and judged with the app's
    * custom rules; Healthy when the inventory lists nothing (callers decide what that means).
    */
-  async inventoryHealth(client: KubeClient, inventory: Inventory, app: AppEnvironment): Promise<HealthSummary> {
-    const live = await Promise.all(inventory.objects.map(async (o) => ({ key: o.key, object: await client.get(o.apiVersion, o.key) })));
+  async inventoryHealth(client: KubeClient, inventory: Inventory, app: AppEnvironment, known?: ReadonlyMap<string, Manifest | undefined>): Promise<HealthSummary> {
+    const live = await Promise.all(inventory.objects.map(async (o) => ({ key: o.key, object: known?.has(keyString(o.key)) ? known.get(keyString(o.key)) : await client.get(o.apiVersion, o.key) })));
     return summarizeHealth(live, { rules: app.health });
   }
 
   private async appStatus(checkout: RepoRevision, app: AppEnvironment): Promise<AppStatus> {
     const status: AppStatus = { app: app.name, env: app.env, revision: '', sync: 'Unknown', health: 'Unknown' };
     try {
-      const client = await this.clientForApp(app);
-      const inventory = await this.inventory(client).read(app.name, app.env);
-      status.revision = inventory.revision;
-      status.lastResult = inventory.history.at(-1);
-      const health = await this.inventoryHealth(client, inventory, app);
-      status.health = inventory.objects.length === 0 ? 'Missing' : health.status;
-      if (health.message) status.healthMessage = health.message;
-      const report = await this.diff(checkout, app.name, app.env);
-      status.sync = report.changed ? 'OutOfSync' : 'Synced';
+      const plan = await this.plan(checkout, app.name, app.env, { readOnly: true });
+      status.revision = plan.inventory.revision;
+      status.lastResult = plan.inventory.history.at(-1);
+      status.health = plan.inventory.objects.length === 0 ? 'Missing' : plan.health.status;
+      if (plan.health.message) status.healthMessage = plan.health.message;
+      if (plan.error) status.error = firstLines(plan.error.message);
+      else status.sync = plan.changed ? 'OutOfSync' : 'Synced';
     } catch (error) {
       status.error = firstLines((error as Error).message);
     }
     return status;
   }
 
-  private async waitForDependencies(project: Project, app: AppEnvironment, client: KubeClient, timeoutMs?: number, signal?: AbortSignal): Promise<void> {
+  private async waitForDependencies(project: Project, app: AppEnvironment, client: KubeClient, timeoutMs?: number, signal?: AbortSignal): Promise<boolean> {
+    let waited = false;
     const deadline = Date.now() + (timeoutMs ?? app.syncOptions.timeoutMs);
     for (const dependency of app.dependsOn) {
       const dep = resolveApp(project, dependency, app.env);
@@ -524,9 +663,11 @@ export class Engine {
           throw new TimeoutError(`app "${app.name}" waited for "${dep.name}" to be healthy in environment "${app.env}", but it is ${health.status}: ${health.message ?? ''}`.trim());
         }
         if (signal?.aborted) throw new CapstanError(`app "${app.name}" stopped waiting for "${dep.name}" to be healthy in environment "${app.env}" (${String(signal.reason ?? 'aborted')})`);
+        waited = true;
         await sleep(500);
       }
     }
+    return waited;
   }
 
   private clientForApp(app: { cluster?: string }): Promise<KubeClient> {
@@ -552,26 +693,24 @@ export class Engine {
 
   private readonly lockers = new WeakMap<KubeClient, SyncLocks>();
 
+  /** The inventory store of a cluster (one per client: it knows once that its namespace exists). */
   private inventory(client: KubeClient): InventoryStore {
-    return new InventoryStore(client, { namespace: this.options.inventoryNamespace });
+    let store = this.stores.get(client);
+    if (!store) {
+      store = new InventoryStore(client, { namespace: this.options.inventoryNamespace });
+      this.stores.set(client, store);
+    }
+    return store;
   }
+
+  private readonly stores = new WeakMap<KubeClient, InventoryStore>();
 
   private who(): string {
     return this.options.who ?? whoFromEnvironment();
   }
 }
 
-/** What one attempt of a sync works with. */
-interface SyncContext {
-  app: AppEnvironment;
-  client: KubeClient;
-  store: InventoryStore;
-  rendering: Promise<RenderResult> | undefined;
-  waits: boolean;
-  lock: LazyLock;
-}
-
-/** The inventory changed between a sync's read and its lock: the sync starts over, under the lock. */
+/** The inventory changed between a plan's read and the sync's lock: the app is planned again, under the lock. */
 class InventoryMoved extends Error {}
 
 /** A lock taken when first needed, once, and released (if taken) at the end. */
@@ -580,11 +719,11 @@ class LazyLock {
 
   constructor(private readonly acquire: () => Promise<SyncLock>) {}
 
-  /** Takes the lock the first time; then `changed()` says whether what was read before moved. Later calls answer false. */
-  async take(changed: () => Promise<boolean>): Promise<boolean> {
+  /** Takes the lock the first time and answers true; later calls answer false. */
+  async take(): Promise<boolean> {
     if (this.held) return false;
     this.held = await this.acquire();
-    return changed();
+    return true;
   }
 
   async release(): Promise<void> {

@@ -82,8 +82,17 @@ export class InventoryStore {
    * does not list yet (written ahead): a sync killed at any point leaves them pending, and the
    * next sync of any revision prunes those it does not render. Returns the inventory as stored.
    */
-  async recordPending(previous: Inventory, objects: InventoryObject[]): Promise<Inventory> {
-    return this.update(previous, (base) => ({ ...base, pending: sortObjects([...(base.pending ?? []), ...without(objects, base.objects)]) }));
+  async recordPending(previous: Inventory, objects: InventoryObject[], options: { strict?: boolean } = {}): Promise<Inventory> {
+    const change = (base: Inventory): Inventory => {
+      const pending = sortObjects([...(base.pending ?? []), ...without(objects, base.objects)]);
+      const next: Inventory = { ...base, pending };
+      if (pending.length === 0) delete next.pending;
+      return next;
+    };
+    if (!options.strict) return this.update(previous, change);
+    // strict: written only on the version read (created only when it was not there): another
+    // process's write in between is the caller's ModifiedError or AlreadyExistsError
+    return { ...change(previous), resourceVersion: await this.write(change(previous), { create: previous.resourceVersion === undefined }) };
   }
 
   /** Removes an app's inventory (after `capstan delete`). */
@@ -105,7 +114,7 @@ export class InventoryStore {
     }
   }
 
-  private async write(inventory: Inventory): Promise<string | undefined> {
+  private async write(inventory: Inventory, options: { create?: boolean } = {}): Promise<string | undefined> {
     await this.ensureNamespace();
     const { resourceVersion, ...stored } = inventory;
     const manifest: Manifest = {
@@ -120,7 +129,7 @@ export class InventoryStore {
       },
       data: { [dataKey]: JSON.stringify(stored) },
     };
-    const written = await this.client.apply(manifest, { fieldManager: this.fieldManager, force: true });
+    const written = options.create ? await this.client.create(manifest, { fieldManager: this.fieldManager }) : await this.client.apply(manifest, { fieldManager: this.fieldManager, force: true });
     return typeof written.metadata.resourceVersion === 'string' ? written.metadata.resourceVersion : undefined;
   }
 
