@@ -1,4 +1,4 @@
-import { annotations, formatKey, groupOf, keyOf, keyString, type Manifest, type ResourceKey } from '../core/index.ts';
+import { annotations, formatKey, groupOf, keyOf, keyString, NotFoundError, type Manifest, type ResourceKey } from '../core/index.ts';
 import type { ResourceInfo } from '../kube/index.ts';
 import { settleLimited } from './limit.ts';
 import type { Run } from './run.ts';
@@ -12,7 +12,8 @@ export interface NamespaceContents {
 }
 
 /**
- * Reads everything a namespace holds (one list per namespaced kind the server serves) and returns
+ * Reads everything a namespace holds (one list per namespaced kind the server serves; a kind whose
+ * CRD is gone holds nothing) and returns
  * the objects that must outlive it, so that deleting the namespace would destroy them. Left out,
  * because they go with the namespace by design or are already going:
  * - objects of this app that this sync deleted (`deleted`, by key), and objects being deleted;
@@ -26,6 +27,8 @@ export async function namespaceContents(run: Run, namespace: string, deleted: Re
   const answers = await settleLimited(kinds, run.options.concurrency, (info) => run.client.list(apiVersionOf(info), info.kind, { namespace }));
   const objects = new Map<string, Manifest>();
   answers.forEach((answer, i) => {
+    // a list answers NotFound only for a kind no longer served (its CRD was just deleted): none left
+    if (answer.status === 'rejected' && answer.reason instanceof NotFoundError) return;
     if (answer.status === 'rejected') throw answer.reason;
     for (const item of answer.value.items) {
       // list items may come without apiVersion and kind
