@@ -88,9 +88,10 @@ async function setup(t: TestContext, files: Record<string, FileSpec>, repoDir?: 
 function countCalls(engine: Engine, syncs: string[], renders: string[]): void {
   const syncAt = engine.syncAt.bind(engine);
   const render = engine.render.bind(engine);
-  engine.syncAt = (checkout, request) => {
+  // the rest is passed on: a rollback is a syncAt whose plan options say so
+  engine.syncAt = (checkout, request, ...rest) => {
     syncs.push(`${request.app}/${request.env}`);
-    return syncAt(checkout, request);
+    return syncAt(checkout, request, ...rest);
   };
   engine.render = (checkout, app, env, client) => {
     renders.push(`${app}/${env}`);

@@ -26,8 +26,8 @@ test('two agents without sharding sync every commit of an app once each, in orde
   const engines = [1, 2].map((n) => {
     const engine = new Engine({ git: new GitCache({ dir: caches[n]! }), clientFor: async () => fx.client, who: `agent-${n}` });
     const syncAt = engine.syncAt.bind(engine);
-    engine.syncAt = async (checkout, request) => {
-      const result = await syncAt(checkout, request);
+    engine.syncAt = async (checkout, request, ...rest) => {
+      const result = await syncAt(checkout, request, ...rest);
       if (result.recorded) recorded.push(`${result.recorded.id} ${result.recorded.who}`);
       return result;
     };
