@@ -140,39 +140,37 @@ const listedPerTarget = 20;
 
 /**
  * Live copies of a stage's targets: one list per kind and namespace, of the objects carrying the
- * app's labels, when several targets share them (started by the first target that asks); a get
+ * app's labels, when several targets share them (all started with the stage); a get
  * for the others, for targets the list did not return (gone, or without the labels), and for
  * all of a group whose list failed.
  */
 class LiveReader {
   private readonly lists = new Map<string, Promise<Map<string, Manifest> | undefined>>();
-  private readonly listed = new Set<string>();
 
   constructor(
     private readonly run: Run,
     targets: readonly PruneTarget[],
   ) {
     const groups = new Map<string, number>();
-    for (const target of targets) groups.set(groupOf(target), (groups.get(groupOf(target)) ?? 0) + 1);
+    const first = new Map<string, PruneTarget>();
+    for (const target of targets) {
+      groups.set(groupOf(target), (groups.get(groupOf(target)) ?? 0) + 1);
+      if (!first.has(groupOf(target))) first.set(groupOf(target), target);
+    }
     const rendered = new Map<string, number>();
     for (const item of run.items) {
       const group = groupOf({ apiVersion: item.object.apiVersion, key: item.key });
       rendered.set(group, (rendered.get(group) ?? 0) + 1);
     }
+    // every list of the stage at once, so no delete waits for the list of its kind when it comes
     for (const [group, count] of groups) {
-      if (count >= 2 && count + (rendered.get(group) ?? 0) <= count * listedPerTarget) this.listed.add(group);
+      if (count >= 2 && count + (rendered.get(group) ?? 0) <= count * listedPerTarget) this.lists.set(group, this.list(first.get(group)!));
     }
   }
 
   async read(target: PruneTarget): Promise<Manifest | undefined> {
-    const group = groupOf(target);
-    if (this.listed.has(group)) {
-      let list = this.lists.get(group);
-      if (!list) this.lists.set(group, (list = this.list(target)));
-      const found = (await list)?.get(target.key.name);
-      if (found) return found;
-    }
-    return this.run.client.get(target.apiVersion, target.key);
+    const found = (await this.lists.get(groupOf(target)))?.get(target.key.name);
+    return found ?? this.run.client.get(target.apiVersion, target.key);
   }
 
   /** The app's objects of the target's kind and namespace by name; undefined when they cannot be listed (each target is then read alone). */
