@@ -19,7 +19,7 @@
  * | server-side apply that creates | ~800–1,300/s at 16 in flight; `kubectl apply --server-side` of 1,000 one at a time 7.0 s cold | 5.5 ms / 2.0 ms: 1,000/s at capacity |
  * | apply or update that changes nothing | `kubectl apply --server-side` of 1,000 unchanged one at a time 4.1 s | 3.0 ms / 1.6 ms |
  * | server-side dry-run apply (any dry-run write) | ~1,100–1,350/s at 16 in flight: nearly what an apply costs | 2.5 ms / 1.6 ms: 1,250/s at capacity |
- * | DELETE | `kubectl delete -f` of 1,000 one at a time 4.4 s, ~4–6 ms each | 4.0 ms / 2.0 ms (no parallel figure was measured: charged like a write that creates) |
+ * | DELETE | `kubectl delete -f` of 1,000 one at a time 4.4 s, ~4–6 ms each (its wait included: a GET per object) | 3.0 ms / 2.0 ms (no parallel figure was measured: charged like a write that creates, which is likely dear: a delete does no apply, validation nor defaulting) |
  * | GET | ~1.1 ms | 1.1 ms / 0.5 ms |
  * | LIST | 1,000 ConfigMaps 16–38 ms | 1.0 ms + 0.025 ms per object, for both: 26 ms for 1,000 |
  * | discovery, OpenAPI | (not measured) | 1.0 ms / 0.2 ms |
@@ -57,7 +57,7 @@ export const realCostProfile: CostProfile = {
     write: { latencyMs: 5.5, workMs: 2.0 },
     'unchanged-write': { latencyMs: 3.0, workMs: 1.6 },
     'dry-run': { latencyMs: 2.5, workMs: 1.6 },
-    delete: { latencyMs: 4.0, workMs: 2.0 },
+    delete: { latencyMs: 3.0, workMs: 2.0 },
     get: { latencyMs: 1.1, workMs: 0.5 },
     list: { latencyMs: 1.0, workMs: 1.0, perItemMs: 0.025 },
     discovery: { latencyMs: 1.0, workMs: 0.2 },
