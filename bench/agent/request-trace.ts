@@ -7,7 +7,8 @@
  * totals of the two can be compared.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { IncomingMessage } from 'node:http';
+import { appendFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Target → verb → requests. */
 export type RequestTally = Record<string, Record<string, number>>;
@@ -58,16 +59,28 @@ export function classify(method: string, url: string, contentType = ''): { targe
 export class RequestTrace {
   private tally: RequestTally = {};
   private readonly listener = (message: unknown): void => {
-    const request = (message as { request: IncomingMessage }).request;
+    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
     const agent = request.headers['user-agent'] ?? '';
     if (agent.split(/[\s/]/, 1)[0] !== this.client) return;
     const seen = classify(request.method ?? 'GET', request.url ?? '/', request.headers['content-type']);
     if (!seen) return;
     const verbs = (this.tally[seen.target] ??= {});
     verbs[seen.verb] = (verbs[seen.verb] ?? 0) + 1;
+    if (this.log) {
+      const log = this.log;
+      const started = performance.now();
+      response.once('finish', () => appendFileSync(log, `${started.toFixed(1)} ${(performance.now() - started).toFixed(1)} ${response.statusCode} ${seen.verb} ${request.url ?? ''}\n`));
+    }
   };
 
-  constructor(private readonly client = 'capstan') {
+  /**
+   * Tallies the requests of `client`; with `log`, every request is also appended to that file as
+   * it is answered: its start (ms, the process's clock), how long its answer took, status, verb and URL.
+   */
+  constructor(
+    private readonly client = 'capstan',
+    private readonly log?: string,
+  ) {
     subscribe('http.server.request.start', this.listener);
   }
 

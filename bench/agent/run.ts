@@ -16,12 +16,15 @@
  *     of one commit.
  * Requests are what the sandbox counted from capstan's User-Agent (the benchmark's own reads say
  * `bench`); where they went (inventories, lock Leases, Namespaces, the apps' objects) is read by
- * request-trace.ts.
+ * request-trace.ts (BENCH_REQUEST_LOG=<file> also logs each one with its time). Each pass also
+ * gives the CPU seconds of the capstan process and of this one (mostly the sandbox's), so that a
+ * pass's time can be told apart into work and waiting, and the machine's load average, because
+ * other work on a 2-core machine moves every time.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -96,28 +99,55 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** What one pass cost: its time, capstan's requests by verb, the most of them in flight, the store's writes, and where the requests went. */
 interface Pass {
   seconds: number;
+  /** CPU seconds of the capstan process (the agent, or apply) and of the benchmark's process, which is mostly the sandbox's. */
+  cpu: { capstan: number; sandbox: number };
+  /** The machine's load average over the last minute at the end of the pass (2 cores: above 2, others wanted the CPU too). */
+  load: number;
   requests: Record<string, number>;
   maxInFlight: number;
   storeWrites: number;
   trace: RequestTally;
 }
 
-/** Counts one pass on a sandbox: call `start` at its beginning and `end` at its end. */
-function meter(sandbox: Sandbox, trace: RequestTrace): { start(): void; end(): Pass } {
+/** CPU seconds (user and system) a process has used so far, from /proc (0 once it is gone). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // the fields after the command's name (which may hold spaces): utime and stime are the 12th and 13th, in ticks of 1/100 s
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+const ownCpu = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/**
+ * Counts one pass on a sandbox: call `start` at its beginning and `end` at its end. `capstanCpu`
+ * is the CPU seconds the capstan process has used so far (for apply, given at `end`).
+ */
+function meter(sandbox: Sandbox, trace: RequestTrace, capstanCpu: () => number = () => 0): { start(): void; end(capstanSeconds?: number): Pass } {
   let t0 = 0;
   let writes = 0;
+  let cpu0 = { capstan: 0, sandbox: 0 };
   return {
     start() {
       sandbox.resetStats();
       trace.reset();
       writes = sandbox.stats().writes;
+      cpu0 = { capstan: capstanCpu(), sandbox: ownCpu() };
       t0 = performance.now();
     },
-    end() {
+    end(capstanSeconds) {
       const seconds = (performance.now() - t0) / 1000;
+      const cpu = { capstan: capstanSeconds ?? capstanCpu() - cpu0.capstan, sandbox: ownCpu() - cpu0.sandbox };
       const stats = sandbox.stats();
       const capstan = stats.clients.capstan ?? { requests: {}, maxInFlight: 0 };
-      return { seconds, requests: capstan.requests, maxInFlight: capstan.maxInFlight, storeWrites: stats.writes - writes, trace: trace.snapshot() };
+      return { seconds, cpu, load: loadavg()[0]!, requests: capstan.requests, maxInFlight: capstan.maxInFlight, storeWrites: stats.writes - writes, trace: trace.snapshot() };
     },
   };
 }
@@ -138,7 +168,7 @@ async function quiet(sandbox: Sandbox, maxMs = 5_000): Promise<void> {
 /** A pass's figures divided by `n` (the mean of one commit's). */
 function perOne(pass: Pass, n: number): Pass {
   const divide = (r: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v / n]));
-  return { seconds: pass.seconds / n, requests: divide(pass.requests), maxInFlight: pass.maxInFlight, storeWrites: pass.storeWrites / n, trace: Object.fromEntries(Object.entries(pass.trace).map(([k, v]) => [k, divide(v)])) };
+  return { seconds: pass.seconds / n, load: pass.load, cpu: { capstan: pass.cpu.capstan / n, sandbox: pass.cpu.sandbox / n }, requests: divide(pass.requests), maxInFlight: pass.maxInFlight, storeWrites: pass.storeWrites / n, trace: Object.fromEntries(Object.entries(pass.trace).map(([k, v]) => [k, divide(v)])) };
 }
 
 function newSandbox(mode: string): Promise<Sandbox> {
@@ -154,13 +184,18 @@ async function applyAll(mode: string, dir: string, repo: string, trace: RequestT
     const pass = meter(sandbox, trace);
     pass.start();
     let stdout: string;
+    let stderr: string;
     try {
-      ({ stdout } = await run(process.execPath, [bin, 'apply', '--all', '--env', 'bench', '--repo', repo, '--kubeconfig', kubeconfig, '-o', 'json'], { cwd: dir, env: { ...inherited, CAPSTAN_CACHE_DIR: path.join(dir, 'apply-cache') }, maxBuffer: 512 * 1024 * 1024 }));
+      // through bash, whose `times` says the CPU its child used
+      const command = [process.execPath, bin, 'apply', '--all', '--env', 'bench', '--repo', repo, '--kubeconfig', kubeconfig, '-o', 'json'];
+      ({ stdout, stderr } = await run('bash', ['-c', '"$@"; s=$?; times >&2; exit $s', 'bash', ...command], { cwd: dir, env: { ...inherited, CAPSTAN_CACHE_DIR: path.join(dir, 'apply-cache') }, maxBuffer: 512 * 1024 * 1024 }));
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string };
       throw new Error(`capstan apply --all failed:\n${(e.stdout ?? '').slice(-2000)}${e.stderr ?? ''}`);
     }
-    const figures = pass.end();
+    // the last line of `times`: the children's user and system time, e.g. `0m12.345s 0m1.234s`
+    const times = [...(stderr.trim().split('\n').at(-1) ?? '').matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+    const figures = pass.end(times.length === 2 ? times[0]! + times[1]! : NaN);
     const reports = JSON.parse(stdout) as { result: string; counts: Record<string, number> }[];
     const created = reports.reduce((n, r) => n + (r.counts.created ?? 0), 0);
     if (reports.length !== totalApps || reports.some((r) => r.result !== 'Succeeded')) throw new Error(`capstan apply --all: ${reports.length} reports, ${reports.filter((r) => r.result !== 'Succeeded').length} not Succeeded`);
@@ -205,7 +240,8 @@ async function benchMode(mode: string, dir: string, work: string, trace: Request
   let agent: ChildProcess | undefined;
   try {
     // 2. the agent's first full sync, cold
-    const first = meter(sandbox, trace);
+    const cpuOfAgent = (): number => cpuSeconds(agent?.pid);
+    const first = meter(sandbox, trace, cpuOfAgent);
     first.start();
     agent = spawn(
       process.execPath,
@@ -231,7 +267,7 @@ async function benchMode(mode: string, dir: string, work: string, trace: Request
     const noop: Pass[] = [];
     for (let i = 0; i < 3; i++) {
       await quiet(sandbox);
-      const pass = meter(sandbox, trace);
+      const pass = meter(sandbox, trace, cpuOfAgent);
       pass.start();
       await api(`${url}/api/v1/refresh`, 'POST');
       noop.push(pass.end());
@@ -247,7 +283,7 @@ async function benchMode(mode: string, dir: string, work: string, trace: Request
       return (object?.data as { value?: string } | undefined)?.value === value ? true : undefined;
     };
     await quiet(sandbox);
-    const pushes = meter(sandbox, trace);
+    const pushes = meter(sandbox, trace, cpuOfAgent);
     pushes.start();
     const viaPush: number[] = [];
     for (let i = 1; i <= commits; i++) {
@@ -260,7 +296,7 @@ async function benchMode(mode: string, dir: string, work: string, trace: Request
     }
     await quiet(sandbox);
     const pushCommit = perOne(pushes.end(), commits);
-    const hooks = meter(sandbox, trace);
+    const hooks = meter(sandbox, trace, cpuOfAgent);
     hooks.start();
     const viaWebhook: number[] = [];
     for (let i = 1; i <= commits; i++) {
@@ -321,17 +357,17 @@ const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
 function requestRow(label: string, pass: Pass, time: string): string {
   const rest = other(pass.requests);
   const otherText = Object.keys(rest).length ? Object.entries(rest).map(([v, n]) => `${v} ${num(n)}`).join(', ') : '0';
-  return `| ${label} | ${time} | ${columns.map(([, verbs]) => num(column(pass.requests, verbs))).join(' | ')} | ${otherText} | ${num(total(pass.requests))} | ${pass.maxInFlight} | ${num(pass.storeWrites)} |`;
+  return `| ${label} | ${time} | ${pass.cpu.capstan.toFixed(2)} / ${pass.cpu.sandbox.toFixed(2)} | ${pass.load.toFixed(1)} | ${columns.map(([, verbs]) => num(column(pass.requests, verbs))).join(' | ')} | ${otherText} | ${num(total(pass.requests))} | ${pass.maxInFlight} | ${num(pass.storeWrites)} |`;
 }
 
 function report(f: ModeFigures): void {
   const model = f.mode === 'real' ? 'cost model real (answers shaped like a kube-apiserver v1.19 on 2 cores)' : 'cost model off (the plain sandbox, kinder than a real server)';
   console.log(`\nbench/agent, ${model}: ${apps} apps of ${perApp} objects plus a 20-object app (${totalApps} apps, ${totalObjects} objects), each pass's requests from capstan's User-Agent`);
-  console.log(`| pass | time | ${columns.map(([name]) => name).join(' | ')} | other | all requests | most in flight | store writes |`);
-  console.log(`| --- | ---: | ${columns.map(() => '---:').join(' | ')} | ---: | ---: | ---: | ---: |`);
+  console.log(`| pass | time | CPU s, capstan / sandbox | load | ${columns.map(([name]) => name).join(' | ')} | other | all requests | most in flight | store writes |`);
+  console.log(`| --- | ---: | ---: | ---: | ${columns.map(() => '---:').join(' | ')} | ---: | ---: | ---: | ---: |`);
   console.log(requestRow('`capstan apply --all --env bench`, fresh sandbox', f.applyAll, `${f.applyAll.seconds.toFixed(2)} s`));
   console.log(requestRow('agent first full sync, fresh sandbox (start to all Synced and Healthy)', f.firstSync, `${f.firstSync.seconds.toFixed(2)} s`));
-  console.log(`| agent first sync / apply --all | ${ratio(f.firstSync.seconds, f.applyAll.seconds)} | ${columns.map(([, verbs]) => ratio(column(f.firstSync.requests, verbs), column(f.applyAll.requests, verbs))).join(' | ')} | | ${ratio(total(f.firstSync.requests), total(f.applyAll.requests))} | | ${ratio(f.firstSync.storeWrites, f.applyAll.storeWrites)} |`);
+  console.log(`| agent first sync / apply --all | ${ratio(f.firstSync.seconds, f.applyAll.seconds)} | ${ratio(f.firstSync.cpu.capstan, f.applyAll.cpu.capstan)} / ${ratio(f.firstSync.cpu.sandbox, f.applyAll.cpu.sandbox)} | | ${columns.map(([, verbs]) => ratio(column(f.firstSync.requests, verbs), column(f.applyAll.requests, verbs))).join(' | ')} | | ${ratio(total(f.firstSync.requests), total(f.applyAll.requests))} | | ${ratio(f.firstSync.storeWrites, f.applyAll.storeWrites)} |`);
   for (const [i, p] of f.noop.entries()) console.log(requestRow(`no-op reconcile pass ${i + 1} (POST /api/v1/refresh)`, p, `${p.seconds.toFixed(2)} s`));
   console.log(requestRow(`one commit via git push (mean of ${commits})`, f.pushCommit, `p50 ${percentile(f.viaPush, 50).toFixed(3)} s`));
   console.log(requestRow(`one commit via webhook (mean of ${commits})`, f.webhookCommit, `p50 ${percentile(f.viaWebhook, 50).toFixed(3)} s`));
@@ -388,7 +424,8 @@ async function main(): Promise<void> {
   await git(work, 'add', '--all');
   await git(work, 'commit', '--quiet', '-m', 'bench');
 
-  const trace = new RequestTrace('capstan');
+  // BENCH_REQUEST_LOG=<file> appends every request of capstan's to that file (see request-trace.ts)
+  const trace = new RequestTrace('capstan', process.env.BENCH_REQUEST_LOG);
   try {
     const figures: ModeFigures[] = [];
     // each cost model gets a bare clone of the same commit, fresh sandboxes and caches of its own
