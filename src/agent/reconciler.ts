@@ -1,0 +1,284 @@
+/**
+ * The reconciler: what the agent does to one app. `reconcile` compares the app with git, decides
+ * whether an automatic sync may run (policy, rollback hold, sync window) and syncs it; `sync` runs
+ * a sync or rollback (automatic or asked for) and records the outcome in the app's state. Failures
+ * go to the retry policy; who calls these and when is the scheduler's and the triggers' business.
+ */
+import { ValidationError, formatKey, type CapstanError, type HealthStatusCode } from '../core/index.ts';
+import type { AppEnvironment } from '../config/index.ts';
+import type { DiffReport, Engine, RepoRevision, SyncResult } from '../engine/index.ts';
+import type { Inventory, InventoryObject } from '../inventory/index.ts';
+import type { KubeClient } from '../kube/index.ts';
+import type { Remote } from '../source/index.ts';
+import { lastSyncOf, type AppTable, type Tracked } from './app-table.ts';
+import { decide } from './decide.ts';
+import { firstLines, isoNow, message, seconds, short } from './helpers.ts';
+import type { AgentLogger } from './logger.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+import type { Job } from './scheduler.ts';
+import { syncWindowOpen } from './sync-windows.ts';
+import type { AgentMetrics, AppState, LastSync, SyncActionResult, Trigger } from './types.ts';
+
+// --- the engine, as the reconciler sees it ---------------------------------------------------
+
+/** An app's live health, as its state records it. */
+export interface LiveHealth {
+  health: HealthStatusCode;
+  healthMessage: string | undefined;
+}
+
+/** An app compared with git: what differs, what it applied (and its history), how it runs. */
+export interface Comparison {
+  report: DiffReport;
+  inventory: Inventory;
+  health: LiveHealth;
+}
+
+/** A sync (of the checkout, or of `revision`) or a rollback (to history entry `to`, default the previous one). */
+export type SyncAction =
+  | { kind: 'sync'; who: string; trigger: Trigger; revision?: string; prune?: boolean; force?: boolean; signal: AbortSignal }
+  | { kind: 'rollback'; who: string; trigger: Trigger; to?: number; signal: AbortSignal };
+
+/** What a sync did and left: its result, then the app's inventory and health after it. */
+export interface SyncOutcome {
+  result: SyncResult;
+  /** When the sync itself finished (before inventory and health were read). */
+  finishedAt: string;
+  /** Undefined when it could not be read: `unread` says why. */
+  inventory?: Inventory;
+  unread?: string;
+  /** The sync's own health when it succeeded and judged it, else the live health of `inventory`. */
+  health?: LiveHealth;
+}
+
+/**
+ * Every engine call the reconciler makes, and no other. Today a reconcile that syncs compares
+ * (diff, history, live health) and then syncs, which plans and dry-runs again; once the engine
+ * has `plan()` and `apply(plan)`, `compare` becomes one `engine.plan()` (its diffs, inventory and
+ * health) and `sync` one `engine.apply()` of that same plan, here and nowhere else.
+ * Throws only when the engine throws (an unreachable cluster, a bad revision); a sync that fails
+ * is a `Failed` result.
+ */
+export interface ReconcileEngine {
+  compare(checkout: RepoRevision, app: AppEnvironment): Promise<Comparison>;
+  sync(checkout: RepoRevision, app: AppEnvironment, action: SyncAction): Promise<SyncOutcome>;
+  /** The live health of what the app's inventory lists (health still settling after a sync). */
+  health(checkout: RepoRevision, app: AppEnvironment): Promise<LiveHealth>;
+}
+
+/** The reconciler's engine calls, on today's Engine. */
+export function reconcileEngine(engine: Engine, repo: Remote, clientFor: (context: string | undefined) => Promise<KubeClient>): ReconcileEngine {
+  async function liveHealth(app: AppEnvironment, inventory: Inventory): Promise<LiveHealth> {
+    if (inventory.objects.length === 0) return { health: 'Missing', healthMessage: undefined };
+    try {
+      const summary = await engine.inventoryHealth(await clientFor(app.cluster), inventory, app);
+      return { health: summary.status, healthMessage: summary.message };
+    } catch (error) {
+      return { health: 'Unknown', healthMessage: firstLines(message(error), 3) };
+    }
+  }
+  return {
+    async compare(checkout, app) {
+      const report = await engine.diff(checkout, app.name, app.env);
+      const inventory = await engine.history(checkout, app.name, app.env);
+      return { report, inventory, health: await liveHealth(app, inventory) };
+    },
+    async sync(checkout, app, action) {
+      const { who, trigger, signal } = action;
+      // another capstan syncing this app (CI, a laptop) is waited for, up to the app's sync timeout
+      const waitForLockMs = app.syncOptions.timeoutMs;
+      let result: SyncResult;
+      if (action.kind === 'rollback') {
+        result = await engine.rollback({ repo, app: app.name, env: app.env, who, trigger, to: action.to, waitForLockMs, signal });
+        checkout = await engine.open(repo, result.revision);
+      } else {
+        if (action.revision) checkout = await engine.open(repo, action.revision);
+        result = await engine.syncAt(checkout, { repo, revision: checkout.commit, app: app.name, env: app.env, who, trigger, prune: action.prune, force: action.force, waitForLockMs, signal });
+      }
+      const outcome: SyncOutcome = { result, finishedAt: isoNow() };
+      const own = result.result === 'Succeeded' && result.health ? { health: result.health.status, healthMessage: result.health.message } : undefined;
+      try {
+        outcome.inventory = await engine.history(checkout, app.name, app.env);
+      } catch (error) {
+        outcome.unread = message(error);
+      }
+      const health = own ?? (outcome.inventory ? await liveHealth(app, outcome.inventory) : undefined);
+      if (health) outcome.health = health;
+      return outcome;
+    },
+    async health(checkout, app) {
+      return liveHealth(app, await engine.history(checkout, app.name, app.env));
+    },
+  };
+}
+
+// --- reconciling -----------------------------------------------------------------------------
+
+export interface ReconcilerOptions {
+  engine: ReconcileEngine;
+  apps: AppTable;
+  retries: RetryPolicy<Tracked>;
+  metrics: AgentMetrics;
+  log: AgentLogger;
+  /** Recorded in the history for automatic syncs. */
+  who: string;
+  now(): Date;
+  /** The agent's current revision; undefined before the first fetch. */
+  head(): RepoRevision | undefined;
+  /** What an app owns now (for the drift watcher). */
+  owns(t: Tracked, objects: readonly InventoryObject[]): void;
+  /** An app synced successfully (its dependents may go on). */
+  synced(t: Tracked): void;
+}
+
+export class Reconciler {
+  /** Aborted by `stop()`: running syncs stop waiting, record themselves and let go of their locks. */
+  private stopSignal = new AbortController();
+
+  constructor(private readonly options: ReconcilerOptions) {}
+
+  start(): void {
+    this.stopSignal = new AbortController();
+  }
+
+  stop(): void {
+    this.stopSignal.abort('the agent is stopping');
+  }
+
+  /** Compares the app with the current revision, decides, and syncs it when an automatic sync may run. */
+  async reconcile(t: Tracked, trigger: Trigger, who?: string): Promise<SyncActionResult | undefined> {
+    const { apps, metrics } = this.options;
+    const checkout = this.current();
+    const started = performance.now();
+    const log = this.options.log.child({ app: t.ref.app, env: t.ref.env, revision: checkout.commit, trigger });
+    let compared: Comparison;
+    try {
+      compared = await this.options.engine.compare(checkout, t.app);
+    } catch (error) {
+      const text = firstLines(message(error));
+      log.warn({ err: text }, `${t.id} could not be compared: ${text}`);
+      apps.patch(t, { sync: 'Unknown', error: text });
+      metrics.reconcileDuration(seconds(started), t.ref, 'Failed');
+      this.failed(t, log);
+      return undefined;
+    }
+    const { report, inventory, health } = compared;
+    this.options.owns(t, inventory.objects);
+    const restored: Partial<AppState> = { revision: inventory.revision, error: undefined, ...health };
+    const last = inventory.history.at(-1);
+    if (!t.state.lastSync && last) restored.lastSync = lastSyncOf(last);
+    const drifted = confirmDrift(t, report);
+    const policy = t.app.syncPolicy;
+    const decision = decide({ changed: report.changed, policy, trigger, last, head: checkout.commit, windowOpen: syncWindowOpen(t.app.syncWindows, this.options.now()) });
+
+    if (decision === 'in-sync') {
+      apps.patch(t, { ...restored, sync: 'Synced', failures: 0, nextRetryAt: undefined, drift: undefined });
+      t.deferred = undefined;
+      metrics.reconcileDuration(seconds(started), t.ref, 'Unchanged');
+      return undefined;
+    }
+    apps.patch(t, { ...restored, sync: 'OutOfSync' });
+    if (drifted.length > 0) this.recordDrift(t, drifted);
+    if (decision === 'sync') {
+      t.deferred = undefined;
+      t.deferredWho = undefined;
+      // Git wins: fields a hand edit took over are taken back unless the app says conflicts: fail.
+      return this.sync(t, { kind: 'sync', trigger, since: isoNow(), sync: { who: who ?? this.options.who }, waiters: [] });
+    }
+    if (decision === 'report') {
+      log.info({ diffs: report.diffs.length }, `${t.id} is OutOfSync (${report.diffs.map((d) => `${d.action} ${formatKey(d.key)}`).slice(0, 5).join(', ')}): ${policy.automated ? 'drift without selfHeal is only reported' : 'manual app, waiting for a sync'}`);
+    } else if (decision === 'held') {
+      log.info({ rollback: last!.id }, `${t.id} is OutOfSync: rollback #${last!.id} holds it at ${last!.revision.slice(0, 12)} until a new commit comes`);
+    } else {
+      t.deferred = trigger;
+      t.deferredWho = who;
+      apps.patch(t, { syncWindowOpen: false });
+      log.info({}, `${t.id} is OutOfSync; the sync window of environment ${t.ref.env} is closed: the sync waits for it to open`);
+    }
+    metrics.reconcileDuration(seconds(started), t.ref, 'Unchanged');
+    return undefined;
+  }
+
+  /** Applies the app (a sync or a rollback) and records the outcome in its state. */
+  async sync(t: Tracked, job: Job): Promise<SyncActionResult> {
+    const { apps, metrics } = this.options;
+    const startedAt = isoNow();
+    const started = performance.now();
+    const who = job.sync?.who ?? job.rollback?.who ?? this.options.who;
+    const log = this.options.log.child({ app: t.ref.app, env: t.ref.env, trigger: job.trigger, who });
+    const checkout = this.current();
+    const signal = this.stopSignal.signal;
+    let outcome: SyncOutcome;
+    try {
+      const action: SyncAction = job.kind === 'rollback' ? { kind: 'rollback', who, trigger: job.trigger, to: job.rollback?.to, signal } : { kind: 'sync', who, trigger: job.trigger, revision: job.sync?.revision, prune: job.sync?.prune, force: job.sync?.force, signal };
+      outcome = await this.options.engine.sync(checkout, t.app, action);
+    } catch (error) {
+      // A bad request (unknown history entry, revision not found): nothing was applied.
+      if (job.trigger === 'manual') throw error;
+      apps.patch(t, { error: firstLines(message(error)) });
+      this.failed(t, log);
+      throw error;
+    }
+    const { result, finishedAt, inventory } = outcome;
+    const counts = { ...result.counts };
+    const lastSync: LastSync = { revision: result.revision, result: result.result, startedAt, finishedAt, trigger: job.trigger, who, counts };
+    if (result.recorded) lastSync.id = result.recorded.id;
+    if (result.error) lastSync.message = firstLines(result.error.message);
+    if (outcome.unread !== undefined) log.warn({ err: outcome.unread }, `${t.id}: reading the inventory after the sync failed: ${outcome.unread}`);
+    if (inventory) this.options.owns(t, inventory.objects);
+
+    const out: SyncActionResult = { ...t.ref, revision: result.revision, result: result.result, changeSet: result.changeSet, counts };
+    if (result.result === 'Succeeded') {
+      this.options.retries.succeeded(t);
+      const atHead = result.revision === this.options.head()?.commit;
+      apps.patch(t, { revision: result.revision, sync: atHead ? 'Synced' : 'OutOfSync', lastSync, failures: 0, nextRetryAt: undefined, drift: undefined, error: undefined, ...outcome.health });
+      const changed = counts.created + counts.configured + counts.deleted > 0;
+      log.info({ revision: result.revision, counts }, `${t.id} synced to ${short(result.revision)}${changed ? '' : ' (nothing to change)'}`);
+      metrics.reconcileDuration(seconds(started), t.ref, changed ? 'Succeeded' : 'Unchanged');
+      this.options.synced(t);
+    } else {
+      out.message = lastSync.message;
+      apps.patch(t, { sync: 'OutOfSync', lastSync, error: lastSync.message, ...outcome.health });
+      log.warn({ revision: result.revision, err: lastSync.message, category: (result.error as CapstanError | undefined)?.category }, `${t.id} sync to ${short(result.revision)} failed: ${lastSync.message ?? ''}`);
+      metrics.reconcileDuration(seconds(started), t.ref, 'Failed');
+      this.failed(t, log);
+    }
+    metrics.syncResult(t.ref, result.result);
+    apps.emit({ type: 'sync', state: structuredClone(t.state), result: structuredClone(out) });
+    return out;
+  }
+
+  /** Reads the app's live health again (health that was still settling: a rollout, a restart mid-sync). */
+  async recheckHealth(t: Tracked, checkout: RepoRevision): Promise<void> {
+    this.options.apps.patch(t, await this.options.engine.health(checkout, t.app));
+  }
+
+  /** Drift found by value: recorded in the app's state, counted, logged and announced. */
+  private recordDrift(t: Tracked, objects: string[]): void {
+    const seen = new Set([...(t.state.drift?.objects ?? []), ...objects]);
+    this.options.apps.patch(t, { drift: { detectedAt: isoNow(), objects: [...seen].sort() }, drifts: (t.state.drifts ?? 0) + 1 });
+    const heals = t.app.syncPolicy.selfHeal && t.app.syncPolicy.automated;
+    this.options.log.warn({ app: t.ref.app, env: t.ref.env, objects, selfHeal: t.app.syncPolicy.selfHeal }, `drift: ${objects.join(', ')} differ from git, changed in the cluster behind capstan's back${heals ? ': self-healing' : ''}`);
+    this.options.metrics.drift(t.ref);
+    this.options.apps.emit({ type: 'drift', state: structuredClone(t.state), objects: [...objects] });
+  }
+
+  private failed(t: Tracked, log: AgentLogger): void {
+    this.options.retries.failed(t, this.options.head()?.commit ?? '', log);
+  }
+
+  private current(): RepoRevision {
+    const head = this.options.head();
+    if (!head) throw new ValidationError('the agent has not fetched the config repo yet: start it first');
+    return head;
+  }
+}
+
+/** The objects the drift watcher reported that the comparison with git finds different in value. */
+function confirmDrift(t: Tracked, report: DiffReport): string[] {
+  const suspects = t.suspects;
+  t.suspects = undefined;
+  if (!suspects || !report.changed) return [];
+  const differ = new Set(report.diffs.map((d) => formatKey(d.key)));
+  return [...suspects].filter((o) => differ.has(o)).sort();
+}
