@@ -1,7 +1,8 @@
 /**
  * agent: continuous reconcile of many apps (pull mode) — scheduling, polling, refresh from
  * webhooks and git push, drift and self-heal, sync windows, sharding between replicas.
- * `AgentApi` (types.ts) is what server/ and cli/ are written against.
+ * `AgentApi` (types.ts) is what server/ and cli/ are written against; agent.ts says which file
+ * holds which part (scheduler, retry policy, triggers, reconciler).
  */
 export * from './types.ts';
 export { Agent, createAgent, type AgentOptions, type DriftWatcherFactory, type InventoryWatcherFactory } from './agent.ts';
