@@ -4,7 +4,7 @@ import { appsInEnvironment, createdNamespaces, isSystemNamespace, resolveApp, sc
 import type { DiffResult } from '../diff/index.ts';
 import { summarizeHealth, type HealthSummary } from '../health/index.ts';
 import { AlreadyExistsError, ModifiedError, type KubeClient } from '../kube/index.ts';
-import { InventoryStore, LockedError, SyncLocks, defaultInventoryNamespace, type HistoryEntry, type Inventory, type InventoryObject, type LockHolder, type SyncLock, type SyncOperation } from '../inventory/index.ts';
+import { InventoryStore, LockedError, SyncLocks, defaultInventoryNamespace, type HistoryEntry, type Inventory, type InventoryObject, type LockHolder, type SyncLock } from '../inventory/index.ts';
 import { applyPlan, isSyncError, prepareApply, type ApplyOutcome, type ApplyProgressEvent, type PreparedApply } from '../apply/index.ts';
 import { annotationProblems, buildPlan, builtinGroups, computePrune, type Plan, type PruneTarget } from '../plan/index.ts';
 import { checkSchemas, renderApp, validateObjects, type RenderCache, type RenderedObject, type SchemaCheck, type SopsKeys } from '../render/index.ts';
@@ -621,11 +621,14 @@ export class Engine {
   }
 
   /**
-   * The health of what an app applied, read live (one get per object) and judged with the app's
-   * custom rules; Healthy when the inventory lists nothing (callers decide what that means).
+   * The health of what an app applied, judged with the app's custom rules: read live (one get per
+   * object), or from `known` (the live copies a plan read). Healthy when it lists nothing (callers
+   * decide what that means).
    */
   async inventoryHealth(client: KubeClient, inventory: Inventory, app: AppEnvironment, known?: ReadonlyMap<string, Manifest | undefined>): Promise<HealthSummary> {
-    const live = await Promise.all(inventory.objects.map(async (o) => ({ key: o.key, object: known?.has(keyString(o.key)) ? known.get(keyString(o.key)) : await client.get(o.apiVersion, o.key) })));
+    // with the live copies a plan read, what it no longer renders (to be pruned) is left out: not read again
+    const judged = known ? inventory.objects.filter((o) => known.has(keyString(o.key))) : inventory.objects;
+    const live = await Promise.all(judged.map(async (o) => ({ key: o.key, object: known ? known.get(keyString(o.key)) : await client.get(o.apiVersion, o.key) })));
     return summarizeHealth(live, { rules: app.health });
   }
 
