@@ -48,7 +48,7 @@ interface Setup {
   fx: EngineFixture;
   dir: string;
   git: GitCache;
-  /** `app/env` of every engine.syncAt call, in order. */
+  /** `app/env` of every engine.apply call (every sync), in order. */
   syncs: string[];
   /** `app/env` of every engine.render call (diff and sync both render). */
   renders: string[];
@@ -86,12 +86,12 @@ async function setup(t: TestContext, files: Record<string, FileSpec>, repoDir?: 
 }
 
 function countCalls(engine: Engine, syncs: string[], renders: string[]): void {
-  const syncAt = engine.syncAt.bind(engine);
+  const apply = engine.apply.bind(engine);
   const render = engine.render.bind(engine);
-  // the rest is passed on: a rollback is a syncAt whose plan options say so
-  engine.syncAt = (checkout, request, ...rest) => {
-    syncs.push(`${request.app}/${request.env}`);
-    return syncAt(checkout, request, ...rest);
+  // every sync, automatic or asked for, a rollback too, applies a plan
+  engine.apply = (plan, options) => {
+    syncs.push(`${plan.app.name}/${plan.app.env}`);
+    return apply(plan, options);
   };
   engine.render = (checkout, app, env, client) => {
     renders.push(`${app}/${env}`);

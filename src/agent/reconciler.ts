@@ -4,9 +4,9 @@
  * a sync or rollback (automatic or asked for) and records the outcome in the app's state. Failures
  * go to the retry policy; who calls these and when is the scheduler's and the triggers' business.
  */
-import { ValidationError, formatKey, type CapstanError, type HealthStatusCode } from '../core/index.ts';
+import { ConflictError, ValidationError, formatKey, type CapstanError, type HealthStatusCode } from '../core/index.ts';
 import type { AppEnvironment } from '../config/index.ts';
-import type { DiffReport, Engine, RepoRevision, SyncResult } from '../engine/index.ts';
+import type { DiffReport, Engine, RepoRevision, SyncPlan, SyncResult } from '../engine/index.ts';
 import type { Inventory, InventoryObject } from '../inventory/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import type { Remote } from '../source/index.ts';
@@ -32,11 +32,13 @@ export interface Comparison {
   report: DiffReport;
   inventory: Inventory;
   health: LiveHealth;
+  /** The plan the comparison is, which a sync of the same revision applies as it is (no second plan). */
+  plan?: SyncPlan;
 }
 
 /** A sync (of the checkout, or of `revision`) or a rollback (to history entry `to`, default the previous one). */
 export type SyncAction =
-  | { kind: 'sync'; who: string; trigger: Trigger; revision?: string; prune?: boolean; force?: boolean; signal: AbortSignal }
+  | { kind: 'sync'; who: string; trigger: Trigger; revision?: string; prune?: boolean; force?: boolean; signal: AbortSignal; plan?: SyncPlan }
   | { kind: 'rollback'; who: string; trigger: Trigger; to?: number; signal: AbortSignal };
 
 /** What a sync did and left: its result, then the app's inventory and health after it. */
@@ -52,12 +54,12 @@ export interface SyncOutcome {
 }
 
 /**
- * Every engine call the reconciler makes, and no other. Today a reconcile that syncs compares
- * (diff, history, live health) and then syncs, which plans and dry-runs again; once the engine
- * has `plan()` and `apply(plan)`, `compare` becomes one `engine.plan()` (its diffs, inventory and
- * health) and `sync` one `engine.apply()` of that same plan, here and nowhere else.
- * Throws only when the engine throws (an unreachable cluster, a bad revision); a sync that fails
- * is a `Failed` result.
+ * Every engine call the reconciler makes, and no other. `compare` is one `engine.plan()` (its
+ * diffs, the inventory it read once, the health of the live objects it listed) and an automatic
+ * `sync` is one `engine.apply()` of that same plan: the inventory is read once, each changed
+ * object dry-run once. Throws only when the engine throws (an unreachable cluster, a bad
+ * revision) or the app cannot be compared (its render failed, the server refused an object); a
+ * sync that fails is a `Failed` result.
  */
 export interface ReconcileEngine {
   compare(checkout: RepoRevision, app: AppEnvironment): Promise<Comparison>;
@@ -66,7 +68,7 @@ export interface ReconcileEngine {
   health(checkout: RepoRevision, app: AppEnvironment): Promise<LiveHealth>;
 }
 
-/** The reconciler's engine calls, on today's Engine. */
+/** The reconciler's engine calls. */
 export function reconcileEngine(engine: Engine, repo: Remote, clientFor: (context: string | undefined) => Promise<KubeClient>): ReconcileEngine {
   async function liveHealth(app: AppEnvironment, inventory: Inventory): Promise<LiveHealth> {
     if (inventory.objects.length === 0) return { health: 'Missing', healthMessage: undefined };
@@ -79,9 +81,14 @@ export function reconcileEngine(engine: Engine, repo: Remote, clientFor: (contex
   }
   return {
     async compare(checkout, app) {
-      const report = await engine.diff(checkout, app.name, app.env);
-      const inventory = await engine.history(checkout, app.name, app.env);
-      return { report, inventory, health: await liveHealth(app, inventory) };
+      const plan = await engine.plan(checkout, app.name, app.env);
+      // a conflict with another field manager (syncOptions.conflicts: fail) is a difference, which
+      // a sync then reports as failed; any other refusal means the app cannot be compared
+      const conflict = plan.error instanceof ConflictError;
+      if (plan.error && !conflict) throw plan.error;
+      const report: DiffReport = { app: app.name, env: app.env, revision: plan.revision, diffs: plan.diffs, changed: plan.changed || conflict };
+      const health: LiveHealth = plan.inventory.objects.length === 0 ? { health: 'Missing', healthMessage: undefined } : { health: plan.health.status, healthMessage: plan.health.message };
+      return { report, inventory: plan.inventory, health, plan };
     },
     async sync(checkout, app, action) {
       const { who, trigger, signal } = action;
@@ -91,14 +98,17 @@ export function reconcileEngine(engine: Engine, repo: Remote, clientFor: (contex
       if (action.kind === 'rollback') {
         result = await engine.rollback({ repo, app: app.name, env: app.env, who, trigger, to: action.to, waitForLockMs, signal });
         checkout = await engine.open(repo, result.revision);
+      } else if (action.plan && action.revision === undefined && action.prune === undefined && action.force === undefined) {
+        result = await engine.apply(action.plan, { who, trigger, waitForLockMs, signal, waitForDependencies: true });
       } else {
         if (action.revision) checkout = await engine.open(repo, action.revision);
         result = await engine.syncAt(checkout, { repo, revision: checkout.commit, app: app.name, env: app.env, who, trigger, prune: action.prune, force: action.force, waitForLockMs, signal });
       }
       const outcome: SyncOutcome = { result, finishedAt: isoNow() };
       const own = result.result === 'Succeeded' && result.health ? { health: result.health.status, healthMessage: result.health.message } : undefined;
+      // the sync hands back the inventory it recorded; read only when it recorded nothing (another process held the app)
       try {
-        outcome.inventory = await engine.history(checkout, app.name, app.env);
+        outcome.inventory = result.inventory ?? (await engine.history(checkout, app.name, app.env));
       } catch (error) {
         outcome.unread = message(error);
       }
@@ -183,7 +193,7 @@ export class Reconciler {
       t.deferred = undefined;
       t.deferredWho = undefined;
       // Git wins: fields a hand edit took over are taken back unless the app says conflicts: fail.
-      return this.sync(t, { kind: 'sync', trigger, since: isoNow(), sync: { who: who ?? this.options.who }, waiters: [] });
+      return this.sync(t, { kind: 'sync', trigger, since: isoNow(), sync: { who: who ?? this.options.who }, waiters: [] }, compared.plan);
     }
     if (decision === 'report') {
       log.info({ diffs: report.diffs.length }, `${t.id} is OutOfSync (${report.diffs.map((d) => `${d.action} ${formatKey(d.key)}`).slice(0, 5).join(', ')}): ${policy.automated ? 'drift without selfHeal is only reported' : 'manual app, waiting for a sync'}`);
@@ -200,7 +210,7 @@ export class Reconciler {
   }
 
   /** Applies the app (a sync or a rollback) and records the outcome in its state. */
-  async sync(t: Tracked, job: Job): Promise<SyncActionResult> {
+  async sync(t: Tracked, job: Job, plan?: SyncPlan): Promise<SyncActionResult> {
     const { apps, metrics } = this.options;
     const startedAt = isoNow();
     const started = performance.now();
@@ -210,7 +220,7 @@ export class Reconciler {
     const signal = this.stopSignal.signal;
     let outcome: SyncOutcome;
     try {
-      const action: SyncAction = job.kind === 'rollback' ? { kind: 'rollback', who, trigger: job.trigger, to: job.rollback?.to, signal } : { kind: 'sync', who, trigger: job.trigger, revision: job.sync?.revision, prune: job.sync?.prune, force: job.sync?.force, signal };
+      const action: SyncAction = job.kind === 'rollback' ? { kind: 'rollback', who, trigger: job.trigger, to: job.rollback?.to, signal } : { kind: 'sync', who, trigger: job.trigger, revision: job.sync?.revision, prune: job.sync?.prune, force: job.sync?.force, signal, plan };
       outcome = await this.options.engine.sync(checkout, t.app, action);
     } catch (error) {
       // A bad request (unknown history entry, revision not found): nothing was applied.

@@ -25,9 +25,10 @@ test('two agents without sharding sync every commit of an app once each, in orde
   const recorded: string[] = [];
   const engines = [1, 2].map((n) => {
     const engine = new Engine({ git: new GitCache({ dir: caches[n]! }), clientFor: async () => fx.client, who: `agent-${n}` });
-    const syncAt = engine.syncAt.bind(engine);
-    engine.syncAt = async (checkout, request, ...rest) => {
-      const result = await syncAt(checkout, request, ...rest);
+    // every sync, automatic or asked for, applies a plan
+    const apply = engine.apply.bind(engine);
+    engine.apply = async (plan, options) => {
+      const result = await apply(plan, options);
       if (result.recorded) recorded.push(`${result.recorded.id} ${result.recorded.who}`);
       return result;
     };
