@@ -27,7 +27,7 @@
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -156,6 +156,7 @@ function median(values: number[]): number {
 async function benchOn(model: 'real' | 'off', dir: string, repo: string, env: NodeJS.ProcessEnv): Promise<boolean> {
   const kubeconfig = path.join(dir, `kubeconfig-${model}`);
   const child: ChildProcess = await startSandboxProcess(kubeconfig, ['--pod-ready-delay', '100', '--cost', model]);
+  const loadBefore = loadavg()[0]!;
   const figures: Record<PassName, Partial<Record<Tool, PassFigures>>>[] = [];
   try {
     // kubectl applies the whole render (the Namespace first: _cluster sorts first); it deletes the
@@ -203,6 +204,8 @@ async function benchOn(model: 'real' | 'off', dir: string, repo: string, env: No
   } finally {
     child.kill('SIGTERM');
   }
+  // a busy machine (other processes on the two cores) slows both tools and the sandbox unevenly
+  console.log(`\nload average (1 min) at the start and the end of the runs on this sandbox: ${loadBefore.toFixed(2)}, ${loadavg()[0]!.toFixed(2)} (${availableParallelism()} cores)`);
   return report(model, figures);
 }
 
