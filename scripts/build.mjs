@@ -50,7 +50,8 @@ const result = await build({
   banner: { js: "import { createRequire as __capstanRequire } from 'node:module'; const require = __capstanRequire(import.meta.url);" },
 });
 // The sources the bundle was made from, for bin/capstan.js to tell whether it is still fresh
-// without walking src/ (a stat per file it lists instead of every .ts file, tests included).
-const sources = Object.keys(result.metafile.inputs).filter((input) => input.startsWith('src/'));
+// without walking src/ and packages/ (a stat per file it lists instead of every .ts file, tests
+// included); the sandbox's, packages/sandbox/src, are reached through node_modules/@capstan/sandbox.
+const sources = Object.keys(result.metafile.inputs).filter((input) => input.startsWith('src/') || input.startsWith('packages/'));
 writeFileSync(path.join(root, 'dist', 'cli', 'sources.json'), JSON.stringify(sources));
 console.log(`built dist/cli/capstan.mjs in ${Date.now() - started} ms`);

@@ -1,6 +1,7 @@
-// Runs every *.test.ts under src/ (and bench/ smoke tests) with node:test through tsx.
+// Runs every *.test.ts under src/ and under each workspace package's src/ (packages/*/src) with
+// node:test through tsx, or under the directories (or the files) given as arguments.
 // Node 20 does not discover .ts files itself, so the list is built here and passed explicitly.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
@@ -14,7 +15,13 @@ function findTests(dir, out = []) {
   return out;
 }
 
-const roots = process.argv.length > 2 ? process.argv.slice(2) : ['src'];
+/** src/ and the sources of every workspace package (packages/sandbox/src, …). */
+function defaultRoots() {
+  const packages = existsSync('packages') ? readdirSync('packages').map((name) => path.join('packages', name, 'src')).filter(existsSync) : [];
+  return ['src', ...packages.sort()];
+}
+
+const roots = process.argv.length > 2 ? process.argv.slice(2) : defaultRoots();
 const files = roots.flatMap((r) => (r.endsWith('.ts') ? [r] : findTests(r))).sort();
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
 child.on('exit', (code) => process.exit(code ?? 1));

@@ -29,7 +29,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createKubeClient } from '../../src/kube/index.ts';
-import { realCostProfile, startSandbox, type Sandbox, type SandboxStats } from '../../src/sandbox/index.ts';
+import { realCostProfile, startSandbox, type Sandbox, type SandboxStats } from '@capstan/sandbox';
 import { RequestTrace, type RequestTally } from './request-trace.ts';
 
 const run = promisify(execFile);

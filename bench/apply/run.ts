@@ -32,7 +32,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { realCostProfile, type RequestCounts, type SandboxStats } from '../../src/sandbox/index.ts';
+import { realCostProfile, type RequestCounts, type SandboxStats } from '@capstan/sandbox';
 import { startSandboxProcess } from '../sandbox-process.ts';
 
 const run = promisify(execFile);

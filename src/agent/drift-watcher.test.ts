@@ -12,7 +12,7 @@ import {
   type WatchHandle,
   type WatchOptions,
 } from '../kube/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { assessChange, DriftWatcher } from './drift-watcher.ts';
 import type { AgentLogger } from './logger.ts';
 import type { AppRef } from './types.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { TransientError, ValidationError, type Manifest } from '../core/index.ts';
 import { createKubeClient, type HttpKubeClient, type KubeClient } from '../kube/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { agentGroupLabel, formatMicroTime, rendezvousOwner, ShardCoordinator } from './sharding.ts';
 import type { AppRef } from './types.ts';
 

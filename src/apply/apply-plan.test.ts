@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { TransientError, countChanges, formatChange, formatKey, keyOf, type Manifest, type ResourceKey } from '../core/index.ts';
 import { createKubeClient, type KubeClient } from '../kube/index.ts';
 import { buildPlan, computePrune } from '../plan/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
-import { eventually } from '../sandbox/testing.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
+import { eventually } from '@capstan/sandbox/testing';
 import { applyPlan, SyncConflictError, SyncFailedError, SyncTimeoutError, SyncValidationError, type ApplyPlanOptions, type ApplyProgressEvent } from './index.ts';
 
 // Integration tests: a real sandbox API server over HTTPS, reached through the real KubeClient.

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { formatChange, type Manifest } from '../core/index.ts';
 import { createKubeClient, type KubeClient } from '../kube/index.ts';
 import { buildPlan } from '../plan/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { applyPlan, stampOwner, type ApplyPlanOptions } from './index.ts';
 
 let sandbox: Sandbox;

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { formatChange, formatKey, type Manifest, type ResourceKey } from '../core/index.ts';
 import { createKubeClient, type KubeClient } from '../kube/index.ts';
 import { buildPlan, computePrune, type PruneTarget } from '../plan/index.ts';
-import { realCostProfile, startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { realCostProfile, startSandbox, type Sandbox } from '@capstan/sandbox';
 import { applyPlan } from './index.ts';
 import { pruneStages } from './prune.ts';
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { Manifest } from '../core/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { git, makeRepo } from '../source/testing.ts';
 import { agentPaths, capstanVersion, installManifests } from './install-manifests.ts';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { createKubeClient } from '../kube/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { gitProcesses, stalledPush, unreadFetch, waitFor } from '../server/git-testing.ts';
 import { commit, git } from '../source/testing.ts';
 import { byteSize, positiveDuration } from './agent-command.ts';

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { exampleAgeKeyFile, exampleRepo, type ExampleRepo } from '../engine/testing.ts';
 import { runWithClosedStdout } from './cli-testing.ts';
 

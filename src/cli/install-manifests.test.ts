@@ -7,8 +7,8 @@ import { CommanderError } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { ValidationError, formatKey, keyOf, type Manifest } from '../core/index.ts';
 import { createKubeClient, type HttpKubeClient } from '../kube/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
-import { kubectl, kubectlSkip, tempDir, writeTemp } from '../sandbox/testing.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
+import { kubectl, kubectlSkip, tempDir, writeTemp } from '@capstan/sandbox/testing';
 import { installCommand } from './install-command.ts';
 import { capstanVersion, formatInstallManifests, installManifests, installNotes, resourceOfKind, type InstallOptions } from './install-manifests.ts';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Manifest } from '../core/index.ts';
 import { createKubeClient, type KubeClient } from '../kube/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { commit, makeRepo } from '../source/testing.ts';
 import { runCapstan, runWithClosedStdout, startCapstan, until, type Run } from './cli-testing.ts';
 

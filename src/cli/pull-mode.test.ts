@@ -14,7 +14,7 @@ import type { AppState } from '../agent/index.ts';
 import { exampleAgeKeyFile, exampleRepo } from '../engine/testing.ts';
 import { createKubeClient, type KubeClient } from '../kube/index.ts';
 import { loadSopsKeys } from '../render/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { TokenStore } from '../server/index.ts';
 import { git } from '../source/testing.ts';
 import { startAgent, type RunningAgent } from './start-agent.ts';

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseCostSpec, parseFaultSpec, startSandbox } from '../sandbox/index.ts';
+import { parseCostSpec, parseFaultSpec, startSandbox } from '@capstan/sandbox';
 import { port } from './engine-options.ts';
 
 function milliseconds(value: string): number {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { AppState } from '../agent/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { TokenStore } from '../server/index.ts';
 import { commit, git, makeRepo } from '../source/testing.ts';
 import { startAgent, type RunningAgent, type StartAgentOptions } from './start-agent.ts';

@@ -8,7 +8,7 @@ import pino, { type Logger } from 'pino';
 import type { AppState } from '../agent/index.ts';
 import { CapstanError, ValidationError } from '../core/index.ts';
 import { findHelm, loadSopsKeys } from '../render/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { TokenStore } from '../server/index.ts';
 import { contextFilePath, writeCliContext } from './cli-context.ts';
 import { port } from './engine-options.ts';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKubeClient, type KubeClient } from '../kube/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { loadSopsKeys } from '../render/index.ts';
 import { GitCache } from '../source/index.ts';
 import { commit, git, type FileSpec } from '../source/testing.ts';

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { after, before, test } from 'node:test';
 import { createKubeClient, type KubeClient } from '../kube/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { LockedError, SyncLocks } from './sync-lock.ts';
 
 let sandbox: Sandbox;

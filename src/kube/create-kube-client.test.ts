@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { NotFoundError, TransientError, ValidationError, type Manifest } from '../core/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { createKubeClient, type HttpKubeClient } from './create-kube-client.ts';
 import { AlreadyExistsError, ApplyConflictError, ExpiredError, KubeValidationError, ModifiedError, UnauthorizedError } from './kube-errors.ts';
 import type { WatchEvent } from './types.ts';

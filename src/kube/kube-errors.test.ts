@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CapstanError, ConflictError, NotFoundError, TransientError, ValidationError } from '../core/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { createKubeClient, type HttpKubeClient } from './create-kube-client.ts';
 import { CredentialsUnavailable, type HttpResponse } from './http-transport.ts';
 import { ApplyConflictError, ExpiredError, ForbiddenError, KubeValidationError, NamespaceTerminatingError, toKubeError, UnauthorizedError, type KubeOperation } from './kube-errors.ts';

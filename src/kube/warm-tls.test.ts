@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startSandbox } from '../sandbox/index.ts';
+import { startSandbox } from '@capstan/sandbox';
 import { createKubeClient } from './create-kube-client.ts';
 import { needsWarming, parseRootCertificatesAside } from './warm-tls.ts';
 

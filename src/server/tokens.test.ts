@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it, mock } from 'node:test';
 import { createKubeClient, type KubeClient } from '../kube/index.ts';
-import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { createServer } from './create-server.ts';
 import { appState, FakeAgent } from './fake-agent.ts';
 import { hasRole, loadTokens, parseTokenFile, TokenStore } from './tokens.ts';

@@ -250,7 +250,7 @@ spec:
 });
 
 describe('sandbox process with --data', { skip: kubectlSkip }, () => {
-  const bin = path.join(here, '..', '..', 'bin', 'capstan.js');
+  const bin = path.join(here, '..', '..', '..', 'bin', 'capstan.js');
   let child: ChildProcess | undefined;
 
   function startProcess(dataFile: string, kubeconfig: string, port: number): Promise<string> {
