@@ -6,7 +6,7 @@
  * the other's objects.
  *
  * It runs twice: on a sandbox with the real cost model (`capstan sandbox --cost real`: answers
- * held as long as a kube-apiserver v1.19 on 2 cores takes, see src/sandbox/cost-model.ts), whose
+ * held as long as a kube-apiserver v1.19 on 2 cores takes, see packages/sandbox/src/cost-model.ts), whose
  * figures the goals are judged on, and on the plain sandbox (answers as fast as it can), the
  * figures of issues 3–12. BENCH_COST=real or BENCH_COST=off runs one of them.
  *
