@@ -5,7 +5,7 @@ import type { DiffResult } from '../diff/index.ts';
 import { summarizeHealth, type HealthSummary } from '../health/index.ts';
 import { AlreadyExistsError, ModifiedError, type KubeClient } from '../kube/index.ts';
 import { InventoryStore, LockedError, SyncLocks, defaultInventoryNamespace, type HistoryEntry, type Inventory, type InventoryObject, type LockHolder, type SyncLock } from '../inventory/index.ts';
-import { applyPlan, isSyncError, prepareApply, type ApplyOutcome, type ApplyProgressEvent, type PreparedApply } from '../apply/index.ts';
+import { prepareApply, type ApplyOutcome, type ApplyProgressEvent, type PreparedApply } from '../apply/index.ts';
 import { annotationProblems, buildPlan, builtinGroups, computePrune, type Plan, type PruneTarget } from '../plan/index.ts';
 import { checkSchemas, renderApp, validateObjects, type RenderCache, type RenderedObject, type SchemaCheck, type SopsKeys } from '../render/index.ts';
 import type { GitCache, Remote } from '../source/index.ts';
@@ -599,25 +599,22 @@ export class Engine {
     const owned = [...previous.objects, ...(previous.pending ?? [])];
     if (owned.length === 0) throw new NotFoundError(`app "${app.name}" has nothing applied in environment "${app.env}": nothing to delete`);
     const base = { app: app.name, env: app.env, revision: previous.revision };
-    try {
-      const result = await applyPlan(client, buildPlan([]), {
-        owner: { app: app.name, env: app.env },
-        prune: computePrune(owned, []),
-        allowEmpty: true,
-        dryRunOnly: request.dryRun,
-        onProgress: request.onProgress,
-        protectedNamespaces: [store.namespace],
-      });
-      const counts = countChanges(result.changeSet);
-      if (request.dryRun) return { ...base, result: 'Succeeded', changeSet: result.changeSet, counts };
-      // Namespaces left in place because they still hold objects stay in the inventory, so a later delete finishes the job.
-      const next = await store.record(previous, { operation: 'delete', revision: previous.revision, time: now(), result: 'Succeeded', who: this.who(), changes: counts }, result.applied);
-      return { ...base, result: 'Succeeded', changeSet: result.changeSet, counts, recorded: next.history.at(-1) };
-    } catch (error) {
-      const failure = asCapstanError(error);
-      const changeSet: ChangeSet = isSyncError(error) ? error.result.changeSet : { changes: [] };
-      return { ...base, result: 'Failed', changeSet, counts: countChanges(changeSet), error: failure };
-    }
+    const prepared = await prepareApply(client, buildPlan([]), {
+      owner: { app: app.name, env: app.env },
+      prune: computePrune(owned, []),
+      allowEmpty: true,
+      dryRunOnly: request.dryRun,
+      protectedNamespaces: [store.namespace],
+    });
+    const failed = (error: CapstanError, changeSet: ChangeSet): SyncResult => ({ ...base, result: 'Failed', changeSet, counts: countChanges(changeSet), error });
+    if (prepared.error) return failed(prepared.error, prepared.preview.changeSet);
+    if (request.dryRun) return { ...base, result: 'Succeeded', changeSet: prepared.preview.changeSet, counts: countChanges(prepared.preview.changeSet) };
+    const outcome = await prepared.execute({ onProgress: request.onProgress });
+    if (outcome.error) return failed(outcome.error, outcome.result.changeSet);
+    const counts = countChanges(outcome.result.changeSet);
+    // Namespaces left in place because they still hold objects stay in the inventory, so a later delete finishes the job.
+    const next = await store.record(previous, { operation: 'delete', revision: previous.revision, time: now(), result: 'Succeeded', who: this.who(), changes: counts }, outcome.result.applied);
+    return { ...base, result: 'Succeeded', changeSet: outcome.result.changeSet, counts, recorded: next.history.at(-1), inventory: next };
   }
 
   /**
