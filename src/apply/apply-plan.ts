@@ -61,7 +61,7 @@ export async function prepareApply(client: KubeClient, plan: Plan, options: Appl
   try {
     checkPruneAllowed(run);
     deferred = await validateAll(run);
-    preview = await previewOf(run, deferred);
+    preview = options.preview === false && !options.dryRunOnly ? run.result() : await previewOf(run, deferred);
   } catch (error) {
     if (!isSyncError(error) && !(error instanceof CapstanError)) throw error;
     const result = isSyncError(error) ? error.result : run.result(true);

@@ -75,6 +75,11 @@ export interface ApplyPlanOptions {
    * dry-runs every object.
    */
   skipDryRunWhenInSync?: boolean;
+  /**
+   * prepareApply's preview of what executing would do (the prune targets and namespaces read, as a
+   * dry run reads them); default true. `capstan delete` goes without: the execution reads them.
+   */
+  preview?: boolean;
 }
 
 export type ApplyProgressEvent =

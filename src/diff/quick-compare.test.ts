@@ -64,3 +64,29 @@ test('without exactly one Apply entry of the field manager it differs', () => {
   (twice.metadata.managedFields as unknown[]).push(structuredClone((live.metadata.managedFields as unknown[])[0]));
   assert.equal(quickCompare(desired(), twice), 'differs');
 });
+
+/** A Secret as the server keeps what capstan applied with stringData: data base64-encoded, the manager's fields under one of the two. */
+function liveSecret(ownedUnder: 'data' | 'stringData'): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: 'token',
+      namespace: 'shop',
+      annotations: { 'capstan.dev/owner': 'web/prod' },
+      managedFields: [{ manager: 'capstan', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:annotations': { 'f:capstan.dev/owner': {} } }, 'f:type': {}, [`f:${ownedUnder}`]: { 'f:token': {} } } }],
+    },
+    type: 'Opaque',
+    data: { token: Buffer.from('s3cret', 'utf8').toString('base64') },
+  } as Manifest;
+}
+
+test('a Secret written with stringData is in sync when its stored data holds the same values, whichever field the manager owns', () => {
+  const secret = (value: string): Manifest => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'token', namespace: 'shop', annotations: { 'capstan.dev/owner': 'web/prod' } }, type: 'Opaque', stringData: { token: value } }) as Manifest;
+  assert.equal(quickCompare(secret('s3cret'), liveSecret('data')), 'in-sync');
+  assert.equal(quickCompare(secret('s3cret'), liveSecret('stringData')), 'in-sync');
+  assert.equal(quickCompare(secret('changed'), liveSecret('data')), 'differs');
+  const more = secret('s3cret');
+  (more as Manifest & { stringData: Record<string, string> }).stringData.other = 'x';
+  assert.equal(quickCompare(more, liveSecret('data')), 'differs');
+});

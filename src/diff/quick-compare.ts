@@ -19,19 +19,38 @@ export interface QuickCompareOptions {
  * defaults and others' fields may add more), and (2) every field the manager owns in `live`
  * (its Apply entry of `managedFields`) is still set by `desired` — otherwise the apply would remove
  * it. Anything it cannot match exactly (a quantity written differently, a list item without its
- * key, stringData) answers `differs`, and the caller falls back to the dry-run, which is the
+ * key) answers `differs`, and the caller falls back to the dry-run, which is the
  * authority. Both objects are left unchanged.
  */
 export function quickCompare(desired: Manifest, live: Manifest | undefined, options: QuickCompareOptions = {}): QuickVerdict {
   if (!live) return 'differs';
   const manager = options.fieldManager ?? 'capstan';
-  if (!covers(desired as unknown as JsonValue, live as unknown as JsonValue)) return 'differs';
+  // a Secret's stringData is write-only: the server stores it base64-encoded under data
+  const stored = storedForm(desired);
+  if (!covers(stored as unknown as JsonValue, live as unknown as JsonValue)) return 'differs';
   const entries = Array.isArray(live.metadata.managedFields) ? (live.metadata.managedFields as { manager?: string; operation?: string; subresource?: string }[]) : [];
   const applied = entries.filter((e) => e.manager === manager && e.operation === 'Apply' && !e.subresource);
   if (applied.length !== 1) return 'differs';
   const [owned] = fieldSetsOf([applied[0]], [manager]);
   if (!owned) return 'differs';
-  return stillSet(owned, desired as unknown as JsonValue) ? 'in-sync' : 'differs';
+  // what the manager owns may be recorded under stringData or under data: both are still set
+  const sets = stored === desired ? desired : { ...stored, stringData: (desired as { stringData?: unknown }).stringData };
+  return stillSet(owned, sets as unknown as JsonValue) ? 'in-sync' : 'differs';
+}
+
+/**
+ * `desired` as the server stores it: a core Secret's `stringData` folded into `data` (base64 of the
+ * UTF-8 text, stringData winning on a shared key); any other object as it is. Only compared,
+ * never shown.
+ */
+function storedForm(desired: Manifest): Manifest {
+  const stringData = (desired as { stringData?: unknown }).stringData;
+  if (desired.kind !== 'Secret' || desired.apiVersion !== 'v1' || stringData === undefined) return desired;
+  if (!isObject(stringData as JsonValue)) return desired;
+  const { stringData: _folded, ...rest } = desired as Manifest & { stringData?: unknown; data?: unknown };
+  const data: JsonObject = isObject(rest.data as JsonValue) ? { ...(rest.data as JsonObject) } : {};
+  for (const [key, value] of Object.entries(stringData as JsonObject)) data[key] = typeof value === 'string' ? Buffer.from(value, 'utf8').toString('base64') : value;
+  return { ...rest, data } as Manifest;
 }
 
 /** Every value in `want` is in `have` (maps may have more keys; lists must match item by item). */

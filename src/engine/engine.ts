@@ -604,6 +604,8 @@ export class Engine {
       prune: computePrune(owned, []),
       allowEmpty: true,
       dryRunOnly: request.dryRun,
+      // a delete reads its targets once, as it deletes them
+      preview: request.dryRun === true,
       protectedNamespaces: [store.namespace],
     });
     const failed = (error: CapstanError, changeSet: ChangeSet): SyncResult => ({ ...base, result: 'Failed', changeSet, counts: countChanges(changeSet), error });
