@@ -56,6 +56,7 @@ class RecordingClient implements KubeClient {
   get: KubeClient['get'] = (apiVersion, key) => this.inner.get(apiVersion, key);
   delete: KubeClient['delete'] = (apiVersion, key, options) => this.inner.delete(apiVersion, key, options);
   close: KubeClient['close'] = () => this.inner.close();
+  onApplied: NonNullable<KubeClient['onApplied']> = (listener) => this.inner.onApplied?.(listener) ?? (() => undefined);
 
   list(apiVersion: string, kind: string, options?: ListOptions): Promise<ListResult> {
     this.lists.push({ kind, namespace: options?.namespace, labelSelector: options?.labelSelector });
@@ -294,6 +295,34 @@ describe('DriftWatcher against the sandbox', () => {
     const call = await until(() => calls[0], 'drift to be reported');
     assert.deepEqual(call.objects, [`ConfigMap/${ns}/own`]);
     assert.equal(client.watchesOf('ConfigMap', ns).length, 1);
+    await watcher.stop();
+  });
+
+  test("capstan's applies through the watcher's own client are not drift, even two within one second that managedFields cannot tell apart", async () => {
+    const ns = await namespace('drift-same-second');
+    const ref = { app: 'web', env: 'dev' };
+    const other = { app: 'other', env: 'dev' };
+    const fast = (version: string): Manifest => configMap(ns, 'fast', { version });
+    const marker = configMap(ns, 'marker', { version: '1' });
+    const { watcher, client, calls } = start();
+    watcher.track(ref, tracked(fast('0')));
+    watcher.track(other, tracked(marker));
+    await until(() => (client.openWatches('ConfigMap', ns) === 1 ? true : undefined), 'the watch to open');
+    await client.apply(asCapstan(marker, other), { fieldManager: 'capstan' });
+    await client.apply(asCapstan(fast('0'), ref), { fieldManager: 'capstan' });
+    const timeOf = (object: Manifest): unknown => (object.metadata.managedFields as { manager: string; time?: string }[]).find((m) => m.manager === 'capstan')?.time;
+    // two changes whose answers carry the same time and the same fields: only their versions say they are capstan's
+    let n = 0;
+    await until(async () => {
+      const first = await client.apply(asCapstan(fast(`a${n}`), ref), { fieldManager: 'capstan' });
+      const second = await client.apply(asCapstan(fast(`b${n}`), ref), { fieldManager: 'capstan' });
+      n++;
+      return timeOf(first) === timeOf(second) ? true : undefined;
+    }, 'two applies within one second');
+    // the same watch then carries another app's drift: by the time it is reported, the applies above were judged
+    await userEdit(configMap(ns, 'marker', { version: 'hotfix' }));
+    await until(() => calls.find((c) => c.ref.app === 'other'), "the other app's drift");
+    assert.deepEqual(calls.filter((c) => c.ref.app === 'web'), []);
     await watcher.stop();
   });
 

@@ -61,6 +61,30 @@ export class DriftWatcher implements DriftWatcherApi {
     this.logger = options.logger;
     this.backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
     this.maxBackoffMs = options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS;
+    // what this process applied through the client is its own write, whatever managedFields can
+    // tell (two applies within one second leave capstan's entry with the same time and fields)
+    this.stopOwnWrites = options.client.onApplied?.((object, how) => {
+      if (how.fieldManager === this.fieldManager) this.ownWrite(object);
+    });
+  }
+
+  /** The resourceVersion of this process's last apply of each watched object, by scope key and name. */
+  private readonly ownVersions = new Map<string, string>();
+  private readonly stopOwnWrites: (() => void) | undefined;
+
+  private ownWrite(object: Manifest): void {
+    const key = scopeKeyOf({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? '' });
+    const version = object.metadata.resourceVersion;
+    // only objects an app tracks: what is not watched yet is first seen as it is (never drift)
+    if (typeof version === 'string' && this.watches.has(key)) this.ownVersions.set(`${key}|${object.metadata.name}`, version);
+  }
+
+  /** Whether this version of the object is one this process wrote (forgotten once seen). */
+  private isOwnWrite(key: string, name: string, version: unknown): boolean {
+    const id = `${key}|${name}`;
+    if (this.ownVersions.get(id) !== version) return false;
+    this.ownVersions.delete(id);
+    return true;
   }
 
   track(ref: AppRef, objects: readonly { apiVersion: string; key: ResourceKey }[]): void {
@@ -98,6 +122,8 @@ export class DriftWatcher implements DriftWatcherApi {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopOwnWrites?.();
+    this.ownVersions.clear();
     for (const app of this.apps.values()) if (app.timer) clearTimeout(app.timer);
     this.apps.clear();
     for (const [key, watch] of this.watches) {
@@ -121,7 +147,8 @@ export class DriftWatcher implements DriftWatcherApi {
         logger: this.logger,
         backoffMs: this.backoffMs,
         maxBackoffMs: this.maxBackoffMs,
-        report: (name, reason) => this.noteDrift(key, scope, name, reason),
+        report: (name, reason, version) => this.noteDrift(key, scope, name, reason, version),
+        isOwnWrite: (name, version) => this.isOwnWrite(key, name, version),
       });
       this.watches.set(key, watch);
       watch.start();
@@ -140,12 +167,12 @@ export class DriftWatcher implements DriftWatcherApi {
   }
 
   /** A tracked-or-not object of a watch changed behind capstan's back: queue it for every app that owns it. */
-  private noteDrift(scopeKey: string, scope: WatchScope, name: string, reason: string): void {
+  private noteDrift(scopeKey: string, scope: WatchScope, name: string, reason: string, version?: unknown): void {
     const subject = formatKey({ group: groupOf(scope.apiVersion), kind: scope.kind, namespace: scope.namespace, name });
     for (const app of this.apps.values()) {
       if (!app.scopes.get(scopeKey)?.has(name)) continue;
       this.logger?.info({ app: app.ref.app, env: app.ref.env, subject }, `${subject} drifted: ${reason}`);
-      app.pending.set(subject, { scopeKey, name });
+      app.pending.set(subject, { scopeKey, name, version });
       app.timer ??= setTimeout(() => this.flush(app), this.debounceMs);
     }
   }
@@ -155,7 +182,8 @@ export class DriftWatcher implements DriftWatcherApi {
     app.timer = undefined;
     if (this.stopped || this.apps.get(appId(app.ref)) !== app) return;
     const objects = [...app.pending]
-      .filter(([, { scopeKey, name }]) => app.scopes.get(scopeKey)?.has(name))
+      // a watch event can come before the answer to the apply that caused it: judged again here
+      .filter(([, { scopeKey, name, version }]) => app.scopes.get(scopeKey)?.has(name) && (version === undefined || !this.isOwnWrite(scopeKey, name, version)))
       .map(([subject]) => subject)
       .sort(compareStrings);
     app.pending.clear();
@@ -173,7 +201,7 @@ interface TrackedApp {
   /** Scope key → names of the app's objects in that scope. */
   scopes: Map<string, Set<string>>;
   /** Objects that drifted in the current debounce window, by `Kind/namespace/name`. */
-  pending: Map<string, { scopeKey: string; name: string }>;
+  pending: Map<string, { scopeKey: string; name: string; version?: unknown }>;
   timer?: NodeJS.Timeout;
 }
 
@@ -195,7 +223,9 @@ interface SharedWatchOptions {
   backoffMs: number;
   maxBackoffMs: number;
   /** An object of the scope drifted (modified by someone else, or deleted). */
-  report(name: string, reason: string): void;
+  report(name: string, reason: string, version?: unknown): void;
+  /** Whether this version of an object is one this process applied. */
+  isOwnWrite(name: string, version: unknown): boolean;
 }
 
 /** One list+watch loop over the capstan-labelled objects of one kind in one namespace. */
@@ -267,8 +297,9 @@ class SharedWatch {
     const previous = this.seen.get(name);
     this.seen.set(name, object);
     if (!previous || previous.metadata.resourceVersion === object.metadata.resourceVersion) return;
+    if (this.options.isOwnWrite(name, object.metadata.resourceVersion)) return;
     const assessment = assessChange(previous, object, this.options.fieldManager);
-    if (assessment.drift) this.options.report(name, assessment.reason);
+    if (assessment.drift) this.options.report(name, assessment.reason, object.metadata.resourceVersion);
   }
 }
 

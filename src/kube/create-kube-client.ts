@@ -153,9 +153,18 @@ class Client implements HttpKubeClient {
     // JSON is YAML: the apply patch is sent as JSON under the apply-patch+yaml media type
     const body = JSON.stringify(withApplyDefaults(manifest));
     const response = await this.call(op, { method: 'PATCH', path: resourcePath(info, namespace, manifest.metadata.name) + query, body, contentType: 'application/apply-patch+yaml' });
-    if (ok(response.status)) return JSON.parse(response.body) as Manifest;
-    throw this.failure(op, response);
+    if (!ok(response.status)) throw this.failure(op, response);
+    const stored = JSON.parse(response.body) as Manifest;
+    if (!options.dryRun) for (const listener of this.appliedListeners) listener(stored, { fieldManager: options.fieldManager ?? this.fieldManager });
+    return stored;
   }
+
+  onApplied(listener: (object: Manifest, how: { fieldManager: string }) => void): () => void {
+    this.appliedListeners.add(listener);
+    return () => this.appliedListeners.delete(listener);
+  }
+
+  private readonly appliedListeners = new Set<(object: Manifest, how: { fieldManager: string }) => void>();
 
   async create(manifest: Manifest, options: { fieldManager?: string } = {}): Promise<Manifest> {
     const subject = subjectOf(manifest);

@@ -145,6 +145,13 @@ export interface KubeClient {
   delete(apiVersion: string, key: ResourceKey, options?: DeleteOptions): Promise<boolean>;
   /** Watches a kind; `onEvent` is called for every event until the handle is stopped. */
   watch(apiVersion: string, kind: string, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<WatchHandle>;
+  /**
+   * Calls `listener` with the server's answer to every apply this client sent that was not a
+   * dry-run (what this process wrote, as stored) and the field manager it applied as; returns a
+   * function that stops it. Optional: a client that does not offer it leaves its watchers to judge
+   * writes by managedFields alone.
+   */
+  onApplied?(listener: (object: Manifest, how: { fieldManager: string }) => void): () => void;
   /** Closes pooled connections so the process can exit. */
   close(): void;
 }
