@@ -249,39 +249,9 @@ class Client implements HttpKubeClient {
     if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
     if (options.timeoutSeconds) query.set('timeoutSeconds', String(options.timeoutSeconds));
     this.count('watch');
-    let opened: Awaited<ReturnType<HttpTransport['stream']>>;
-    try {
-      opened = await this.transport.stream({ method: 'GET', path: `${resourcePath(info, options.namespace)}?${query}` });
-    } catch (error) {
-      throw toKubeError(op, { error });
-    }
-    const { req, res } = opened;
-    if (res.statusCode !== 200) {
-      const response = await readBody(res);
-      req.destroy();
-      throw this.failure(op, response);
-    }
-
-    let finished = false;
     let lastResourceVersion: string | undefined = options.resourceVersion;
-    let finish: (error?: unknown) => void = () => undefined;
-    const done = new Promise<void>((resolve, reject) => {
-      finish = (error?: unknown) => {
-        if (finished) return;
-        finished = true;
-        this.watches.delete(stop);
-        req.destroy();
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-    });
-    // marked handled: a caller that only stops the watch must not crash the process with an unheard rejection
-    done.catch(() => undefined);
-    const stop = (): void => finish();
-    this.watches.add(stop);
-
-    const handleLine = (line: string): void => {
-      if (finished || line.trim() === '') return;
+    const handleLine = (line: string, finish: (error?: unknown) => void): void => {
+      if (line.trim() === '') return;
       let event: { type?: string; object?: Record<string, unknown> };
       try {
         event = JSON.parse(line) as typeof event;
@@ -303,25 +273,7 @@ class Client implements HttpKubeClient {
         finish(error);
       }
     };
-    let buffer = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      buffer += chunk;
-      let newline: number;
-      while (!finished && (newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        handleLine(line);
-      }
-    });
-    res.on('end', () => {
-      handleLine(buffer);
-      finish();
-    });
-    res.on('error', (error: Error) => finish(finished ? undefined : toKubeError(op, { error })));
-    res.on('close', () => finish());
-    req.on('error', (error: Error) => finish(finished ? undefined : toKubeError(op, { error })));
-
+    const { stop, done } = await this.streamLines(op, `${resourcePath(info, options.namespace)}?${query}`, handleLine);
     return {
       stop,
       done,
@@ -342,9 +294,19 @@ class Client implements HttpKubeClient {
     if (options.sinceSeconds !== undefined) query.set('sinceSeconds', String(options.sinceSeconds));
     if (options.tailLines !== undefined) query.set('tailLines', String(options.tailLines));
     this.count('logs');
+    return this.streamLines(op, `${resourcePath(info, namespace, pod)}/log${query.size > 0 ? `?${query}` : ''}`, (line) => onLine(line));
+  }
+
+  /**
+   * A GET whose answer is read line by line as it comes (a watch, a followed log): `onLine` for
+   * every line (the last one also without its newline) until the server ends the answer, it
+   * fails, `stop()` is called or the client closes; `finish(error)` ends it from a line. `done`
+   * resolves when it ended, or rejects with the failure.
+   */
+  private async streamLines(op: KubeOperation, path: string, onLine: (line: string, finish: (error?: unknown) => void) => void): Promise<{ stop(): void; done: Promise<void> }> {
     let opened: Awaited<ReturnType<HttpTransport['stream']>>;
     try {
-      opened = await this.transport.stream({ method: 'GET', path: `${resourcePath(info, namespace, pod)}/log${query.size > 0 ? `?${query}` : ''}` });
+      opened = await this.transport.stream({ method: 'GET', path });
     } catch (error) {
       throw toKubeError(op, { error });
     }
@@ -366,6 +328,7 @@ class Client implements HttpKubeClient {
         else reject(error);
       };
     });
+    // marked handled: a caller that only stops the stream must not crash the process with an unheard rejection
     done.catch(() => undefined);
     const stop = (): void => finish();
     this.watches.add(stop);
@@ -377,11 +340,11 @@ class Client implements HttpKubeClient {
       while (!finished && (newline = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
-        onLine(line);
+        onLine(line, finish);
       }
     });
     res.on('end', () => {
-      if (!finished && buffer !== '') onLine(buffer);
+      if (!finished && buffer !== '') onLine(buffer, finish);
       finish();
     });
     res.on('error', (error: Error) => finish(finished ? undefined : toKubeError(op, { error })));
