@@ -119,7 +119,7 @@ export interface SyncPlan {
   diffs: DiffResult[];
   /** Whether applying would create, change or prune anything. */
   changed: boolean;
-  /** The health of what the inventory lists, as read live. */
+  /** The health of what the inventory lists, as read live (Unknown when the plan cannot be applied, unless it is read-only). */
   health: HealthSummary;
   /** Why the plan cannot be applied as it is (applying it records this failure). */
   error?: CapstanError;
@@ -286,7 +286,7 @@ export class Engine {
     if (count === 0 && inventory.objects.length > 0 && prunes && !allowEmpty) {
       if (options.readOnly) {
         // a look (diff, status) shows the objects as they are, and no prune: a sync would refuse it
-        return this.planned(plan, client, store, buildPlan(manifests), [], options);
+        return this.planned(plan, client, store, buildPlan(manifests), []);
       }
       return fail(
         new ValidationError(
@@ -296,7 +296,7 @@ export class Engine {
     }
     // what an interrupted sync recorded ahead (pending) is pruned like what the last one applied
     const prune = prunes ? computePrune([...inventory.objects, ...(inventory.pending ?? [])], manifests) : [];
-    return this.planned({ ...plan, options: { ...options, allowEmpty } }, client, store, buildPlan(manifests), prune, options);
+    return this.planned({ ...plan, options: { ...options, allowEmpty } }, client, store, buildPlan(manifests), prune);
   }
 
   /**
@@ -307,21 +307,23 @@ export class Engine {
     const client = read?.client ?? (await this.clientForApp(app));
     const store = read?.store ?? this.inventory(client);
     const inventory = read?.inventory ?? (await store.read(app.name, app.env));
-    const health = await this.inventoryHealth(client, inventory, app).catch((): HealthSummary => ({ status: 'Unknown', resources: [] }));
+    // only a look (status) shows the health of such a plan: a sync records the failure, the agent reports it
+    const unknown: HealthSummary = { status: 'Unknown', resources: [] };
+    const health = options.readOnly ? await this.inventoryHealth(client, inventory, app).catch(() => unknown) : unknown;
     const plan: SyncPlan = { app, checkout, revision: checkout.commit, inventory, changeSet: { changes: [] }, diffs: [], changed: false, health, options, error };
     this.internals.set(plan, { client, store });
     return plan;
   }
 
   /** The second half of plan: validate and preview on the cluster. */
-  private async planned(plan: SyncPlan, client: KubeClient, store: InventoryStore, built: Plan, prune: PruneTarget[], options: PlanOptions): Promise<SyncPlan> {
-    const { app } = plan;
+  private async planned(plan: SyncPlan, client: KubeClient, store: InventoryStore, built: Plan, prune: PruneTarget[]): Promise<SyncPlan> {
+    const { app, options } = plan;
     const prepared = await prepareApply(client, built, {
       owner: { app: app.name, env: app.env },
       // a look takes over fields in its dry-run, to show what applying would make of them (and name them)
       force: options.force ?? (options.readOnly ? true : app.syncOptions.conflicts !== 'fail'),
       prune,
-      allowEmpty: plan.options.allowEmpty ?? app.syncPolicy.allowEmpty,
+      allowEmpty: options.allowEmpty ?? app.syncPolicy.allowEmpty,
       dryRunOnly: options.readOnly,
       protectedNamespaces: [store.namespace],
       healthOptions: { rules: app.health },

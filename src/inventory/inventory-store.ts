@@ -92,7 +92,8 @@ export class InventoryStore {
     if (!options.strict) return this.update(previous, change);
     // strict: written only on the version read (created only when it was not there): another
     // process's write in between is the caller's ModifiedError or AlreadyExistsError
-    return { ...change(previous), resourceVersion: await this.write(change(previous), { create: previous.resourceVersion === undefined }) };
+    const next = change(previous);
+    return { ...next, resourceVersion: await this.write(next, { create: previous.resourceVersion === undefined }) };
   }
 
   /** Removes an app's inventory (after `capstan delete`). */
