@@ -63,15 +63,13 @@ export async function prepareApply(client: KubeClient, plan: Plan, options: Appl
     deferred = await validateAll(run);
     preview = options.preview === false && !options.dryRunOnly ? run.result() : await previewOf(run, deferred);
   } catch (error) {
-    if (!isSyncError(error) && !(error instanceof CapstanError)) throw error;
+    if (!(error instanceof CapstanError)) throw error;
     const result = isSyncError(error) ? error.result : run.result(true);
-    return { preview: result, error, hasWork: false, live: run.latest, execute: () => Promise.reject(new Error('a plan that failed validation cannot be executed')) };
+    return { preview: result, error, live: run.latest, execute: () => Promise.reject(new Error('a plan that failed validation cannot be executed')) };
   }
-  const hasWork = run.options.prune.length > 0 || run.owned().some((item) => deferred.has(item) || item.diff?.action !== 'unchanged');
   let executed = false;
   return {
     preview,
-    hasWork,
     live: run.latest,
     execute: async (how) => {
       if (executed) throw new Error('a prepared apply is executed once');
@@ -96,8 +94,6 @@ export interface PreparedApply {
   preview: ApplyResult;
   /** Why the plan cannot be applied (validation, a refused prune): a Sync* error carrying the result so far. */
   error?: CapstanError;
-  /** Whether executing writes anything (an object that differs or could not be compared yet, or a prune). */
-  hasWork: boolean;
   /** The live copies read, by keyString. */
   live: ReadonlyMap<string, Manifest | undefined>;
   execute(how: ExecuteOptions): Promise<ApplyOutcome>;
