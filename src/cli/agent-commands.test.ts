@@ -14,6 +14,7 @@ import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { TokenStore } from '../server/index.ts';
 import { git, makeRepo } from '../source/testing.ts';
 import { startAgent, type RunningAgent } from './start-agent.ts';
+import { until } from './cli-testing.ts';
 
 const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'capstan.js');
 const tokens = { deploy: 'deploy-token-0123456789abcdef', read: 'read-token-0123456789abcdef' };
@@ -67,16 +68,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('login, get, wait and sync against an agent', () => {

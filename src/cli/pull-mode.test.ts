@@ -18,22 +18,12 @@ import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { TokenStore } from '../server/index.ts';
 import { git } from '../source/testing.ts';
 import { startAgent, type RunningAgent } from './start-agent.ts';
+import { until } from './cli-testing.ts';
 
 const run = promisify(execFile);
 const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'capstan.js');
 const tokens = { admin: 'admin-token-0123456789abcdef', deploy: 'deploy-token-0123456789abcdef', read: 'read-token-0123456789abcdef' };
 const webhookSecret = 'pull-mode-webhook-secret';
-
-/** Polls `check` until it returns a value; `timeoutMs` only bounds a test that fails, so it is generous for a loaded machine. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Fixture {
   sandbox: Sandbox;

@@ -15,6 +15,7 @@ import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { TokenStore } from '../server/index.ts';
 import { commit, git, makeRepo } from '../source/testing.ts';
 import { startAgent, type RunningAgent, type StartAgentOptions } from './start-agent.ts';
+import { until } from './cli-testing.ts';
 
 const run = promisify(execFile);
 const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'capstan.js');
@@ -27,17 +28,6 @@ function configMap(version: string): string {
 }
 
 const project = 'apiVersion: capstan.dev/v1alpha1\nkind: Project\nenvironments:\n  - name: dev\napps:\n  - name: web\n    source: apps/web\n    namespace: web\n    createNamespace: true\n';
-
-/** Polls `check` until it returns a value; `timeoutMs` only bounds a test that fails, so it is generous for a loaded machine. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('who caused a sync, from the push or webhook to `capstan history`', () => {
   let sandbox: Sandbox;
