@@ -3,32 +3,15 @@
 // `capstan up`) may import it. Tests and their helpers (*.test.ts, testing.ts) may; every other
 // module is read and must reach it neither by the package name nor by a path into packages/sandbox.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import { atLine, moduleReferences, parseModule, productFiles, repoRoot as root } from '../module-rules-testing.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sandboxDir = path.join(root, 'packages', 'sandbox');
 
 /** The commands that run the sandbox, lazily, each behind its own dynamic import in main.ts. */
 const STARTERS = new Set([path.join(root, 'src', 'cli', 'sandbox-command.ts'), path.join(root, 'src', 'cli', 'up-command.ts')]);
-
-function isTestFile(file: string): boolean {
-  const name = path.basename(file);
-  return name.endsWith('.test.ts') || name === 'testing.ts' || name.endsWith('-testing.ts');
-}
-
-function productFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.') || name === 'testdata') continue;
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) productFiles(full, out);
-    else if (/\.(ts|mts|js|mjs)$/.test(name) && !name.endsWith('.d.ts') && !isTestFile(full) && !STARTERS.has(full)) out.push(full);
-  }
-  return out;
-}
 
 /** `@capstan/sandbox`, a subpath of it, or a relative path that lands in packages/sandbox. */
 function reachesSandbox(file: string, specifier: string): boolean {
@@ -40,20 +23,8 @@ function reachesSandbox(file: string, specifier: string): boolean {
 
 /** Where a file imports the sandbox (statically, re-exporting, or with import()): `line: specifier`. */
 function sandboxImports(file: string, text: string): string[] {
-  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('.ts') ? ts.ScriptKind.TS : ts.ScriptKind.JS);
-  const found: string[] = [];
-  const visit = (node: ts.Node): void => {
-    let specifier: ts.Expression | undefined;
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) specifier = node.moduleSpecifier;
-    else if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) specifier = node.arguments[0];
-    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) specifier = node.argument.literal;
-    if (specifier && (ts.isStringLiteral(specifier) || ts.isNoSubstitutionTemplateLiteral(specifier)) && reachesSandbox(file, specifier.text)) {
-      found.push(`${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1}: ${specifier.text}`);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(sf);
-  return found;
+  const sf = parseModule(file, text);
+  return [...moduleReferences(sf)].filter(([, specifier]) => reachesSandbox(file, specifier)).map(([node, specifier]) => atLine(sf, node, specifier));
 }
 
 test('sandboxImports finds the sandbox reached by name or by path, and nothing else', () => {
@@ -68,7 +39,7 @@ test('sandboxImports finds the sandbox reached by name or by path, and nothing e
 });
 
 test('no product module imports the sandbox: only the sandbox and up commands start it', () => {
-  const files = productFiles(path.join(root, 'src'));
+  const files = productFiles(path.join(root, 'src'), (full) => path.basename(full) === 'testdata' || STARTERS.has(full));
   assert.ok(files.length > 100, `read ${files.length} files`);
   const found = files.flatMap((file) => sandboxImports(file, readFileSync(file, 'utf8')).map((use) => `${path.relative(root, file)}:${use}`));
   assert.deepEqual(found, [], 'the sandbox is a test target: import it from a test or a testing.ts helper, not from the product');

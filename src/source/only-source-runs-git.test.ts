@@ -2,45 +2,18 @@
 // runner. Every module outside src/source is read (tests and their helpers excepted: they may set up
 // fixture repositories with git of their own) and must neither start git nor reach a git runner.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { atLine, literalText, moduleReferences, parseModule, productFiles, repoRoot as root } from '../module-rules-testing.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sourceDir = path.join(root, 'src', 'source');
 
 /** The names of git runners: calling or importing one outside source is running git. */
 const RUNNERS = new Set(['runGit', 'gitInvocation', 'safeConfig', 'baseEnvironment', 'classifyGitFailure']);
 /** What node starts a program with. */
 const PROCESS_STARTERS = new Set(['spawn', 'spawnSync', 'execFile', 'execFileSync', 'exec', 'execSync', 'fork']);
-
-function isTestFile(file: string): boolean {
-  const name = path.basename(file);
-  return name.endsWith('.test.ts') || name === 'testing.ts' || name.endsWith('-testing.ts');
-}
-
-function productFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.') || name === 'dist') continue;
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) {
-      if (full !== sourceDir) productFiles(full, out);
-    } else if (/\.(ts|mts|js|mjs)$/.test(name) && !name.endsWith('.d.ts') && !isTestFile(full)) {
-      out.push(full);
-    }
-  }
-  return out;
-}
-
-/** Text of a string literal, or the head of a template (`git ${x}`), else undefined. */
-function literalText(node: ts.Node | undefined): string | undefined {
-  if (!node) return undefined;
-  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
-  if (ts.isTemplateExpression(node)) return node.head.text;
-  return undefined;
-}
 
 /** `git` itself, by name or path. */
 function namesGit(text: string | undefined): boolean {
@@ -68,19 +41,16 @@ function reachesIntoSource(file: string, specifier: string): boolean {
 
 /** Where a file runs git or reaches a git runner: one line per use, `line: what`. */
 function gitUses(file: string, text: string): string[] {
-  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('.ts') ? ts.ScriptKind.TS : ts.ScriptKind.JS);
+  const sf = parseModule(file, text);
   const uses: string[] = [];
   const at = (node: ts.Node, what: string): void => {
-    uses.push(`${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1}: ${what}`);
+    uses.push(atLine(sf, node, what));
   };
+  const references = moduleReferences(sf);
   const childProcess = /['"]node:child_process['"]|['"]child_process['"]/.test(text);
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-      if (reachesIntoSource(file, node.moduleSpecifier.text)) at(node, `imports ${node.moduleSpecifier.text}, inside source`);
-    }
-    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && reachesIntoSource(file, literalText(node.arguments[0]) ?? '')) {
-      at(node, `imports ${literalText(node.arguments[0])}, inside source`);
-    }
+    const specifier = references.get(node);
+    if (specifier !== undefined && reachesIntoSource(file, specifier)) at(node, `imports ${specifier}, inside source`);
     if (ts.isIdentifier(node) && RUNNERS.has(node.text)) at(node, `names the git runner ${node.text}`);
     if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
       const first = node.arguments?.[0];
@@ -126,7 +96,8 @@ test('gitUses finds git started or its runner reached, and nothing else', () => 
 
 test('only source runs git: no module outside src/source starts git or reaches a git runner', () => {
   const roots = [path.join(root, 'src'), path.join(root, 'packages')].filter(existsSync);
-  const files = roots.flatMap((dir) => productFiles(dir));
+  // source itself, and bundles, are not read
+  const files = roots.flatMap((dir) => productFiles(dir, (full) => full === sourceDir || path.basename(full) === 'dist'));
   assert.ok(files.length > 100, `read ${files.length} files`);
   const found = files.flatMap((file) => gitUses(file, readFileSync(file, 'utf8')).map((use) => `${path.relative(root, file)}:${use}`));
   assert.deepEqual(found, [], 'run git through a verb of src/source (add one there) instead');
