@@ -331,7 +331,8 @@ export class Engine {
     });
     this.internals.set(plan, { client, store, prepared });
     const diffs = prepared.preview.diffs.filter((d: DiffResult) => d.action !== 'unchanged');
-    const health = await this.inventoryHealth(client, plan.inventory, app, prepared.live).catch((error: unknown): HealthSummary => ({ status: 'Unknown', resources: [], message: firstLines(asCapstanError(error).message, 3) }));
+    // from the live copies the preparation read: no request
+    const health = await this.inventoryHealth(client, plan.inventory, app, prepared.live);
     return Object.assign(plan, { changeSet: prepared.preview.changeSet, diffs, changed: prepared.error === undefined && diffs.length > 0, health, error: prepared.error });
   }
 
