@@ -21,6 +21,7 @@ export type {
   SyncWindow,
   SyncWindowKind,
 } from './types.ts';
+export type { NotificationEventType, NotificationTarget, NotificationTargetType, UrlSource } from '../core/index.ts';
 export { appTypes, defaultSyncOptions, defaultSyncPolicy, projectApiVersion, projectKind } from './types.ts';
 export { ConfigValidationError, formatIssue } from './config-issue.ts';
 export { checkProject, parseProject } from './parse-project.ts';

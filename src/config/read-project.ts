@@ -2,7 +2,7 @@
  * Reads and validates the text of `capstan.yaml` into a `Project`, collecting every problem with
  * its line, column and field. Pure: no I/O.
  */
-import { isScalar, isSeq } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import { checkCronSchedule } from './cron-schedule.ts';
 import { findCycles } from './dependency-graph.ts';
 import { formatDuration, parseDuration } from './duration.ts';
@@ -10,7 +10,7 @@ import { sortIssues } from './config-issue.ts';
 import { checkRelativeFile, checkRepoPath, joinInsideRepo } from '../repo-path/index.ts';
 import { namespacePatternProblem } from './scope.ts';
 import { didYouMean } from './suggest-name.ts';
-import { builtinGroupsOf, builtinScope, type HealthRule, type IgnoreRule } from '../core/index.ts';
+import { builtinGroupsOf, builtinScope, notificationEventTypes, notificationTargetTypes, type HealthRule, type IgnoreRule, type NotificationTarget, type UrlSource } from '../core/index.ts';
 import { readHealthRuleCases } from './health-rules.ts';
 import {
   appTypes,
@@ -32,7 +32,7 @@ import {
 } from './types.ts';
 import { childPath, YamlReader, type Slot } from './yaml-reader.ts';
 
-const projectFields = ['apiVersion', 'kind', 'environments', 'scopes', 'apps', 'pruneRemovedApps'] as const;
+const projectFields = ['apiVersion', 'kind', 'environments', 'scopes', 'apps', 'pruneRemovedApps', 'notifications'] as const;
 const environmentFields = ['name', 'cluster', 'promotesFrom', 'syncWindows'] as const;
 const syncWindowFields = ['kind', 'schedule', 'duration', 'timeZone'] as const;
 const appFields = [
@@ -142,6 +142,8 @@ export function readProject(text: string, file: string): { project: Project | un
 
   const pruneSlot = top.get('pruneRemovedApps');
   const pruneRemovedApps = pruneSlot ? reader.boolean(pruneSlot) : undefined;
+  const notificationsSlot = top.get('notifications');
+  const notifications = notificationsSlot ? readNotifications(reader, notificationsSlot) : [];
 
   if (environments) checkPromotions(reader, environments);
   checkDependencies(reader, apps);
@@ -156,6 +158,7 @@ export function readProject(text: string, file: string): { project: Project | un
       apps: apps.map((a) => a.app),
       scopes: [...scopes.values()],
       ...(pruneRemovedApps ? { pruneRemovedApps } : {}),
+      notifications,
     },
     issues,
   };
@@ -863,4 +866,128 @@ function checkDependencies(reader: YamlReader, apps: AppDraft[]): void {
     const at = first?.dependsOnSlots[first.app.dependsOn.indexOf(cycle[1])];
     if (at) reader.report(at, `dependency cycle: ${cycle.join(' -> ')} ("->" reads "depends on"): remove one of these dependsOn entries`);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notifications
+// ---------------------------------------------------------------------------------------------
+
+const notificationFields = ['name', 'type', 'url', 'events', 'services'] as const;
+const notificationHints: Record<string, string> = {
+  webhook: 'did you mean "url"?',
+  webhookUrl: 'did you mean "url"?',
+  endpoint: 'did you mean "url"?',
+  on: 'did you mean "events"?',
+  triggers: 'did you mean "events"?',
+  apps: 'did you mean "services"? (service or app names)',
+  channel: 'a Slack incoming webhook posts to the channel it was created for: create one webhook per channel',
+};
+const urlSourceFields = ['secret', 'key', 'file'] as const;
+const secretKeyPattern = /^[-._a-zA-Z0-9]+$/;
+const dnsSubdomainPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** What to write instead of a URL, in every message about one. */
+const urlAdvice = 'write url: { secret: <namespace>/<name>, key: url } (a Secret in the cluster) or url: { file: /etc/capstan/<name>-url } (a file on the agent\'s host)';
+
+/** `notifications:`: the webhooks notifications go to; their URLs are read from Secrets or files, never from the repo. */
+function readNotifications(reader: YamlReader, slot: Slot): NotificationTarget[] {
+  const items = reader.items(slot, 'a list of notification targets, e.g. "- { name: team-slack, type: slack, url: { secret: capstan-system/slack-hook, key: url } }"') ?? [];
+  const seen = new Map<string, Slot>();
+  const targets: NotificationTarget[] = [];
+  for (const item of items) {
+    const fields = reader.fields(item, { fields: notificationFields, hints: notificationHints }, 'a mapping such as "{ name: team-slack, type: slack, url: { secret: capstan-system/slack-hook, key: url } }"');
+    if (fields === undefined) continue;
+    const nameSlot = reader.require(fields, item, 'name', 'the target\'s name, a DNS label such as "team-slack" (logs name a target by it, never by its URL)');
+    const name = nameSlot && readDnsLabel(reader, nameSlot);
+    if (name !== undefined && nameSlot) checkUnique(reader, seen, name, nameSlot, 'notification target');
+    const typeSlot = reader.require(fields, item, 'type', 'slack (a Slack-compatible incoming webhook) or webhook (a generic JSON webhook)');
+    const type = typeSlot && reader.oneOf(typeSlot, notificationTargetTypes);
+    const urlSlot = reader.require(fields, item, 'url', `where the webhook's URL is read from: ${urlAdvice}`);
+    const url = urlSlot && readUrlSource(reader, urlSlot);
+    const eventsSlot = fields.get('events');
+    const events = eventsSlot ? readNotificationEvents(reader, eventsSlot) : [...notificationEventTypes];
+    const servicesSlot = fields.get('services');
+    const services = servicesSlot && readStringList(reader, servicesSlot, 'a list of service or app names, e.g. [web, api]', 'a service or app name').map((s) => s.value);
+    if (servicesSlot && isSeq(servicesSlot.node) && servicesSlot.node.items.length === 0) reader.report(servicesSlot, 'lists no service: remove services to be told about every service, or list some');
+    if (name === undefined || type === undefined || url === undefined) continue;
+    const target: NotificationTarget = { name, type, url, events };
+    if (services !== undefined) target.services = services;
+    targets.push(target);
+  }
+  return targets;
+}
+
+/** `url:` is a Secret's key or a file: a URL written in the repo is refused, without repeating it (it holds a token). */
+function readUrlSource(reader: YamlReader, slot: Slot): UrlSource | undefined {
+  if (isScalar(slot.node) && typeof slot.node.value === 'string') {
+    const looksLikeUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(slot.node.value.trim());
+    const what = looksLikeUrl ? 'a URL written in capstan.yaml is refused' : 'must say where the URL is read from, not be text';
+    reader.report(slot, `${what}: a webhook URL holds the token that lets anyone post to it, and everyone who can read the config repo would have it; ${urlAdvice}`);
+    return undefined;
+  }
+  const fields = reader.fields(slot, { fields: urlSourceFields, hints: { value: `a URL written in capstan.yaml is refused (it holds a token): ${urlAdvice}`, path: 'did you mean "file"?', secretKey: 'did you mean "key"?' } }, `a mapping: ${urlAdvice}`);
+  if (fields === undefined) return undefined;
+  const secretSlot = fields.get('secret');
+  const keySlot = fields.get('key');
+  const fileSlot = fields.get('file');
+  if (secretSlot && fileSlot) {
+    reader.report(fileSlot, 'cannot be set together with secret: keep one');
+    return undefined;
+  }
+  if (fileSlot) {
+    if (keySlot) reader.report(keySlot, 'is the key of a Secret: remove it, or read the URL from a Secret (secret: <namespace>/<name>) instead of a file');
+    const file = reader.string(fileSlot, 'an absolute path on the agent\'s host, such as /etc/capstan/slack-url');
+    if (file === undefined) return undefined;
+    if (!file.startsWith('/')) {
+      reader.report(fileSlot, `must be an absolute path on the host the agent runs on (it is read there, not from the config repo), got ${reader.describe(fileSlot)}`);
+      return undefined;
+    }
+    return { file };
+  }
+  if (!secretSlot) {
+    // an unknown field (reported already) is what was meant as the source
+    const written = isMap(slot.node) ? slot.node.items.length : 0;
+    if (written === fields.size) reader.report(slot, `names no source: ${urlAdvice}`);
+    return undefined;
+  }
+  const ref = reader.string(secretSlot, 'a Secret as <namespace>/<name>, such as capstan-system/slack-hook');
+  if (ref === undefined) return undefined;
+  const [namespace, name, ...rest] = ref.split('/');
+  if (rest.length > 0 || name === undefined) {
+    reader.report(secretSlot, `must name a Secret as <namespace>/<name>, such as capstan-system/slack-hook, got ${reader.describe(secretSlot)}`);
+    return undefined;
+  }
+  if (!(namespace.length <= 63 && dnsLabelPattern.test(namespace)) || !(name.length <= 253 && dnsSubdomainPattern.test(name))) {
+    reader.report(secretSlot, `must name a Secret as <namespace>/<name> (a namespace and a Secret name in lowercase letters, digits, "-" and "."), got ${reader.describe(secretSlot)}`);
+    return undefined;
+  }
+  let key = 'url';
+  if (keySlot) {
+    const written = reader.string(keySlot, 'the key of the Secret that holds the URL, such as url');
+    if (written === undefined) return undefined;
+    if (!secretKeyPattern.test(written) || written.length > 253) {
+      reader.report(keySlot, `must be a Secret key (letters, digits, "-", "_" and "."), got ${reader.describe(keySlot)}`);
+      return undefined;
+    }
+    key = written;
+  }
+  return { secret: { namespace, name, key } };
+}
+
+function readNotificationEvents(reader: YamlReader, slot: Slot): NotificationTarget['events'] {
+  const items = reader.items(slot, `a list of events, e.g. [crash, sync-failed] (known events: ${notificationEventTypes.join(', ')})`) ?? [];
+  if (items.length === 0) reader.report(slot, 'lists no event: remove events to be told about every event, or list some');
+  const seen = new Map<string, Slot>();
+  const events: NotificationTarget['events'] = [];
+  for (const item of items) {
+    const event = reader.oneOf(item, notificationEventTypes);
+    if (event === undefined) continue;
+    const first = seen.get(event);
+    if (first) {
+      reader.report(item, `"${event}" is already listed at line ${reader.positionOf(first).line}: remove one`);
+      continue;
+    }
+    seen.set(event, item);
+    events.push(event);
+  }
+  return events;
 }

@@ -6,7 +6,7 @@
  * Use `resolveApp` / `appsInEnvironment` for the effective settings with every default applied.
  */
 
-import type { HealthRule, IgnoreRule } from '../core/index.ts';
+import type { HealthRule, IgnoreRule, NotificationTarget } from '../core/index.ts';
 
 export const projectApiVersion = 'capstan.dev/v1alpha1';
 export const projectKind = 'Project';
@@ -159,6 +159,8 @@ export interface Project {
    * of its environments); default off: such apps are reported as orphaned and left running.
    */
   pruneRemovedApps?: boolean;
+  /** Where notifications go (`notifications:`), in declaration order; URLs come from Secrets or files, never the repo. */
+  notifications: NotificationTarget[];
 }
 
 /** The effective settings of one app in one environment: every default and override applied. */

@@ -7,3 +7,4 @@ export * from './annotations.ts';
 export * from './errors.ts';
 export * from './change-set.ts';
 export * from './builtin-kinds.ts';
+export * from './notification.ts';
