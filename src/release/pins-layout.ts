@@ -1,0 +1,153 @@
+/**
+ * The image-pins layout as release management writes it (render/render-pins.ts reads it):
+ * `<source>/images_path` holds the registry prefix, each sub-folder of `<source>` is a namespace,
+ * and `<source>/<namespace>/<service>` (no extension) holds the git hash of the service's image.
+ * `planPinSet` is `capstan pin set <ns>/<service> <hash>`: which file of which pins app that is.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isDeployedTo, type AppSpec, type Project } from '../config/index.ts';
+import { NotFoundError, ValidationError } from '../core/index.ts';
+import { resolveInRepo } from '../repo-path/index.ts';
+import type { RepoEdit } from './repo-change.ts';
+
+const imagesPathFile = 'images_path';
+const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const gitHash = /^[0-9a-fA-F]{7,40}$/;
+
+/** What render-pins accepts in a pin: the commit the image was built from, 7 to 40 hex characters. */
+export function isGitHash(text: string): boolean {
+  return gitHash.test(text);
+}
+
+/** A repo-relative path of parts, any of which may be the root (`''` or `.`). */
+export function repoJoin(...parts: string[]): string {
+  return parts.filter((p) => p !== '' && p !== '.').join('/');
+}
+
+/** The absolute path of a repo-relative file; a symlink leaving the repo is refused. */
+export function repoFile(repoDir: string, file: string): string {
+  return resolveInRepo(repoDir, file);
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The kustomization file of a repo-relative folder, as kustomize names them, or undefined. */
+export function kustomizationOf(repoDir: string, dir: string): string | undefined {
+  return kustomizationFileNames.map((name) => repoJoin(dir, name)).find((file) => existsSync(repoFile(repoDir, file)));
+}
+
+/** Whether an app renders `source` as image pins: `type: pins`, or no type and a source that render detects as pins. */
+export function isPinsSource(repoDir: string, app: AppSpec, source: string): boolean {
+  if (app.type !== undefined) return app.type === 'pins';
+  if (kustomizationOf(repoDir, source) !== undefined) return false;
+  if (existsSync(repoFile(repoDir, repoJoin(source, 'Chart.yaml')))) return false;
+  return existsSync(repoFile(repoDir, repoJoin(source, imagesPathFile)));
+}
+
+/** A pin's content: the hash, or undefined when the file does not exist. */
+export async function readPin(repoDir: string, file: string): Promise<string | undefined> {
+  try {
+    return (await readFile(repoFile(repoDir, file), 'utf8')).trim();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+    throw error;
+  }
+}
+
+/** The source of an app in an environment, before the rest is resolved (a pins app needs no more). */
+export function sourceIn(app: AppSpec, env: string): string {
+  return app.environments?.[env]?.source ?? app.source;
+}
+
+function namespaceIn(app: AppSpec, env: string): string | undefined {
+  return app.environments?.[env]?.namespace ?? app.namespace;
+}
+
+export interface PinRequest {
+  namespace: string;
+  service: string;
+  hash: string;
+  /** Only this environment's pins apps. */
+  env?: string;
+  /** Only this app. */
+  app?: string;
+}
+
+/** Where `capstan pin set` writes, and whether it changes anything. */
+export interface PinPlan {
+  /** The apps that render this file. */
+  apps: string[];
+  /** The environments they render it in. */
+  envs: string[];
+  /** Repo-relative: `<source>/<namespace>/<service>`. */
+  file: string;
+  /** The hash there now; undefined when the service had no pin. */
+  previous?: string;
+  /** The file as it should be; undefined when it already holds the hash. */
+  edit?: RepoEdit;
+}
+
+/**
+ * The pin of `<namespace>/<service>`: in the pins app (of `app`, in `env`, when given) whose source
+ * has a folder `<namespace>`, or whose namespace it is in an environment. Exactly one file must
+ * match: none, or several, is a ValidationError that lists what there is to choose from.
+ */
+export async function planPinSet(repoDir: string, project: Project, request: PinRequest): Promise<PinPlan> {
+  const { namespace, service, hash } = request;
+  if (!dnsLabel.test(namespace)) throw new ValidationError(`"${namespace}" is not a namespace name (lowercase letters, digits and "-", at most 63): write <namespace>/<service>`);
+  if (!dnsLabel.test(service)) throw new ValidationError(`"${service}" is not a service name for an image pin (lowercase letters, digits and "-", at most 63): write <namespace>/<service>`);
+  if (!isGitHash(hash)) throw new ValidationError(`an image pin must hold the image's git hash (7 to 40 hex characters), got ${JSON.stringify(hash.length > 50 ? `${hash.slice(0, 47)}...` : hash)}: pass the commit hash the image was built from`);
+  if (request.env !== undefined && !project.environments.some((e) => e.name === request.env)) {
+    throw new NotFoundError(`unknown environment "${request.env}": the project declares ${project.environments.map((e) => e.name).join(', ') || 'none'}`);
+  }
+  if (request.app !== undefined && !project.apps.some((a) => a.name === request.app)) {
+    throw new NotFoundError(`unknown app "${request.app}": the project declares ${project.apps.map((a) => a.name).join(', ') || 'no apps'}`);
+  }
+  // one file can be rendered by several apps and environments: it is still one pin
+  const candidates = new Map<string, { apps: Set<string>; envs: Set<string> }>();
+  const folders = new Set<string>();
+  for (const app of project.apps) {
+    if (request.app !== undefined && app.name !== request.app) continue;
+    for (const env of project.environments) {
+      if (request.env !== undefined && env.name !== request.env) continue;
+      if (!isDeployedTo(app, env.name)) continue;
+      const source = sourceIn(app, env.name);
+      if (!isPinsSource(repoDir, app, source)) continue;
+      folders.add(repoJoin(source, '*'));
+      const folder = repoJoin(source, namespace);
+      if (!isDirectory(repoFile(repoDir, folder)) && namespaceIn(app, env.name) !== namespace) continue;
+      const file = repoJoin(folder, service);
+      const candidate = candidates.get(file) ?? { apps: new Set<string>(), envs: new Set<string>() };
+      candidate.apps.add(app.name);
+      candidate.envs.add(env.name);
+      candidates.set(file, candidate);
+    }
+  }
+  const filters = [request.app && `app ${request.app}`, request.env && `environment ${request.env}`].filter(Boolean).join(', ');
+  if (candidates.size === 0) {
+    if (folders.size === 0) throw new NotFoundError(`no pins app${filters ? ` (${filters})` : ''} in capstan.yaml: a pins app's source holds an ${imagesPathFile} file and one folder per namespace`);
+    throw new NotFoundError(`no pins app${filters ? ` (${filters})` : ''} has a folder "${namespace}" (the pins folders are ${[...folders].sort().join(', ')}): create the folder, or check the namespace`);
+  }
+  const described = (file: string, c: { apps: Set<string>; envs: Set<string> }): string =>
+    `${file} (${c.apps.size === 1 ? 'app' : 'apps'} ${[...c.apps].join(', ')}, ${c.envs.size === 1 ? 'environment' : 'environments'} ${[...c.envs].join(', ')})`;
+  if (candidates.size > 1) {
+    throw new ValidationError(`${namespace}/${service} could be the pin ${[...candidates].map(([file, c]) => described(file, c)).join(' or ')}: pass --env or --app to choose one`);
+  }
+  const [[file, chosen]] = [...candidates];
+  if (isDirectory(repoFile(repoDir, file))) throw new ValidationError(`${file} is a folder, so it cannot be the pin of ${service}: a pin is a file without extension`);
+  const previous = await readPin(repoDir, file);
+  const plan: PinPlan = { apps: [...chosen.apps], envs: [...chosen.envs], file };
+  if (previous !== undefined) plan.previous = previous;
+  if (previous !== hash) plan.edit = { path: file, content: `${hash}\n` };
+  return plan;
+}
+
