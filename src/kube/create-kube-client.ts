@@ -293,6 +293,7 @@ class Client implements HttpKubeClient {
     if (options.follow) query.set('follow', 'true');
     if (options.sinceSeconds !== undefined) query.set('sinceSeconds', String(options.sinceSeconds));
     if (options.tailLines !== undefined) query.set('tailLines', String(options.tailLines));
+    if (options.previous) query.set('previous', 'true');
     this.count('logs');
     return this.streamLines(op, `${resourcePath(info, namespace, pod)}/log${query.size > 0 ? `?${query}` : ''}`, (line) => onLine(line));
   }

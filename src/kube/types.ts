@@ -88,6 +88,8 @@ export interface LogOptions {
   sinceSeconds?: number;
   /** Only the last lines. */
   tailLines?: number;
+  /** The log of the container's previous run (the one that crashed); the server refuses it when no run ended. */
+  previous?: boolean;
 }
 
 /** A pod's log being read, line by line. */
@@ -152,6 +154,12 @@ export interface KubeClient {
    * writes by managedFields alone.
    */
   onApplied?(listener: (object: Manifest, how: { fieldManager: string }) => void): () => void;
+  /**
+   * Reads a pod's log (`GET …/pods/<name>/log`), calling `onLine` for every line (without its
+   * newline); with `follow` until the container stops or the stream is stopped. Never retried.
+   * Optional: a client that does not offer it has no logs to show (crash reports go without them).
+   */
+  logs?(namespace: string, pod: string, options: LogOptions, onLine: (line: string) => void): Promise<LogStream>;
   /** Closes pooled connections so the process can exit. */
   close(): void;
 }

@@ -35,6 +35,8 @@ export interface SandboxOptions {
   tls?: boolean;
   /** Delay before a started pod becomes Running and Ready. */
   podReadyDelayMs?: number;
+  /** How often a crash-looping container (image `…:crashloop`) restarts; default 2 s. */
+  crashLoopRestartIntervalMs?: number;
   /** Injected failures from the start; change later with `setFaults`. */
   faults?: FaultOptions;
   /** How many past events a watch can resume from (older resourceVersions get 410 Gone). */
@@ -113,7 +115,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const port = (server.address() as AddressInfo).port;
   const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host;
   const url = `${tls ? 'https' : 'http'}://${urlHost}:${port}`;
-  const controllers = startControllers(api, { podReadyDelayMs: options.podReadyDelayMs ?? 500 });
+  const controllers = startControllers(api, { podReadyDelayMs: options.podReadyDelayMs ?? 500, crashLoopRestartIntervalMs: options.crashLoopRestartIntervalMs });
 
   const name = options.contextName ?? 'capstan-sandbox';
   const kubeconfig = toYaml({

@@ -329,7 +329,7 @@ export function createHandler(
     if (method === 'GET' && sub === 'log') {
       count(req, res, 'get', 'get');
       const pod = api.get(type, namespace, name as string);
-      const text = podLog(pod, q.get('container') ?? undefined, q.get('tailLines'));
+      const text = podLog(pod, q.get('container') ?? undefined, q.get('tailLines'), q.get('previous') === 'true');
       return send(res, () => {
         res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
         res.end(text);
@@ -471,7 +471,7 @@ export function createHandler(
     res.on('close', finish);
   }
 
-  function podLog(pod: KubeObject, container: string | undefined, tailLines: string | null): string {
+  function podLog(pod: KubeObject, container: string | undefined, tailLines: string | null, previous = false): string {
     const containers = ((pod.spec as { containers?: { name: string }[] } | undefined)?.containers ?? []).map((c) => c.name);
     if (container === undefined) {
       if (containers.length !== 1) {
@@ -480,6 +480,12 @@ export function createHandler(
       container = containers[0];
     } else if (!containers.includes(container)) {
       throw badRequest(`container ${container} is not valid for pod ${pod.metadata.name}`);
+    }
+    if (previous) {
+      // the kubelet reads the previous run by the container id its last termination recorded
+      const status = pod.status as { containerStatuses?: { name: string; lastState?: { terminated?: { containerID?: string } } }[] } | undefined;
+      const last = status?.containerStatuses?.find((s) => s.name === container)?.lastState?.terminated;
+      if (!last?.containerID) throw badRequest(`previous terminated container "${container}" in pod "${pod.metadata.name}" not found`);
     }
     let text = podLogs(pod, container);
     if (tailLines !== null) {

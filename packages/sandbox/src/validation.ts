@@ -1138,6 +1138,33 @@ function validatePdb(c: Causes, obj: KubeObject): void {
   validateLabelSelector(c, rec(obj.spec)?.selector, 'spec.selector');
 }
 
+/**
+ * A core/v1 Event, as the API server checks one written through v1 (legacyValidateEvent): an
+ * Event without `eventTime` must live in the namespace of the object it is about; one with
+ * `eventTime` must name its reporting component and instance, and keep reason, action and message
+ * short.
+ */
+function validateEvent(c: Causes, obj: KubeObject): void {
+  const namespace = str(obj.metadata?.namespace);
+  const involved = rec(obj.involvedObject) ?? {};
+  const involvedNamespace = str(involved.namespace);
+  const mismatch = (): void => c.invalid('involvedObject.namespace', involvedNamespace, 'does not match event.namespace');
+  if (obj.eventTime === undefined || obj.eventTime === null) {
+    if (involvedNamespace === '' ? namespace !== '' && namespace !== 'default' : namespace !== involvedNamespace) mismatch();
+    return;
+  }
+  if (involvedNamespace === '' && namespace !== 'default' && namespace !== 'kube-system') mismatch();
+  const component = str(obj.reportingComponent);
+  if (component === '') c.required('reportingComponent');
+  for (const msg of qualifiedNameErrors(component)) c.invalid('reportingComponent', component, msg);
+  const instance = str(obj.reportingInstance);
+  if (instance === '') c.required('reportingInstance');
+  if (instance.length > 128) c.invalid('reportingInstance', '', 'can have at most 128 characters');
+  if (str(obj.action).length > 128) c.invalid('action', '', 'can have at most 128 characters');
+  if (str(obj.reason).length > 128) c.invalid('reason', '', 'can have at most 128 characters');
+  if (str(obj.message).length > 1024) c.invalid('message', '', 'can have at most 1024 characters');
+}
+
 // ---------------------------------------------------------------------------
 // Dispatch
 // ---------------------------------------------------------------------------
@@ -1155,6 +1182,7 @@ const RULES: ReadonlyMap<string, KindRules> = new Map<string, KindRules>([
   ['/Pod', { name: nameIsDNSSubdomain, validate: validatePod }],
   ['/ConfigMap', { name: nameIsDNSSubdomain, validate: validateConfigMap }],
   ['/Secret', { name: nameIsDNSSubdomain, validate: validateSecret }],
+  ['/Event', { name: nameIsDNSSubdomain, validate: validateEvent }],
   ['/PersistentVolumeClaim', { name: nameIsDNSSubdomain, validate: validatePersistentVolumeClaim }],
   ['apps/Deployment', { name: nameIsDNSSubdomain, validate: validateDeployment }],
   ['apps/ReplicaSet', { name: nameIsDNSSubdomain, validate: validateReplicaSet }],
