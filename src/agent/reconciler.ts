@@ -4,7 +4,7 @@
  * a sync or rollback (automatic or asked for) and records the outcome in the app's state. Failures
  * go to the retry policy; who calls these and when is the scheduler's and the triggers' business.
  */
-import { ConflictError, ValidationError, formatKey, type CapstanError, type HealthStatusCode } from '../core/index.ts';
+import { ConflictError, NotReleasedError, ValidationError, formatKey, type CapstanError, type HealthStatusCode } from '../core/index.ts';
 import type { AppEnvironment } from '../config/index.ts';
 import type { DiffReport, Engine, RepoRevision, SyncPlan, SyncResult } from '../engine/index.ts';
 import type { Inventory, InventoryObject } from '../inventory/index.ts';
@@ -165,6 +165,13 @@ export class Reconciler {
     try {
       compared = await this.options.engine.compare(checkout, t.app);
     } catch (error) {
+      if (error instanceof NotReleasedError) {
+        // an artifact app before its first release: reported, not synced, nothing pruned, no retries
+        if (!t.state.notReleased) log.info({}, `${t.id} is not released yet: ${error.message}`);
+        apps.patch(t, { sync: 'Unknown', health: 'Missing', healthMessage: undefined, notReleased: true, error: undefined, failures: 0, nextRetryAt: undefined });
+        metrics.reconcileDuration(seconds(started), t.ref, 'Unchanged');
+        return undefined;
+      }
       const text = firstLines(message(error));
       log.warn({ err: text }, `${t.id} could not be compared: ${text}`);
       apps.patch(t, { sync: 'Unknown', error: text });
@@ -174,7 +181,7 @@ export class Reconciler {
     }
     const { report, inventory, health } = compared;
     this.options.owns(t, inventory.objects);
-    const restored: Partial<AppState> = { revision: inventory.revision, error: undefined, ...health };
+    const restored: Partial<AppState> = { revision: inventory.revision, error: undefined, notReleased: undefined, ...health };
     const last = inventory.history.at(-1);
     if (!t.state.lastSync && last) restored.lastSync = lastSyncOf(last);
     const drifted = confirmDrift(t, report);

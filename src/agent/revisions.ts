@@ -44,6 +44,8 @@ export interface RevisionsOptions {
   /** Stops the agent's work on an app removed from capstan.yaml. */
   untrack(t: Tracked, reason: string): void;
   checkOrphans(): Promise<void>;
+  /** Told of each new commit after the first (release management follows its commits); never throws. */
+  newCommit?(old: RepoRevision, next: RepoRevision): Promise<void>;
 }
 
 export class Revisions {
@@ -140,6 +142,7 @@ export class Revisions {
     log.info({ trigger, changed: changedIds }, old ? `new commit ${short(next.commit)}: ${changedIds.length} app(s) changed` : `revision ${short(next.commit)}`);
     apps.emit({ type: 'revision', revision: next.commit, trigger, changedApps: changedIds, ...(cause.who ? { who: cause.who } : {}) });
     if (old) void this.options.checkOrphans();
+    if (old) void this.options.newCommit?.(old, next);
     const scheduled: Promise<unknown>[] = [];
     for (const id of changedIds) {
       const t = apps.find(id)!;

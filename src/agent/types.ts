@@ -69,6 +69,8 @@ export interface AppState extends AppRef {
   error?: string;
   /** Removed from capstan.yaml (or from this environment) while objects it applied are still in the cluster. */
   orphaned?: boolean;
+  /** An app of `type: artifact` before its service's first release in the environment: not synced, nothing pruned. */
+  notReleased?: boolean;
 }
 
 export interface ResourceState {

@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { ValidationError } from '../core/index.ts';
 import { DriftWatcher, InventoryWatcher, ShardCoordinator, createAgent, type Agent } from '../agent/index.ts';
-import { Engine } from '../engine/index.ts';
+import { Engine, healthyForGate } from '../engine/index.ts';
+import { Releases } from '../release/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import type { SopsKeys } from '../render/index.ts';
 import { createServer, type CapstanServer, type TokenStore, type WebhookSecrets } from '../server/index.ts';
-import { GitCache, type Remote } from '../source/index.ts';
+import { CloneWriter, GitCache, defaultCacheDir, parseRemote, type Remote } from '../source/index.ts';
 import { kubeClients } from './engine-options.ts';
 
 export interface StartAgentOptions {
@@ -85,6 +87,17 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     logger: logger.child({ component: 'server' }),
     git: options.gitReposDir ? { reposDir: options.gitReposDir, onPush: () => undefined, timeoutMs: options.gitTimeoutMs, maxBodyBytes: options.gitMaxPushBytes } : undefined,
   });
+  // release management: the agent's own commits (auto-releases, and the API's releases) are made
+  // in a private clone of the repo, and pushed to it
+  const releases = new Releases({
+    writer: new CloneWriter({
+      dir: path.join(options.cacheDir ?? process.env.CAPSTAN_CACHE_DIR ?? defaultCacheDir(), 'work', parseRemote(options.repo).cacheName),
+      remote: options.repo,
+      branch: options.branch ?? 'main',
+      committer: { name: 'capstan agent', email: 'agent@capstan.invalid' },
+    }),
+    gate: healthyForGate(engine),
+  });
   const shards = options.shardGroup
     ? new ShardCoordinator({ client, group: options.shardGroup, identity: options.identity, namespace: options.inventoryNamespace })
     : undefined;
@@ -102,6 +115,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     driftWatcher: (onDrift) => new DriftWatcher({ client, onDrift }),
     inventoryWatcher: (onChange) => new InventoryWatcher({ client, onChange, namespace: options.inventoryNamespace, logger: logger.child({ component: 'agent' }) }),
     shards,
+    releases,
   });
   server.attach(agent);
   try {

@@ -7,6 +7,7 @@ export type UpVerdict = 'ok' | 'failed' | 'manual' | 'orphaned' | 'pending';
 
 export function verdictOf(state: AppState): UpVerdict {
   if (state.orphaned) return 'orphaned';
+  if (state.notReleased) return 'manual';
   if (state.operation) return 'pending';
   if (state.sync === 'Synced' && state.health === 'Healthy') return 'ok';
   if (state.error || state.lastSync?.result === 'Failed') return 'failed';
@@ -24,6 +25,7 @@ export function reasonOf(state: AppState, cli = 'capstan'): string {
     case 'orphaned':
       return `removed from capstan.yaml while its objects are still in the cluster: ${cli} delete ${state.app} --env ${state.env} removes them`;
     case 'manual':
+      if (state.notReleased) return `not released in ${state.env} yet: ${cli} release ${state.app} --env ${state.env} --branch <branch> releases its newest artifact`;
       return `sync: manual in capstan.yaml, so the agent waits for ${cli} sync ${state.app} --env ${state.env}`;
     case 'failed':
       return state.error ?? (state.lastSync?.result === 'Failed' ? (state.lastSync.message ?? 'the last sync failed') : (state.healthMessage ?? `its objects are ${state.health}`));
@@ -37,7 +39,7 @@ export function formatUpReport(states: readonly AppState[], env: string, seconds
   const lines: string[] = [];
   const width = Math.max(10, ...states.map((s) => s.app.length + 1));
   for (const state of states) {
-    const sync = state.orphaned ? 'Orphaned' : state.sync;
+    const sync = state.orphaned ? 'Orphaned' : state.notReleased ? 'NotReleased' : state.sync;
     lines.push(`  ${state.app.padEnd(width)} ${sync.padEnd(10)} ${state.health}`);
     const reason = reasonOf(state, cli);
     if (reason) for (const line of reason.split('\n')) lines.push(`      ${line}`);

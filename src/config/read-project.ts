@@ -10,6 +10,7 @@ import { sortIssues } from './config-issue.ts';
 import { checkRelativeFile, checkRepoPath, joinInsideRepo } from '../repo-path/index.ts';
 import { namespacePatternProblem } from './scope.ts';
 import { didYouMean } from './suggest-name.ts';
+import { artifactsDir } from './release-files.ts';
 import { builtinGroupsOf, builtinScope, notificationEventTypes, notificationTargetTypes, type HealthRule, type IgnoreRule, type NotificationTarget, type UrlSource } from '../core/index.ts';
 import { readHealthRuleCases } from './health-rules.ts';
 import {
@@ -29,16 +30,19 @@ import {
   type SyncOptions,
   type SyncPolicy,
   type SyncWindow,
+  type PromotionGate,
 } from './types.ts';
 import { childPath, YamlReader, type Slot } from './yaml-reader.ts';
 
 const projectFields = ['apiVersion', 'kind', 'environments', 'scopes', 'apps', 'pruneRemovedApps', 'notifications'] as const;
-const environmentFields = ['name', 'cluster', 'promotesFrom', 'syncWindows'] as const;
+const environmentFields = ['name', 'cluster', 'promotesFrom', 'syncWindows', 'promotion'] as const;
+const promotionFields = ['requireHealthyFor'] as const;
 const syncWindowFields = ['kind', 'schedule', 'duration', 'timeZone'] as const;
 const appFields = [
   'name',
   'source',
   'type',
+  'service',
   'namespace',
   'createNamespace',
   'dependsOn',
@@ -228,11 +232,25 @@ function readEnvironments(reader: YamlReader, slot: Slot): EnvironmentDraft[] | 
     const promotesFrom = promotesFromSlot && reader.string(promotesFromSlot, 'the name of another environment');
     const windowsSlot = fields?.get('syncWindows');
     const syncWindows = windowsSlot ? readSyncWindows(reader, windowsSlot) : [];
+    const promotionSlot = fields?.get('promotion');
+    const promotion = promotionSlot && readPromotionGate(reader, promotionSlot);
     const env: Environment = { name: name ?? '', syncWindows };
     if (cluster !== undefined) env.cluster = cluster;
+    if (promotion !== undefined) env.promotion = promotion;
     if (promotesFrom !== undefined) env.promotesFrom = promotesFrom;
     return { env, nameSlot, promotesFromSlot: promotesFrom === undefined ? undefined : promotesFromSlot };
   });
+}
+
+function readPromotionGate(reader: YamlReader, slot: Slot): PromotionGate | undefined {
+  const fields = reader.fields(slot, { fields: promotionFields, hints: { requireHealthy: 'did you mean "requireHealthyFor"?', healthyFor: 'did you mean "requireHealthyFor"?' } }, 'a mapping such as "requireHealthyFor: 10m"');
+  const forSlot = fields?.get('requireHealthyFor');
+  if (!forSlot) {
+    reader.report(slot, 'sets no gate: write "requireHealthyFor: 10m" (how long the environment\'s apps must be Synced and Healthy before a release is promoted from it), or remove promotion');
+    return undefined;
+  }
+  const ms = readDuration(reader, forSlot);
+  return ms === undefined ? undefined : { requireHealthyForMs: ms };
 }
 
 function readSyncWindows(reader: YamlReader, slot: Slot): SyncWindow[] {
@@ -443,10 +461,14 @@ function readApps(reader: YamlReader, slot: Slot, environmentNames: string[] | u
     const name = nameSlot && readDnsLabel(reader, nameSlot);
     if (name !== undefined && nameSlot) checkUnique(reader, seen, name, nameSlot, 'app');
 
-    const sourceSlot = reader.require(fields, item, 'source', 'the directory of the app\'s manifests inside the config repo, such as apps/guestbook');
-    const source = sourceSlot && readRepoPath(reader, sourceSlot);
     const typeSlot = fields?.get('type');
     const type = typeSlot && reader.oneOf(typeSlot, appTypes);
+    const serviceSlot = fields?.get('service');
+    const service = serviceSlot && readDnsLabel(reader, serviceSlot);
+    if (serviceSlot && type !== 'artifact') reader.report(serviceSlot, 'service is read only by apps of type: artifact (the service whose released artifact the app renders): add type: artifact, or remove service');
+    const sourceSlot = type === 'artifact' ? fields?.get('source') : reader.require(fields, item, 'source', 'the directory of the app\'s manifests inside the config repo, such as apps/guestbook');
+    if (type === 'artifact' && sourceSlot) reader.report(sourceSlot, `an app of type: artifact renders the artifact released to each environment (from ${artifactsDir}/<service>/): remove source`);
+    const source = type === 'artifact' ? `${artifactsDir}/${service ?? name ?? ''}` : sourceSlot && readRepoPath(reader, sourceSlot);
     const namespaceSlot = fields?.get('namespace');
     const namespace = namespaceSlot && readDnsLabel(reader, namespaceSlot);
     const createSlot = fields?.get('createNamespace');
@@ -475,6 +497,7 @@ function readApps(reader: YamlReader, slot: Slot, environmentNames: string[] | u
 
     const app: AppSpec = { name: name ?? '', source: source ?? '', dependsOn, images, ignoreDifferences, health, syncPolicy, syncOptions };
     if (type !== undefined) app.type = type;
+    if (service !== undefined) app.service = service;
     if (namespace !== undefined) app.namespace = namespace;
     if (createNamespace !== undefined) app.createNamespace = createNamespace;
     if (helm !== undefined) app.helm = helm.helm;

@@ -42,6 +42,7 @@ export function resolveApp(project: Project, appName: string, envName: string): 
   const cluster = override.cluster ?? env.cluster;
   if (cluster !== undefined) resolved.cluster = cluster;
   if (app.type !== undefined) resolved.type = app.type;
+  if (app.type === 'artifact') resolved.service = app.service ?? app.name;
   if (app.scope !== undefined) resolved.scope = structuredClone(app.scope);
   return resolved;
 }

@@ -12,8 +12,8 @@ export const projectApiVersion = 'capstan.dev/v1alpha1';
 export const projectKind = 'Project';
 
 /** How an app's manifests are produced; detected from the source directory when omitted. */
-export type AppType = 'directory' | 'kustomize' | 'helm' | 'pins';
-export const appTypes: readonly AppType[] = ['directory', 'kustomize', 'helm', 'pins'];
+export type AppType = 'directory' | 'kustomize' | 'helm' | 'pins' | 'artifact';
+export const appTypes: readonly AppType[] = ['directory', 'kustomize', 'helm', 'pins', 'artifact'];
 
 export type SyncWindowKind = 'allow' | 'deny';
 
@@ -37,6 +37,14 @@ export interface Environment {
   /** The environment releases come from when promoted into this one. */
   promotesFrom?: string;
   syncWindows: SyncWindow[];
+  /** Gates on promoting out of this environment (`capstan promote` into the next one). */
+  promotion?: PromotionGate;
+}
+
+/** `environments[].promotion`: what an environment's apps must show before a release is promoted from it. */
+export interface PromotionGate {
+  /** The apps of the environment must have been Synced and Healthy for this long (`requireHealthyFor: 10m`). */
+  requireHealthyForMs: number;
 }
 
 /** Override of an image in every rendered workload, matched by name as written in manifests. */
@@ -128,6 +136,8 @@ export interface AppSpec {
   /** Path inside the config repo, relative to its root, normalised (`apps/guestbook`, or `.`). */
   source: string;
   type?: AppType;
+  /** `type: artifact`: the service whose released artifact the app renders (default: the app's name). */
+  service?: string;
   namespace?: string;
   createNamespace?: boolean;
   dependsOn: string[];
@@ -173,6 +183,8 @@ export interface AppEnvironment {
   cluster?: string;
   source: string;
   type?: AppType;
+  /** `type: artifact`: the service whose released artifact the app renders. */
+  service?: string;
   namespace: string;
   createNamespace: boolean;
   /**

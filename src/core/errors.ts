@@ -49,3 +49,17 @@ export class TransientError extends CapstanError {
 export class NotFoundError extends CapstanError {
   override readonly category = 'not-found';
 }
+
+/**
+ * An app of `type: artifact` whose service has no release in the environment yet: not a failure.
+ * It is reported as not released and is not synced, so nothing it would prune is touched.
+ */
+export class NotReleasedError extends CapstanError {
+  override readonly category = 'not-found';
+  constructor(
+    readonly service: string,
+    readonly env: string,
+  ) {
+    super(`service "${service}" has no release in environment "${env}" yet: release one with capstan release ${service} --env ${env} --artifact <id> (or --branch <b>)`);
+  }
+}

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { CapstanError, NotFoundError, TimeoutError, ValidationError, annotations, builtinScope, countChanges, formatKey, groupOf, keyOf, keyString, type ChangeSet, type Manifest, type ResourceKey } from '../core/index.ts';
+import { CapstanError, NotFoundError, NotReleasedError, TimeoutError, ValidationError, annotations, builtinScope, countChanges, formatKey, groupOf, keyOf, keyString, type ChangeSet, type Manifest, type ResourceKey } from '../core/index.ts';
 import { appsInEnvironment, createdNamespaces, isSystemNamespace, resolveApp, scopeProblems, writeScope, type AppEnvironment, type Project } from '../config/index.ts';
 import type { DiffResult } from '../diff/index.ts';
 import { summarizeHealth, type HealthSummary } from '../health/index.ts';
@@ -172,6 +172,8 @@ export interface AppStatus {
   error?: string;
   /** Removed from capstan.yaml (or from this environment) while its objects are still in the cluster. */
   orphaned?: boolean;
+  /** An app of `type: artifact` before its service's first release in the environment: not synced. */
+  notReleased?: boolean;
 }
 
 export interface RenderResult {
@@ -634,6 +636,11 @@ export class Engine {
     return summarizeHealth(live, { rules: app.health });
   }
 
+  /** The status of one app in one environment at a revision (what `capstan status` shows for it). */
+  async appStatusOf(checkout: RepoRevision, appName: string, env: string): Promise<AppStatus> {
+    return this.appStatus(checkout, resolveApp(checkout.project, appName, env));
+  }
+
   private async appStatus(checkout: RepoRevision, app: AppEnvironment): Promise<AppStatus> {
     const status: AppStatus = { app: app.name, env: app.env, revision: '', sync: 'Unknown', health: 'Unknown' };
     try {
@@ -642,6 +649,7 @@ export class Engine {
       status.lastResult = plan.inventory.history.at(-1);
       status.health = plan.inventory.objects.length === 0 ? 'Missing' : plan.health.status;
       if (plan.health.message) status.healthMessage = plan.health.message;
+      if (plan.error instanceof NotReleasedError) status.notReleased = true;
       if (plan.error) status.error = firstLines(plan.error.message);
       else status.sync = plan.changed ? 'OutOfSync' : 'Synced';
     } catch (error) {

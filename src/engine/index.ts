@@ -7,3 +7,4 @@
 export { Engine, whoFromEnvironment, type AppStatus, type ApplyOptions, type DiffReport, type EngineOptions, type PlanOptions, type RenderResult, type SyncPlan, type SyncRequest, type SyncResult } from './engine.ts';
 export { openRevision, openWorkingTree, workingTreeCommit, type RepoRevision } from './repo-revision.ts';
 export { defaultInventoryNamespace, inventoryFromConfigMap, inventorySelector } from '../inventory/index.ts';
+export { healthyForGate, type HealthyForInput } from './promotion-gate.ts';

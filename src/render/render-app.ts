@@ -5,6 +5,7 @@ import { CapstanError, ValidationError } from '../core/index.ts';
 import { normalizeRepoPath, resolveInRepo } from '../repo-path/index.ts';
 import { applyImageOverrides } from './image-overrides.ts';
 import { findKustomizationFile } from './kustomization-paths.ts';
+import { renderArtifact } from './render-artifact.ts';
 import { renderDirectory } from './render-directory.ts';
 import { renderHelmApp } from './render-helm-app.ts';
 import { renderKustomize } from './render-kustomize.ts';
@@ -31,6 +32,12 @@ export function detectAppType(repoDir: string, source: string): AppType {
  */
 export async function renderApp(repoDir: string, app: AppEnvironment, options: RenderOptions = {}): Promise<RenderResult> {
   const subject = `app ${app.name} (environment ${app.env})`;
+  if (app.type === 'artifact') {
+    const sops = new SopsAccess(options);
+    const objects = await renderArtifact(repoDir, app.service ?? app.name, app.env, sops);
+    for (const object of objects) applyImageOverrides(object.manifest, app.images);
+    return { type: 'artifact', objects: sortObjects(objects), decrypted: sops.decrypted };
+  }
   let source: string;
   let absolute: string;
   try {
@@ -64,6 +71,8 @@ export async function renderApp(repoDir: string, app: AppEnvironment, options: R
     case 'pins':
       objects = await renderPins(repoDir, source, sops);
       break;
+    case 'artifact':
+      throw new CapstanError(`${subject}: an artifact app is rendered from its release`);
   }
   for (const object of objects) applyImageOverrides(object.manifest, app.images);
   return { type, objects: sortObjects(objects), decrypted: sops.decrypted };

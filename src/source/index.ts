@@ -18,3 +18,5 @@ export { startHttpBackend } from './http-backend.ts';
 export type { HttpBackendOptions, HttpBackendRequest, ReceivePolicy } from './http-backend.ts';
 export { commitDirectory, cloneRepository, setIdentity, setRemote, removeRemote, trackRemoteBranch, setHttpAuthorization } from './local-repository.ts';
 export type { GitIdentity, CommitDirectoryOptions, CloneOptions } from './local-repository.ts';
+export { CheckoutWriter, CloneWriter, readGitIdentity } from './repo-writer.ts';
+export type { RepoWriter, PublishOutcome, CloneWriterOptions, CheckoutWriterOptions } from './repo-writer.ts';
