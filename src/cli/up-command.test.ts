@@ -63,7 +63,8 @@ describe('capstan up', () => {
       '  api        OutOfSync  Missing',
       '      app "api" depends on "redis", which has never been synced to environment "dev": apply it first (or use --all, which applies apps in dependency order)',
       '  shop       Synced     Healthy',
-      'capstan is up, but 2 of the 5 apps of environment "dev" are not Synced and Healthy (redis, api: why is under each); the agent keeps reconciling, and a fix pushed to the config repo is applied at once',
+      '  orders     Synced     Healthy',
+      'capstan is up, but 2 of the 6 apps of environment "dev" are not Synced and Healthy (redis, api: why is under each); the agent keeps reconciling, and a fix pushed to the config repo is applied at once',
     ]);
   });
 });

@@ -53,7 +53,7 @@ describe('engine on the example repo', () => {
         if (event.type === 'change' && event.change.action === 'created') created.set(current, [...(created.get(current) ?? []), formatKey(event.change.key)]);
       },
     });
-    assert.deepEqual(results.map((r) => r.app), ['web', 'guestbook', 'redis', 'api', 'shop']);
+    assert.deepEqual(results.map((r) => r.app), ['web', 'guestbook', 'redis', 'api', 'shop', 'orders']);
     for (const r of results) {
       assertSucceeded(r);
       assert.equal(r.health?.status, 'Healthy', `${r.app}: ${r.health?.message}`);
