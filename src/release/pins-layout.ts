@@ -86,7 +86,7 @@ export interface PinRequest {
 export interface PinPlan {
   /** The apps that render this file. */
   apps: string[];
-  /** The environments they render it in. */
+  /** The environments it is for: those whose namespace the folder is, else every one that renders it. */
   envs: string[];
   /** Repo-relative: `<source>/<namespace>/<service>`. */
   file: string;
@@ -113,7 +113,7 @@ export async function planPinSet(repoDir: string, project: Project, request: Pin
     throw new NotFoundError(`unknown app "${request.app}": the project declares ${project.apps.map((a) => a.name).join(', ') || 'no apps'}`);
   }
   // one file can be rendered by several apps and environments: it is still one pin
-  const candidates = new Map<string, { apps: Set<string>; envs: Set<string> }>();
+  const candidates = new Map<string, { apps: Set<string>; envs: Set<string>; own: Set<string> }>();
   const folders = new Set<string>();
   for (const app of project.apps) {
     if (request.app !== undefined && app.name !== request.app) continue;
@@ -124,11 +124,13 @@ export async function planPinSet(repoDir: string, project: Project, request: Pin
       if (!isPinsSource(repoDir, app, source)) continue;
       folders.add(repoJoin(source, '*'));
       const folder = repoJoin(source, namespace);
-      if (!isDirectory(repoFile(repoDir, folder)) && namespaceIn(app, env.name) !== namespace) continue;
+      const own = namespaceIn(app, env.name) === namespace;
+      if (!own && !isDirectory(repoFile(repoDir, folder))) continue;
       const file = repoJoin(folder, service);
-      const candidate = candidates.get(file) ?? { apps: new Set<string>(), envs: new Set<string>() };
+      const candidate = candidates.get(file) ?? { apps: new Set<string>(), envs: new Set<string>(), own: new Set<string>() };
       candidate.apps.add(app.name);
       candidate.envs.add(env.name);
+      if (own) candidate.own.add(env.name);
       candidates.set(file, candidate);
     }
   }
@@ -137,15 +139,17 @@ export async function planPinSet(repoDir: string, project: Project, request: Pin
     if (folders.size === 0) throw new NotFoundError(`no pins app${filters ? ` (${filters})` : ''} in capstan.yaml: a pins app's source holds an ${imagesPathFile} file and one folder per namespace`);
     throw new NotFoundError(`no pins app${filters ? ` (${filters})` : ''} has a folder "${namespace}" (the pins folders are ${[...folders].sort().join(', ')}): create the folder, or check the namespace`);
   }
-  const described = (file: string, c: { apps: Set<string>; envs: Set<string> }): string =>
-    `${file} (${c.apps.size === 1 ? 'app' : 'apps'} ${[...c.apps].join(', ')}, ${c.envs.size === 1 ? 'environment' : 'environments'} ${[...c.envs].join(', ')})`;
+  // the environments a folder is for: those whose namespace it is, else every one that renders it
+  const envsOf = (c: { envs: Set<string>; own: Set<string> }): string[] => [...(c.own.size > 0 ? c.own : c.envs)];
+  const described = (file: string, c: { apps: Set<string>; envs: Set<string>; own: Set<string> }): string =>
+    `${file} (${c.apps.size === 1 ? 'app' : 'apps'} ${[...c.apps].join(', ')}, ${envsOf(c).length === 1 ? 'environment' : 'environments'} ${envsOf(c).join(', ')})`;
   if (candidates.size > 1) {
     throw new ValidationError(`${namespace}/${service} could be the pin ${[...candidates].map(([file, c]) => described(file, c)).join(' or ')}: pass --env or --app to choose one`);
   }
   const [[file, chosen]] = [...candidates];
   if (isDirectory(repoFile(repoDir, file))) throw new ValidationError(`${file} is a folder, so it cannot be the pin of ${service}: a pin is a file without extension`);
   const previous = await readPin(repoDir, file);
-  const plan: PinPlan = { apps: [...chosen.apps], envs: [...chosen.envs], file };
+  const plan: PinPlan = { apps: [...chosen.apps], envs: envsOf(chosen), file };
   if (previous !== undefined) plan.previous = previous;
   if (previous !== hash) plan.edit = { path: file, content: `${hash}\n` };
   return plan;
