@@ -260,13 +260,14 @@ describe('capstan up', () => {
       let out = '';
       child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
       await until('capstan up ready', async () => (out.includes('Ctrl-C stops everything') ? true : undefined), 120_000);
-      assert.match(out, /^capstan is up: the 5 apps of environment "dev" are Synced and Healthy \([\d.]+ s\)$/m);
-      for (const app of ['web', 'guestbook', 'redis', 'api', 'shop']) assert.match(out, new RegExp(`^  ${app} +Synced +Healthy$`, 'm'));
+      assert.match(out, /^capstan is up: the 6 apps of environment "dev" are Synced and Healthy \([\d.]+ s\)$/m);
+      for (const app of ['web', 'guestbook', 'redis', 'api', 'shop', 'orders']) assert.match(out, new RegExp(`^  ${app} +Synced +Healthy$`, 'm'));
       const url = /API +(http:\/\/\S+)\/api\/v1\/apps/.exec(out)![1]!;
       const token = readFileSync(path.join(dir, '.capstan', 'token'), 'utf8').trim();
       assert.equal((await get(`${url}/api/v1/apps`, token)).status, 200);
-      assert.match(out, /^Three things to try, in another terminal/m);
+      assert.match(out, /^Four things to try, in another terminal/m);
       assert.match(out, /^ {5}kubectl -n api scale deployment api --replicas 5$/m);
+      assert.match(out, /^ {5}capstan promote orders --env staging\n {5}git log -1\n {5}capstan status orders$/m);
       child.kill('SIGINT');
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
       assert.equal(code, 0);

