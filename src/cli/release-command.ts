@@ -41,7 +41,27 @@ export function promoteCommand(): Command {
     .option('--reason <text>', 'why, recorded in the commit message')
     .addOption(outputOption(['table', 'json']))
     .addHelpText('after', '\nExamples:\n  capstan promote web --env staging\n  capstan promote web --env prod --reason "sign-off by QA"')
-    .action(async (service: string, opts: ReleaseCommandOptions) => runRelease(service, opts, { promoteFrom: 'promotesFrom' }));
+    .action(async (service: string, opts: ReleaseCommandOptions) => {
+      const { releases, writer, close } = openReleases(opts);
+      try {
+        const actor = await actorOf(opts, writer.dir);
+        const outcome = await releases.promote({ service, env: opts.env, actor, force: opts.force, reason: opts.reason });
+        const { release, layout } = outcome.result;
+        if (release) {
+          const asRelease: ReleaseOutcome = outcome.committed ? { ...outcome, result: release } : { ...outcome, result: release };
+          if (opts.output === 'json') return printData('json', releaseJson(asRelease));
+          return console.log(releaseLine(asRelease, writer.destination));
+        }
+        if (opts.output === 'json') {
+          return printData('json', { committed: outcome.committed, ...(outcome.committed ? { commit: outcome.commit, published: outcome.published } : { reason: outcome.reason }), service, env: opts.env, action: 'promote', from: layout.from, moves: layout.moves });
+        }
+        if (!outcome.committed) return console.log(`nothing to do: ${outcome.reason}`);
+        console.log(`promoted ${service} from ${layout.from} to ${opts.env}: commit ${shortRevision(outcome.commit)}, ${outcome.published === 'pushed' ? 'pushed to' : 'committed in'} ${writer.destination}`);
+        for (const move of layout.moves) console.log(`  ${move.app}: ${move.file}: ${move.what} ${move.to} -> ${move.from}`);
+      } finally {
+        close();
+      }
+    });
 }
 
 export function addWriteOptions(command: Command): Command {

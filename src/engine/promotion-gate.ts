@@ -9,6 +9,8 @@ export interface HealthyForInput {
   project: Project;
   dir: string;
   commit: string;
+  /** The apps to judge; default the apps of `type: artifact` rendering the service. */
+  apps?: string[];
 }
 
 /**
@@ -19,8 +21,10 @@ export interface HealthyForInput {
  * undefined when the gate is open.
  */
 export function healthyForGate(engine: Engine, now: () => number = Date.now): (input: HealthyForInput) => Promise<string | undefined> {
-  return async ({ service, env, requireHealthyForMs, project, dir, commit }) => {
-    const apps = project.apps.filter((a) => a.type === 'artifact' && (a.service ?? a.name) === service && (a.environments === undefined || env in a.environments));
+  return async ({ service, env, requireHealthyForMs, project, dir, commit, apps: named }) => {
+    const apps = named
+      ? project.apps.filter((a) => named.includes(a.name))
+      : project.apps.filter((a) => a.type === 'artifact' && (a.service ?? a.name) === service && (a.environments === undefined || env in a.environments));
     if (apps.length === 0) return `no app of type: artifact renders ${service} in ${env}, so its health cannot be judged`;
     const checkout: RepoRevision = { dir, commit, project, workingTree: true };
     for (const app of apps) {

@@ -31,6 +31,7 @@ import { ValidationError } from '../core/index.ts';
 import type { GitIdentity, RepoWriter } from '../source/index.ts';
 import { artifactEdits, checkArtifactInput, newArtifactId, readArtifactFiles, type ArtifactInput } from './artifacts.ts';
 import { autoReleaseTargets, checkBranchRestrictions, checkPolicyInput, covers, describePolicy, PolicyRefusal, withoutPolicy, withPolicy, type PolicyInput } from './policies.ts';
+import { planLayoutPromotion, type LayoutMove } from './layout-promotion.ts';
 import { commitChange, type ChangeContext, type ChangeOutcome, type CommitChangeOptions, type Made, type RepoChange } from './repo-change.ts';
 
 /** Who is acting: the commit's author, and the name recorded as `releasedBy`. */
@@ -44,7 +45,7 @@ export interface Actor {
  * The promotion gate of an environment (`promotion.requireHealthyFor`): undefined when the service
  * has been Synced and Healthy there long enough, else why not and how long is left.
  */
-export type GateCheck = (input: { service: string; env: string; requireHealthyForMs: number; project: Project; dir: string; commit: string }) => Promise<string | undefined>;
+export type GateCheck = (input: { service: string; env: string; requireHealthyForMs: number; project: Project; dir: string; commit: string; apps?: string[] }) => Promise<string | undefined>;
 
 export interface ReleasesOptions {
   writer: RepoWriter;
@@ -82,6 +83,19 @@ export interface ReleaseResult {
 }
 
 export type ReleaseOutcome = ChangeOutcome<ReleaseResult>;
+
+/** A promotion of another layout (pins, image overrides, overlays): what it copied. */
+export interface LayoutPromoteResult {
+  service: string;
+  env: string;
+  from: string;
+  moves: LayoutMove[];
+  forced?: string;
+}
+
+/** What `promote` did: an artifact release, or a copy in another layout. */
+export type PromoteResult = { release: ReleaseResult; layout?: undefined } | { layout: LayoutPromoteResult; release?: undefined };
+export type PromoteOutcome = ChangeOutcome<PromoteResult>;
 
 export interface ArtifactPushResult {
   artifact: Artifact;
@@ -247,18 +261,61 @@ export class Releases {
     if (!from) throw new ValidationError(`environment "${env}" promotes from no environment: set promotesFrom on it in capstan.yaml, or release an artifact with --artifact or --branch`);
     const source = await readRelease(dir, service, from);
     if (!source) throw new ValidationError(`service "${service}" has no release in ${from}, the environment ${env} promotes from: release one there first`);
-    let forced: string | undefined;
-    const gate = project.environments.find((e) => e.name === from)?.promotion;
-    if (gate && source.artifact !== current?.artifact) {
-      const refusal = this.options.gate
-        ? await this.options.gate({ service, env: from, requireHealthyForMs: gate.requireHealthyForMs, project, dir, commit: context.commit })
-        : `the promotion gate of ${from} (Synced and Healthy for ${formatDuration(gate.requireHealthyForMs)}) cannot be checked here`;
-      if (refusal !== undefined) {
-        if (!request.force) throw new ValidationError(`promotion gate of ${from} refuses to promote ${service} ${source.artifact} to ${env}: ${refusal}. Wait, or pass --force to promote anyway (the commit records it)`);
-        forced = `gate of ${from} (requireHealthyFor ${formatDuration(gate.requireHealthyForMs)}): ${refusal}`;
-      }
-    }
+    const forced = source.artifact === current?.artifact ? undefined : await this.checkGate(context, request, from, undefined, `${service} ${source.artifact} to ${env}`);
     return { artifact: await artifactOrFail(source.artifact, `released in ${from}`), action: 'promote', from, ...(forced ? { forced } : {}), history: pushed(current) };
+  }
+
+  /**
+   * Promotes a service into `env` from the environment it promotes from: the released artifact
+   * when an app of `type: artifact` renders the service, else what the other layouts say (a pin,
+   * an image override in capstan.yaml, an overlay's `images:`), copied as one commit.
+   */
+  async promote(request: Omit<ReleaseRequest, 'target' | 'action'>): Promise<PromoteOutcome> {
+    return this.commit(async (context): Promise<Made<PromoteResult>> => {
+      const { project } = context;
+      const { service, env } = request;
+      const byArtifact = project.apps.some((a) => a.type === 'artifact' && (a.service ?? a.name) === service);
+      if (byArtifact) {
+        const made = await this.makeRelease(context, { ...request, target: { promoteFrom: 'promotesFrom' } });
+        return made.change ? { change: made.change, result: { release: made.result } } : { reason: made.reason, result: { release: made.result } };
+      }
+      const environment = project.environments.find((e) => e.name === env);
+      if (!environment) throw new ValidationError(`environment "${env}" is not in capstan.yaml (it has ${project.environments.map((e) => e.name).join(', ')}): name one of those with --env`);
+      const from = environment.promotesFrom;
+      if (!from) throw new ValidationError(`environment "${env}" promotes from no environment: set promotesFrom on it in capstan.yaml`);
+      const layout = await planLayoutPromotion(context.dir, project, service, from, env);
+      if (!layout) throw new ValidationError(`no app renders service "${service}" in both ${from} and ${env}: an app of type: artifact (service: ${service}), a pins app with a ${service} pin, or an image override or overlay image named ${service}`);
+      const result: PromoteResult = { layout: { service, env, from, moves: layout.moves } };
+      if (layout.edits.length === 0) return { reason: `${env} already runs what ${from} runs of ${service}`, result };
+      const forced = await this.checkGate(context, request, from, [...new Set(layout.moves.map((m) => m.app))], `${service} to ${env}`);
+      if (forced) result.layout!.forced = forced;
+      return {
+        result,
+        change: {
+          edits: layout.edits,
+          subject: `promote ${service} from ${from} to ${env}: ${layout.moves.map((m) => `${m.what} ${m.to === '(none)' ? '' : `${m.to} -> `}${m.from}`).join(', ')}`,
+          body: [...layout.moves.map((m) => `${m.app}: ${m.file}: ${m.what} ${m.to} -> ${m.from}`), request.reason ? `reason: ${request.reason}` : ''].filter(Boolean).join('\n'),
+          trailers: { 'Capstan-Action': 'promote', 'Capstan-Service': service, 'Capstan-Environment': env, 'Capstan-From': from, 'Capstan-Forced': forced ?? '', 'Capstan-Released-By': request.actor.name },
+          author: request.actor.identity,
+        },
+      };
+    });
+  }
+
+  /**
+   * The promotion gate of the environment a promotion comes from: undefined when it is open (or
+   * there is none); refused with why and how long is left; with --force, what was overridden.
+   */
+  private async checkGate(context: ChangeContext, request: Pick<ReleaseRequest, 'service' | 'force'>, from: string, apps: string[] | undefined, what: string): Promise<string | undefined> {
+    const { project, dir, commit } = context;
+    const gate = project.environments.find((e) => e.name === from)?.promotion;
+    if (!gate) return undefined;
+    const refusal = this.options.gate
+      ? await this.options.gate({ service: request.service, env: from, requireHealthyForMs: gate.requireHealthyForMs, project, dir, commit, ...(apps ? { apps } : {}) })
+      : `the promotion gate of ${from} (Synced and Healthy for ${formatDuration(gate.requireHealthyForMs)}) cannot be checked here`;
+    if (refusal === undefined) return undefined;
+    if (!request.force) throw new ValidationError(`promotion gate of ${from} refuses to promote ${what}: ${refusal}. Wait, or pass --force to promote anyway (the commit records it)`);
+    return `gate of ${from} (requireHealthyFor ${formatDuration(gate.requireHealthyForMs)}): ${refusal}`;
   }
 
   /** Adds (or replaces) a policy: one commit. */
