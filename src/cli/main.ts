@@ -25,6 +25,7 @@ const commands: Record<string, CommandLoader> = {
   promote: async () => (await import('./release-command.ts')).promoteCommand(),
   policy: async () => (await import('./policy-command.ts')).policyCommand(),
   log: async () => (await import('./log-command.ts')).logCommand(),
+  pin: async () => (await import('./pin-command.ts')).pinCommand(),
   agent: async () => (await import('./agent-command.ts')).agentCommand(),
   login: async () => (await import('./login-command.ts')).loginCommand(),
   sync: async () => (await import('./sync-command.ts')).syncCommand(),
