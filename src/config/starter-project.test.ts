@@ -17,12 +17,13 @@ test('every commented-out example of the starter is valid when switched on, heal
   const project = parseProject(text);
   assert.deepEqual(project.apps.map((a) => a.name), ['guestbook', 'database']);
   assert.equal(project.environments[2].syncWindows.length, 1);
+  assert.deepEqual(project.environments[1].promotion, { requireHealthyForMs: 600_000 });
 });
 
 test('the starter explains every field of the schema', () => {
   const text = renderStarter({ examples: true });
   const fields = [
-    'apiVersion', 'kind', 'environments', 'name', 'cluster', 'promotesFrom', 'syncWindows', 'schedule', 'duration', 'timeZone',
+    'apiVersion', 'kind', 'environments', 'name', 'cluster', 'promotesFrom', 'promotion', 'requireHealthyFor', 'syncWindows', 'schedule', 'duration', 'timeZone',
     'apps', 'source', 'type', 'namespace', 'createNamespace', 'dependsOn', 'helm', 'releaseName', 'valuesFiles', 'values',
     'images', 'newName', 'newTag', 'digest', 'ignoreDifferences', 'jsonPointers', 'managedFieldsManagers', 'health', 'rules', 'when', 'path', 'equals', 'message',
     'syncPolicy', 'automated', 'prune', 'selfHeal', 'allowEmpty', 'syncOptions', 'timeout', 'retry', 'sync',

@@ -19,9 +19,12 @@ environments:
     ?cluster: kind-dev            # the kubeconfig context to deploy to; omitted: the current context
                                    # (or the cluster the agent runs in)
   - name: staging
-    promotesFrom: dev              # \`capstan promote\` moves releases dev -> staging
+    promotesFrom: dev              # capstan promote <service> --env staging releases here, as one
+                                   # commit, what runs of the service in dev
+    ?promotion:                   # a gate on promoting out of staging (into prod): the service's
+    ?  requireHealthyFor: 10m     # apps Synced and Healthy here this long first (--force overrides)
   - name: prod
-    promotesFrom: staging          # ... and staging -> prod
+    promotesFrom: staging          # capstan promote <service> --env prod: from staging to prod
     ?syncWindows:                 # when the agent may sync automatically: never inside a deny
     ?  - kind: deny               # window, nor outside the allow windows when there are some
     ?    schedule: "0 18 * * 5"   # cron: minute hour day-of-month month day-of-week (Friday 18:00)
@@ -43,7 +46,9 @@ apps:
     source: apps/guestbook         # directory inside this repo (relative, no ".."); capstan init
                                    # wrote a Deployment and a Service there to start from
     ?type: directory              # directory (plain YAML), kustomize, helm or pins;
-                                   # omitted: detected from the files in source
+                                   # omitted: detected from the files in source. (An app of
+                                   # type: artifact has no source: it renders the artifact that
+                                   # capstan release put in each environment; see the README)
     namespace: guestbook           # namespace for objects that do not name one
     createNamespace: true          # create the namespace if missing (default false)
     ?dependsOn: [database]        # sync these apps first and wait until they are healthy
