@@ -57,7 +57,7 @@ export function promoteCommand(): Command {
         }
         if (!outcome.committed) return console.log(`nothing to do: ${outcome.reason}`);
         console.log(`promoted ${service} from ${layout.from} to ${opts.env}: commit ${shortRevision(outcome.commit)}, ${outcome.published === 'pushed' ? 'pushed to' : 'committed in'} ${writer.destination}`);
-        for (const move of layout.moves) console.log(`  ${move.app}: ${move.file}: ${move.what} ${move.to} -> ${move.from}`);
+        for (const move of layout.moves) console.log(`  ${move.app}: ${move.file}: ${move.what} ${move.from} -> ${move.to}`);
       } finally {
         close();
       }

@@ -6,6 +6,6 @@ export { Releases, type Actor, type LayoutPromoteResult, type PromoteOutcome, ty
 export { readArtifactFiles, newArtifactId, checkStepStatus, type ArtifactInput, type ArtifactFiles } from './artifacts.ts';
 export { PolicyRefusal, describePolicy, autoReleaseTargets, checkBranchRestrictions, type PolicyInput } from './policies.ts';
 export { commitChange, formatMessage, parseTrailers, writeEdits, type ChangeContext, type ChangeOutcome, type CommitChangeOptions, type Made, type RepoChange, type RepoEdit } from './repo-change.ts';
-export { readServiceStatus, releaseLog, type EnvironmentRelease, type ReleaseLogEntry, type ReleaseLogFilter, type ServiceStatus } from './status.ts';
+export { readServiceStatus, releaseLog, runningRelease, type RunningRelease, type EnvironmentRelease, type ReleaseLogEntry, type ReleaseLogFilter, type ServiceStatus } from './status.ts';
 export { planLayoutPromotion, type LayoutMove, type LayoutPromotion } from './layout-promotion.ts';
 export { planPinSet, type PinPlan, type PinRequest } from './pins-layout.ts';

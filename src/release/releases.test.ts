@@ -198,4 +198,42 @@ describe('releases as commits', () => {
     await f.releases('elsewhere').applyPolicy({ type: 'auto-release', env: 'staging', branch: 'master' }, bob);
     await assert.rejects(r.applyPolicy({ type: 'auto-release', env: 'prod', branch: 'master' }, ann), /cannot be fast-forwarded to origin\/main .*: push or drop your local commits/);
   });
+
+  test('promote copies a pins app\'s pin as one commit, under the gate like an artifact', async (t) => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'capstan-promote-pins-'));
+    t.after(() => rmSync(work, { recursive: true, force: true, maxRetries: 10 }));
+    const pins = `apiVersion: capstan.dev/v1alpha1
+kind: Project
+environments:
+  - name: dev
+    promotion: { requireHealthyFor: 5m }
+  - name: staging
+    promotesFrom: dev
+apps:
+  - name: team
+    type: pins
+    source: state
+    namespace: team-dev
+    environments:
+      dev: {}
+      staging: { namespace: team-staging }
+`;
+    const { dir } = await makeRepo({ 'capstan.yaml': pins, 'state/images_path': 'registry.example.com/team\n', 'state/team-dev/web': 'aaaaaaa\n', 'state/team-staging/web': 'bbbbbbb\n' });
+    const origin = path.join(work, 'origin.git');
+    await git(work, 'clone', '--quiet', '--bare', dir, origin);
+    let open = false;
+    const r = new Releases({
+      writer: new CloneWriter({ dir: path.join(work, 'clone'), remote: { url: origin }, branch: 'main', committer: { name: 'capstan', email: 'c@example.com' } }),
+      gate: async ({ apps }) => (open ? undefined : `app ${apps?.join(',')} is Progressing`),
+    });
+    await assert.rejects(r.promote({ service: 'web', env: 'staging', actor: ann }), /promotion gate of dev refuses to promote web to staging: app team is Progressing/);
+    open = true;
+    const outcome = await r.promote({ service: 'web', env: 'staging', actor: ann });
+    assert.ok(outcome.committed);
+    assert.equal(outcome.result.layout?.from, 'dev');
+    assert.equal((await git(origin, 'show', 'main:state/team-staging/web')).trim(), 'aaaaaaa');
+    assert.equal((await git(origin, 'log', '-1', '--format=%an: %s', 'main')).trim(), 'Ann: promote web from dev to staging: image pin of web bbbbbbb -> aaaaaaa');
+    assert.equal((await r.promote({ service: 'web', env: 'staging', actor: ann })).committed, false);
+    await assert.rejects(r.promote({ service: 'api', env: 'staging', actor: ann }), /no app renders service "api" in both dev and staging/);
+  });
 });

@@ -293,8 +293,8 @@ export class Releases {
         result,
         change: {
           edits: layout.edits,
-          subject: `promote ${service} from ${from} to ${env}: ${layout.moves.map((m) => `${m.what} ${m.to === '(none)' ? '' : `${m.to} -> `}${m.from}`).join(', ')}`,
-          body: [...layout.moves.map((m) => `${m.app}: ${m.file}: ${m.what} ${m.to} -> ${m.from}`), request.reason ? `reason: ${request.reason}` : ''].filter(Boolean).join('\n'),
+          subject: `promote ${service} from ${from} to ${env}: ${layout.moves.map((m) => `${m.what} ${m.from === '(none)' ? '' : `${m.from} -> `}${m.to}`).join(', ')}`,
+          body: [...layout.moves.map((m) => `${m.app}: ${m.file}: ${m.what} ${m.from} -> ${m.to}`), request.reason ? `reason: ${request.reason}` : ''].filter(Boolean).join('\n'),
           trailers: { 'Capstan-Action': 'promote', 'Capstan-Service': service, 'Capstan-Environment': env, 'Capstan-From': from, 'Capstan-Forced': forced ?? '', 'Capstan-Released-By': request.actor.name },
           author: request.actor.identity,
         },

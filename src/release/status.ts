@@ -1,4 +1,4 @@
-import { listArtifacts, readPolicies, readRelease, type Artifact, type Policy, type Project, type ReleaseRecord } from '../config/index.ts';
+import { listArtifacts, readArtifact, readPolicies, readRelease, type AppEnvironment, type Artifact, type Policy, type Project, type ReleaseRecord } from '../config/index.ts';
 import type { LogEntry } from '../source/index.ts';
 import { covers } from './policies.ts';
 import { parseTrailers } from './repo-change.ts';
@@ -84,4 +84,30 @@ export function releaseLog(entries: LogEntry[], filter: ReleaseLogFilter = {}): 
     log.push(item);
   }
   return log;
+}
+
+/** The release an app of `type: artifact` runs in its environment, for crash reports; undefined for other apps or before a release. */
+export interface RunningRelease {
+  service: string;
+  artifact: string;
+  branch?: string;
+  commit?: string;
+  author?: string;
+  releasedBy?: string;
+}
+
+export async function runningRelease(dir: string, app: Pick<AppEnvironment, 'type' | 'service' | 'name' | 'env'>): Promise<RunningRelease | undefined> {
+  if (app.type !== 'artifact') return undefined;
+  const service = app.service ?? app.name;
+  const release = await readRelease(dir, service, app.env);
+  if (!release) return undefined;
+  const artifact = await readArtifact(dir, service, release.artifact);
+  return {
+    service,
+    artifact: release.artifact,
+    releasedBy: release.releasedBy,
+    ...(artifact?.branch ? { branch: artifact.branch } : {}),
+    ...(artifact?.commit ? { commit: artifact.commit } : {}),
+    ...(artifact?.author ? { author: artifact.author } : {}),
+  };
 }
