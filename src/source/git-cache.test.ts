@@ -31,6 +31,13 @@ test('a local path remote: branch, tag, HEAD, full and abbreviated SHA resolve t
   assert.equal(await c.resolveRevision(remote, first.slice(0, 9)), first);
 });
 
+test('the default branch is the one the remote\'s HEAD names, also when it is not main', async () => {
+  const { dir } = await makeRepo({ 'a.yaml': 'a: 1\n' });
+  await git(dir, 'branch', 'trunk');
+  await git(dir, 'switch', '--quiet', 'trunk');
+  assert.equal(await cache().defaultBranch({ url: dir }), 'trunk');
+});
+
 test('a commit resolved once resolves again (a checkout of it) without another git process', async () => {
   const { dir, sha } = await makeRepo({ 'a.yaml': 'a: 1\n' });
   const c = cache();

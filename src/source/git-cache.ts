@@ -167,6 +167,18 @@ export class GitCache {
     return stdout;
   }
 
+  /**
+   * The remote's default branch (the branch its HEAD names, such as `main`), fetched first when the
+   * cache is empty; undefined when the remote names none or it is not among the fetched branches.
+   */
+  async defaultBranch(remote: Remote): Promise<string | undefined> {
+    const r = parseRemote(remote);
+    if (!existsSync(this.layout(r).fetched)) await this.fetchParsed(r);
+    const head = (await this.git(r, ['symbolic-ref', '--quiet', 'HEAD'], { check: false, operation: 'symbolic-ref' })).stdout.toString('utf8').trim();
+    if (!head.startsWith('refs/heads/') || (await this.revParse(r, head)) === undefined) return undefined;
+    return head.slice('refs/heads/'.length);
+  }
+
   /** Commits reachable from a revision, newest first. */
   async log(remote: Remote, revision: string, options: LogOptions = {}): Promise<LogEntry[]> {
     const r = parseRemote(remote);
