@@ -9,6 +9,8 @@ import { handleGitRequest, type GitReceiveOptions } from './git-receive.ts';
 import { gitRoutes } from './git-route.ts';
 import { toHttpError } from './http-errors.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
+import type { ReleaseDesk } from './release-desk.ts';
+import { releaseRoutes } from './release-route.ts';
 import openapi from './openapi.json' with { type: 'json' };
 import type { Role, TokenStore } from './tokens.ts';
 import { webhookRoutes } from './webhook-route.ts';
@@ -41,6 +43,8 @@ export interface ServerOptions {
   verifyWebhook?: typeof verifyWebhook;
   /** The git smart-HTTP handler; default `handleGitRequest` of git-receive.ts. */
   handleGitRequest?: typeof handleGitRequest;
+  /** Release management (`/api/v1/services`, `/policies`, `/releases/log`); without it those routes answer 404. */
+  releases?: ReleaseDesk;
 }
 
 export interface CapstanServer {
@@ -224,6 +228,8 @@ export function createApp(options: ServerOptions): CapstanApp {
 
   app.register(webhookRoutes, { secrets: options.webhookSecrets, branch: options.branch, verify: options.verifyWebhook ?? verifyWebhook, agent: current, log });
 
+  app.register(releaseRoutes, { desk: options.releases, agent: current, auth, log });
+
   if (options.git) {
     app.register(gitRoutes, { git: options.git, branch: options.branch, agent: () => agent, auth, serve: options.handleGitRequest ?? handleGitRequest, log });
   }
@@ -242,7 +248,7 @@ export function createApp(options: ServerOptions): CapstanApp {
 
 /**
  * Starts the HTTP API of an agent: `/api/v1` (apps, resources, diff, history, sync, rollback,
- * refresh, events), webhooks, `git push` at `/git/*`, `/metrics`, `/healthz` and `/readyz`.
+ * refresh, events; services, release, promote, policies, release log), webhooks, `git push` at `/git/*`, `/metrics`, `/healthz` and `/readyz`.
  */
 export async function createServer(options: ServerOptions): Promise<CapstanServer> {
   const built = createApp(options);

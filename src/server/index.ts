@@ -8,3 +8,5 @@ export { toHttpError, type ErrorBody, type HttpErrorCategory } from './http-erro
 export { verifyWebhook, type WebhookProvider, type WebhookSecrets, type WebhookVerdict } from './webhooks.ts';
 export { handleGitRequest, type GitReceiveOptions } from './git-receive.ts';
 export type { WebhookAnswer } from './webhook-route.ts';
+export { ReleaseDesk, tokenActor, type ReleaseDeskOptions, type ServiceSummary } from './release-desk.ts';
+export { releaseAnswer, type PolicyRefusedNotice, type PolicyRefusedNotifier } from './release-route.ts';

@@ -35,7 +35,7 @@ describe('openapi.json', () => {
       for (const [path, item] of Object.entries(openapi.paths)) {
         for (const [method, op] of Object.entries(item as Record<string, { 'x-capstan-role'?: string }>)) {
           if (!methods.includes(method)) continue;
-          const url = path.replace('{env}', 'dev').replace('{app}', 'guestbook').replace('{repo}', 'config').replace('{provider}', 'github');
+          const url = path.replace('{env}', 'dev').replace('{app}', 'guestbook').replace('{repo}', 'config').replace('{provider}', 'github').replace('{service}', 'web').replace('{id}', 'auto-release-all-dev');
           const role = op['x-capstan-role'];
           const anonymous = await t.call(url, { method: method.toUpperCase() });
           if (role === undefined) {
