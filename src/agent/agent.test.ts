@@ -173,7 +173,7 @@ describe('agent', () => {
     await agent.idle();
     assert.equal(agent.ready(), true);
     const states = agent.apps();
-    assert.deepEqual(summary(states), ['web/dev Synced Healthy', 'guestbook/dev OutOfSync Missing', 'redis/dev Synced Healthy', 'api/dev Synced Healthy', 'shop/dev Synced Healthy']);
+    assert.deepEqual(summary(states), ['web/dev Synced Healthy', 'guestbook/dev OutOfSync Missing', 'redis/dev Synced Healthy', 'api/dev Synced Healthy', 'shop/dev Synced Healthy', 'orders/dev Synced Healthy']);
     const guestbook = agent.app(dev('guestbook'))!;
     assert.equal(guestbook.automated, false);
     assert.equal(guestbook.revision, '');
@@ -185,7 +185,7 @@ describe('agent', () => {
     assert.equal(api.lastSync!.trigger, 'startup');
     assert.equal(api.lastSync!.who, 'agent');
     assert.equal(api.revision, api.targetRevision);
-    assert.deepEqual(events.filter((e) => e.type === 'sync').map((e) => (e.type === 'sync' ? `${e.result.app} ${e.result.result}` : '')).sort(), ['api Succeeded', 'redis Succeeded', 'shop Succeeded', 'web Succeeded']);
+    assert.deepEqual(events.filter((e) => e.type === 'sync').map((e) => (e.type === 'sync' ? `${e.result.app} ${e.result.result}` : '')).sort(), ['api Succeeded', 'orders Succeeded', 'redis Succeeded', 'shop Succeeded', 'web Succeeded']);
     assert.equal(events[0]?.type === 'app' || events[0]?.type === 'revision', true);
     // the history says who synced
     const history = await agent.history(dev('web'));

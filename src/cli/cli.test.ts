@@ -75,7 +75,7 @@ describe('capstan CLI', () => {
   test('validate checks every app in every environment without a cluster', async () => {
     const ok = await capstan(['validate']);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /^capstan\.yaml is valid: 5 apps, 3 environments; 15 renders, \d+ objects$/m);
+    assert.match(ok.stdout, /^capstan\.yaml is valid: 6 apps, 3 environments; 18 renders, \d+ objects$/m);
   });
 
   test('validate names the file, line and field of a mistake in capstan.yaml, and exits 1', async () => {
