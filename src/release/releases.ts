@@ -105,6 +105,16 @@ export interface ArtifactPushResult {
   autoReleases: Array<{ env: string; outcome?: ReleaseOutcome; refused?: string }>;
 }
 
+/** A promotion the gate of the environment it comes from refuses (without --force). */
+export class GateRefusal extends ValidationError {
+  constructor(
+    readonly env: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export class Releases {
   private readonly now: () => Date;
 
@@ -314,7 +324,7 @@ export class Releases {
       ? await this.options.gate({ service: request.service, env: from, requireHealthyForMs: gate.requireHealthyForMs, project, dir, commit, ...(apps ? { apps } : {}) })
       : `the promotion gate of ${from} (Synced and Healthy for ${formatDuration(gate.requireHealthyForMs)}) cannot be checked here`;
     if (refusal === undefined) return undefined;
-    if (!request.force) throw new ValidationError(`promotion gate of ${from} refuses to promote ${what}: ${refusal}. Wait, or pass --force to promote anyway (the commit records it)`);
+    if (!request.force) throw new GateRefusal(from, `promotion gate of ${from} refuses to promote ${what}: ${refusal}. Wait, or pass --force to promote anyway (the commit records it)`);
     return `gate of ${from} (requireHealthyFor ${formatDuration(gate.requireHealthyForMs)}): ${refusal}`;
   }
 

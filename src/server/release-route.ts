@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../core/index.ts';
 import type { AgentApi } from '../agent/index.ts';
-import { PolicyRefusal, type PolicyInput, type ReleaseOutcome, type ReleaseRequest, type ReleaseTarget } from '../release/index.ts';
+import { GateRefusal, PolicyRefusal, type PolicyInput, type ReleaseOutcome, type ReleaseRequest, type ReleaseTarget } from '../release/index.ts';
 import type { Authenticator } from './auth.ts';
 import { RequestError } from './http-errors.ts';
 import { tokenActor, type ReleaseDesk } from './release-desk.ts';
@@ -91,6 +91,8 @@ export async function releaseRoutes(scope: FastifyInstance, options: ReleaseRout
       if (error instanceof PolicyRefusal) {
         const notifier = notifierOf(options.agent());
         notifier?.notify({ type: 'policy-refused', service: error.service, env: error.env, artifact: error.artifact, policy: error.policy.id, message: error.message, who: identity.name });
+      } else if (error instanceof GateRefusal) {
+        notifierOf(options.agent())?.notify({ type: 'policy-refused', service, env: asked.env, artifact: '', policy: `promotion gate of ${error.env}`, message: error.message, who: identity.name });
       }
       throw error;
     }
