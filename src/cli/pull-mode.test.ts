@@ -116,7 +116,7 @@ describe('pull mode: the agent and its HTTP API on the example repo', () => {
 
   test('the first pass syncs every automated app of dev; the API needs a token', async () => {
     const all = await states(agent.url);
-    assert.deepEqual(all.map((s) => `${s.app} ${s.sync} ${s.health}`), ['web Synced Healthy', 'guestbook Synced Healthy', 'redis Synced Healthy', 'api Synced Healthy', 'shop Synced Healthy']);
+    assert.deepEqual(all.map((s) => `${s.app} ${s.sync} ${s.health}`), ['web Synced Healthy', 'guestbook Synced Healthy', 'redis Synced Healthy', 'api Synced Healthy', 'shop Synced Healthy', 'orders Synced Healthy']);
     assert.equal((await fetch(`${agent.url}/api/v1/apps`)).status, 401);
     assert.equal((await get(`${agent.url}/api/v1/apps`, 'not-a-token-at-all-000000')).status, 401);
     assert.equal((await fetch(`${agent.url}/readyz`)).status, 200);
@@ -239,11 +239,11 @@ describe('pull mode: an agent process killed mid-sync', () => {
       'every app Synced and Healthy after the restart',
       async () => {
         const list = await states(started.url);
-        return list.length === 5 && list.every((s) => s.sync === 'Synced' && s.health === 'Healthy') ? list : undefined;
+        return list.length === 6 && list.every((s) => s.sync === 'Synced' && s.health === 'Healthy') ? list : undefined;
       },
       90_000,
     );
-    assert.deepEqual(all.map((s) => s.app), ['web', 'guestbook', 'redis', 'api', 'shop']);
+    assert.deepEqual(all.map((s) => s.app), ['web', 'guestbook', 'redis', 'api', 'shop', 'orders']);
     for (const name of ['cart', 'checkout', 'catalog']) assert.ok(await fx.client.get('apps/v1', { group: 'apps', kind: 'Deployment', namespace: 'shop', name }), `Deployment/shop/${name} exists`);
     const pods = await fx.client.list('v1', 'Pod', { namespace: 'web' });
     assert.equal(pods.items.filter((p) => !p.metadata.deletionTimestamp && String(p.metadata.name).startsWith('web-')).length, 2, 'no duplicate workloads');
