@@ -81,7 +81,7 @@ test('every class of error is reported at once, each with its line, column, fiel
     'capstan.yaml:16:11: environments[2].name: environment "staging" is already declared at line 6: environment names must be unique',
     'capstan.yaml:18:5: environments[3].context: unknown field; did you mean "cluster"? (the kubeconfig context)',
     'capstan.yaml:21:13: apps[0].source: must be relative to the root of the config repo, got the absolute path "/apps/guestbook": write "apps/guestbook"',
-    'capstan.yaml:22:11: apps[0].type: must be one of "directory", "kustomize", "helm" or "pins", got "helmchart"',
+    'capstan.yaml:22:11: apps[0].type: must be one of "directory", "kustomize", "helm", "pins" or "artifact", got "helmchart"',
     'capstan.yaml:23:16: apps[0].namespace: must be a DNS label (at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit), got "Guestbook": try "guestbook"',
     'capstan.yaml:24:22: apps[0].createNamespace: must be true or false, got "yes"',
     'capstan.yaml:25:17: apps[0].dependsOn[0]: unknown app "databse" (declared apps: guestbook, tools)',
@@ -129,7 +129,7 @@ test('parseProject throws one ValidationError listing every issue, with the issu
       'repo/capstan.yaml has 8 problems:',
       '  repo/capstan.yaml:3:1: enviroments: unknown field; did you mean "environments"?',
       '  repo/capstan.yaml:7:5: environments[0].promoteFrom: unknown field; did you mean "promotesFrom"?',
-      '  repo/capstan.yaml:8:5: environments[0].region: unknown field (known fields: name, cluster, promotesFrom, syncWindows)',
+      '  repo/capstan.yaml:8:5: environments[0].region: unknown field (known fields: name, cluster, promotesFrom, syncWindows, promotion)',
       '  repo/capstan.yaml:11:5: apps[0].sorce: unknown field; did you mean "source"?',
       '  repo/capstan.yaml:14:5: apps[0].prune: unknown field; did you mean "syncPolicy.prune"?',
       '  repo/capstan.yaml:15:19: apps[0].syncPolicy.selfheal: unknown field; did you mean "selfHeal"?',
@@ -265,7 +265,7 @@ test('unknown fields suggest a known one within two edits, or list the known one
     [
       ['enviroments', 'unknown field; did you mean "environments"?'],
       ['environments[0].promoteFrom', 'unknown field; did you mean "promotesFrom"?'],
-      ['environments[0].region', 'unknown field (known fields: name, cluster, promotesFrom, syncWindows)'],
+      ['environments[0].region', 'unknown field (known fields: name, cluster, promotesFrom, syncWindows, promotion)'],
       ['apps[0].sorce', 'unknown field; did you mean "source"?'],
       ['apps[0].prune', 'unknown field; did you mean "syncPolicy.prune"?'],
       ['apps[0].syncPolicy.selfheal', 'unknown field; did you mean "selfHeal"?'],
@@ -415,4 +415,23 @@ test('pruneRemovedApps is true or false at the top level, off when left out', ()
   assert.equal(parseProject(text('')).pruneRemovedApps, undefined);
   assert.equal(parseProject(text('pruneRemovedApps: true\n')).pruneRemovedApps, true);
   assert.equal(onlyIssue(text('pruneRemovedApps: yes\n')), 'capstan.yaml:3:19: pruneRemovedApps: must be true or false, got "yes"');
+});
+
+test('an app of type: artifact needs no source, reads its service, and refuses a source; environments take a promotion gate', () => {
+  const project = parseProject(
+    `${header}environments:\n  - name: dev\n  - name: prod\n    promotesFrom: dev\n    promotion: { requireHealthyFor: 10m }\napps:\n  - name: web\n    type: artifact\n    service: storefront\n    namespace: web\n`,
+  );
+  assert.equal(project.apps[0]!.source, 'artifacts/storefront');
+  assert.equal(resolveApp(project, 'web', 'dev').service, 'storefront');
+  assert.deepEqual(project.environments[1]!.promotion, { requireHealthyForMs: 600_000 });
+  assert.equal(
+    onlyIssue(`${header}environments:\n  - name: dev\napps:\n  - name: web\n    type: artifact\n    source: apps/web\n    namespace: web\n`),
+    'capstan.yaml:8:13: apps[0].source: an app of type: artifact renders the artifact released to each environment (from artifacts/<service>/): remove source',
+  );
+  assert.equal(
+    onlyIssue(`${header}environments:\n  - name: dev\napps:\n  - name: web\n    source: apps/web\n    service: web\n    namespace: web\n`),
+    'capstan.yaml:8:14: apps[0].service: service is read only by apps of type: artifact (the service whose released artifact the app renders): add type: artifact, or remove service',
+  );
+  assert.match(onlyIssue(`${header}environments:\n  - name: dev\n    promotion: {}\napps: []\n`), /environments\[0\]\.promotion: sets no gate: write "requireHealthyFor: 10m"/);
+  assert.match(onlyIssue(`${header}environments:\n  - name: dev\n    promotion: { requireHealthyFor: soon }\napps: []\n`), /environments\[0\]\.promotion\.requireHealthyFor: .*soon/);
 });
