@@ -25,7 +25,9 @@ import type { InventoryWatcherApi } from './inventory-watcher.ts';
 import { silentLogger, type AgentLogger } from './logger.ts';
 import { Orphans } from './orphans.ts';
 import { ReleaseWatch } from './release-watch.ts';
-import type { NotificationEvent } from '../notify/index.ts';
+import { disabledNotifier, type KubeEventRecorder, type NotificationEvent, type Notifier, type ReleaseInfo } from '../notify/index.ts';
+import { CrashWatcher, type CrashWatcherOptions } from './crash-watcher.ts';
+import { AgentNotifications } from './notifications.ts';
 import type { Releases } from '../release/index.ts';
 import { Reconciler, reconcileEngine } from './reconciler.ts';
 import { appResources } from './resources.ts';
@@ -84,6 +86,18 @@ export interface AgentOptions {
   now?: () => Date;
   /** Commits auto-releases for artifacts that reach the repo without them (release management); default: none. */
   releases?: Releases;
+  /**
+   * Where notifications go: the agent's own (a sync failing, once per streak; drift; crashes) and
+   * release management's, through `agent.notifier`. Its targets follow capstan.yaml's
+   * `notifications:` at each revision. Default: none.
+   */
+  notifier?: Notifier;
+  /** Records each sync result, and each crash, as a Kubernetes Event. Default: none. */
+  events?: KubeEventRecorder;
+  /** Watches the pods of the apps for crashes, reported to the notifier and as Events (`true`, or tuning). Default: off. */
+  watchCrashes?: boolean | Pick<CrashWatcherOptions, 'logLines' | 'episodeQuietMs' | 'backoffMs' | 'maxBackoffMs'>;
+  /** The release running in an app's environment (artifact, author, commit), for crash reports. Default: none. */
+  releaseInfo?: (ref: { app: string; env: string }) => Promise<ReleaseInfo | undefined>;
 }
 
 const defaultConcurrency = 4;
@@ -102,8 +116,11 @@ export class Agent implements AgentApi {
   private readonly revisions: Revisions;
   private readonly orphans: Orphans;
   private readonly triggers: Triggers;
+  private readonly crashes?: CrashWatcher;
   private started = false;
   private stopping = false;
+  /** Where the agent's and release management's notifications go (`AgentOptions.notifier`; one that drops them without). */
+  readonly notifier: Notifier;
 
   constructor(private readonly options: AgentOptions) {
     const log = (this.log = (options.logger ?? silentLogger).child({ component: 'agent' }));
@@ -140,7 +157,17 @@ export class Agent implements AgentApi {
       },
     });
     const engine = reconcileEngine(options.engine, options.repo, options.clientFor);
-    const owns = (t: Tracked, objects: readonly InventoryObject[]): void => this.triggers.watch(t, objects);
+    this.notifier = options.notifier ?? disabledNotifier;
+    if (options.watchCrashes) {
+      const tuning = typeof options.watchCrashes === 'object' ? options.watchCrashes : {};
+      this.crashes = new CrashWatcher({ ...tuning, clientFor: options.clientFor, notifier: this.notifier, events: options.events, releaseInfo: options.releaseInfo, logger: log, now });
+    }
+    const notifications = new AgentNotifications({ notifier: this.notifier, events: options.events, head, clusterOf: (ref) => apps.find(ref)?.app.cluster });
+    apps.subscribe((event) => notifications.handle(event));
+    const owns = (t: Tracked, objects: readonly InventoryObject[]): void => {
+      this.triggers.watch(t, objects);
+      this.crashes?.track(t.ref, t.app.cluster, objects);
+    };
     const synced = (t: Tracked): void => this.triggers.dependencySynced(t);
     this.reconciler = new Reconciler({ engine, apps, retries: this.retries, metrics, log, who: options.who ?? 'agent', now, head, owns, synced });
     const releaseWatch = new ReleaseWatch({
@@ -179,7 +206,7 @@ export class Agent implements AgentApi {
 
   /** Hands an event to the notifier (release management's announcements and refusals). */
   private notify(event: NotificationEvent): void {
-    void event; // wired to the notifier below
+    this.notifier.notify(event);
   }
 
   /** Fetches, loads capstan.yaml, and schedules the first reconcile pass of every owned app. */
@@ -208,6 +235,7 @@ export class Agent implements AgentApi {
     this.reconciler.stop();
     await drained;
     await this.triggers.stop();
+    await this.crashes?.stop();
     this.started = false;
     this.log.info({}, 'agent stopped');
   }
@@ -330,6 +358,7 @@ export class Agent implements AgentApi {
     this.scheduler.remove(t, reason);
     if (!t.running) this.table.patch(t, { operation: undefined, nextRetryAt: undefined });
     this.triggers.unwatch(t);
+    this.crashes?.track(t.ref, t.app.cluster, []);
   }
 
   /** The app, when this replica reconciles it. */

@@ -7,6 +7,7 @@ import { DriftWatcher, InventoryWatcher, ShardCoordinator, createAgent, type Age
 import { Engine, healthyForGate } from '../engine/index.ts';
 import { Releases } from '../release/index.ts';
 import type { KubeClient } from '../kube/index.ts';
+import { createNotifier, KubeEventRecorder } from '../notify/index.ts';
 import type { SopsKeys } from '../render/index.ts';
 import { createServer, type CapstanServer, type TokenStore, type WebhookSecrets } from '../server/index.ts';
 import { CloneWriter, GitCache, defaultCacheDir, parseRemote, type Remote } from '../source/index.ts';
@@ -98,6 +99,10 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     }),
     gate: healthyForGate(engine),
   });
+  // notifications: the targets follow capstan.yaml (the agent configures them at each revision);
+  // webhook URLs are read from Secrets through this client, or from files on this host
+  const notifier = createNotifier({ client, logger: logger.child({ component: 'agent' }) });
+  const events = new KubeEventRecorder({ clientFor, inventoryNamespace: options.inventoryNamespace, instance: options.identity ?? defaultIdentity(), logger: logger.child({ component: 'agent' }) });
   const shards = options.shardGroup
     ? new ShardCoordinator({ client, group: options.shardGroup, identity: options.identity, namespace: options.inventoryNamespace })
     : undefined;
@@ -116,12 +121,16 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     inventoryWatcher: (onChange) => new InventoryWatcher({ client, onChange, namespace: options.inventoryNamespace, logger: logger.child({ component: 'agent' }) }),
     shards,
     releases,
+    notifier,
+    events,
+    watchCrashes: true,
   });
   server.attach(agent);
   try {
     await agent.start();
   } catch (error) {
     await server.close();
+    await notifier.close();
     await clients.close();
     throw error;
   }
@@ -132,6 +141,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     async stop() {
       await server.close();
       await agent.stop();
+      // what is still being delivered gets a bounded moment (the notifier's close timeout);
+      // Events still being written are abandoned with the clients
+      await notifier.close();
       await clients.close();
     },
   };
