@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startSandbox, type Sandbox } from '@capstan/sandbox';
+import { kubectl, kubectlSkip, tempDir, writeTemp } from '@capstan/sandbox/testing';
 import type { Manifest } from '../core/index.ts';
 import { createKubeClient, type HttpKubeClient } from '../kube/index.ts';
 import { KubeEventRecorder, countsText } from './index.ts';
@@ -57,6 +58,18 @@ describe('Kubernetes Events', () => {
     const [crash] = await events('web');
     assert.deepEqual([crash.type, crash.reason, crash.message], ['Warning', 'Crashed', 'container web of app web is crash-looping (CrashLoopBackOff), 3 restarts (artifact a-1 by dev@example.com)']);
     assert.deepEqual(crash.involvedObject, { apiVersion: 'v1', kind: 'Pod', namespace: 'web', name: 'web-1', uid: pod.metadata.uid });
+  });
+
+  test('kubectl get events -A shows them, as it shows the events of Argo CD and Flux', { skip: kubectlSkip }, async () => {
+    const kubeconfig = writeTemp(tempDir('capstan-events-'), 'kubeconfig', sandbox.kubeconfig);
+    const out = await kubectl(kubeconfig, ['get', 'events', '-A']);
+    assert.equal(out.code, 0, out.stderr);
+    const rows = out.stdout.split('\n').map((line) => line.trim().split(/\s+/));
+    const find = (reason: string): string[] | undefined => rows.find((row) => row.includes(reason));
+    assert.deepEqual(find('SyncFailed')?.slice(0, 1), ['capstan-system']);
+    assert.ok(find('SyncFailed')?.includes('configmap/capstan.web.dev'));
+    assert.ok(find('SyncSucceeded')?.includes('Normal'));
+    assert.ok(find('Crashed')?.includes('pod/web-1') && find('Crashed')?.includes('Warning'));
   });
 
   test('a failure to record is logged, never thrown', async () => {
