@@ -28,7 +28,7 @@ import { ReleaseWatch } from './release-watch.ts';
 import { disabledNotifier, type KubeEventRecorder, type NotificationEvent, type Notifier, type ReleaseInfo } from '../notify/index.ts';
 import { CrashWatcher, type CrashWatcherOptions } from './crash-watcher.ts';
 import { AgentNotifications } from './notifications.ts';
-import type { Releases } from '../release/index.ts';
+import { runningRelease, type Releases } from '../release/index.ts';
 import { Reconciler, reconcileEngine } from './reconciler.ts';
 import { appResources } from './resources.ts';
 import { RetryPolicy } from './retry-policy.ts';
@@ -160,7 +160,16 @@ export class Agent implements AgentApi {
     this.notifier = options.notifier ?? disabledNotifier;
     if (options.watchCrashes) {
       const tuning = typeof options.watchCrashes === 'object' ? options.watchCrashes : {};
-      this.crashes = new CrashWatcher({ ...tuning, clientFor: options.clientFor, notifier: this.notifier, events: options.events, releaseInfo: options.releaseInfo, logger: log, now });
+      // by default, the release an app of type: artifact runs is read from the commit it was synced to
+      const releaseInfo =
+        options.releaseInfo ??
+        (async (ref: AppRef): Promise<ReleaseInfo | undefined> => {
+          const t = apps.find(ref);
+          const revision = t?.state.revision || head()?.commit;
+          if (!t || t.app.type !== 'artifact' || !revision) return undefined;
+          return runningRelease((await options.engine.open(options.repo, revision)).dir, t.app);
+        });
+      this.crashes = new CrashWatcher({ ...tuning, clientFor: options.clientFor, notifier: this.notifier, events: options.events, releaseInfo, logger: log, now });
     }
     const notifications = new AgentNotifications({ notifier: this.notifier, events: options.events, head, clusterOf: (ref) => apps.find(ref)?.app.cluster });
     apps.subscribe((event) => notifications.handle(event));

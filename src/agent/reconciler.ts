@@ -4,7 +4,7 @@
  * a sync or rollback (automatic or asked for) and records the outcome in the app's state. Failures
  * go to the retry policy; who calls these and when is the scheduler's and the triggers' business.
  */
-import { ConflictError, NotReleasedError, ValidationError, formatKey, type CapstanError, type HealthStatusCode } from '../core/index.ts';
+import { ConflictError, NotReleasedError, ValidationError, formatKey, keyString, type CapstanError, type HealthStatusCode } from '../core/index.ts';
 import type { AppEnvironment } from '../config/index.ts';
 import type { DiffReport, Engine, RepoRevision, SyncPlan, SyncResult } from '../engine/index.ts';
 import type { Inventory, InventoryObject } from '../inventory/index.ts';
@@ -199,6 +199,10 @@ export class Reconciler {
     if (decision === 'sync') {
       t.deferred = undefined;
       t.deferredWho = undefined;
+      // what the sync is about to apply is watched from now (crashes, drift), not once it is healthy:
+      // a crash-looping release is reported while its sync still waits for it
+      const applying = (compared.plan?.changeSet.changes ?? []).filter((c) => c.action !== 'deleted' && c.hook === undefined).map((c) => ({ apiVersion: c.apiVersion, key: c.key }));
+      this.options.owns(t, [...inventory.objects, ...applying.filter((a) => !inventory.objects.some((o) => keyString(o.key) === keyString(a.key)))]);
       // Git wins: fields a hand edit took over are taken back unless the app says conflicts: fail.
       return this.sync(t, { kind: 'sync', trigger, since: isoNow(), sync: { who: who ?? this.options.who }, waiters: [] }, compared.plan);
     }

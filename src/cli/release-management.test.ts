@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describe, test } from 'node:test';
-import { createAgent, type Agent } from '../agent/index.ts';
+import { createAgent, type Agent, type AgentOptions } from '../agent/index.ts';
+import { createNotifier, KubeEventRecorder, type CrashEvent, type ReleaseEvent } from '../notify/index.ts';
+import { startWebhook } from '../notify/notify-testing.ts';
 import { startEngineFixture, type EngineFixture } from '../engine/testing.ts';
 import { Releases } from '../release/index.ts';
 import { CloneWriter, GitCache } from '../source/index.ts';
@@ -32,6 +34,12 @@ apps:
       prod: { namespace: web-prod }
 `;
 
+interface SetUpOptions {
+  /** Extra capstan.yaml text (notifications:). */
+  extra?: string;
+  agent?: Partial<AgentOptions>;
+}
+
 interface Setup {
   fx: EngineFixture;
   agent: Agent;
@@ -41,9 +49,9 @@ interface Setup {
   env: NodeJS.ProcessEnv;
 }
 
-async function setUp(t: { after(fn: () => Promise<void>): void }): Promise<Setup> {
+async function setUp(t: { after(fn: () => Promise<void>): void }, options: SetUpOptions = {}): Promise<Setup> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'capstan-release-'));
-  const { dir } = await makeRepo({ 'capstan.yaml': project });
+  const { dir } = await makeRepo({ 'capstan.yaml': project + (options.extra ?? '') });
   const origin = path.join(work, 'origin.git');
   await git(work, 'clone', '--quiet', '--bare', dir, origin);
   const ci = path.join(work, 'ci');
@@ -59,9 +67,11 @@ async function setUp(t: { after(fn: () => Promise<void>): void }): Promise<Setup
     clientFor: async () => fx.client,
     pollIntervalMs: 200,
     releases: new Releases({ writer: new CloneWriter({ dir: path.join(work, 'agent-work'), remote: { url: origin }, branch: 'main', committer: { name: 'capstan agent', email: 'agent@capstan.invalid' } }) }),
+    ...options.agent,
   });
   t.after(async () => {
     await agent.stop();
+    await agent.notifier.close();
     await fx.stop();
     rmSync(work, { recursive: true, force: true, maxRetries: 10 });
   });
@@ -230,5 +240,59 @@ describe('release management on the sandbox', () => {
     );
     // exactly one release commit for it
     assert.equal((await git(s.origin, 'log', '--format=%s', 'main')).split('\n').filter((l) => l.includes('hand-1')).length, 1);
+  });
+
+  test('a crash-looping release is reported once, with its last log lines, the artifact and its author, and as an Event', async (t) => {
+    const hook = await startWebhook();
+    t.after(() => hook.close());
+    const urlFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'capstan-hook-')), 'url');
+    writeFileSync(urlFile, `${hook.url}\n`);
+    // the Event recorder's client is the sandbox's, which exists once setUp has started it
+    const started: { fx?: EngineFixture } = {};
+    const clientFor = async () => started.fx!.client;
+    const s = await setUp(t, {
+      extra: `notifications:\n  - name: audit\n    type: webhook\n    url: { file: ${urlFile} }\n`,
+      agent: {
+        notifier: createNotifier({ sleep: async () => undefined }),
+        events: new KubeEventRecorder({ clientFor, instance: 'release-test' }),
+        watchCrashes: true,
+      },
+    });
+    started.fx = s.fx;
+    ok(await cli(s, ['policy', 'apply', 'auto-release', '--branch', 'master', '--env', 'dev', '--author', 'Ann Admin <ann@example.com>']));
+    writeFileSync(
+      path.join(s.build, 'web.yaml'),
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector: { matchLabels: { app: web } }\n  template:\n    metadata: { labels: { app: web } }\n    spec:\n      containers:\n        - name: web\n          image: busybox:crashloop\n',
+    );
+    ok(await cli(s, ['artifact', 'push', s.build, '--service', 'web', '--branch', 'master', '--id', 'bad-1', '--commit', 'abcdef1', '--author', 'Dev Crash <crash@example.com>']));
+    const crash = await until('a crash notification', () => hook.received.map((r) => r.body as CrashEvent).find((b) => b.type === 'crash')).catch(async (error: unknown) => {
+      const pods = (await s.fx.client.list('v1', 'Pod', { namespace: 'web-dev' })).items;
+      t.diagnostic(`received ${JSON.stringify(hook.received.map((r) => (r.body as { type: string }).type))}; app ${JSON.stringify(s.agent.app({ app: 'web', env: 'dev' }))}; pods ${JSON.stringify(pods.map((p) => p.status))}`);
+      throw error;
+    });
+    assert.equal(crash.app, 'web');
+    assert.equal(crash.env, 'dev');
+    assert.equal(crash.reason, 'CrashLoopBackOff');
+    assert.deepEqual(crash.release, { service: 'web', artifact: 'bad-1', branch: 'master', commit: 'abcdef1', author: 'Dev Crash <crash@example.com>', releasedBy: 'Dev Crash' });
+    assert.ok(crash.logLines.length > 0 && crash.logLines.length <= 20, `${crash.logLines.length} log lines`);
+    assert.match(crash.logLines.at(-1)!, /was asked to crash/);
+    // the release itself was announced, from its commit
+    const released = hook.received.map((r) => r.body as ReleaseEvent).find((b) => b.type === 'auto-release');
+    assert.equal(released?.artifact, 'bad-1');
+    // and the crash is an Event on the pod, as kubectl get events shows it
+    const events = await until('a Crashed Event', async () => {
+      const list = (await s.fx.client.list('v1', 'Event', { namespace: 'web-dev' })).items;
+      const crashed = list.filter((e) => (e as unknown as { reason?: string }).reason === 'Crashed');
+      return crashed.length > 0 ? crashed : undefined;
+    });
+    assert.match(String((events[0] as unknown as { message?: string }).message), /web/);
+    // once per app, pod template, container and reason: more restarts bring no second report
+    const restartsSeen = async (): Promise<number> => {
+      const pods = (await s.fx.client.list('v1', 'Pod', { namespace: 'web-dev' })).items;
+      return Math.max(0, ...pods.flatMap((p) => ((p.status as { containerStatuses?: Array<{ restartCount?: number }> } | undefined)?.containerStatuses ?? []).map((c) => c.restartCount ?? 0)));
+    };
+    const first = await restartsSeen();
+    await until('two more restarts', async () => ((await restartsSeen()) >= first + 2 ? true : undefined));
+    assert.equal(hook.received.filter((r) => (r.body as { type: string }).type === 'crash').length, 1);
   });
 });

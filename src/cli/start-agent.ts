@@ -9,7 +9,7 @@ import { Releases } from '../release/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import { createNotifier, KubeEventRecorder } from '../notify/index.ts';
 import type { SopsKeys } from '../render/index.ts';
-import { createServer, type CapstanServer, type TokenStore, type WebhookSecrets } from '../server/index.ts';
+import { createServer, ReleaseDesk, type CapstanServer, type TokenStore, type WebhookSecrets } from '../server/index.ts';
 import { CloneWriter, GitCache, defaultCacheDir, parseRemote, type Remote } from '../source/index.ts';
 import { kubeClients } from './engine-options.ts';
 
@@ -87,12 +87,14 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     version: options.version,
     logger: logger.child({ component: 'server' }),
     git: options.gitReposDir ? { reposDir: options.gitReposDir, onPush: () => undefined, timeoutMs: options.gitTimeoutMs, maxBodyBytes: options.gitMaxPushBytes } : undefined,
+    // the API's releases, promotions and policies: one at a time, in a clone of their own under the cache
+    releases: new ReleaseDesk({ repo: options.repo, branch: options.branch, git, engine }),
   });
-  // release management: the agent's own commits (auto-releases, and the API's releases) are made
-  // in a private clone of the repo, and pushed to it
+  // release management: the agent's auto-releases are made in a private clone of the repo of their
+  // own (the API's desk and the CLI on this machine have theirs), and pushed to it
   const releases = new Releases({
     writer: new CloneWriter({
-      dir: path.join(options.cacheDir ?? process.env.CAPSTAN_CACHE_DIR ?? defaultCacheDir(), 'work', parseRemote(options.repo).cacheName),
+      dir: path.join(options.cacheDir ?? process.env.CAPSTAN_CACHE_DIR ?? defaultCacheDir(), 'work', `${parseRemote(options.repo).cacheName}.auto-release`),
       remote: options.repo,
       branch: options.branch ?? 'main',
       committer: { name: 'capstan agent', email: 'agent@capstan.invalid' },
