@@ -24,7 +24,7 @@ export function identity(value: string): GitIdentity {
 /**
  * Where the commit goes: a local `--repo` folder is the person's checkout (committed there, and
  * pushed to its upstream when it has one); a URL gets a private clone in capstan's cache, pushed
- * to the URL's branch (`--revision`, default main).
+ * to the URL's branch (`--revision`, default the one its HEAD names).
  */
 export function openWriter(options: RepoOptions): RepoWriter {
   if (isLocalRepo(options.repo)) {
@@ -33,7 +33,7 @@ export function openWriter(options: RepoOptions): RepoWriter {
   }
   const remote = remoteOf(options);
   const base = process.env.CAPSTAN_CACHE_DIR ?? defaultCacheDir();
-  return new CloneWriter({ dir: path.join(base, 'work', parseRemote(remote).cacheName), remote, branch: options.revision ?? 'main', committer: { name: 'capstan', email: 'capstan@users.capstan.invalid' } });
+  return new CloneWriter({ dir: path.join(base, 'work', parseRemote(remote).cacheName), remote, ...(options.revision ? { branch: options.revision } : {}), committer: { name: 'capstan', email: 'capstan@users.capstan.invalid' } });
 }
 
 /** The person acting: `--author`, else their git identity (`GIT_AUTHOR_NAME`, git config), else a clear error. */

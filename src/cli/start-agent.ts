@@ -96,7 +96,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     writer: new CloneWriter({
       dir: path.join(options.cacheDir ?? process.env.CAPSTAN_CACHE_DIR ?? defaultCacheDir(), 'work', `${parseRemote(options.repo).cacheName}.auto-release`),
       remote: options.repo,
-      branch: options.branch ?? 'main',
+      ...(options.branch ? { branch: options.branch } : {}),
       committer: { name: 'capstan agent', email: 'agent@capstan.invalid' },
     }),
     gate: healthyForGate(engine),

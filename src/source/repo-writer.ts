@@ -35,7 +35,8 @@ export interface CloneWriterOptions {
   /** Where capstan keeps its clone (made when missing). */
   dir: string;
   remote: Remote;
-  branch: string;
+  /** The branch to commit to; default the one the remote's HEAD names. */
+  branch?: string;
   /** Who commits (the author is the person; the committer is capstan). */
   committer: GitIdentity;
 }
@@ -46,13 +47,15 @@ export interface CloneWriterOptions {
  */
 export class CloneWriter implements RepoWriter {
   readonly dir: string;
-  readonly destination: string;
+  destination: string;
   private readonly remote: ParsedRemote;
+  private branch?: string;
 
   constructor(private readonly options: CloneWriterOptions) {
     this.dir = path.resolve(options.dir);
     this.remote = parseRemote(options.remote);
-    this.destination = `${this.remote.display}, branch ${options.branch}`;
+    this.branch = options.branch;
+    this.destination = `${this.remote.display}, branch ${options.branch ?? '(its default)'}`;
   }
 
   async prepare(): Promise<string> {
@@ -60,7 +63,15 @@ export class CloneWriter implements RepoWriter {
       mkdirSync(this.dir, { recursive: true });
       await runGit(['init', '--quiet'], { cwd: this.dir });
     }
-    await runGit(['fetch', '--quiet', '--no-tags', this.remote.url, `+refs/heads/${this.options.branch}:refs/capstan/upstream`], { cwd: this.dir, remote: this.remote, operation: 'fetch' });
+    if (this.branch === undefined) {
+      // the branch the remote's HEAD names, as a clone would check out
+      const listed = (await runGit(['ls-remote', '--symref', this.remote.url, 'HEAD'], { cwd: this.dir, remote: this.remote, operation: 'ls-remote' })).stdout.toString('utf8');
+      const named = /^ref: refs\/heads\/(\S+)\s+HEAD$/m.exec(listed)?.[1];
+      if (!named) throw new ValidationError(`${this.remote.display} names no default branch: pass the branch to commit to (--revision <branch>)`);
+      this.branch = named;
+      this.destination = `${this.remote.display}, branch ${named}`;
+    }
+    await runGit(['fetch', '--quiet', '--no-tags', this.remote.url, `+refs/heads/${this.branch}:refs/capstan/upstream`], { cwd: this.dir, remote: this.remote, operation: 'fetch' });
     await runGit(['checkout', '--quiet', '--force', '-B', 'capstan-work', 'refs/capstan/upstream'], { cwd: this.dir });
     await runGit(['clean', '--quiet', '-ffdx'], { cwd: this.dir });
     return head(this.dir);
@@ -71,7 +82,7 @@ export class CloneWriter implements RepoWriter {
   }
 
   async publish(): Promise<PublishOutcome> {
-    const pushed = await runGit(['push', '--quiet', '--porcelain', this.remote.url, `HEAD:refs/heads/${this.options.branch}`], { cwd: this.dir, remote: this.remote, check: false, operation: 'push' });
+    const pushed = await runGit(['push', '--quiet', '--porcelain', this.remote.url, `HEAD:refs/heads/${this.branch}`], { cwd: this.dir, remote: this.remote, check: false, operation: 'push' });
     if (pushed.exitCode === 0) return 'pushed';
     if (isRejection(pushed.stderr, pushed.stdout.toString('utf8'))) return 'rejected';
     throw new CapstanError(`could not push to ${this.destination}: ${firstLines(pushed.stderr)}`);
@@ -150,7 +161,15 @@ const ownRemote = ['-c', 'protocol.http.allow=always'];
 /** Stages exactly `paths` and commits them; other staged or changed files are left out. */
 async function commitPaths(dir: string, paths: string[], message: string, author: GitIdentity, committer: GitIdentity): Promise<string | undefined> {
   if (paths.length === 0) return undefined;
-  await runGit(['add', '--all', '--', ...paths], { cwd: dir });
+  // a path gone from the working tree is a deletion (or nothing, when git never had it)
+  const present = paths.filter((p) => existsSync(path.join(dir, ...p.split('/'))));
+  const gone = paths.filter((p) => !present.includes(p));
+  if (present.length > 0) await runGit(['add', '--all', '--', ...present], { cwd: dir });
+  if (gone.length > 0) await runGit(['rm', '--cached', '--quiet', '-r', '--ignore-unmatch', '--', ...gone], { cwd: dir });
+  const deleted: string[] = [];
+  for (const p of gone) if ((await runGit(['cat-file', '-e', `HEAD:${p}`], { cwd: dir, check: false })).exitCode === 0) deleted.push(p);
+  paths = [...present, ...deleted];
+  if (paths.length === 0) return undefined;
   const staged = await runGit(['diff', '--cached', '--quiet', '--', ...paths], { cwd: dir, check: false });
   if (staged.exitCode === 0) return undefined;
   await runGit(['commit', '--quiet', '--no-verify', '--allow-empty-message', '-m', message, '--only', '--', ...paths], {

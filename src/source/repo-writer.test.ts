@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { CloneWriter } from './repo-writer.ts';
+import { git, makeRepo } from './testing.ts';
+
+test('a clone writer without a branch commits to the branch the remote\'s HEAD names, and says a push that lost the race was rejected', async (t) => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'capstan-writer-'));
+  t.after(() => rmSync(work, { recursive: true, force: true, maxRetries: 10 }));
+  const { dir } = await makeRepo({ 'a.txt': 'a\n' });
+  await git(dir, 'branch', '-m', 'trunk');
+  const origin = path.join(work, 'origin.git');
+  await git(work, 'clone', '--quiet', '--bare', dir, origin);
+  const person = { name: 'Ann', email: 'ann@example.com' };
+  const one = new CloneWriter({ dir: path.join(work, 'one'), remote: { url: origin }, committer: person });
+  const two = new CloneWriter({ dir: path.join(work, 'two'), remote: { url: origin }, committer: person });
+  await one.prepare();
+  await two.prepare();
+  assert.match(one.destination, /branch trunk$/);
+  writeFileSync(path.join(one.dir, 'b.txt'), 'b\n');
+  assert.ok(await one.commit(['b.txt'], 'b', person));
+  assert.equal(await one.publish(), 'pushed');
+  writeFileSync(path.join(two.dir, 'c.txt'), 'c\n');
+  assert.ok(await two.commit(['c.txt'], 'c', person));
+  assert.equal(await two.publish(), 'rejected');
+  await two.prepare();
+  assert.equal((await git(origin, 'log', '--format=%s', 'trunk')).trim().split('\n')[0], 'b');
+  assert.equal(await two.commit(['c.txt'], 'c', person), undefined, 'prepare dropped what the rejected attempt left');
+});
