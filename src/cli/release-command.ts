@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { ReleaseOutcome, ReleaseTarget } from '../release/index.ts';
+import { releaseSummary, type ReleaseOutcome, type ReleaseTarget } from '../release/index.ts';
 import { addClusterOptions, outputOption, type ClusterOptions, type OutputFormat } from './engine-options.ts';
 import { printData, shortRevision } from './output.ts';
 import { actorOf, identity, openReleases, type WriteOptions } from './release-options.ts';
@@ -81,19 +81,7 @@ async function runRelease(service: string, opts: ReleaseCommandOptions, target: 
 }
 
 export function releaseJson(outcome: ReleaseOutcome): Record<string, unknown> {
-  const { result } = outcome;
-  return {
-    committed: outcome.committed,
-    ...(outcome.committed ? { commit: outcome.commit, published: outcome.published, attempts: outcome.attempts } : { reason: outcome.reason }),
-    service: result.service,
-    env: result.env,
-    action: result.action,
-    artifact: result.artifact.id,
-    branch: result.artifact.branch,
-    ...(result.from ? { from: result.from } : {}),
-    ...(result.previous ? { previous: result.previous } : {}),
-    ...(result.forced ? { forced: result.forced } : {}),
-  };
+  return { ...releaseSummary(outcome), ...(outcome.committed ? { published: outcome.published, attempts: outcome.attempts } : {}) };
 }
 
 export function releaseLine(outcome: ReleaseOutcome, destination: string): string {

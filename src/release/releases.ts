@@ -84,6 +84,23 @@ export interface ReleaseResult {
 
 export type ReleaseOutcome = ChangeOutcome<ReleaseResult>;
 
+/** A release's outcome as plain data: what `capstan release -o json` prints and the API answers. */
+export function releaseSummary(outcome: ReleaseOutcome): Record<string, unknown> {
+  const { result } = outcome;
+  return {
+    committed: outcome.committed,
+    ...(outcome.committed ? { commit: outcome.commit } : { reason: outcome.reason }),
+    service: result.service,
+    env: result.env,
+    action: result.action,
+    artifact: result.artifact.id,
+    branch: result.artifact.branch,
+    ...(result.from ? { from: result.from } : {}),
+    ...(result.previous ? { previous: result.previous } : {}),
+    ...(result.forced ? { forced: result.forced } : {}),
+  };
+}
+
 /** A promotion of another layout (pins, image overrides, overlays): what it copied. */
 export interface LayoutPromoteResult {
   service: string;

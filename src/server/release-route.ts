@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../core/index.ts';
 import type { AgentApi } from '../agent/index.ts';
-import { GateRefusal, PolicyRefusal, type PolicyInput, type ReleaseOutcome, type ReleaseRequest, type ReleaseTarget } from '../release/index.ts';
+import { GateRefusal, PolicyRefusal, releaseSummary, type PolicyInput, type ReleaseRequest, type ReleaseTarget } from '../release/index.ts';
 import type { Authenticator } from './auth.ts';
 import { RequestError } from './http-errors.ts';
 import { tokenActor, type ReleaseDesk } from './release-desk.ts';
@@ -32,21 +32,7 @@ export interface ReleaseRouteOptions {
 }
 
 /** The answer to a release, promote or rollback: the same fields as `capstan release -o json`. */
-export function releaseAnswer(outcome: ReleaseOutcome): Record<string, unknown> {
-  const { result } = outcome;
-  return {
-    committed: outcome.committed,
-    ...(outcome.committed ? { commit: outcome.commit } : { reason: outcome.reason }),
-    service: result.service,
-    env: result.env,
-    action: result.action,
-    artifact: result.artifact.id,
-    branch: result.artifact.branch,
-    ...(result.from ? { from: result.from } : {}),
-    ...(result.previous ? { previous: result.previous } : {}),
-    ...(result.forced ? { forced: result.forced } : {}),
-  };
-}
+export const releaseAnswer = releaseSummary;
 
 /**
  * The agent's notifier, when it has one. The agent is read structurally (`agent.notifier`), so
