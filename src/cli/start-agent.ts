@@ -12,6 +12,7 @@ import type { SopsKeys } from '../render/index.ts';
 import { createServer, ReleaseDesk, type CapstanServer, type TokenStore, type WebhookSecrets } from '../server/index.ts';
 import { CloneWriter, GitCache, defaultCacheDir, parseRemote, type Remote } from '../source/index.ts';
 import { kubeClients } from './engine-options.ts';
+import { capstanRoot } from './provide-tools.ts';
 
 export interface StartAgentOptions {
   repo: Remote;
@@ -44,6 +45,8 @@ export interface StartAgentOptions {
   cacheDir?: string;
   logger?: Logger;
   version: string;
+  /** The built web UI the agent serves at `/`; default `dist/ui` of this capstan (`npm run build`). */
+  uiDir?: string;
 }
 
 export interface RunningAgent {
@@ -89,6 +92,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     git: options.gitReposDir ? { reposDir: options.gitReposDir, onPush: () => undefined, timeoutMs: options.gitTimeoutMs, maxBodyBytes: options.gitMaxPushBytes } : undefined,
     // the API's releases, promotions and policies: one at a time, in a clone of their own under the cache
     releases: new ReleaseDesk({ repo: options.repo, branch: options.branch, git, engine }),
+    ui: { dir: options.uiDir ?? path.join(capstanRoot, 'dist', 'ui') },
   });
   // release management: the agent's auto-releases are made in a private clone of the repo of their
   // own (the API's desk and the CLI on this machine have theirs), and pushed to it

@@ -14,6 +14,7 @@ import { releaseRoutes } from './release-route.ts';
 import openapi from './openapi.json' with { type: 'json' };
 import type { Role, TokenStore } from './tokens.ts';
 import { webhookRoutes } from './webhook-route.ts';
+import { WebUi, type WebUiOptions } from './web-ui.ts';
 import { verifyWebhook, type WebhookSecrets } from './webhooks.ts';
 
 export interface ServerOptions {
@@ -45,6 +46,8 @@ export interface ServerOptions {
   handleGitRequest?: typeof handleGitRequest;
   /** Release management (`/api/v1/services`, `/policies`, `/releases/log`); without it those routes answer 404. */
   releases?: ReleaseDesk;
+  /** Serve the web UI built in `ui.dir` at `/`, `/assets/*` and every other non-API path; without it those answer 404. */
+  ui?: WebUiOptions;
 }
 
 export interface CapstanServer {
@@ -138,7 +141,9 @@ export function createApp(options: ServerOptions): CapstanApp {
     else request.log.debug({ method: request.method, url: request.url, status: mapped.status, message: mapped.body.error.message }, 'request refused');
     return reply.code(mapped.status).send(mapped.body);
   });
+  const ui = options.ui && new WebUi(options.ui);
   app.setNotFoundHandler((request, reply) => {
+    if (ui?.handles(request)) return ui.sendPage(request, reply);
     const mapped = toHttpError(new NotFoundError(`no route ${request.method} ${request.url.split('?')[0]}`));
     return reply.code(mapped.status).send(mapped.body);
   });
@@ -228,6 +233,8 @@ export function createApp(options: ServerOptions): CapstanApp {
 
   app.register(webhookRoutes, { secrets: options.webhookSecrets, branch: options.branch, verify: options.verifyWebhook ?? verifyWebhook, agent: current, log });
 
+  ui?.register(app);
+
   app.register(releaseRoutes, { desk: options.releases, agent: current, auth, log });
 
   if (options.git) {
@@ -248,7 +255,8 @@ export function createApp(options: ServerOptions): CapstanApp {
 
 /**
  * Starts the HTTP API of an agent: `/api/v1` (apps, resources, diff, history, sync, rollback,
- * refresh, events; services, release, promote, policies, release log), webhooks, `git push` at `/git/*`, `/metrics`, `/healthz` and `/readyz`.
+ * refresh, events; services, release, promote, policies, release log), webhooks, `git push` at `/git/*`, `/metrics`, `/healthz` and `/readyz`;
+ * and the web UI (`options.ui`) at `/` and every other path.
  */
 export async function createServer(options: ServerOptions): Promise<CapstanServer> {
   const built = createApp(options);
