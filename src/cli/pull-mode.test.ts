@@ -265,6 +265,10 @@ describe('capstan up', () => {
       const url = /API +(http:\/\/\S+)\/api\/v1\/apps/.exec(out)![1]!;
       const token = readFileSync(path.join(dir, '.capstan', 'token'), 'utf8').trim();
       assert.equal((await get(`${url}/api/v1/apps`, token)).status, 200);
+      // the web UI at the agent's address: the built page, or how to build it
+      assert.match(out, new RegExp(`^  UI +${url}/ \\(sign in with the token in \\.capstan/token\\)$`, 'm'));
+      const page = await fetch(`${url}/`);
+      assert.match(`${page.status} ${await page.text()}`, /^(200 <!doctype html>|503 capstan's web UI is not built)/i);
       assert.match(out, /^Four things to try, in another terminal/m);
       assert.match(out, /^ {5}kubectl -n api scale deployment api --replicas 5$/m);
       assert.match(out, /^ {5}capstan promote orders --env staging\n {5}git log -1\n {5}capstan status orders$/m);

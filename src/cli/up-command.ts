@@ -105,6 +105,7 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
     print('');
     for (const line of formatUpReport(states, options.env, (performance.now() - started) / 1000, cli)) print(line);
     print('');
+    print(`  UI           ${agent.url}/ (sign in with the token in ${shown(tokenFile)})`);
     print(`  API          ${agent.url}/api/v1/apps (token: ${shown(tokenFile)}, role admin)`);
     print(`  CLI          capstan commands that talk to an agent use this one: context "up", made current in ${tilde(contextFile)}`);
     print(`  kubeconfig   ${shown(kubeconfigPath)} (the sandbox cluster)`);
