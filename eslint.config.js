@@ -1,8 +1,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'ui/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'ui/src/api/schema.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,4 +15,6 @@ export default tseslint.config(
     },
   },
   { files: ['src/cli/**', 'scripts/**', 'bench/**', 'bin/**'], rules: { 'no-console': 'off' } },
+  // The web UI: React's rules of hooks on top of the same rules.
+  { files: ['ui/**/*.{ts,tsx}'], ...reactHooks.configs.flat['recommended-latest'] },
 );

@@ -55,3 +55,7 @@ const result = await build({
 const sources = Object.keys(result.metafile.inputs).filter((input) => input.startsWith('src/') || input.startsWith('packages/'));
 writeFileSync(path.join(root, 'dist', 'cli', 'sources.json'), JSON.stringify(sources));
 console.log(`built dist/cli/capstan.mjs in ${Date.now() - started} ms`);
+
+// The web UI (dist/ui), served by the agent at /.
+const { buildUi } = await import('./build-ui.mjs');
+await buildUi();
