@@ -1,7 +1,8 @@
 // The web UI's end-to-end tests: Debian's chromium driven by playwright-core (no browser download)
 // against a real agent and sandbox on the example repo, as `capstan up` runs them, behind a small
 // TCP relay that a test can cut to drop the events stream.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -182,6 +183,33 @@ export async function startUiFixture(): Promise<UiFixture> {
     await close();
     throw error;
   }
+}
+
+/** An accessibility violation axe-core found: its rule, impact and the elements it names. */
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+let axeSource: string | undefined;
+
+/**
+ * The serious and critical accessibility violations axe-core finds on the page as it is (WCAG 2.x
+ * A and AA rules and best practices). axe is evaluated through the DevTools protocol, which the
+ * page's Content-Security-Policy does not govern, so the page is tested with its real headers.
+ */
+export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(`${axeSource};undefined`);
+  const violations = await page.evaluate(async () => {
+    type Result = { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] };
+    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Result[] }> } }).axe;
+    const { violations } = await axe.run(document, { resultTypes: ['violations'] });
+    return violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
 /** Signs in through the form with `token`; resolves once the overview is shown. */

@@ -2,7 +2,7 @@
 // example repo. Skipped, saying why, where chromium is not installed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { browserTestsSkipped, e2eTokens, signIn, startUiFixture, type UiFixture } from './browser-testing.ts';
+import { browserTestsSkipped, e2eTokens, seriousAxeViolations, signIn, startUiFixture, type UiFixture } from './browser-testing.ts';
 
 describe('web UI end to end', { skip: browserTestsSkipped() }, () => {
   let fx: UiFixture;
@@ -55,6 +55,18 @@ describe('web UI end to end', { skip: browserTestsSkipped() }, () => {
       await table.getByRole('row').filter({ has: page.getByRole('link', { name: app, exact: true }) }).filter({ has: page.getByRole('cell', { name: 'dev', exact: true }) }).waitFor();
     }
     assert.equal(await page.evaluate(() => sessionStorage.getItem('capstan.token')), e2eTokens.admin);
+  });
+
+  test('the sign-in page and the overview have no serious accessibility violations (axe-core)', async () => {
+    const page = await fx.newPage();
+    await page.goto('/');
+    await page.getByLabel('API token').waitFor();
+    assert.deepEqual(await seriousAxeViolations(page), [], 'sign-in page');
+    await page.getByLabel('API token').fill(e2eTokens.admin);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // every app listed, so the whole table is checked
+    for (const { app } of fx.apps()) await page.getByRole('link', { name: app, exact: true }).first().waitFor();
+    assert.deepEqual(await seriousAxeViolations(page), [], 'overview');
   });
 
   test('a lost events stream is announced and the announcement goes once it is back', async () => {
