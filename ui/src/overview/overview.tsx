@@ -35,8 +35,8 @@ export function Overview({ live, search }: OverviewProps) {
     <section className="overview">
       <h1>Applications</h1>
       <section aria-label="Counts" className="counts">
-        <CountGroup title="Health" counts={counts.health} selected={filters.health} onSelect={(health) => setFilters({ health })} />
-        <CountGroup title="Sync" counts={counts.sync} selected={filters.sync} onSelect={(sync) => setFilters({ sync })} />
+        <CountGroup title="Health" label="Counts by health" counts={counts.health} selected={filters.health} onSelect={(health) => setFilters({ health })} />
+        <CountGroup title="Sync" label="Counts by sync" counts={counts.sync} selected={filters.sync} onSelect={(sync) => setFilters({ sync })} />
       </section>
       <form role="search" className="filters" onSubmit={(e) => e.preventDefault()}>
         <label>
@@ -97,11 +97,13 @@ export function Overview({ live, search }: OverviewProps) {
   );
 }
 
-function CountGroup<K extends string>({ title, counts, selected, onSelect }: { title: string; counts: Record<K, number>; selected?: string; onSelect(value: K | undefined): void }) {
+function CountGroup<K extends string>({ title, label, counts, selected, onSelect }: { title: string; label: string; counts: Record<K, number>; selected?: string; onSelect(value: K | undefined): void }) {
   const entries = (Object.entries(counts) as Array<[K, number]>).filter(([, n]) => n > 0);
   return (
-    <div className="count-group" role="group" aria-label={title}>
-      <span className="count-title">{title}</span>
+    <div className="count-group" role="group" aria-label={label}>
+      <span className="count-title" aria-hidden="true">
+        {title}
+      </span>
       {entries.length === 0 && <span className="muted">none</span>}
       {entries.map(([code, n]) => (
         <button key={code} type="button" className={`count state-${code}`} aria-pressed={selected === code} onClick={() => onSelect(selected === code ? undefined : code)}>
