@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 #
-# The capstan agent image: node, git, ssh, helm and kubectl (for kustomize), and the CLI bundle.
+# The capstan agent image: node, git, ssh, helm and kubectl (for kustomize), the CLI bundle and the
+# web UI it serves at / (dist/ui).
 # `capstan install` names ghcr.io/capstan-dev/capstan:<version> unless given --image; build and
 # push it under that name or your own, from the root of a capstan checkout:
 #
@@ -15,7 +16,7 @@
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# --- the CLI bundle: dist/cli/capstan.mjs and its chunks -------------------------------------
+# --- the CLI bundle: dist/cli/capstan.mjs and its chunks; the web UI: dist/ui -----------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -24,6 +25,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY scripts/ scripts/
 COPY src/ src/
+COPY ui/ ui/
 RUN node scripts/build.mjs
 
 # --- the packages the bundle loads at run time (kubernetes-models' schemas, one module per kind)

@@ -141,14 +141,14 @@ const instruction = (stage: Stage, op: string): string[] => stage.instructions.f
 describe('the agent image', () => {
   test('copies only files that exist and that .dockerignore keeps in the build context', () => {
     const fromContext = stages.flatMap((s) => instruction(s, 'COPY').map(copyOf).filter((c) => c.from === undefined).flatMap((c) => c.sources));
-    assert.deepEqual([...new Set(fromContext)].sort(), ['package-lock.json', 'package.json', 'scripts/', 'src/', 'tsconfig.json']);
+    assert.deepEqual([...new Set(fromContext)].sort(), ['package-lock.json', 'package.json', 'scripts/', 'src/', 'tsconfig.json', 'ui/']);
     for (const source of fromContext) {
       assert.ok(existsSync(path.join(root, source)), `${source} exists`);
       const files = statSync(path.join(root, source)).isDirectory() ? filesUnder(path.join(root, source)).map((f) => path.posix.join(source, f)) : [source];
       assert.ok(files.some((f) => inContext(f, ignore)), `.dockerignore keeps ${source}`);
     }
     // what the image does not need stays out of the context
-    for (const file of ['node_modules/yaml/package.json', 'dist/cli/capstan.mjs', '.git/HEAD', 'src/cli/cli.test.ts', 'src/render/testdata/x.yaml', 'examples/capstan.yaml', 'README.md']) {
+    for (const file of ['node_modules/yaml/package.json', 'dist/cli/capstan.mjs', '.git/HEAD', 'src/cli/cli.test.ts', 'src/render/testdata/x.yaml', 'ui/src/overview/overview.test.tsx', 'examples/capstan.yaml', 'README.md']) {
       assert.equal(inContext(file, ignore), false, `${file} is left out`);
     }
     const named = new Set(stages.map((s) => s.name));
@@ -277,6 +277,13 @@ describe('the agent image, its build reproduced without Docker', () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
         apps = (await (await fetch(`${url}/api/v1/apps`, { headers: { authorization: `Bearer ${token}` } })).json()) as typeof apps;
       }
+      // the web UI the build stage made is served at /, its script with it
+      const page = await fetch(`${url}/`);
+      const html = await page.text();
+      assert.equal(page.status, 200, html);
+      const script = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      assert.ok(script, html);
+      assert.equal((await fetch(`${url}${script}`)).headers.get('cache-control'), 'public, max-age=31536000, immutable');
     } finally {
       agent.kill('SIGTERM');
     }
