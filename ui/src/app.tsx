@@ -81,7 +81,7 @@ function Shell({ session, onSignOut, fetch: fetchImpl, clock, flushMs }: ShellPr
 
   let page;
   if (location.pathname === '/') page = <Overview live={live} search={location.search} />;
-  else if (appRoute) page = <AppPage live={live} env={appRoute.env} app={appRoute.app} role={identity?.role} />;
+  else if (appRoute) page = <AppPage live={live} client={client} env={appRoute.env} app={appRoute.app} role={identity?.role} />;
   else
     page = (
       <section>

@@ -57,7 +57,9 @@ export class FakeApi {
   apps: AppState[];
   readonly streams: FakeStream[] = [];
   /** Every request: method, path and the Authorization header. */
-  readonly requests: Array<{ method: string; path: string; authorization: string | null }> = [];
+  readonly requests: Array<{ method: string; path: string; authorization: string | null; body?: unknown }> = [];
+  /** Extra answers by `METHOD /path`: the status and JSON body for a request's JSON body. */
+  readonly routes = new Map<string, (body: unknown) => { status: number; body: unknown }>();
   /** Answer the next events requests with this status (e.g. 503) instead of a stream. */
   eventsStatus: number | undefined;
   private readonly noWhoami: boolean;
@@ -77,12 +79,18 @@ export class FakeApi {
     const headers = new Headers(init.headers);
     const authorization = headers.get('authorization');
     const method = init.method ?? 'GET';
-    this.requests.push({ method, path: url.pathname + url.search, authorization });
+    const body = typeof init.body === 'string' ? (JSON.parse(init.body) as unknown) : undefined;
+    this.requests.push(body === undefined ? { method, path: url.pathname + url.search, authorization } : { method, path: url.pathname + url.search, authorization, body });
     const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
     const identity = token ? this.tokens[token] : undefined;
     if (!identity) return json(401, { error: { message: 'invalid or missing token', category: 'unauthorized' } });
     if (url.pathname === '/api/v1/whoami') return this.noWhoami ? json(404, { error: { message: 'no route GET /api/v1/whoami', category: 'not-found' } }) : json(200, identity);
     if (url.pathname === '/api/v1/apps') return json(200, this.apps);
+    const route = this.routes.get(`${method} ${url.pathname}`);
+    if (route) {
+      const answer = route(body);
+      return json(answer.status, answer.body);
+    }
     if (url.pathname === '/api/v1/events') {
       if (this.eventsStatus) return json(this.eventsStatus, { error: { message: 'the agent is starting', category: 'transient' } });
       return this.openStream(init.signal ?? undefined);

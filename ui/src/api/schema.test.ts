@@ -13,5 +13,5 @@ describe('ui/src/api/schema.ts', () => {
       output = String((err as { stderr?: string }).stderr ?? err);
     }
     expect(output).toBe('');
-  });
+  }, 60_000);
 });

@@ -1,21 +1,23 @@
-// An app in one environment. For now its state only: the resource tree, live manifest, diff,
-// events and logs, history with rollback, and sync/refresh/delete are still to be built (issue 15).
-import type { Role } from '../api/client.ts';
+// An app in one environment: its state, refresh and sync. Still to be built (issue 15): the resource
+// tree, live manifests, the diff view, events and logs, history with rollback, and delete.
+import type { ApiClient, Role } from '../api/client.ts';
 import type { LiveApps } from '../live/use-live-apps.ts';
 import { ago } from '../overview/overview.tsx';
 import { filterQuery, syncLabel } from '../overview/filters.ts';
 import { Link } from '../router.tsx';
 import { StateBadge } from '../state-badge.tsx';
+import { AppActions } from './app-actions.tsx';
 import { useNow } from '../use-now.ts';
 
 export interface AppPageProps {
   live: LiveApps;
+  client: ApiClient;
   env: string;
   app: string;
   role?: Role;
 }
 
-export function AppPage({ live, env, app }: AppPageProps) {
+export function AppPage({ live, client, env, app, role }: AppPageProps) {
   const now = useNow();
   const state = live.apps.find((s) => s.env === env && s.app === app);
   return (
@@ -85,7 +87,8 @@ export function AppPage({ live, env, app }: AppPageProps) {
               </>
             )}
           </dl>
-          <p className="muted">The resource tree, diff, history and actions of this page are not built yet.</p>
+          <AppActions key={`${env}/${app}`} client={client} state={state} role={role} />
+          <p className="muted">The resource tree, live manifests, diff view, events and logs, history with rollback, and delete are not built yet.</p>
         </>
       )}
     </section>
