@@ -6,6 +6,8 @@ export default defineConfig({
   root: import.meta.dirname,
   base: '/',
   plugins: [react()],
+  // `npx vite --config ui/vite.config.ts` serves the UI with hot reload against a running agent.
+  server: { proxy: { '/api': process.env.CAPSTAN_SERVER ?? 'http://127.0.0.1:8080' } },
   build: { outDir: '../dist/ui', emptyOutDir: true, sourcemap: false, target: 'es2022' },
   test: {
     environment: 'happy-dom',

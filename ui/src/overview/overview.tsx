@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import type { AppState } from '../api/client.ts';
 import type { LiveApps } from '../live/use-live-apps.ts';
 import { appPath, Link, navigate } from '../router.tsx';
@@ -133,39 +133,46 @@ function List({ rows }: { rows: AppState[] }) {
         </thead>
         <tbody>
           {rows.map((s) => (
-            <tr key={`${s.env}/${s.app}`}>
-              <th scope="row">
-                <Link href={appPath(s.env, s.app)}>{s.app}</Link>
-              </th>
-              <td>{s.env}</td>
-              <td>
-                <StateBadge code={syncLabel(s)} />
-              </td>
-              <td>
-                <StateBadge code={s.health} title={s.healthMessage} />
-              </td>
-              <td>
-                <code title={`applied ${s.revision || 'never'} · target ${s.targetRevision || 'unknown'}`}>{shortRevision(s.revision)}</code>
-                {s.targetRevision && s.targetRevision !== s.revision && <> → <code>{shortRevision(s.targetRevision)}</code></>}
-              </td>
-              <td>
-                {s.lastSync ? (
-                  <span title={s.lastSync.finishedAt}>
-                    {s.lastSync.result === 'Failed' ? 'failed ' : ''}
-                    {ago(s.lastSync.finishedAt, now)}
-                  </span>
-                ) : (
-                  '—'
-                )}
-              </td>
-              <td className="notes">{notes(s)}</td>
-            </tr>
+            <Row key={`${s.env}/${s.app}`} s={s} now={now} />
           ))}
         </tbody>
       </table>
     </div>
   );
 }
+
+/** One app in one environment; re-rendered only when its state (or the minute) changes. */
+const Row = memo(function Row({ s, now }: { s: AppState; now: number }) {
+  return (
+    <tr>
+      <th scope="row">
+        <Link href={appPath(s.env, s.app)}>{s.app}</Link>
+      </th>
+      <td>{s.env}</td>
+      <td>
+        <StateBadge code={syncLabel(s)} />
+      </td>
+      <td>
+        <StateBadge code={s.health} title={s.healthMessage} />
+      </td>
+      <td>
+        <code title={`applied ${s.revision || 'never'} · target ${s.targetRevision || 'unknown'}`}>{shortRevision(s.revision)}</code>
+        {s.targetRevision && s.targetRevision !== s.revision && <> → <code>{shortRevision(s.targetRevision)}</code></>}
+      </td>
+      <td>
+        {s.lastSync ? (
+          <span title={s.lastSync.finishedAt}>
+            {s.lastSync.result === 'Failed' ? 'failed ' : ''}
+            {ago(s.lastSync.finishedAt, now)}
+          </span>
+        ) : (
+          '—'
+        )}
+      </td>
+      <td className="notes">{notes(s)}</td>
+    </tr>
+  );
+});
 
 /** What else is worth a glance: an operation in progress, drift, failures, an error. */
 function notes(s: AppState): string {
