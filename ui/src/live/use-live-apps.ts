@@ -1,5 +1,5 @@
-// The state of every app × environment, kept live: the list from GET /api/v1/apps each time the
-// events stream (re)connects, then every AppState the stream carries. Updates are applied in
+// The state of every app × environment, kept live: the list from GET /api/v1/apps at once and each
+// time the events stream reconnects, then every AppState the stream carries. Updates are applied in
 // batches (at most one render per `flushMs`) so a burst of events costs one render.
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, type ApiClient, type AppState } from '../api/client.ts';
@@ -82,7 +82,8 @@ export function useLiveApps(client: ApiClient, options: LiveAppsOptions): LiveAp
       onStatus: (status) => {
         if (status === 'closed') return;
         if (status === 'unauthorized') return onUnauthorized.current('The token is no longer valid: sign in again.');
-        if (status === 'open') loadList();
+        // The list is read at once (below), and again after a reconnect: what changed while the stream was down.
+        if (status === 'open' && wasLost) loadList();
         if (status === 'lost') wasLost = true;
         setLive((prev) => ({
           ...prev,
@@ -92,6 +93,7 @@ export function useLiveApps(client: ApiClient, options: LiveAppsOptions): LiveAp
         }));
       },
     });
+    loadList();
     return () => {
       stream.close();
       listRequest?.abort();

@@ -34,10 +34,12 @@ export function Overview({ live, search }: OverviewProps) {
   return (
     <section className="overview">
       <h1>Applications</h1>
-      <section aria-label="Counts" className="counts">
-        <CountGroup title="Health" label="Counts by health" counts={counts.health} selected={filters.health} onSelect={(health) => setFilters({ health })} />
-        <CountGroup title="Sync" label="Counts by sync" counts={counts.sync} selected={filters.sync} onSelect={(sync) => setFilters({ sync })} />
-      </section>
+      {live.loaded && (
+        <section aria-label="Counts" className="counts">
+          <CountGroup title="Health" label="Counts by health" counts={counts.health} selected={filters.health} onSelect={(health) => setFilters({ health })} />
+          <CountGroup title="Sync" label="Counts by sync" counts={counts.sync} selected={filters.sync} onSelect={(sync) => setFilters({ sync })} />
+        </section>
+      )}
       <form role="search" className="filters" onSubmit={(e) => e.preventDefault()}>
         <label>
           Environment
