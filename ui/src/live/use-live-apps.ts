@@ -16,7 +16,7 @@ export interface LiveApps {
   stream: StreamStatus;
   /** The stream was lost and is not back yet (between retries too). */
   reconnecting: boolean;
-  /** The stream came back after being lost (cleared on the next loss). */
+  /** The stream came back after being lost (for reconnectedMs, or until the next loss). */
   reconnected: boolean;
 }
 
@@ -25,6 +25,8 @@ export interface LiveAppsOptions {
   onUnauthorized(message: string): void;
   clock?: Clock;
   flushMs?: number;
+  /** How long "Live updates reconnected" stays; default 5 s. */
+  reconnectedMs?: number;
 }
 
 export function useLiveApps(client: ApiClient, options: LiveAppsOptions): LiveApps {
@@ -33,12 +35,13 @@ export function useLiveApps(client: ApiClient, options: LiveAppsOptions): LiveAp
   useEffect(() => {
     onUnauthorized.current = options.onUnauthorized;
   });
-  const { clock, flushMs = 100 } = options;
+  const { clock, flushMs = 100, reconnectedMs = 5000 } = options;
 
   useEffect(() => {
     const timers = clock ?? { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as ReturnType<typeof setTimeout>) };
     let pending = new Map<string, AppState>();
     let flushTimer: unknown;
+    let quietTimer: unknown;
     let wasLost = false;
     let listRequest: AbortController | undefined;
     const flush = (): void => {
@@ -85,6 +88,14 @@ export function useLiveApps(client: ApiClient, options: LiveAppsOptions): LiveAp
         // The list is read at once (below), and again after a reconnect: what changed while the stream was down.
         if (status === 'open' && wasLost) loadList();
         if (status === 'lost') wasLost = true;
+        if (quietTimer !== undefined) timers.clearTimeout(quietTimer);
+        quietTimer = undefined;
+        // "reconnected" is said for a few seconds, then the banner goes.
+        if (status === 'open' && wasLost)
+          quietTimer = timers.setTimeout(() => {
+            quietTimer = undefined;
+            setLive((prev) => ({ ...prev, reconnected: false }));
+          }, reconnectedMs);
         setLive((prev) => ({
           ...prev,
           stream: status,
@@ -98,8 +109,9 @@ export function useLiveApps(client: ApiClient, options: LiveAppsOptions): LiveAp
       stream.close();
       listRequest?.abort();
       if (flushTimer !== undefined) timers.clearTimeout(flushTimer);
+      if (quietTimer !== undefined) timers.clearTimeout(quietTimer);
     };
-  }, [client, clock, flushMs]);
+  }, [client, clock, flushMs, reconnectedMs]);
 
   return live;
 }

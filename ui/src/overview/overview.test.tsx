@@ -109,6 +109,8 @@ describe('overview', () => {
     await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Live updates reconnected'));
     expect(api.openStreams).toBe(1);
     expect(api.requests.filter((r) => r.path === '/api/v1/apps')).toHaveLength(2);
+    await act(async () => clock.advance(5000));
+    expect(screen.getByRole('status').textContent).toBe('');
   });
 
   it('navigates to an app and back with the History API', async () => {
