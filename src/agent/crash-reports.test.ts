@@ -26,9 +26,13 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 
-function project(notifications: string, apps: string[]): string {
+/** `syncTimeout`: how long a sync waits for health (a crash-looping app never gets there; the default is 5 minutes). */
+function project(notifications: string, apps: string[], syncTimeout?: string): string {
   const lines = ['apiVersion: capstan.dev/v1alpha1', 'kind: Project', 'environments:', '  - name: prod', 'notifications:', notifications, 'apps:'];
-  for (const app of apps) lines.push(`  - name: ${app}`, `    source: apps/${app}`, `    namespace: ${app}`, '    createNamespace: true');
+  for (const app of apps) {
+    lines.push(`  - name: ${app}`, `    source: apps/${app}`, `    namespace: ${app}`, '    createNamespace: true');
+    if (syncTimeout) lines.push(`    syncOptions: { timeout: ${syncTimeout} }`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -140,7 +144,7 @@ const crashes = (hook: TestWebhook): CrashEvent[] => hook.received.map((r) => r.
 
 describe('crash reports and notifications from the agent', () => {
   test('a crash-looping Deployment makes exactly one crash notification, with its last log lines, the app and its release, and a Crashed Event', async (t) => {
-    const fx = await fixture(t, { 'capstan.yaml': project(hooks, ['web']), 'apps/web/app.yaml': crashingApp() });
+    const fx = await fixture(t, { 'capstan.yaml': project(hooks, ['web'], '10s'), 'apps/web/app.yaml': crashingApp() });
     const release: ReleaseInfo = { service: 'web', artifact: '20240501-abc123', author: 'dev@example.com', commit: 'abc123def4567890', releasedBy: 'alice' };
     const asked: string[] = [];
     const agent = await fx.start({ watchCrashes: { episodeQuietMs: 10 * 60_000 }, releaseInfo: async (ref) => (asked.push(`${ref.app}/${ref.env}`), release) });
