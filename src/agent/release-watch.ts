@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readArtifact, readPolicies, readRelease, type Artifact } from '../config/index.ts';
+import { readArtifact, readPolicies, readRelease, releaseActions, type Artifact, type ReleaseAction } from '../config/index.ts';
 import type { RepoRevision } from '../engine/index.ts';
 import type { NotificationEvent } from '../notify/index.ts';
 import { autoReleaseTargets, parseTrailers, PolicyRefusal, type Actor, type Releases } from '../release/index.ts';
@@ -27,7 +27,6 @@ export interface ReleaseWatchOptions {
   log: AgentLogger;
 }
 
-const releaseActions = new Set(['release', 'promote', 'rollback', 'auto-release']);
 const artifactJson = /^artifacts\/([a-z0-9][-a-z0-9]*)\/([A-Za-z0-9][A-Za-z0-9._-]*)\/artifact\.json$/;
 
 export class ReleaseWatch {
@@ -55,12 +54,12 @@ export class ReleaseWatch {
         this.options.notify({ type: 'artifact-step', service: t['Capstan-Service'] ?? '', artifact: t['Capstan-Artifact'] ?? '', step: t['Capstan-Step'] ?? '', status, time: commit.author.date });
         continue;
       }
-      if (!releaseActions.has(action ?? '')) continue;
+      if (!releaseActions.includes(action as ReleaseAction)) continue;
       const service = t['Capstan-Service'] ?? '';
       const artifactId = t['Capstan-Artifact'] ?? '';
       const artifact = await readArtifact(next.dir, service, artifactId).catch(() => undefined);
       this.options.notify({
-        type: action as 'release' | 'promote' | 'rollback' | 'auto-release',
+        type: action as ReleaseAction,
         service,
         env: t['Capstan-Environment'] ?? '',
         artifact: artifactId,

@@ -48,7 +48,7 @@ export function promoteCommand(): Command {
         const outcome = await releases.promote({ service, env: opts.env, actor, force: opts.force, reason: opts.reason });
         const { release, layout } = outcome.result;
         if (release) {
-          const asRelease: ReleaseOutcome = outcome.committed ? { ...outcome, result: release } : { ...outcome, result: release };
+          const asRelease: ReleaseOutcome = { ...outcome, result: release };
           if (opts.output === 'json') return printData('json', releaseJson(asRelease));
           return console.log(releaseLine(asRelease, writer.destination));
         }

@@ -1,5 +1,5 @@
 import { Document, isMap, isSeq, parseDocument, type YAMLMap } from 'yaml';
-import { policiesFile, policyId, type Artifact, type Policy, type Project } from '../config/index.ts';
+import { policiesFile, policyId, type Artifact, type Environment, type Policy, type Project } from '../config/index.ts';
 import { ValidationError } from '../core/index.ts';
 
 /** A release a policy refuses: which policy, and why, for the message and the notification. */
@@ -38,11 +38,16 @@ export function autoReleaseTargets(policies: Policy[], artifact: Artifact): stri
 
 export type PolicyInput = { type: 'auto-release'; service?: string; env: string; branch: string } | { type: 'branch-restriction'; service?: string; env: string; branchRegex: string };
 
+/** The environment `env` of capstan.yaml; a ValidationError naming the ones it has when there is none. */
+export function environmentOf(project: Project, env: string): Environment {
+  const environment = project.environments.find((e) => e.name === env);
+  if (!environment) throw new ValidationError(`environment "${env}" is not in capstan.yaml (it has ${project.environments.map((e) => e.name).join(', ')}): name one of those with --env`);
+  return environment;
+}
+
 /** Checks a policy against the project before it is written: a known environment, a valid regex. */
 export function checkPolicyInput(project: Project, input: PolicyInput): Policy {
-  if (!project.environments.some((e) => e.name === input.env)) {
-    throw new ValidationError(`environment "${input.env}" is not in capstan.yaml (it has ${project.environments.map((e) => e.name).join(', ')}): name one of those with --env`);
-  }
+  environmentOf(project, input.env);
   if (input.type === 'branch-restriction') {
     try {
       new RegExp(input.branchRegex);

@@ -30,7 +30,7 @@ import {
 import { ValidationError } from '../core/index.ts';
 import type { GitIdentity, RepoWriter } from '../source/index.ts';
 import { artifactEdits, checkArtifactInput, newArtifactId, readArtifactFiles, type ArtifactInput } from './artifacts.ts';
-import { autoReleaseTargets, checkBranchRestrictions, checkPolicyInput, covers, describePolicy, PolicyRefusal, withoutPolicy, withPolicy, type PolicyInput } from './policies.ts';
+import { autoReleaseTargets, checkBranchRestrictions, checkPolicyInput, describePolicy, environmentOf, PolicyRefusal, withoutPolicy, withPolicy, type PolicyInput } from './policies.ts';
 import { planLayoutPromotion, type LayoutMove } from './layout-promotion.ts';
 import { commitChange, type ChangeContext, type ChangeOutcome, type CommitChangeOptions, type Made, type RepoChange } from './repo-change.ts';
 
@@ -210,8 +210,7 @@ export class Releases {
   private async makeRelease(context: ChangeContext, request: ReleaseRequest): Promise<Made<ReleaseResult>> {
     const { dir, project } = context;
     const { service, env } = request;
-    const environment = project.environments.find((e) => e.name === env);
-    if (!environment) throw new ValidationError(`environment "${env}" is not in capstan.yaml (it has ${project.environments.map((e) => e.name).join(', ')}): name one of those with --env`);
+    environmentOf(project, env);
     const current = await readRelease(dir, service, env);
     const { artifact, action, from, forced, history } = await this.choose(context, request, current);
     const policies = await readPolicies(dir);
@@ -283,8 +282,7 @@ export class Releases {
       if (!before) throw new ValidationError(`service "${service}" has had one release in ${env} (${current.artifact}): there is no previous release to roll back to; release another artifact with --artifact`);
       return { artifact: await artifactOrFail(before.artifact, `released in ${env} before ${current.artifact}`), action: 'rollback', history: current.history.slice(1) };
     }
-    const environment = project.environments.find((e) => e.name === env)!;
-    const from = environment.promotesFrom;
+    const from = environmentOf(project, env).promotesFrom;
     if (!from) throw new ValidationError(`environment "${env}" promotes from no environment: set promotesFrom on it in capstan.yaml, or release an artifact with --artifact or --branch`);
     const source = await readRelease(dir, service, from);
     if (!source) throw new ValidationError(`service "${service}" has no release in ${from}, the environment ${env} promotes from: release one there first`);
@@ -306,9 +304,7 @@ export class Releases {
         const made = await this.makeRelease(context, { ...request, target: { promoteFrom: 'promotesFrom' } });
         return made.change ? { change: made.change, result: { release: made.result } } : { reason: made.reason, result: { release: made.result } };
       }
-      const environment = project.environments.find((e) => e.name === env);
-      if (!environment) throw new ValidationError(`environment "${env}" is not in capstan.yaml (it has ${project.environments.map((e) => e.name).join(', ')}): name one of those with --env`);
-      const from = environment.promotesFrom;
+      const from = environmentOf(project, env).promotesFrom;
       if (!from) throw new ValidationError(`environment "${env}" promotes from no environment: set promotesFrom on it in capstan.yaml`);
       const layout = await planLayoutPromotion(context.dir, project, service, from, env);
       if (!layout) throw new ValidationError(`no app renders service "${service}" in both ${from} and ${env}: an app of type: artifact (service: ${service}), a pins app with a ${service} pin, or an image override or overlay image named ${service}`);
@@ -393,4 +389,3 @@ function entryOf(record: ReleaseRecord): ReleaseEntry {
   return { artifact, action, releasedAt, releasedBy, ...(from ? { from } : {}), ...(forced ? { forced } : {}) };
 }
 
-export { covers };
