@@ -188,7 +188,7 @@ export class Agent implements AgentApi {
       runs: (env) => [...apps.all()].some((t) => t.ref.env === env && t.owned),
       log,
     });
-    const newCommit = (old: RepoRevision, next: RepoRevision): Promise<void> => releaseWatch.onCommits(old, next);
+    const newCommit = (old: RepoRevision, next: RepoRevision, files: string[]): Promise<void> => releaseWatch.onCommits(old, next, files);
     this.revisions = new Revisions({ ...options, apps, metrics, log, now, stopping, reconcileLater, untrack, checkOrphans, newCommit });
     this.orphans = new Orphans({ ...options, log, head, tracked: (id) => apps.has(id), stopping, emit: (event) => apps.emit(event) });
     this.triggers = new Triggers({

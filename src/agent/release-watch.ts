@@ -32,11 +32,11 @@ const artifactJson = /^artifacts\/([a-z0-9][-a-z0-9]*)\/([A-Za-z0-9][A-Za-z0-9._
 export class ReleaseWatch {
   constructor(private readonly options: ReleaseWatchOptions) {}
 
-  /** Called with each new commit the agent fetches (and the one before); never throws. */
-  async onCommits(old: RepoRevision, next: RepoRevision): Promise<void> {
+  /** Called with each new commit the agent fetches, the one before and the files between them; never throws. */
+  async onCommits(old: RepoRevision, next: RepoRevision, files: string[]): Promise<void> {
     try {
       await this.announce(old, next);
-      await this.autoRelease(old, next);
+      await this.autoRelease(old, next, files);
     } catch (error) {
       this.options.log.warn({ err: message(error) }, `release management at ${short(next.commit)}: ${message(error)}`);
     }
@@ -78,10 +78,9 @@ export class ReleaseWatch {
   }
 
   /** Artifacts new in `next` whose auto-release did not happen yet. */
-  private async autoRelease(old: RepoRevision, next: RepoRevision): Promise<void> {
-    const { git, repo, releases } = this.options;
+  private async autoRelease(old: RepoRevision, next: RepoRevision, files: string[]): Promise<void> {
+    const { git, releases } = this.options;
     if (!git || !releases) return;
-    const files = await git.changedFiles(repo, old.commit, next.commit, { fetch: 'never' });
     const arrived: Artifact[] = [];
     for (const file of files) {
       const match = artifactJson.exec(file);

@@ -45,7 +45,7 @@ export interface RevisionsOptions {
   untrack(t: Tracked, reason: string): void;
   checkOrphans(): Promise<void>;
   /** Told of each new commit after the first (release management follows its commits); never throws. */
-  newCommit?(old: RepoRevision, next: RepoRevision): Promise<void>;
+  newCommit?(old: RepoRevision, next: RepoRevision, files: string[]): Promise<void>;
 }
 
 export class Revisions {
@@ -110,7 +110,8 @@ export class Revisions {
       if (!old) throw error;
       return [];
     }
-    const changed = old ? await this.changedApps(old, next, resolved) : new Set(resolved.map((a) => appId({ app: a.name, env: a.env })));
+    const files = old ? await this.changedFiles(old, next) : [];
+    const changed = old ? await this.changedApps(files, next, resolved) : new Set(resolved.map((a) => appId({ app: a.name, env: a.env })));
     this.current = next;
     const log = agentLog.child({ revision: next.commit });
 
@@ -142,7 +143,7 @@ export class Revisions {
     log.info({ trigger, changed: changedIds }, old ? `new commit ${short(next.commit)}: ${changedIds.length} app(s) changed` : `revision ${short(next.commit)}`);
     apps.emit({ type: 'revision', revision: next.commit, trigger, changedApps: changedIds, ...(cause.who ? { who: cause.who } : {}) });
     if (old) void this.options.checkOrphans();
-    if (old) void this.options.newCommit?.(old, next);
+    if (old) void this.options.newCommit?.(old, next, files);
     const scheduled: Promise<unknown>[] = [];
     for (const id of changedIds) {
       const t = apps.find(id)!;
@@ -162,10 +163,14 @@ export class Revisions {
     return envs.flatMap((env) => appsInEnvironment(project, env));
   }
 
-  /** The apps a commit changed: their files, their settings in capstan.yaml, or new to it. */
-  private async changedApps(old: RepoRevision, next: RepoRevision, resolved: AppEnvironment[]): Promise<Set<string>> {
+  /** The repo-relative files that differ between two revisions. */
+  private async changedFiles(old: RepoRevision, next: RepoRevision): Promise<string[]> {
     const { git, repo } = this.options;
-    const files = git ? await git.changedFiles(repo, old.commit, next.commit, { fetch: 'never' }) : await diffTrees(old.dir, next.dir);
+    return git ? git.changedFiles(repo, old.commit, next.commit, { fetch: 'never' }) : diffTrees(old.dir, next.dir);
+  }
+
+  /** The apps a commit changed (`files`): their files, their settings in capstan.yaml, or new to it. */
+  private async changedApps(files: string[], next: RepoRevision, resolved: AppEnvironment[]): Promise<Set<string>> {
     const changed = new Set<string>();
     if (files.length === 0) return changed;
     const projectChanged = files.includes(projectFileName);
