@@ -249,7 +249,7 @@ function report(model: 'real' | 'off', figures: Record<PassName, Partial<Record<
   );
   const { workMs } = realCostProfile.costs.delete;
   console.log(
-    `the model's capacity alone keeps ${objects} DELETEs at ${((objects * workMs) / realCostProfile.cores / 1000).toFixed(2)} s or more (${workMs} ms of one of ${realCostProfile.cores} cores each: a delete charged like a create, for want of a measured figure), and ${objects} dry-runs and applies at ${((objects * (realCostProfile.costs['dry-run'].workMs + realCostProfile.costs.write.workMs)) / realCostProfile.cores / 1000).toFixed(2)} s or more`,
+    `the model's capacity alone keeps ${objects} DELETEs at ${((objects * workMs) / realCostProfile.cores / 1000).toFixed(2)} s or more (${workMs} ms of one of ${realCostProfile.cores} cores each: a create's work scaled by their measured one-at-a-time latencies, for want of a parallel figure; until 2026-12-07 a delete was charged a create's 2.0 ms, and capstan's delete measured 2.1–2.5x kubectl's there), and ${objects} dry-runs and applies at ${((objects * (realCostProfile.costs['dry-run'].workMs + realCostProfile.costs.write.workMs)) / realCostProfile.cores / 1000).toFixed(2)} s or more`,
   );
 
   // the goals, in requests (every round) and in time (medians)

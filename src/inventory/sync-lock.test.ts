@@ -105,3 +105,25 @@ test('a holder renews its Lease, and knows when another took it over', async () 
   await held.release();
   assert.equal(((await client.get('coordination.k8s.io/v1', lease('capstan.renewed.dev')))?.spec as { holderIdentity: string }).holderIdentity, 'thief', 'a lost lock is not released');
 });
+
+test('a free lock costs one request (the create), and its namespace is made when missing', async () => {
+  const calls: string[] = [];
+  const counting = new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function' || !['get', 'create', 'apply', 'list', 'delete'].includes(String(prop))) return value;
+      return (...args: unknown[]) => {
+        calls.push(String(prop));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  const fresh = new SyncLocks(counting, { identity: 'fresh on runner, pid 3', namespace: 'capstan-locks-new' });
+  const first = await fresh.acquire('api', 'dev');
+  assert.deepEqual(calls, ['create', 'get', 'apply', 'get', 'create'], 'the first create finds no namespace: it is made, then the Lease');
+  await first.release();
+  calls.length = 0;
+  const again = await fresh.acquire('api', 'dev');
+  assert.deepEqual(calls, ['create'], 'a free lock in a namespace that exists: one create');
+  await again.release();
+});

@@ -77,6 +77,13 @@ export class SyncLocks {
     const deadline = Date.now() + (options.waitMs ?? 0);
     let seen: { resourceVersion: string; at: number } | undefined;
     let told = false;
+    // The common case first: no Lease yet, and its namespace there. One create takes it; only a
+    // Lease that exists (or a namespace that does not) costs the reads below.
+    try {
+      return this.held(key, await this.client.create(this.lease(key, app, env)));
+    } catch (error) {
+      if (!(error instanceof AlreadyExistsError) && !(error instanceof NotFoundError)) throw error;
+    }
     await this.ensureNamespace();
     for (;;) {
       const live = await this.client.get(leaseApiVersion, key);
