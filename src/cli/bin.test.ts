@@ -46,3 +46,13 @@ describe('bin/capstan.js: the bundle while it is fresh, else the sources', () =>
     assert.equal(await which(), 'sources');
   });
 });
+
+test('the package carries the built CLI and web UI (dist/ is ignored by git, not by npm), the example repo, and no node_modules', async () => {
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
+  const files = new Set((JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
+  for (const needed of ['bin/capstan.js', 'dist/cli/capstan.mjs', 'dist/cli/sources.json', 'dist/ui/index.html', 'examples/capstan.yaml', 'packages/sandbox/package.json']) {
+    assert.ok(files.has(needed), `the package lacks ${needed}`);
+  }
+  assert.ok([...files].some((f) => /^dist\/ui\/assets\/.+\.js$/.test(f)), 'the package has the UI script');
+  assert.deepEqual([...files].filter((f) => f.includes('node_modules/')), []);
+});
