@@ -6,7 +6,8 @@ import type { Clock } from './api/events.ts';
 import { AppPage } from './app-page/app-page.tsx';
 import { useLiveApps } from './live/use-live-apps.ts';
 import { Overview } from './overview/overview.tsx';
-import { Link, matchAppPath, useLocation } from './router.tsx';
+import { ReleasesPage } from './releases/releases-page.tsx';
+import { Link, matchAppPath, matchReleasesPath, useLocation } from './router.tsx';
 import { clearToken, loadToken, saveToken } from './session.ts';
 import { checkToken, SignIn, type SignedIn } from './sign-in/sign-in.tsx';
 
@@ -77,11 +78,13 @@ function Shell({ session, onSignOut, fetch: fetchImpl, clock, flushMs }: ShellPr
   const live = useLiveApps(client, { onUnauthorized: onSignOut, clock, flushMs });
   const location = useLocation();
   const appRoute = matchAppPath(location.pathname);
+  const releasesRoute = matchReleasesPath(location.pathname);
   const identity: Identity | undefined = session.identity;
 
   let page;
   if (location.pathname === '/') page = <Overview live={live} search={location.search} />;
   else if (appRoute) page = <AppPage live={live} client={client} env={appRoute.env} app={appRoute.app} role={identity?.role} />;
+  else if (releasesRoute) page = <ReleasesPage live={live} client={client} service={releasesRoute.service} role={identity?.role} />;
   else
     page = (
       <section>
@@ -101,6 +104,9 @@ function Shell({ session, onSignOut, fetch: fetchImpl, clock, flushMs }: ShellPr
         <nav aria-label="Main">
           <Link href="/" aria-current={location.pathname === '/' ? 'page' : undefined}>
             Applications
+          </Link>
+          <Link href="/releases" aria-current={releasesRoute ? 'page' : undefined}>
+            Releases
           </Link>
         </nav>
         <span className="who">{identity ? `${identity.name} (${identity.role})` : 'signed in'}</span>

@@ -65,3 +65,16 @@ export function matchAppPath(pathname: string): { env: string; app: string } | u
 }
 
 export const appPath = (env: string, app: string): string => `/apps/${encodeURIComponent(env)}/${encodeURIComponent(app)}`;
+
+/** `/releases` → {}, `/releases/<service>` → its name; undefined for any other path. */
+export function matchReleasesPath(pathname: string): { service?: string } | undefined {
+  const m = /^\/releases(?:\/([^/]+))?\/?$/.exec(pathname);
+  if (!m) return undefined;
+  try {
+    return m[1] === undefined ? {} : { service: decodeURIComponent(m[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+export const releasesPath = (service?: string): string => (service === undefined ? '/releases' : `/releases/${encodeURIComponent(service)}`);
