@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -282,6 +282,29 @@ test('log lists commits newest first, optionally from a commit and for a path', 
   assert.deepEqual((await gc.log(remote, 'main', { from: a })).map((e) => e.sha), [c, b]);
   assert.deepEqual((await gc.log(remote, 'main', { path: 'x' })).map((e) => e.sha), [c, a]);
   assert.deepEqual((await gc.log(remote, 'main', { maxCount: 1 })).map((e) => e.sha), [c]);
+});
+
+test('commit describes one commit by a full or abbreviated SHA, remembers it, and refuses what is not one', async () => {
+  const { dir, sha: a } = await makeRepo({ 'x/a': '1' });
+  const b = await commit(dir, { 'y/b': '1' }, 'add b\n\nwith a body');
+  const gc = cache();
+  const remote = { url: dir };
+  await assert.rejects(gc.commit(remote, b), NotFoundError, 'never fetched: the cache has no commit');
+  await gc.fetch(remote);
+  const full = await gc.commit(remote, b);
+  assert.deepEqual([full.sha, full.subject, full.author.name, full.author.email], [b, 'add b', 'Test', 'test@example.com']);
+  assert.match(full.author.date, /^\d{4}-\d\d-\d\dT/);
+  assert.equal((await gc.commit(remote, a.slice(0, 7).toUpperCase())).sha, a);
+  await assert.rejects(gc.commit(remote, '0123456789abcdef0123456789abcdef01234567'), (error: unknown) => error instanceof NotFoundError && /^commit 0123456789abcdef0123456789abcdef01234567 not found in /.test(error.message));
+  for (const bad of ['abc12', 'main', `${b}0`, '--all', 'HEAD~1', `${b.slice(0, 8)}^{tree}`]) {
+    await assert.rejects(gc.commit(remote, bad), (error: unknown) => error instanceof ValidationError && error.message === `"${bad}" is not a commit SHA: 7 to 40 hexadecimal characters`, bad);
+  }
+  // a tree is no commit
+  const tree = (await git(dir, 'rev-parse', `${b}^{tree}`)).trim();
+  await assert.rejects(gc.commit(remote, tree), NotFoundError);
+  // answers are remembered: with the cache's repository gone, the same SHA is still answered
+  rmSync(path.join(gc.dir, readdirSync(gc.dir).find((n) => !n.startsWith('.'))!, 'repo.git'), { recursive: true, force: true });
+  assert.equal((await gc.commit(remote, b)).subject, 'add b');
 });
 
 test('a remote that is not a repository is a NotFoundError', async () => {

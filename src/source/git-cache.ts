@@ -58,6 +58,14 @@ export interface LogEntry {
   message: string;
 }
 
+/** One commit as `GitCache.commit` describes it. */
+export interface CommitSummary {
+  /** The full SHA. */
+  sha: string;
+  subject: string;
+  author: GitPerson;
+}
+
 export function defaultCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(base, 'capstan', 'git');
@@ -65,6 +73,10 @@ export function defaultCacheDir(): string {
 
 const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 const SHORT_SHA = /^[0-9a-f]{4,63}$/i;
+/** What `commit` is asked for: an abbreviated or full SHA, nothing else. */
+const COMMIT_SHA = /^[0-9a-f]{7,40}$/i;
+/** Commits `commit` remembers (a commit never changes): beyond this many the oldest are forgotten. */
+const COMMIT_CACHE_SIZE = 1000;
 const STALE_TMP_MS = 60 * 60 * 1000;
 const LOCAL_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -101,6 +113,8 @@ export class GitCache {
    * checking out a revision just resolved does, needs no second git process.
    */
   private readonly knownCommits = new Set<string>();
+  /** `commit`'s answers by `<cacheName>/<sha as asked>`, oldest first. */
+  private readonly commits = new Map<string, CommitSummary>();
 
   constructor(options: GitCacheOptions = {}) {
     this.dir = path.resolve(options.dir ?? defaultCacheDir());
@@ -194,6 +208,34 @@ export class GitCache {
     }
     const { stdout } = await this.git(r, args, { operation: 'log' });
     return parseLog(stdout.toString('utf8'));
+  }
+
+  /**
+   * One commit of the remote's cache, by an abbreviated (7+) or full SHA: `git log -1` of it, never
+   * fetched for (the cache is what the caller follows). Answers are remembered per SHA: a commit
+   * never changes. NotFoundError when the cache has no such commit, ValidationError for anything
+   * but 7–40 hex characters or an abbreviation several commits share.
+   */
+  async commit(remote: Remote, sha: string): Promise<CommitSummary> {
+    if (!COMMIT_SHA.test(sha)) throw new ValidationError(`"${sha}" is not a commit SHA: 7 to 40 hexadecimal characters`);
+    const r = parseRemote(remote);
+    const key = `${r.cacheName}/${sha.toLowerCase()}`;
+    const known = this.commits.get(key);
+    if (known) return known;
+    const missing = new NotFoundError(`commit ${sha} not found in ${r.display}`);
+    if (!existsSync(this.layout(r).fetched)) throw missing;
+    const args = ['log', '-1', '--no-mailmap', '--no-color', '--no-decorate', '--no-show-signature', `--format=${LOG_FORMAT}`, '--end-of-options', `${sha.toLowerCase()}^{commit}`, '--'];
+    const result = await this.git(r, args, { check: false, operation: 'log' });
+    if (result.exitCode !== 0) {
+      if (/short object ID \S+ is ambiguous/i.test(result.stderr)) throw new ValidationError(`commit ${sha} is an ambiguous abbreviated SHA in ${r.display}: give more characters`);
+      throw missing;
+    }
+    const [entry] = parseLog(result.stdout.toString('utf8'));
+    if (!entry) throw missing;
+    const summary: CommitSummary = { sha: entry.sha, subject: entry.subject, author: entry.author };
+    this.commits.set(key, summary);
+    if (this.commits.size > COMMIT_CACHE_SIZE) this.commits.delete(this.commits.keys().next().value!);
+    return summary;
   }
 
   // ---------------------------------------------------------------------------------------------

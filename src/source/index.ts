@@ -7,7 +7,7 @@
  * filters, global config and unlisted protocols off.
  */
 export { GitCache, defaultCacheDir } from './git-cache.ts';
-export type { GitCacheOptions, FetchPolicy, RevisionOptions, LogOptions, LogEntry, GitPerson } from './git-cache.ts';
+export type { GitCacheOptions, FetchPolicy, RevisionOptions, LogOptions, LogEntry, GitPerson, CommitSummary } from './git-cache.ts';
 export { parseRemote, DEFAULT_HTTPS_USERNAME } from './remote.ts';
 export type { Remote, RemoteKind, ParsedRemote } from './remote.ts';
 export { redact } from './redact.ts';
