@@ -13,11 +13,11 @@
  * Nothing is kept outside git and the cluster: what an app applied and its history are the
  * engine's inventory, so a restarted agent (or another replica) picks up where this one stopped.
  */
-import { ConflictError, ValidationError } from '../core/index.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../core/index.ts';
 import type { RetryOptions } from '../config/index.ts';
 import type { DiffReport, Engine, RepoRevision } from '../engine/index.ts';
 import type { HistoryEntry, Inventory, InventoryObject } from '../inventory/index.ts';
-import type { KubeClient } from '../kube/index.ts';
+import type { KubeClient, LogStream } from '../kube/index.ts';
 import type { GitCache, Remote } from '../source/index.ts';
 import { AppTable, type Tracked } from './app-table.ts';
 import { isoNow, message } from './helpers.ts';
@@ -25,7 +25,8 @@ import type { InventoryWatcherApi } from './inventory-watcher.ts';
 import { silentLogger, type AgentLogger } from './logger.ts';
 import { Orphans } from './orphans.ts';
 import { ReleaseWatch } from './release-watch.ts';
-import { disabledNotifier, type KubeEventRecorder, type NotificationEvent, type Notifier, type ReleaseInfo } from '../notify/index.ts';
+import { disabledNotifier, type CrashReport, type KubeEventRecorder, type NotificationEvent, type Notifier, type ReleaseInfo } from '../notify/index.ts';
+import { objectEvents, podLog, readObject, type AppScope } from './app-objects.ts';
 import { CrashWatcher, type CrashWatcherOptions } from './crash-watcher.ts';
 import { AgentNotifications } from './notifications.ts';
 import { runningRelease, type Releases } from '../release/index.ts';
@@ -35,7 +36,7 @@ import { RetryPolicy } from './retry-policy.ts';
 import { Revisions, type Cause } from './revisions.ts';
 import { Scheduler, type Job } from './scheduler.ts';
 import { Triggers } from './triggers.ts';
-import { appId, noMetrics, type AgentApi, type AgentEvent, type AgentMetrics, type AppRef, type AppState, type DriftWatcherApi, type DriftWatcherOptions, type RefreshOptions, type ResourceState, type ShardCoordinatorApi, type SyncActionOptions, type SyncActionResult, type Trigger } from './types.ts';
+import { appId, noMetrics, type AgentApi, type AgentEvent, type AgentMetrics, type AppRef, type AppState, type CommitInfo, type DriftWatcherApi, type DriftWatcherOptions, type LiveObject, type ObjectEvent, type ObjectRef, type PodLogRequest, type RefreshOptions, type ResourceState, type ShardCoordinatorApi, type SyncActionOptions, type SyncActionResult, type Trigger } from './types.ts';
 
 /** Builds the drift watcher once the agent exists, given the callback that reports drift to it. */
 export type DriftWatcherFactory = (onDrift: DriftWatcherOptions['onDrift']) => DriftWatcherApi;
@@ -116,7 +117,7 @@ export class Agent implements AgentApi {
   private readonly revisions: Revisions;
   private readonly orphans: Orphans;
   private readonly triggers: Triggers;
-  private readonly crashes?: CrashWatcher;
+  private readonly crashWatcher?: CrashWatcher;
   private started = false;
   private stopping = false;
   /** Where the agent's and release management's notifications go (`AgentOptions.notifier`; one that drops them without). */
@@ -169,13 +170,13 @@ export class Agent implements AgentApi {
           if (!t || t.app.type !== 'artifact' || !revision) return undefined;
           return runningRelease((await options.engine.open(options.repo, revision)).dir, t.app);
         });
-      this.crashes = new CrashWatcher({ ...tuning, clientFor: options.clientFor, notifier: this.notifier, events: options.events, releaseInfo, logger: log, now });
+      this.crashWatcher = new CrashWatcher({ ...tuning, clientFor: options.clientFor, notifier: this.notifier, events: options.events, releaseInfo, logger: log, now });
     }
     const notifications = new AgentNotifications({ notifier: this.notifier, events: options.events, head, clusterOf: (ref) => apps.find(ref)?.app.cluster });
     apps.subscribe((event) => notifications.handle(event));
     const owns = (t: Tracked, objects: readonly InventoryObject[]): void => {
       this.triggers.watch(t, objects);
-      this.crashes?.track(t.ref, t.app.cluster, objects);
+      this.crashWatcher?.track(t.ref, t.app.cluster, objects);
     };
     const synced = (t: Tracked): void => this.triggers.dependencySynced(t);
     this.reconciler = new Reconciler({ engine, apps, retries: this.retries, metrics, log, who: options.who ?? 'agent', now, head, owns, synced });
@@ -244,7 +245,7 @@ export class Agent implements AgentApi {
     this.reconciler.stop();
     await drained;
     await this.triggers.stop();
-    await this.crashes?.stop();
+    await this.crashWatcher?.stop();
     this.started = false;
     this.log.info({}, 'agent stopped');
   }
@@ -287,6 +288,37 @@ export class Agent implements AgentApi {
   async history(ref: AppRef): Promise<HistoryEntry[]> {
     const t = this.table.get(ref);
     return (await this.options.engine.history(this.current(), t.ref.app, t.ref.env)).history;
+  }
+
+  async object(ref: AppRef, object: ObjectRef): Promise<LiveObject> {
+    return readObject(await this.scope(ref), object);
+  }
+
+  async objectEvents(ref: AppRef, object: ObjectRef): Promise<ObjectEvent[]> {
+    return objectEvents(await this.scope(ref), object);
+  }
+
+  async logs(ref: AppRef, request: PodLogRequest, onLine: (line: string) => void): Promise<LogStream> {
+    return podLog(await this.scope(ref), request, onLine);
+  }
+
+  /** Deletes what the app applied, as one operation of the app's (never beside a sync of it); see `AgentApi.delete`. */
+  async delete(ref: AppRef, options: { who: string }): Promise<SyncActionResult> {
+    const t = this.owned(ref);
+    const result = await this.scheduler.schedule(t, { kind: 'delete', trigger: 'manual', since: isoNow(), delete: { ...options }, waiters: [] });
+    if (!result) throw new ValidationError(`app ${t.id}: the delete did not run`);
+    return result;
+  }
+
+  crashes(): CrashReport[] {
+    return this.crashWatcher?.reported() ?? [];
+  }
+
+  async commit(sha: string): Promise<CommitInfo> {
+    const git = this.options.git;
+    if (!git) throw new NotFoundError(`commit ${sha}: this agent reads no commits (it was started without a git cache)`);
+    const found = await git.commit(this.options.repo, sha);
+    return { sha: found.sha, subject: found.subject, author: `${found.author.name} <${found.author.email}>`, time: found.author.date };
   }
 
   async sync(ref: AppRef, options: SyncActionOptions): Promise<SyncActionResult> {
@@ -347,7 +379,8 @@ export class Agent implements AgentApi {
   /** Runs one job of the scheduler's: a reconcile, or a sync or rollback asked for. */
   private async run(t: Tracked, job: Job): Promise<SyncActionResult | undefined> {
     try {
-      return job.kind === 'reconcile' ? await this.reconciler.reconcile(t, job.trigger, job.who) : await this.reconciler.sync(t, job);
+      if (job.kind === 'reconcile') return await this.reconciler.reconcile(t, job.trigger, job.who);
+      return job.kind === 'delete' ? await this.reconciler.delete(t, job) : await this.reconciler.sync(t, job);
     } finally {
       t.checked = true;
     }
@@ -367,7 +400,7 @@ export class Agent implements AgentApi {
     this.scheduler.remove(t, reason);
     if (!t.running) this.table.patch(t, { operation: undefined, nextRetryAt: undefined });
     this.triggers.unwatch(t);
-    this.crashes?.track(t.ref, t.app.cluster, []);
+    this.crashWatcher?.track(t.ref, t.app.cluster, []);
   }
 
   /** The app, when this replica reconciles it. */
@@ -379,6 +412,13 @@ export class Agent implements AgentApi {
 
   private checkOwned(t: Tracked): void {
     if (!t.owned) throw new ConflictError(`app ${t.id} is reconciled by agent replica ${this.options.shards?.ownerOf(t.ref) ?? 'another replica'}, not ${this.options.shards?.identity ?? 'this one'}: ask that replica`);
+  }
+
+  /** What an app applied and its cluster's client: the objects the API may show of it. */
+  private async scope(ref: AppRef): Promise<AppScope> {
+    const t = this.table.get(ref);
+    const [client, inventory] = await Promise.all([this.options.clientFor(t.app.cluster), this.options.engine.history(this.current(), t.ref.app, t.ref.env)]);
+    return { ref: t.ref, client, inventory };
   }
 
   private current(): RepoRevision {

@@ -11,7 +11,7 @@
 import { formatKey, groupOf, keyString, type Manifest, type ResourceKey } from '../core/index.ts';
 import type { InventoryObject } from '../inventory/index.ts';
 import type { KubeClient } from '../kube/index.ts';
-import { containerCrashes, maskSecretValues, readCrashLog, summarize, type ContainerCrash, type CrashEvent, type KubeEventRecorder, type Notifier, type ReleaseInfo } from '../notify/index.ts';
+import { containerCrashes, maskSecretValues, readCrashLog, summarize, type ContainerCrash, type CrashEvent, type CrashReport, type KubeEventRecorder, type Notifier, type ReleaseInfo } from '../notify/index.ts';
 import { message } from './helpers.ts';
 import { ListWatch } from './list-watch.ts';
 import { silentLogger, type AgentLogger } from './logger.ts';
@@ -26,6 +26,8 @@ export interface CrashWatcherOptions {
   /** The release running in an app's environment, for the report; default none. */
   releaseInfo?: (ref: AppRef) => Promise<ReleaseInfo | undefined>;
   logger?: AgentLogger;
+  /** Crash reports kept for `reports()`, newest first; default 50. */
+  keepReports?: number;
   /** Log lines reported; default 20. */
   logLines?: number;
   /** A crash not seen for this long ends its episode (the next one is reported again); default 10 min. */
@@ -76,6 +78,8 @@ export class CrashWatcher {
   /** When each episode's crash was last seen, by `app|template|container|reason`. */
   private readonly episodes = new Map<string, number>();
   private readonly reports = new Set<Promise<void>>();
+  /** The newest reports, newest first. */
+  private readonly recent: CrashReport[] = [];
   private stopped = false;
 
   constructor(private readonly options: CrashWatcherOptions) {
@@ -93,6 +97,11 @@ export class CrashWatcher {
     if (objects.length === 0) this.apps.delete(id);
     else this.apps.set(id, { ref: { ...ref }, cluster, signature, objects: objects.map((o) => ({ apiVersion: o.apiVersion, key: { ...o.key } })) });
     this.rebuild();
+  }
+
+  /** The crashes reported since the watcher started, newest first (at most `keepReports`). */
+  reported(): CrashReport[] {
+    return structuredClone(this.recent);
   }
 
   /** Whether every pod watch has listed and is open (tests wait for it, not for time). */
@@ -210,10 +219,17 @@ export class CrashWatcher {
     if (crash.message) event.message = secrets ? maskSecretValues([crash.message], secrets)[0] : crash.message;
     if (release) event.release = release;
     if (this.stopped) return;
+    this.keep(event);
     const why = !secrets ? ' (log lines left out: the app\'s Secrets could not be read to mask them)' : read.note ? ` (no log lines: ${read.note})` : '';
     this.log.warn({ app: ref.app, env: ref.env, subject, container: crash.container, reason: crash.reason, restarts: crash.restartCount }, `${summarize(event)}${why}`);
     this.options.notifier.notify(event);
     this.options.events?.recordCrash({ app: ref.app, env: ref.env, context: cluster, pod, container: crash.container, reason: crash.reason, restartCount: crash.restartCount, release });
+  }
+
+  private keep(event: CrashEvent): void {
+    const { type: _type, time, ...fields } = event;
+    this.recent.unshift({ ...structuredClone(fields), time: time ?? this.now().toISOString() });
+    this.recent.splice(this.options.keepReports ?? 50);
   }
 
   /** The Secrets the app applied, as they are in the cluster; undefined when one cannot be read. */

@@ -42,3 +42,14 @@ test('a closed sync window defers the sync (after the policy and the hold)', () 
   assert.equal(decide({ ...base, windowOpen: false, last: entry({}) }), 'held');
   assert.equal(decide({ ...base, windowOpen: false, policy: { automated: false, selfHeal: false } }), 'report');
 });
+
+test('an app deleted through the API is not synced back: not by a poll, a retry, a refresh, self-heal, a dependency or its window', () => {
+  const healing = { automated: true, selfHeal: true };
+  for (const trigger of ['startup', 'poll', 'webhook', 'push', 'manual', 'retry', 'dependency', 'drift', 'external'] as const) {
+    assert.equal(decide({ ...base, trigger, policy: healing, deleted: true }), 'deleted', trigger);
+  }
+  assert.equal(decide({ ...base, deleted: true, windowOpen: false }), 'deleted', 'not even deferred to its window');
+  assert.equal(decide({ ...base, deleted: true, policy: { automated: false, selfHeal: false } }), 'report', 'a manual app is reported as ever');
+  assert.equal(decide({ ...base, deleted: true, changed: false }), 'in-sync');
+  assert.equal(decide({ ...base, deleted: false }), 'sync');
+});

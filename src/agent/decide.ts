@@ -7,10 +7,10 @@ import type { Trigger } from './types.ts';
 
 /**
  * What a reconcile does about an app it compared: nothing (`in-sync`), report it out of sync
- * (`report`: a manual app, or drift without selfHeal), leave it to a rollback (`held`), wait for
- * the sync window (`deferred`), or `sync`.
+ * (`report`: a manual app, or drift without selfHeal), leave it to a rollback (`held`) or to a
+ * delete (`deleted`), wait for the sync window (`deferred`), or `sync`.
  */
-export type Decision = 'in-sync' | 'report' | 'held' | 'deferred' | 'sync';
+export type Decision = 'in-sync' | 'report' | 'held' | 'deleted' | 'deferred' | 'sync';
 
 export interface DecisionInput {
   changed: boolean;
@@ -21,6 +21,8 @@ export interface DecisionInput {
   /** The agent's current commit. */
   head: string;
   windowOpen: boolean;
+  /** The app was deleted through the API, and neither a manual sync nor a commit changing it came since. */
+  deleted?: boolean;
 }
 
 export function decide(input: DecisionInput): Decision {
@@ -29,6 +31,8 @@ export function decide(input: DecisionInput): Decision {
   // changes made outside the agent (by hand, by another capstan) are undone only with selfHeal
   const automatic = policy.automated && ((trigger !== 'drift' && trigger !== 'external') || policy.selfHeal);
   if (!automatic) return 'report';
+  // someone deleted the app on purpose: syncing it back is a person's call (a manual sync) or a new commit's
+  if (input.deleted) return 'deleted';
   if (input.last && heldByRollback(input.last, input.head)) return 'held';
   if (!input.windowOpen) return 'deferred';
   return 'sync';

@@ -11,5 +11,6 @@ export { cronMatches, syncWindowOpen, windowActive } from './sync-windows.ts';
 export { appInputs, touches, type AppInputs } from './app-inputs.ts';
 export { DriftWatcher } from './drift-watcher.ts';
 export { CrashWatcher, type CrashWatcherOptions } from './crash-watcher.ts';
+export { presentable, masked } from './app-objects.ts';
 export { InventoryWatcher, type InventoryWatcherApi, type InventoryWatcherOptions } from './inventory-watcher.ts';
 export { ShardCoordinator } from './sharding.ts';

@@ -66,6 +66,8 @@ export interface ReconcileEngine {
   sync(checkout: RepoRevision, app: AppEnvironment, action: SyncAction): Promise<SyncOutcome>;
   /** The live health of what the app's inventory lists (health still settling after a sync). */
   health(checkout: RepoRevision, app: AppEnvironment): Promise<LiveHealth>;
+  /** Deletes what the app applied (`engine.delete`), recorded as done by `who`. */
+  delete(app: AppEnvironment, options: { who: string }): Promise<SyncResult>;
 }
 
 /** The reconciler's engine calls. */
@@ -118,6 +120,10 @@ export function reconcileEngine(engine: Engine, repo: Remote, clientFor: (contex
     },
     async health(checkout, app) {
       return liveHealth(app, await engine.history(checkout, app.name, app.env));
+    },
+    async delete(app, { who }) {
+      // another capstan syncing this app is waited for, as a sync waits
+      return engine.delete({ repo, app: app.name, env: app.env, who, waitForLockMs: app.syncOptions.timeoutMs });
     },
   };
 }
@@ -186,7 +192,7 @@ export class Reconciler {
     if (!t.state.lastSync && last) restored.lastSync = lastSyncOf(last);
     const drifted = confirmDrift(t, report);
     const policy = t.app.syncPolicy;
-    const decision = decide({ changed: report.changed, policy, trigger, last, head: checkout.commit, windowOpen: syncWindowOpen(t.app.syncWindows, this.options.now()) });
+    const decision = decide({ changed: report.changed, policy, trigger, last, head: checkout.commit, windowOpen: syncWindowOpen(t.app.syncWindows, this.options.now()), deleted: t.state.deleted !== undefined });
 
     if (decision === 'in-sync') {
       apps.patch(t, { ...restored, sync: 'Synced', failures: 0, nextRetryAt: undefined, drift: undefined });
@@ -208,6 +214,8 @@ export class Reconciler {
     }
     if (decision === 'report') {
       log.info({ diffs: report.diffs.length }, `${t.id} is OutOfSync (${report.diffs.map((d) => `${d.action} ${formatKey(d.key)}`).slice(0, 5).join(', ')}): ${policy.automated ? 'drift without selfHeal is only reported' : 'manual app, waiting for a sync'}`);
+    } else if (decision === 'deleted') {
+      log.info({ deletedBy: t.state.deleted!.by }, `${t.id} is OutOfSync: ${t.state.deleted!.by} deleted it at ${t.state.deleted!.at}; it is synced again by a manual sync or a new commit that changes it`);
     } else if (decision === 'held') {
       log.info({ rollback: last!.id }, `${t.id} is OutOfSync: rollback #${last!.id} holds it at ${last!.revision.slice(0, 12)} until a new commit comes`);
     } else {
@@ -252,20 +260,50 @@ export class Reconciler {
     if (result.result === 'Succeeded') {
       this.options.retries.succeeded(t);
       const atHead = result.revision === this.options.head()?.commit;
-      apps.patch(t, { revision: result.revision, sync: atHead ? 'Synced' : 'OutOfSync', lastSync, failures: 0, nextRetryAt: undefined, drift: undefined, error: undefined, ...outcome.health });
+      apps.patch(t, { revision: result.revision, sync: atHead ? 'Synced' : 'OutOfSync', lastSync, failures: 0, nextRetryAt: undefined, drift: undefined, error: undefined, deleted: undefined, ...outcome.health });
       const changed = counts.created + counts.configured + counts.deleted > 0;
       log.info({ revision: result.revision, counts }, `${t.id} synced to ${short(result.revision)}${changed ? '' : ' (nothing to change)'}`);
       metrics.reconcileDuration(seconds(started), t.ref, changed ? 'Succeeded' : 'Unchanged');
       this.options.synced(t);
     } else {
       out.message = lastSync.message;
-      apps.patch(t, { sync: 'OutOfSync', lastSync, error: lastSync.message, ...outcome.health });
+      // it applied (some of) the app again: no longer deleted, and retried as any failed sync
+      apps.patch(t, { sync: 'OutOfSync', lastSync, error: lastSync.message, deleted: undefined, ...outcome.health });
       log.warn({ revision: result.revision, err: lastSync.message, category: (result.error as CapstanError | undefined)?.category }, `${t.id} sync to ${short(result.revision)} failed: ${lastSync.message ?? ''}`);
       metrics.reconcileDuration(seconds(started), t.ref, 'Failed');
       this.failed(t, log);
     }
     metrics.syncResult(t.ref, result.result);
     apps.emit({ type: 'sync', state: structuredClone(t.state), result: structuredClone(out) });
+    return out;
+  }
+
+  /**
+   * Deletes what the app applied and marks it deleted: no automatic sync, self-heal or retry brings
+   * it back until a manual sync or a new commit that changes it. A delete that fails part-way
+   * leaves it marked too (what is left is for a person to look at, not for the agent to re-create).
+   */
+  async delete(t: Tracked, job: Job): Promise<SyncActionResult> {
+    const { apps } = this.options;
+    const who = job.delete?.who ?? this.options.who;
+    const log = this.options.log.child({ app: t.ref.app, env: t.ref.env, trigger: job.trigger, who });
+    const result = await this.options.engine.delete(t.app, { who });
+    this.options.retries.cancel(t);
+    t.deferred = undefined;
+    t.deferredWho = undefined;
+    t.suspects = undefined;
+    this.options.owns(t, result.inventory?.objects ?? []);
+    const counts = { ...result.counts };
+    const out: SyncActionResult = { ...t.ref, revision: result.revision, result: result.result, changeSet: result.changeSet, counts };
+    const deleted = { at: isoNow(), by: who };
+    if (result.result === 'Succeeded') {
+      apps.patch(t, { deleted, sync: 'OutOfSync', health: 'Missing', healthMessage: undefined, drift: undefined, error: undefined, failures: 0, nextRetryAt: undefined });
+      log.info({ counts }, `${t.id} deleted by ${who}: ${counts.deleted ?? 0} object(s) deleted; not synced again until a manual sync or a new commit that changes it`);
+    } else {
+      out.message = firstLines(result.error?.message ?? 'the delete failed');
+      apps.patch(t, { deleted, sync: 'OutOfSync', error: out.message, failures: 0, nextRetryAt: undefined });
+      log.warn({ counts, err: out.message }, `${t.id}: delete by ${who} failed: ${out.message}`);
+    }
     return out;
   }
 
@@ -285,6 +323,8 @@ export class Reconciler {
   }
 
   private failed(t: Tracked, log: AgentLogger): void {
+    // a deleted app is not retried: nothing automatic runs for it
+    if (t.state.deleted) return this.options.retries.cancel(t);
     this.options.retries.failed(t, this.options.head()?.commit ?? '', log);
   }
 

@@ -26,6 +26,11 @@ const owningKinds: Record<string, readonly string[]> = {
   CronJob: ['Job', 'Pod'],
 };
 
+/** Whether objects of this kind own what the tree lists (a Deployment, a Job …). */
+export function canOwn(kind: string): boolean {
+  return Object.hasOwn(owningKinds, kind);
+}
+
 /**
  * The objects each of `roots` (live objects) owns, by the root's uid, as trees with their health.
  * One list per owned kind and namespace, only for the kinds the roots can own.

@@ -147,6 +147,11 @@ export class Revisions {
     const scheduled: Promise<unknown>[] = [];
     for (const id of changedIds) {
       const t = apps.find(id)!;
+      // a new commit that changes a deleted app is the way to bring it back
+      if (old && t.state.deleted) {
+        log.info({ app: t.ref.app, env: t.ref.env }, `${t.id}: commit ${short(next.commit)} changes it: no longer held as deleted by ${t.state.deleted.by}`);
+        apps.patch(t, { deleted: undefined });
+      }
       if (!t.owned) continue;
       scheduled.push(this.options.reconcileLater(t, trigger, cause.who));
     }

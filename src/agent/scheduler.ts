@@ -10,7 +10,7 @@ import { ValidationError } from '../core/index.ts';
 import { isoNow } from './helpers.ts';
 import type { AppRef, AppState, SyncActionOptions, SyncActionResult, Trigger } from './types.ts';
 
-export type JobKind = 'reconcile' | 'sync' | 'rollback';
+export type JobKind = 'reconcile' | 'sync' | 'rollback' | 'delete';
 
 /** Someone waiting for a job's result. */
 export interface Waiter {
@@ -27,6 +27,8 @@ export interface Job {
   since: string;
   sync?: SyncActionOptions;
   rollback?: { who: string; to?: number };
+  /** For a delete: who asked. */
+  delete?: { who: string };
   waiters: Waiter[];
 }
 
@@ -81,8 +83,9 @@ export class Scheduler<A extends QueuedApp> {
   }
 
   /**
-   * Queues a job for an app. A reconcile joins whatever the app already has pending; a sync or
-   * rollback replaces a pending reconcile (it compares too) or waits after other manual work.
+   * Queues a job for an app. A reconcile joins whatever the app already has pending; a sync,
+   * rollback or delete replaces a pending reconcile (what it does makes the comparison moot) or
+   * waits after other manual work.
    */
   schedule(a: A, job: Job): Promise<SyncActionResult | undefined> {
     if (!this.open) return Promise.reject(new ValidationError(`app ${a.id}: the agent is not running`));

@@ -1,7 +1,8 @@
 import type { ChangeSet, HealthStatusCode, ResourceKey } from '../core/index.ts';
 import type { DiffReport } from '../engine/index.ts';
 import type { HistoryEntry } from '../inventory/index.ts';
-import type { KubeClient } from '../kube/index.ts';
+import type { KubeClient, LogStream } from '../kube/index.ts';
+import type { CrashReport } from '../notify/index.ts';
 
 /**
  * The contract of the agent (pull mode): what the HTTP API, the CLI and the web UI ask of it.
@@ -71,6 +72,11 @@ export interface AppState extends AppRef {
   orphaned?: boolean;
   /** An app of `type: artifact` before its service's first release in the environment: not synced, nothing pruned. */
   notReleased?: boolean;
+  /**
+   * Deleted through the API (`DELETE /api/v1/apps/{env}/{app}`): when and by whom. While set, no
+   * automatic sync, self-heal or retry runs; a manual sync or a new commit that changes the app clears it.
+   */
+  deleted?: { at: string; by: string };
 }
 
 export interface ResourceState {
@@ -124,6 +130,55 @@ export interface SyncActionResult extends AppRef {
   message?: string;
 }
 
+/** A live object of an app, or of what its objects own, named as the API names it (`namespace` '' for cluster-scoped). */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/** A live object as the API shows it: `managedFields` removed, a Secret's values masked. */
+export interface LiveObject {
+  apiVersion: string;
+  key: ResourceKey;
+  manifest: Record<string, unknown>;
+}
+
+/** A core/v1 Event about an object. */
+export interface ObjectEvent {
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  /** The component (and host) that reported it. */
+  source?: string;
+}
+
+/** A pod's log, as `logs` reads it. */
+export interface PodLogRequest {
+  namespace: string;
+  pod: string;
+  /** Required by the server when the pod has several containers. */
+  container?: string;
+  /** The last lines only. */
+  tailLines?: number;
+  /** Keep reading as the container writes, until the container stops or the stream is stopped. */
+  follow?: boolean;
+}
+
+/** A commit of the config repo the agent follows. */
+export interface CommitInfo {
+  sha: string;
+  subject: string;
+  /** `Name <email>`. */
+  author: string;
+  /** Author date, ISO 8601. */
+  time: string;
+}
+
 export type AgentEvent =
   /** An app's state changed (any field). */
   | { type: 'app'; state: AppState }
@@ -155,6 +210,28 @@ export interface AgentApi {
   subscribe(listener: (event: AgentEvent) => void): () => void;
   /** True once the first reconcile pass of every owned app has finished. */
   ready(): boolean;
+  /**
+   * A live object of the app: one its inventory lists or one its objects own (ReplicaSets, Pods,
+   * Jobs …); any other is a NotFoundError naming the object and the app.
+   */
+  object(ref: AppRef, object: ObjectRef): Promise<LiveObject>;
+  /** The Events about such an object, newest first, at most 100. */
+  objectEvents(ref: AppRef, object: ObjectRef): Promise<ObjectEvent[]>;
+  /**
+   * Reads the log of a pod of the app (or one its objects own), calling `onLine` for each line, its
+   * Secrets' values masked; `stop()` the stream to let it go.
+   */
+  logs(ref: AppRef, request: PodLogRequest, onLine: (line: string) => void): Promise<LogStream>;
+  /**
+   * Deletes what the app applied in its environment (one operation of the app's, never beside a
+   * sync of it) and marks it `deleted`: not synced again automatically until a manual sync or a
+   * new commit that changes it.
+   */
+  delete(ref: AppRef, options: { who: string }): Promise<SyncActionResult>;
+  /** The crashes seen since the agent started, newest first, at most 50 (none when crash watching is off). */
+  crashes(): CrashReport[];
+  /** A commit of the config repo by its full or abbreviated SHA (7–40 hex characters). */
+  commit(sha: string): Promise<CommitInfo>;
 }
 
 /** Where the agent reports what Prometheus is told (implemented by server/ with prom-client). */

@@ -572,7 +572,7 @@ export class Engine {
    * `dryRun` it only says what it would delete and keep (the prune's own rules, read live): no
    * lock is taken, nothing is deleted or recorded.
    */
-  async delete(request: { repo: Remote; app: string; env: string; onProgress?: (event: ApplyProgressEvent) => void; waitForLockMs?: number; onLockWait?: (holder: LockHolder) => void; dryRun?: boolean }): Promise<SyncResult> {
+  async delete(request: { repo: Remote; app: string; env: string; onProgress?: (event: ApplyProgressEvent) => void; waitForLockMs?: number; onLockWait?: (holder: LockHolder) => void; dryRun?: boolean; /** Recorded in the history; default the engine's `who`. */ who?: string }): Promise<SyncResult> {
     const checkout = await this.open(request.repo);
     const app = await this.appOrOrphan(checkout, request.app, request.env);
     const client = await this.clientForApp(app);
@@ -599,7 +599,7 @@ export class Engine {
     }
   }
 
-  private async deleteLocked(app: { name: string; env: string }, client: KubeClient, store: InventoryStore, request: { onProgress?: (event: ApplyProgressEvent) => void; dryRun?: boolean }): Promise<SyncResult> {
+  private async deleteLocked(app: { name: string; env: string }, client: KubeClient, store: InventoryStore, request: { onProgress?: (event: ApplyProgressEvent) => void; dryRun?: boolean; who?: string }): Promise<SyncResult> {
     const previous = await store.read(app.name, app.env);
     const owned = [...previous.objects, ...(previous.pending ?? [])];
     if (owned.length === 0) throw new NotFoundError(`app "${app.name}" has nothing applied in environment "${app.env}": nothing to delete`);
@@ -620,7 +620,7 @@ export class Engine {
     if (outcome.error) return failed(outcome.error, outcome.result.changeSet);
     const counts = countChanges(outcome.result.changeSet);
     // Namespaces left in place because they still hold objects stay in the inventory, so a later delete finishes the job.
-    const next = await store.record(previous, { operation: 'delete', revision: previous.revision, time: now(), result: 'Succeeded', who: this.who(), changes: counts }, outcome.result.applied);
+    const next = await store.record(previous, { operation: 'delete', revision: previous.revision, time: now(), result: 'Succeeded', who: request.who ?? this.who(), changes: counts }, outcome.result.applied);
     return { ...base, result: 'Succeeded', changeSet: outcome.result.changeSet, counts, recorded: next.history.at(-1), inventory: next };
   }
 

@@ -5,7 +5,27 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Manifest } from '../core/index.ts';
 import type { KubeClient } from '../kube/index.ts';
-import type { CrashReason } from './events.ts';
+import type { CrashReason, ReleaseInfo } from './events.ts';
+
+/** A crash as the agent keeps it for people to read (`GET /api/v1/crashes`): what a crash notification says. */
+export interface CrashReport {
+  app: string;
+  env: string;
+  namespace: string;
+  pod: string;
+  container: string;
+  reason: CrashReason;
+  exitCode?: number;
+  restartCount: number;
+  /** When it was reported, ISO 8601. */
+  time: string;
+  /** What the kubelet says about it, Secret values masked. */
+  message?: string;
+  /** The release running (artifact, commit, author), when known. */
+  release?: ReleaseInfo;
+  /** The container's last log lines (of the run that crashed), Secret values masked. */
+  logLines: string[];
+}
 
 /** A container of a pod in one of the crash states capstan reports. */
 export interface ContainerCrash {

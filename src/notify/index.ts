@@ -25,6 +25,6 @@ export { webhookBody, type WebhookBody } from './webhook-body.ts';
 export { readUrl, type UrlSourceOptions } from './url-source.ts';
 export { judge, parseRetryAfter, type DeliveryOutcome } from './deliver.ts';
 export { KubeEventRecorder, countsText, eventReasons, type CrashInput, type EventSubject, type KubeEventInput, type KubeEventRecorderOptions, type SyncResultInput } from './kube-events.ts';
-export { containerCrashes, maskSecretValues, readCrashLog, secretMask, type ContainerCrash, type CrashLogOptions } from './crash-report.ts';
+export { containerCrashes, maskSecretValues, readCrashLog, secretMask, type ContainerCrash, type CrashLogOptions, type CrashReport } from './crash-report.ts';
 export { silentNotifyLogger, type NotifyLogger } from './logger.ts';
 export type { NotificationEventType, NotificationTarget, NotificationTargetType, UrlSource } from '../core/index.ts';

@@ -6,6 +6,7 @@ import type { AgentApi, AgentMetrics, AppRef, AppState } from '../agent/index.ts
 import { Authenticator } from './auth.ts';
 import { EventStreams } from './event-stream.ts';
 import { handleGitRequest, type GitReceiveOptions } from './git-receive.ts';
+import { inspectRoutes } from './inspect-route.ts';
 import { gitRoutes } from './git-route.ts';
 import { toHttpError } from './http-errors.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
@@ -231,6 +232,8 @@ export function createApp(options: ServerOptions): CapstanApp {
     streams.serve(current(), reply, request.log);
   });
 
+  app.register(inspectRoutes, { agent: current, auth, streams, keepAliveMs: options.eventKeepAliveMs ?? 15_000, log });
+
   app.register(webhookRoutes, { secrets: options.webhookSecrets, branch: options.branch, verify: options.verifyWebhook ?? verifyWebhook, agent: current, log });
 
   ui?.register(app);
@@ -255,7 +258,7 @@ export function createApp(options: ServerOptions): CapstanApp {
 
 /**
  * Starts the HTTP API of an agent: `/api/v1` (apps, resources, diff, history, sync, rollback,
- * refresh, events; services, release, promote, policies, release log), webhooks, `git push` at `/git/*`, `/metrics`, `/healthz` and `/readyz`;
+ * refresh, events; an app's live objects, their Events, pod logs, delete; crashes, commits; services, release, promote, policies, release log), webhooks, `git push` at `/git/*`, `/metrics`, `/healthz` and `/readyz`;
  * and the web UI (`options.ui`) at `/` and every other path.
  */
 export async function createServer(options: ServerOptions): Promise<CapstanServer> {

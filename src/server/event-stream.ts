@@ -68,6 +68,12 @@ export class EventStreams {
     res.on('error', close);
   }
 
+  /** Registers another stream (a followed log) for `closeAll` to end; the function returned unregisters it. */
+  hold(close: () => void): () => void {
+    this.open.add(close);
+    return () => this.open.delete(close);
+  }
+
   closeAll(): void {
     for (const close of [...this.open]) close();
   }

@@ -119,7 +119,8 @@ export interface paths {
         get: operations["getApp"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete every object the app applied in the environment (in reverse order, recorded in its history), then hold it: no automatic sync, self-heal or retry until a manual sync or a new commit that changes it */
+        delete: operations["deleteApp"];
         options?: never;
         head?: never;
         patch?: never;
@@ -251,6 +252,112 @@ export interface paths {
         put?: never;
         /** Fetch git now and re-check this app (synced if automated and changed); answers its state after */
         post: operations["refreshApp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{env}/{app}/object": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Environment name */
+                env: components["parameters"]["env"];
+                /** @description App name */
+                app: components["parameters"]["app"];
+            };
+            cookie?: never;
+        };
+        /** A live object of the app: one it applied, or one its objects own (ReplicaSets, Pods, Jobs …) */
+        get: operations["getAppObject"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{env}/{app}/object/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Environment name */
+                env: components["parameters"]["env"];
+                /** @description App name */
+                app: components["parameters"]["app"];
+            };
+            cookie?: never;
+        };
+        /** The core/v1 Events about an object of the app, newest first, at most 100 */
+        get: operations["getAppObjectEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{env}/{app}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Environment name */
+                env: components["parameters"]["env"];
+                /** @description App name */
+                app: components["parameters"]["app"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A pod's log (a pod of the app, or one its objects own), the app's Secret values masked
+         * @description With follow=true the answer is text/event-stream: each line as `event: line` with `data:` the line as a JSON string, then `event: end` (data `{}`, or `{"error": …}` when reading failed) when the log ends; a `: keep-alive` comment now and then. The read stops when the client goes away.
+         */
+        get: operations["getPodLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/crashes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The crashes the agent saw (one per app, pod template, container and reason and episode), newest first, at most 50 */
+        get: operations["listCrashes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/commits/{sha}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A full or abbreviated commit SHA */
+                sha: string;
+            };
+            cookie?: never;
+        };
+        /** A commit of the config repo the agent follows */
+        get: operations["getCommit"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -605,6 +712,12 @@ export interface components {
             orphaned?: boolean;
             /** @description An app of type: artifact before its service's first release in the environment: not synced, nothing pruned. */
             notReleased?: boolean;
+            /** @description Deleted through the API: while set no automatic sync, self-heal or retry runs; a manual sync or a new commit that changes the app clears it */
+            deleted?: {
+                /** Format: date-time */
+                at: string;
+                by: string;
+            };
         };
         ResourceState: {
             apiVersion: string;
@@ -897,6 +1010,88 @@ export interface components {
             forced?: string;
             branch?: string;
         };
+        /** @description A live object of the app (or one its objects own): metadata.managedFields removed; a Secret's data and stringData values, its last-applied-configuration annotation and any annotation holding one of its values read "*****". */
+        LiveObject: {
+            apiVersion: string;
+            key: components["schemas"]["ResourceKey"];
+            manifest: {
+                [key: string]: unknown;
+            };
+        };
+        ObjectEvent: {
+            /** @description Normal or Warning */
+            type: string;
+            reason: string;
+            message: string;
+            count: number;
+            /** Format: date-time */
+            firstTimestamp?: string;
+            /** Format: date-time */
+            lastTimestamp?: string;
+            /** @description The component (and host) that reported it */
+            source?: string;
+        };
+        ObjectEvents: {
+            /** @description Newest first, at most 100 */
+            events: components["schemas"]["ObjectEvent"][];
+        };
+        LogLines: {
+            /** @description The last tailLines lines, Secret values of the app masked */
+            lines: string[];
+        };
+        DeleteRequest: {
+            /** @description The app's name, typed again */
+            confirm: string;
+        };
+        ReleaseInfo: {
+            service: string;
+            /** @description The artifact id */
+            artifact: string;
+            branch?: string;
+            /** @description The commit of the service's source the artifact was built from */
+            commit?: string;
+            /** @description Who wrote that commit */
+            author?: string;
+            /** @description Who released the artifact to the environment */
+            releasedBy?: string;
+        };
+        CrashReport: {
+            app: string;
+            env: string;
+            namespace: string;
+            pod: string;
+            container: string;
+            /** @enum {string} */
+            reason: "CrashLoopBackOff" | "CreateContainerConfigError" | "ImagePullBackOff" | "ErrImagePull" | "OOMKilled";
+            exitCode?: number;
+            restartCount: number;
+            /**
+             * Format: date-time
+             * @description When it was reported
+             */
+            time: string;
+            /** @description What the kubelet says, Secret values masked */
+            message?: string;
+            release?: components["schemas"]["ReleaseInfo"];
+            /** @description The container's last log lines (of the run that crashed), Secret values masked */
+            logLines: string[];
+        };
+        CrashReports: {
+            /** @description Newest first, at most 50; empty when the agent does not watch for crashes */
+            reports: components["schemas"]["CrashReport"][];
+        };
+        CommitInfo: {
+            /** @description The full SHA */
+            sha: string;
+            subject: string;
+            /** @description Name <email> */
+            author: string;
+            /**
+             * Format: date-time
+             * @description Author date
+             */
+            time: string;
+        };
     };
     responses: {
         /** @description No valid token (WWW-Authenticate: Bearer) */
@@ -1128,6 +1323,91 @@ export interface operations {
             };
             /** @description The agent is starting, or the cluster or git remote did not answer */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Environment name */
+                env: components["parameters"]["env"];
+                /** @description App name */
+                app: components["parameters"]["app"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteRequest"];
+            };
+        };
+        responses: {
+            /** @description The delete ran (see result) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncActionResult"];
+                };
+            };
+            /** @description confirm is not the app's name */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such app, or it has nothing applied */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Another replica reconciles the app */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server fault */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The agent is starting, or the cluster or git remote did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Timed out waiting for the app's lock */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1513,6 +1793,335 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             /** @description No such app in that environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server fault */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The agent is starting, or the cluster or git remote did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAppObject: {
+        parameters: {
+            query: {
+                /** @description The object's apiVersion (`apps/v1`, `v1`) */
+                apiVersion: string;
+                /** @description The object's kind */
+                kind: string;
+                /** @description Its namespace; empty or absent for a cluster-scoped object */
+                namespace?: string;
+                /** @description Its name */
+                name: string;
+            };
+            header?: never;
+            path: {
+                /** @description Environment name */
+                env: components["parameters"]["env"];
+                /** @description App name */
+                app: components["parameters"]["app"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The object */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveObject"];
+                };
+            };
+            /** @description A query parameter is missing or malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such app, the object is not the app's, or it is not in the cluster */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server fault */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The agent is starting, or the cluster or git remote did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAppObjectEvents: {
+        parameters: {
+            query: {
+                /** @description The object's apiVersion (`apps/v1`, `v1`) */
+                apiVersion: string;
+                /** @description The object's kind */
+                kind: string;
+                /** @description Its namespace; empty or absent for a cluster-scoped object */
+                namespace?: string;
+                /** @description Its name */
+                name: string;
+            };
+            header?: never;
+            path: {
+                /** @description Environment name */
+                env: components["parameters"]["env"];
+                /** @description App name */
+                app: components["parameters"]["app"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its Events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectEvents"];
+                };
+            };
+            /** @description A query parameter is missing or malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such app, or the object is not the app's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server fault */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The agent is starting, or the cluster or git remote did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPodLogs: {
+        parameters: {
+            query: {
+                /** @description The pod's namespace */
+                namespace: string;
+                /** @description The pod's name */
+                pod: string;
+                /** @description The container; required when the pod has several */
+                container?: string;
+                /** @description The last lines only */
+                tailLines?: number;
+                /** @description Keep sending lines as the container writes them (server-sent events) */
+                follow?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Environment name */
+                env: components["parameters"]["env"];
+                /** @description App name */
+                app: components["parameters"]["app"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lines (follow=false), or a stream of them (follow=true) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogLines"];
+                    "text/event-stream": string;
+                };
+            };
+            /** @description A query parameter is missing or malformed (tailLines beyond 5000) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such app, or the pod is not the app's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server refused the read (several containers and none named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server fault */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The agent is starting, or the cluster or git remote did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCrashes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrashReports"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Server fault */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The agent is starting */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCommit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A full or abbreviated commit SHA */
+                sha: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The commit */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommitInfo"];
+                };
+            };
+            /** @description Not 7 to 40 hexadecimal characters, or an abbreviation several commits share */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such commit in the repository */
             404: {
                 headers: {
                     [name: string]: unknown;
