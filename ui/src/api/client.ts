@@ -52,6 +52,8 @@ export interface RequestOptions<P extends string> {
 export interface ApiClient {
   get<P extends PathWith<'get'>>(path: P, options?: RequestOptions<P>): Promise<Answer<paths[P]['get']>>;
   post<P extends PathWith<'post'>>(path: P, body?: Body<paths[P]['post']>, options?: RequestOptions<P>): Promise<Answer<paths[P]['post']>>;
+  /** DELETE, with a JSON body when the operation takes one (`{"confirm": "<app>"}`). */
+  delete<P extends PathWith<'delete'>>(path: P, body?: Body<paths[P]['delete']>, options?: RequestOptions<P>): Promise<Answer<paths[P]['delete']>>;
   /** A raw authorised request (the events stream). */
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
@@ -103,6 +105,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   return {
     get: (path, o) => call('GET', path, undefined, o?.params as Record<string, string> | undefined, o?.signal),
     post: (path, body, o) => call('POST', path, body, o?.params as Record<string, string> | undefined, o?.signal),
+    delete: (path, body, o) => call('DELETE', path, body, o?.params as Record<string, string> | undefined, o?.signal),
     fetch: raw,
   };
 }

@@ -56,7 +56,8 @@ describe('app page', () => {
     api.routes.set('POST /api/v1/apps/dev/web/sync', () => ({ status: 409, body: { error: { message: 'web/dev: a sync is already running', category: 'conflict' } } }));
     await userEvent.click(await screen.findByRole('button', { name: 'Sync…' }));
     await userEvent.click(await screen.findByRole('button', { name: 'Sync now' }));
-    expect((await screen.findByRole('alert')).textContent).toBe('web/dev: a sync is already running');
+    const actions = screen.getByRole('region', { name: 'Actions' });
+    expect((await within(actions).findByRole('alert')).textContent).toBe('web/dev: a sync is already running');
     expect(screen.getByRole('group', { name: 'Confirm sync' })).toBeTruthy();
   });
 });

@@ -1,13 +1,17 @@
-// An app in one environment: its state, refresh and sync. Still to be built (issue 15): the resource
-// tree, live manifests, the diff view, events and logs, history with rollback, and delete.
+// An app in one environment: its state, refresh and sync; its objects as a tree with the selected
+// object's manifest, diff, events and logs; its history with rollback; delete for admins.
 import type { ApiClient, Role } from '../api/client.ts';
 import type { LiveApps } from '../live/use-live-apps.ts';
 import { ago } from '../overview/overview.tsx';
 import { filterQuery, syncLabel } from '../overview/filters.ts';
-import { Link } from '../router.tsx';
+import { Link, useLocation } from '../router.tsx';
 import { StateBadge } from '../state-badge.tsx';
-import { AppActions } from './app-actions.tsx';
 import { useNow } from '../use-now.ts';
+import { AppActions } from './app-actions.tsx';
+import './app-page.css';
+import { DeleteApp } from './delete-app.tsx';
+import { HistoryList } from './history-list.tsx';
+import { ObjectsSection } from './objects-section.tsx';
 
 export interface AppPageProps {
   live: LiveApps;
@@ -15,10 +19,13 @@ export interface AppPageProps {
   env: string;
   app: string;
   role?: Role;
+  /** Least time between two reads of the object tree while live events come in; default 2 s. */
+  refreshMs?: number;
 }
 
-export function AppPage({ live, client, env, app, role }: AppPageProps) {
+export function AppPage({ live, client, env, app, role, refreshMs }: AppPageProps) {
   const now = useNow();
+  const { search } = useLocation();
   const state = live.apps.find((s) => s.env === env && s.app === app);
   return (
     <section className="app-page">
@@ -88,7 +95,9 @@ export function AppPage({ live, client, env, app, role }: AppPageProps) {
             )}
           </dl>
           <AppActions key={`${env}/${app}`} client={client} state={state} role={role} />
-          <p className="muted">The resource tree, live manifests, diff view, events and logs, history with rollback, and delete are not built yet.</p>
+          <ObjectsSection key={`objects ${env}/${app}`} client={client} state={state} search={search} refreshMs={refreshMs} />
+          <HistoryList key={`history ${env}/${app}`} client={client} state={state} role={role} />
+          {role === 'admin' && <DeleteApp key={`delete ${env}/${app}`} client={client} state={state} />}
         </>
       )}
     </section>
