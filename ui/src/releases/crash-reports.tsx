@@ -49,14 +49,14 @@ export function CrashReports({ client, service, apps, changes }: CrashReportsPro
                     {r.pod}/{r.container}
                   </strong>
                   : {r.reason}
-                  {r.exitCode !== undefined ? `, exit code ${r.exitCode}` : ''}, {r.restarts} restart{r.restarts === 1 ? '' : 's'},{' '}
+                  {r.exitCode !== undefined ? `, exit code ${r.exitCode}` : ''}, {r.restartCount} restart{r.restartCount === 1 ? '' : 's'},{' '}
                   <time dateTime={r.time} title={r.time}>
                     {ago(r.time, now)}
                   </time>
                 </p>
                 {r.release && (
                   <p className="muted">
-                    Release {r.release.artifact ?? '?'}
+                    Release {r.release.artifact}
                     {r.release.branch ? ` of ${r.release.branch}` : ''}
                     {r.release.commit ? `, commit ${shortCommit(r.release.commit)}` : ''}
                     {r.release.author ? ` by ${r.release.author}` : ''}
@@ -64,9 +64,9 @@ export function CrashReports({ client, service, apps, changes }: CrashReportsPro
                   </p>
                 )}
                 {r.message && <p className="crash-message">{r.message}</p>}
-                {r.lines.length > 0 ? (
+                {r.logLines.length > 0 ? (
                   <pre className="crash-lines" tabIndex={0} aria-label={`Last log lines of ${r.pod}/${r.container}`} role="region">
-                    {r.lines.join('\n')}
+                    {r.logLines.join('\n')}
                   </pre>
                 ) : (
                   <p className="muted">No log lines.</p>

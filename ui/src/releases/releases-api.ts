@@ -1,7 +1,6 @@
-// What the Releases page reads beyond the typed client: the release log with its query, policy
-// deletion, and crash reports (GET /api/v1/crashes, not yet in the API's schema: read with a local
-// type, and a 404 — an agent without it — is no crash reports).
-import { errorFrom, type ApiClient, type Schemas } from '../api/client.ts';
+// What the Releases page reads beyond the typed client's get and post: the release log with its
+// query, policy deletion, and crash reports (a 404, an agent without them, is none).
+import { ApiError, errorFrom, type ApiClient, type Schemas } from '../api/client.ts';
 
 export type ServiceSummary = Schemas['ServiceSummary'];
 export type ServiceStatus = Schemas['ServiceStatus'];
@@ -12,28 +11,7 @@ export type PolicyRequest = Schemas['PolicyRequest'];
 export type ReleaseLogEntry = Schemas['ReleaseLogEntry'];
 export type ReleaseResult = Schemas['ReleaseResult'];
 
-export interface CrashRelease {
-  service?: string;
-  artifact?: string;
-  branch?: string;
-  commit?: string;
-  author?: string;
-  releasedBy?: string;
-}
-
-export interface CrashReport {
-  app: string;
-  env: string;
-  pod: string;
-  container: string;
-  reason: string;
-  exitCode?: number;
-  restarts: number;
-  time: string;
-  message?: string;
-  release?: CrashRelease;
-  lines: string[];
-}
+export type CrashReport = Schemas['CrashReport'];
 
 export interface LogQuery {
   service?: string;
@@ -62,32 +40,12 @@ export async function deletePolicy(client: ApiClient, id: string): Promise<Schem
   return (await requestJson(client, 'DELETE', `/api/v1/policies/${encodeURIComponent(id)}`)) as Schemas['PolicyChange'];
 }
 
-/** Accepts the fields as the agent keeps them too (`restartCount`, `logLines`). */
-function crashReportOf(raw: Record<string, unknown>): CrashReport {
-  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-  const lines = Array.isArray(raw.lines) ? raw.lines : Array.isArray(raw.logLines) ? raw.logLines : [];
-  const restarts = typeof raw.restarts === 'number' ? raw.restarts : typeof raw.restartCount === 'number' ? raw.restartCount : 0;
-  return {
-    app: text(raw.app),
-    env: text(raw.env),
-    pod: text(raw.pod),
-    container: text(raw.container),
-    reason: text(raw.reason),
-    ...(typeof raw.exitCode === 'number' ? { exitCode: raw.exitCode } : {}),
-    restarts,
-    time: text(raw.time),
-    ...(typeof raw.message === 'string' ? { message: raw.message } : {}),
-    ...(raw.release && typeof raw.release === 'object' ? { release: raw.release as CrashRelease } : {}),
-    lines: lines.map((l) => String(l)),
-  };
-}
-
-/** GET /api/v1/crashes; none when the agent does not serve it (404). */
+/** GET /api/v1/crashes, newest first; none when the agent does not serve it (404: an older agent). */
 export async function readCrashReports(client: ApiClient, signal?: AbortSignal): Promise<CrashReport[]> {
-  const res = await client.fetch('/api/v1/crashes', { headers: { accept: 'application/json' }, signal });
-  if (res.status === 404) return [];
-  if (!res.ok) throw await errorFrom(res);
-  const body = (await res.json()) as { reports?: unknown };
-  const reports = Array.isArray(body?.reports) ? body.reports : Array.isArray(body) ? (body as unknown[]) : [];
-  return reports.filter((r): r is Record<string, unknown> => !!r && typeof r === 'object').map(crashReportOf);
+  try {
+    return (await client.get('/api/v1/crashes', { signal })).reports;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return [];
+    throw err;
+  }
 }

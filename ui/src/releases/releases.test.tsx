@@ -203,7 +203,7 @@ describe('releases page', () => {
   it('shows crash reports per app with their log lines', async () => {
     const crashes = {
       reports: [
-        { app: 'web', env: 'prod', pod: 'web-5d9f-x2', container: 'web', reason: 'CrashLoopBackOff', exitCode: 1, restarts: 4, time: hoursAgo(1), release: { service: 'web', artifact: 'm2', commit: 'c'.repeat(40), author: 'Bo' }, lines: ['starting', 'panic: no DATABASE_URL'] },
+        { app: 'web', env: 'prod', namespace: 'web-prod', pod: 'web-5d9f-x2', container: 'web', reason: 'CrashLoopBackOff', exitCode: 1, restartCount: 4, time: hoursAgo(1), release: { service: 'web', artifact: 'm2', commit: 'c'.repeat(40), author: 'Bo' }, logLines: ['starting', 'panic: no DATABASE_URL'] },
       ],
     };
     openReleases('read-token', '/releases/web', { crashes });
