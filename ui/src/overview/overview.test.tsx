@@ -124,6 +124,25 @@ describe('overview', () => {
     expect(screen.getByRole('heading', { name: 'Applications' })).toBeTruthy();
   });
 
+  it('renders the rows of a long list that are in view, and says how many there are', async () => {
+    const many = Array.from({ length: 150 }, (_, i) => appState(`app-${String(i).padStart(3, '0')}`, 'dev'));
+    signedIn('/', new FakeApi({ apps: many }));
+    const table = await screen.findByRole('table');
+    expect(table.getAttribute('aria-rowcount')).toBe('151');
+    const rendered = within(table).getAllByRole('row').slice(1);
+    expect(rendered.length).toBeGreaterThan(10);
+    expect(rendered.length).toBeLessThan(150);
+    expect(rendered[0]!.getAttribute('aria-rowindex')).toBe('2');
+    expect(within(rendered[0]!).getByRole('link').textContent).toBe('app-000');
+    // the rows not rendered are stood for by a spacer of their height
+    expect(table.querySelectorAll('tr.spacer')).toHaveLength(1);
+
+    // a filter down to 100 rows or fewer renders them all
+    await userEvent.type(screen.getByLabelText('Name'), 'app-1');
+    expect(rows()).toHaveLength(50);
+    expect(table.querySelectorAll('tr.spacer')).toHaveLength(0);
+  });
+
   it('shows a deep link to an app', async () => {
     signedIn('/apps/prod/webhooks');
     expect(await screen.findByText('NotReleased')).toBeTruthy();

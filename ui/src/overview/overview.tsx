@@ -1,9 +1,11 @@
-import { memo, useMemo } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import type { AppState } from '../api/client.ts';
 import type { LiveApps } from '../live/use-live-apps.ts';
+import './overview.css';
 import { appPath, Link, navigate } from '../router.tsx';
 import { StateBadge } from '../state-badge.tsx';
 import { useNow } from '../use-now.ts';
+import { useRowWindow } from './use-row-window.ts';
 import { applyFilters, countStates, environmentsOf, filterQuery, healthCodes, readFilters, syncLabel, syncLabels, type Filters } from './filters.ts';
 
 export interface OverviewProps {
@@ -116,14 +118,26 @@ function CountGroup<K extends string>({ title, label, counts, selected, onSelect
   );
 }
 
+/** A spacer row standing for `height` px of rows not rendered (see use-row-window.ts). */
+function Spacer({ height, columns }: { height: number; columns: number }) {
+  if (height <= 0) return null;
+  return (
+    <tr className="spacer" aria-hidden="true">
+      <td colSpan={columns} style={{ height }} />
+    </tr>
+  );
+}
+
 function List({ rows }: { rows: AppState[] }) {
   const now = useNow();
+  const body = useRef<HTMLTableSectionElement>(null);
+  const view = useRowWindow(body, rows.length);
   return (
     <div className="table-wrap">
-      <table className="apps">
+      <table className={view.windowed ? 'apps windowed' : 'apps'} aria-rowcount={rows.length + 1}>
         <caption className="visually-hidden">Applications by environment</caption>
         <thead>
-          <tr>
+          <tr aria-rowindex={1}>
             <th scope="col">App</th>
             <th scope="col">Environment</th>
             <th scope="col">Sync</th>
@@ -133,10 +147,12 @@ function List({ rows }: { rows: AppState[] }) {
             <th scope="col">Status</th>
           </tr>
         </thead>
-        <tbody>
-          {rows.map((s) => (
-            <Row key={`${s.env}/${s.app}`} s={s} now={now} />
+        <tbody ref={body}>
+          <Spacer height={view.before} columns={7} />
+          {rows.slice(view.start, view.end).map((s, i) => (
+            <Row key={`${s.env}/${s.app}`} s={s} now={now} index={view.start + i} />
           ))}
+          <Spacer height={view.after} columns={7} />
         </tbody>
       </table>
     </div>
@@ -144,9 +160,10 @@ function List({ rows }: { rows: AppState[] }) {
 }
 
 /** One app in one environment; re-rendered only when its state (or the minute) changes. */
-const Row = memo(function Row({ s, now }: { s: AppState; now: number }) {
+const Row = memo(function Row({ s, now, index }: { s: AppState; now: number; index: number }) {
+  const status = notes(s);
   return (
-    <tr>
+    <tr aria-rowindex={index + 2}>
       <th scope="row">
         <Link href={appPath(s.env, s.app)}>{s.app}</Link>
       </th>
@@ -171,7 +188,9 @@ const Row = memo(function Row({ s, now }: { s: AppState; now: number }) {
           '—'
         )}
       </td>
-      <td className="notes">{notes(s)}</td>
+      <td className="notes" title={status || undefined}>
+        {status}
+      </td>
     </tr>
   );
 });
@@ -193,12 +212,15 @@ function Matrix({ rows, envs }: { rows: AppState[]; envs: string[] }) {
     if (!byApp.has(s.app)) byApp.set(s.app, new Map());
     byApp.get(s.app)!.set(s.env, s);
   }
+  const apps = [...byApp];
+  const body = useRef<HTMLTableSectionElement>(null);
+  const view = useRowWindow(body, apps.length);
   return (
     <div className="table-wrap">
-      <table className="matrix">
+      <table className={view.windowed ? 'matrix windowed' : 'matrix'} aria-rowcount={apps.length + 1}>
         <caption className="visually-hidden">Applications by environment (matrix)</caption>
         <thead>
-          <tr>
+          <tr aria-rowindex={1}>
             <th scope="col">App</th>
             {envs.map((env) => (
               <th scope="col" key={env}>
@@ -207,9 +229,10 @@ function Matrix({ rows, envs }: { rows: AppState[]; envs: string[] }) {
             ))}
           </tr>
         </thead>
-        <tbody>
-          {[...byApp].map(([app, cells]) => (
-            <tr key={app}>
+        <tbody ref={body}>
+          <Spacer height={view.before} columns={envs.length + 1} />
+          {apps.slice(view.start, view.end).map(([app, cells], i) => (
+            <tr key={app} aria-rowindex={view.start + i + 2}>
               <th scope="row">{app}</th>
               {envs.map((env) => {
                 const s = cells.get(env);
@@ -229,6 +252,7 @@ function Matrix({ rows, envs }: { rows: AppState[]; envs: string[] }) {
               })}
             </tr>
           ))}
+          <Spacer height={view.after} columns={envs.length + 1} />
         </tbody>
       </table>
     </div>
