@@ -171,6 +171,15 @@ describe('crash reports and notifications from the agent', () => {
     assert.ok(report.logLines.some((l) => l.includes('(image ******)')), `the Secret's value is masked where the log prints it: ${JSON.stringify(report.logLines)}`);
     assert.ok(!JSON.stringify(fx.hook.received).includes('busybox:crashloop'), 'no Secret value reaches the webhook');
 
+    // the agent keeps the report for the API (GET /api/v1/crashes): what the notification said, with its time
+    const kept = agent.crashes();
+    assert.equal(kept.length, 1);
+    const { time, ...fields } = kept[0];
+    const { type: _type, time: _sent, summary: _summary, ...notified } = report as CrashEvent & { time?: string; summary?: string };
+    assert.deepEqual(fields, notified);
+    assert.ok(!Number.isNaN(Date.parse(time)));
+    assert.ok(!JSON.stringify(kept).includes('busybox:crashloop'), 'no Secret value is kept');
+
     const slack = fx.slack.received.map((r) => r.body);
     assert.equal(slack.length, 1, 'the Slack target (events: [crash]) gets the crash only');
     assertSlackShape(slack[0]);
@@ -189,6 +198,13 @@ describe('crash reports and notifications from the agent', () => {
       assert.match(String(e.message), /^sync of web to [0-9a-f]{12} failed: Sync wave 0 did not become healthy/);
     }
     assert.equal(fx.hook.received.filter((r) => (r.body as { type: string }).type === 'sync-failed').length, 1);
+  });
+
+  test('an agent that does not watch for crashes keeps no crash reports', async (t) => {
+    const fx = await fixture(t, { 'capstan.yaml': project(hooks, ['web'], '10s'), 'apps/web/app.yaml': crashingApp() });
+    const agent = await fx.start();
+    await agent.idle();
+    assert.deepEqual(agent.crashes(), []);
   });
 
   test('a failing sync is notified once per streak of failures, not per retry; each result is an Event', async (t) => {
