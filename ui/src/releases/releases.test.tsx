@@ -110,6 +110,18 @@ describe('releases page', () => {
     expect(await screen.findByText('up to date with staging')).toBeTruthy();
   });
 
+  it('moves the focus into a confirmation, and Escape closes it and gives the focus back', async () => {
+    const { api } = openReleases('deploy-token', '/releases/web');
+    const rollback = await screen.findByRole('button', { name: 'Roll back prod to m1…' });
+    await userEvent.click(rollback);
+    const dialog = await screen.findByRole('dialog', { name: 'Roll back web' });
+    expect(document.activeElement).toBe(dialog);
+    await userEvent.keyboard('{Escape}');
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(rollback);
+    expect(posts(api, '/api/v1/services/web/release')).toEqual([]);
+  });
+
   it('gives a read token no action buttons', async () => {
     openReleases('read-token', '/releases/web');
     expect(await screen.findByRole('heading', { name: 'Newest artifacts' })).toBeTruthy();
