@@ -46,6 +46,8 @@ export interface ApiClientOptions {
 
 export interface RequestOptions<P extends string> {
   params?: Params<P>;
+  /** The query string; undefined values are left out. */
+  query?: Record<string, string | number | boolean | undefined>;
   signal?: AbortSignal;
 }
 
@@ -89,12 +91,15 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     headers.set('authorization', `Bearer ${options.token}`);
     return doFetch(baseUrl + path, { ...init, headers });
   };
-  const call = async (method: string, path: string, body: unknown, params: Record<string, string> | undefined, signal: AbortSignal | undefined): Promise<never> => {
+  const call = async (method: string, path: string, body: unknown, o: RequestOptions<string> | undefined): Promise<never> => {
+    const signal = o?.signal;
+    const query = Object.entries(o?.query ?? {}).filter((e): e is [string, string | number | boolean] => e[1] !== undefined);
+    const search = query.length > 0 ? `?${new URLSearchParams(query.map(([k, v]) => [k, String(v)])).toString()}` : '';
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await raw(fillPath(path, params), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+      res = await raw(fillPath(path, o?.params as Record<string, string> | undefined) + search, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
     } catch (err) {
       if (signal?.aborted) throw err;
       throw new ApiError(`the API is unreachable: ${err instanceof Error ? err.message : String(err)}`, 0);
@@ -103,9 +108,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     return (res.status === 204 ? undefined : await res.json()) as never;
   };
   return {
-    get: (path, o) => call('GET', path, undefined, o?.params as Record<string, string> | undefined, o?.signal),
-    post: (path, body, o) => call('POST', path, body, o?.params as Record<string, string> | undefined, o?.signal),
-    delete: (path, body, o) => call('DELETE', path, body, o?.params as Record<string, string> | undefined, o?.signal),
+    get: (path, o) => call('GET', path, undefined, o),
+    post: (path, body, o) => call('POST', path, body, o),
+    delete: (path, body, o) => call('DELETE', path, body, o),
     fetch: raw,
   };
 }

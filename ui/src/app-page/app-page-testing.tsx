@@ -44,6 +44,8 @@ export const deploymentDiff = [
 export interface LogStream {
   path: string;
   line(text: string): void;
+  /** The log ended (with the API's message when reading it failed). */
+  end(error?: string): void;
   aborted: boolean;
 }
 
@@ -99,6 +101,10 @@ export function renderPage(options: PageOptions = {}) {
       path: url.pathname + url.search,
       aborted: false,
       line: (text) => controller.enqueue(encoder.encode(`event: line\ndata: ${JSON.stringify(text)}\n\n`)),
+      end: (error) => {
+        controller.enqueue(encoder.encode(`event: end\ndata: ${JSON.stringify(error ? { error } : {})}\n\n`));
+        controller.close();
+      },
     };
     init.signal?.addEventListener('abort', () => {
       stream.aborted = true;

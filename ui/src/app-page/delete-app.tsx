@@ -33,7 +33,7 @@ export function DeleteApp({ client, state, objects }: { client: ApiClient; state
       {(phase.step === 'confirm' || phase.step === 'deleting') && (
         <ConfirmDialog title={`Delete ${app} from ${env}?`} onCancel={() => setPhase({ step: 'idle' })} busy={phase.step === 'deleting'}>
           <p>
-            This deletes {objects === undefined ? 'every object' : `the ${objects} object${objects === 1 ? '' : 's'}`} capstan applied for {app} in {env} from the cluster, with what they own, and records it in the history. Git is not changed.
+            This deletes {objects === undefined ? 'every object' : `the ${objects} object${objects === 1 ? '' : 's'}`} capstan applied for {app} in {env} from the cluster, with what they own, and records it in the history. Git is not changed: capstan then leaves the app alone (no automatic sync, self-heal or retry) until a manual sync or a new commit that changes it.
           </p>
           <label htmlFor={inputId}>Type {app} to confirm</label>
           <input id={inputId} autoComplete="off" spellCheck={false} value={phase.typed} onChange={(e) => setPhase({ step: 'confirm', typed: e.target.value })} disabled={phase.step === 'deleting'} />

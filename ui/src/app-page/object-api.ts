@@ -1,7 +1,6 @@
-// The object endpoints of an app (live manifest, events, pod logs) and its deletion. They are newer
-// than the generated schema, so they are called through client.fetch with the shapes the API
-// documents; every error carries the API's message.
-import { ApiError, errorFrom, type ApiClient } from '../api/client.ts';
+// The object endpoints of an app (live manifest, events, pod logs) and its deletion, on the typed
+// client; a followed log is read as server-sent events. Every error carries the API's message.
+import { ApiError, errorFrom, fillPath, type ApiClient, type Schemas } from '../api/client.ts';
 import { SseParser } from '../api/events.ts';
 import type { ResourceKey } from './object-ref.ts';
 
@@ -10,51 +9,27 @@ export interface AppRef {
   app: string;
 }
 
-export interface LiveObject {
-  apiVersion: string;
-  key: ResourceKey;
-  /** The object as the cluster has it; a Secret's values come masked. */
-  manifest: Record<string, unknown>;
-}
+/** The object as the cluster has it; a Secret's values come masked. */
+export type LiveObject = Schemas['LiveObject'];
+export type ObjectEvent = Schemas['ObjectEvent'];
+export type DeleteAnswer = Schemas['SyncActionResult'];
 
-export interface ObjectEvent {
-  type: string;
-  reason: string;
-  message: string;
-  count: number;
-  firstTimestamp?: string;
-  lastTimestamp?: string;
-  source?: string;
-}
-
-export interface DeleteAnswer {
-  result?: 'Succeeded' | 'Failed';
-  counts?: Record<string, number>;
-  message?: string;
-}
-
-const appBase = (ref: AppRef): string => `/api/v1/apps/${encodeURIComponent(ref.env)}/${encodeURIComponent(ref.app)}`;
-
-const objectQuery = (apiVersion: string, key: ResourceKey): string => new URLSearchParams({ apiVersion, kind: key.kind, namespace: key.namespace, name: key.name }).toString();
-
-async function call<T>(client: ApiClient, path: string, init: RequestInit = {}): Promise<T> {
-  let res: Response;
-  try {
-    res = await client.fetch(path, { ...init, headers: { accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}) } });
-  } catch (err) {
-    if (init.signal?.aborted) throw err;
-    throw new ApiError(`the API is unreachable: ${err instanceof Error ? err.message : String(err)}`, 0);
-  }
-  if (!res.ok) throw await errorFrom(res);
-  return (res.status === 204 ? undefined : await res.json()) as T;
-}
+const objectQuery = (apiVersion: string, key: ResourceKey) => ({ apiVersion, kind: key.kind, namespace: key.namespace, name: key.name });
 
 export function getObject(client: ApiClient, ref: AppRef, apiVersion: string, key: ResourceKey, signal?: AbortSignal): Promise<LiveObject> {
-  return call(client, `${appBase(ref)}/object?${objectQuery(apiVersion, key)}`, { signal });
+  return client.get('/api/v1/apps/{env}/{app}/object', { params: { ...ref }, query: objectQuery(apiVersion, key), signal });
 }
 
 export async function getObjectEvents(client: ApiClient, ref: AppRef, apiVersion: string, key: ResourceKey, signal?: AbortSignal): Promise<ObjectEvent[]> {
-  return (await call<{ events: ObjectEvent[] }>(client, `${appBase(ref)}/object/events?${objectQuery(apiVersion, key)}`, { signal })).events;
+  return (await client.get('/api/v1/apps/{env}/{app}/object/events', { params: { ...ref }, query: objectQuery(apiVersion, key), signal })).events;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface LogOptions {
@@ -64,26 +39,26 @@ export interface LogOptions {
   tailLines: number;
 }
 
-const logQuery = (o: LogOptions, follow: boolean): string => {
+const logQuery = (o: LogOptions): string => {
   const q = new URLSearchParams({ namespace: o.namespace, pod: o.pod });
   if (o.container) q.set('container', o.container);
   q.set('tailLines', String(o.tailLines));
-  q.set('follow', String(follow));
+  q.set('follow', 'true');
   return q.toString();
 };
 
 export async function getLogs(client: ApiClient, ref: AppRef, options: LogOptions, signal?: AbortSignal): Promise<string[]> {
-  return (await call<{ lines: string[] }>(client, `${appBase(ref)}/logs?${logQuery(options, false)}`, { signal })).lines;
+  return (await client.get('/api/v1/apps/{env}/{app}/logs', { params: { ...ref }, query: { ...options, follow: false }, signal })).lines;
 }
 
 /**
- * Follows a pod's log (text/event-stream of `event: line`, `data: <JSON string>`) until the signal
- * aborts or the stream ends; resolves then, rejects with the API's error.
+ * Follows a pod's log (text/event-stream of `event: line`, `data: <JSON string>`, then `event: end`)
+ * until the signal aborts or the log ends; resolves then, rejects with the API's error.
  */
 export async function followLogs(client: ApiClient, ref: AppRef, options: LogOptions, onLines: (lines: string[]) => void, signal: AbortSignal): Promise<void> {
   let res: Response;
   try {
-    res = await client.fetch(`${appBase(ref)}/logs?${logQuery(options, true)}`, { signal, headers: { accept: 'text/event-stream' } });
+    res = await client.fetch(`${fillPath('/api/v1/apps/{env}/{app}/logs', { ...ref })}?${logQuery(options)}`, { signal, headers: { accept: 'text/event-stream' } });
   } catch (err) {
     if (signal.aborted) return;
     throw new ApiError(`the API is unreachable: ${err instanceof Error ? err.message : String(err)}`, 0);
@@ -99,13 +74,16 @@ export async function followLogs(client: ApiClient, ref: AppRef, options: LogOpt
       if (done || signal.aborted) return;
       const lines: string[] = [];
       for (const message of parser.push(decoder.decode(value, { stream: true }))) {
-        if (message.event !== 'line') continue;
-        try {
-          const line: unknown = JSON.parse(message.data);
-          if (typeof line === 'string') lines.push(line);
-        } catch {
-          // not a JSON string: skip it
+        if (message.event === 'end') {
+          // `{}` when the log ended, `{"error": "<message>"}` when reading it failed.
+          if (lines.length > 0) onLines(lines);
+          const end = parseJson(message.data) as { error?: unknown } | undefined;
+          if (typeof end?.error === 'string') throw new ApiError(end.error, 0);
+          return;
         }
+        if (message.event !== 'line') continue;
+        const line = parseJson(message.data);
+        if (typeof line === 'string') lines.push(line);
       }
       if (lines.length > 0) onLines(lines);
     }
@@ -113,11 +91,11 @@ export async function followLogs(client: ApiClient, ref: AppRef, options: LogOpt
     if (signal.aborted) return;
     throw err;
   } finally {
-    if (signal.aborted) void reader.cancel().catch(() => undefined);
+    void reader.cancel().catch(() => undefined);
   }
 }
 
 /** Deletes everything the app applied in the environment; `confirm` must be the app's name. */
-export function deleteApp(client: ApiClient, ref: AppRef): Promise<DeleteAnswer | undefined> {
-  return call(client, appBase(ref), { method: 'DELETE', body: JSON.stringify({ confirm: ref.app }) });
+export function deleteApp(client: ApiClient, ref: AppRef): Promise<DeleteAnswer> {
+  return client.delete('/api/v1/apps/{env}/{app}', { confirm: ref.app }, { params: { ...ref } });
 }

@@ -187,6 +187,21 @@ describe('app page: pod logs', () => {
     expect(window.location.search).toBe('');
   });
 
+  it("shows the API's error when the followed log fails", async () => {
+    const page = renderPage({ search: '?object=/Pod/web/web-7d9f-x2k4p&tab=logs', setup: (api) => api.routes.set('GET /api/v1/apps/dev/web/logs', () => ({ status: 200, body: { lines: ['one'] } })) });
+    await screen.findByText('one');
+    await userEvent.click(screen.getByRole('button', { name: 'Follow' }));
+    await waitFor(() => expect(page.logStreams).toHaveLength(1));
+    act(() => {
+      page.logStreams[0].line('two');
+      page.logStreams[0].end('Pod/web/web-7d9f-x2k4p: container app is waiting to start');
+    });
+    const panel = screen.getByRole('region', { name: /^Pod web-7d9f-x2k4p/ });
+    expect((await within(panel).findByRole('alert')).textContent).toBe('Pod/web/web-7d9f-x2k4p: container app is waiting to start');
+    expect(screen.getByLabelText(/^Log of/).textContent).toBe('two');
+    expect(screen.getByRole('button', { name: 'Follow' }).getAttribute('aria-pressed')).toBe('false');
+  });
+
   it('stops following when Follow is switched off', async () => {
     const page = renderPage({ search: '?object=/Pod/web/web-7d9f-x2k4p&tab=logs', setup: (api) => api.routes.set('GET /api/v1/apps/dev/web/logs', () => ({ status: 200, body: { lines: [] } })) });
     const follow = await screen.findByRole('button', { name: 'Follow' });
