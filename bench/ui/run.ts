@@ -97,6 +97,9 @@ function random(seed: number): () => number {
 
 const sha = (n: number): string => (n.toString(16).padStart(8, '0') + 'c0ffee').repeat(3).slice(0, 40);
 
+/** The branch head: the target commit of every app, whose subject and author the overview shows. */
+const head = sha(0);
+
 /** 200 apps × dev/staging/prod: mostly Synced and Healthy, some out of sync, drifted, failing, syncing. */
 function fleet(): AppState[] {
   const rand = random(42);
@@ -105,9 +108,10 @@ function fleet(): AppState[] {
     for (let i = 0; i < appCount; i++) {
       const app = `${names[i % names.length]}-${String(i).padStart(3, '0')}`;
       const r = rand();
-      const revision = sha(i);
-      const fields: Partial<AppState> = { sync: 'Synced', health: 'Healthy', revision, targetRevision: revision, lastSync: { revision, result: 'Succeeded', startedAt: '2026-12-07T04:00:00Z', finishedAt: '2026-12-07T04:00:05Z', trigger: 'poll' } as AppState['lastSync'] };
-      if (r < 0.15) Object.assign(fields, { sync: 'OutOfSync', targetRevision: sha(i + 1000) });
+      // the agent follows one branch: every app's target is its head; the apps out of sync applied an older commit
+      const revision = head;
+      const fields: Partial<AppState> = { sync: 'Synced', health: 'Healthy', revision, targetRevision: head, lastSync: { revision, result: 'Succeeded', startedAt: '2026-12-07T04:00:00Z', finishedAt: '2026-12-07T04:00:05Z', trigger: 'poll' } as AppState['lastSync'] };
+      if (r < 0.15) Object.assign(fields, { sync: 'OutOfSync', revision: sha(1 + (i % 3)) });
       else if (r < 0.22) Object.assign(fields, { health: 'Degraded', healthMessage: 'Deployment/app/web: 0 of 3 replicas available' });
       else if (r < 0.27) Object.assign(fields, { health: 'Progressing', operation: { phase: 'running', trigger: 'poll', since: '2026-12-07T04:10:00Z' } });
       else if (r < 0.31) Object.assign(fields, { sync: 'OutOfSync', drift: { detectedAt: '2026-12-07T04:20:00Z', objects: ['apps/Deployment/app/web', 'v1/ConfigMap/app/settings'] } });
@@ -238,7 +242,7 @@ async function shownStates(page: Page): Promise<Map<string, string>> {
       await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
       for (const tr of document.querySelectorAll('table.apps tbody tr[aria-rowindex]')) {
         const cells = [...tr.querySelectorAll('th, td')].map((c) => c.textContent);
-        shown.push([cells[1] + '/' + cells[0], cells[2] + ' ' + cells[3]]);
+        shown.push([cells[1] + '/' + tr.querySelector('th a').textContent, cells[2] + ' ' + cells[3]]);
       }
       if (window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 1 || y > document.documentElement.scrollHeight) break;
     }
@@ -345,6 +349,7 @@ async function main(): Promise<void> {
   const size = jsGzipBytes();
   const agent = new FakeAgent(fleet());
   agent.isReady = true;
+  agent.putCommit({ sha: head, subject: 'Raise the API replicas to 3 in prod', author: 'Ada Lovelace <ada@example.com>', time: '2026-12-07T04:00:00Z' });
   const server = await createServer({ agent, tokens: new TokenStore([{ name: 'bench', role: 'read', token }]), webhookSecrets: {}, version: 'bench', ui: { dir: uiDir } });
   const browser: Browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   const rand = random(7);

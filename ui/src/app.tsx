@@ -82,7 +82,7 @@ function Shell({ session, onSignOut, fetch: fetchImpl, clock, flushMs }: ShellPr
   const identity: Identity | undefined = session.identity;
 
   let page;
-  if (location.pathname === '/') page = <Overview live={live} search={location.search} />;
+  if (location.pathname === '/') page = <Overview live={live} search={location.search} client={client} />;
   else if (appRoute) page = <AppPage live={live} client={client} env={appRoute.env} app={appRoute.app} role={identity?.role} />;
   else if (releasesRoute) page = <ReleasesPage live={live} client={client} service={releasesRoute.service} role={identity?.role} />;
   else

@@ -143,6 +143,33 @@ describe('overview', () => {
     expect(table.querySelectorAll('tr.spacer')).toHaveLength(0);
   });
 
+  it("shows each app's target commit with its subject and author, reading each distinct commit once", async () => {
+    const head = 'c'.repeat(40);
+    const api = new FakeApi({
+      apps: [appState('web', 'dev', { targetRevision: head, sync: 'OutOfSync' }), appState('api', 'dev', { targetRevision: head, revision: head }), appState('web', 'prod', { targetRevision: 'd'.repeat(40) })],
+    });
+    api.routes.set(`GET /api/v1/commits/${head}`, () => ({ status: 200, body: { sha: head, subject: 'Raise the web replicas', author: 'Ada Lovelace <ada@example.com>', time: '2026-12-07T04:00:00Z' } }));
+    signedIn('/', api);
+    const table = await screen.findByRole('table');
+    await waitFor(() => expect(within(table).getAllByText('Raise the web replicas · Ada Lovelace')).toHaveLength(2));
+    const web = within(table).getAllByRole('row')[1]!;
+    const revision = web.querySelector('td.revision')!;
+    expect(revision.textContent).toBe('aaaaaaa → ccccccc Raise the web replicas · Ada Lovelace');
+    expect(revision.getAttribute('title')).toBe(`applied ${'a'.repeat(40)} · target ccccccc Raise the web replicas — Ada Lovelace <ada@example.com>, 2026-12-07T04:00:00Z`);
+    // a phone shows the target under the app's name
+    expect(web.querySelector('th .commit-line')!.textContent).toBe('ccccccc Raise the web replicas');
+    // a commit the agent does not know is shown by its SHA alone
+    const prod = within(table).getAllByRole('row')[3]!;
+    expect(prod.querySelector('td.revision')!.textContent).toBe('aaaaaaa → ddddddd');
+    expect(api.requests.filter((r) => r.path.startsWith('/api/v1/commits/')).map((r) => r.path).sort()).toEqual([`/api/v1/commits/${head}`, `/api/v1/commits/${'d'.repeat(40)}`]);
+
+    // the matrix: the short SHA, the rest in its title
+    await userEvent.click(screen.getByRole('button', { name: 'Matrix' }));
+    const sha = within(screen.getByRole('table')).getAllByText('ccccccc')[0]!;
+    expect(sha.getAttribute('title')).toBe('target ccccccc Raise the web replicas — Ada Lovelace <ada@example.com>, 2026-12-07T04:00:00Z');
+    expect(api.requests.filter((r) => r.path.startsWith('/api/v1/commits/'))).toHaveLength(2);
+  });
+
   it('shows a deep link to an app', async () => {
     signedIn('/apps/prod/webhooks');
     expect(await screen.findByText('NotReleased')).toBeTruthy();

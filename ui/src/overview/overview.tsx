@@ -1,16 +1,19 @@
 import { memo, useMemo, useRef } from 'react';
-import type { AppState } from '../api/client.ts';
+import type { ApiClient, AppState } from '../api/client.ts';
 import type { LiveApps } from '../live/use-live-apps.ts';
 import './overview.css';
 import { appPath, Link, navigate } from '../router.tsx';
 import { StateBadge } from '../state-badge.tsx';
 import { useNow } from '../use-now.ts';
+import { authorName, useCommits, type CommitInfo, type Commits } from './use-commits.ts';
 import { useRowWindow } from './use-row-window.ts';
 import { applyFilters, countStates, environmentsOf, filterQuery, healthCodes, readFilters, syncLabel, syncLabels, type Filters } from './filters.ts';
 
 export interface OverviewProps {
   live: LiveApps;
   search: URLSearchParams;
+  /** Reads the target commits' subjects and authors; without it only their SHAs are shown. */
+  client?: ApiClient;
 }
 
 const shortRevision = (rev: string): string => (rev ? rev.slice(0, 7) : '—');
@@ -25,13 +28,20 @@ export function ago(iso: string | undefined, now = Date.now()): string {
   return `${Math.floor(seconds / 86400)} d ago`;
 }
 
-export function Overview({ live, search }: OverviewProps) {
+/** `abc1234 Fix the login — Ada Lovelace, 2026-12-07T04:00:00Z`: a commit for a title. */
+function describeCommit(sha: string, commit: CommitInfo | null | undefined): string {
+  if (!sha) return 'unknown';
+  return commit ? `${shortRevision(sha)} ${commit.subject} — ${commit.author}, ${commit.time}` : sha;
+}
+
+export function Overview({ live, search, client }: OverviewProps) {
   const filters = readFilters(search);
   const setFilters = (change: Partial<Filters>, replace = false): void => navigate(`/${filterQuery({ ...filters, ...change })}`, { replace });
   const envs = useMemo(() => environmentsOf(live.apps), [live.apps]);
   // A few hundred rows filter in well under a millisecond: no memo needed.
   const rows = applyFilters(live.apps, filters);
   const counts = countStates(applyFilters(live.apps, filters, { ignore: ['health', 'sync'] }));
+  const commits = useCommits(client, rows.map((s) => s.targetRevision));
 
   return (
     <section className="overview">
@@ -93,9 +103,9 @@ export function Overview({ live, search }: OverviewProps) {
       ) : rows.length === 0 ? (
         <p className="empty">{live.apps.length === 0 ? 'No applications yet.' : 'No applications match the filters.'}</p>
       ) : filters.view === 'matrix' ? (
-        <Matrix rows={rows} envs={filters.env ? [filters.env] : envs} />
+        <Matrix rows={rows} envs={filters.env ? [filters.env] : envs} commits={commits} />
       ) : (
-        <List rows={rows} />
+        <List rows={rows} commits={commits} />
       )}
     </section>
   );
@@ -128,7 +138,7 @@ function Spacer({ height, columns }: { height: number; columns: number }) {
   );
 }
 
-function List({ rows }: { rows: AppState[] }) {
+function List({ rows, commits }: { rows: AppState[]; commits: Commits }) {
   const now = useNow();
   const body = useRef<HTMLTableSectionElement>(null);
   const view = useRowWindow(body, rows.length);
@@ -150,7 +160,7 @@ function List({ rows }: { rows: AppState[] }) {
         <tbody ref={body}>
           <Spacer height={view.before} columns={7} />
           {rows.slice(view.start, view.end).map((s, i) => (
-            <Row key={`${s.env}/${s.app}`} s={s} now={now} index={view.start + i} />
+            <Row key={`${s.env}/${s.app}`} s={s} now={now} index={view.start + i} commit={commits.get(s.targetRevision)} />
           ))}
           <Spacer height={view.after} columns={7} />
         </tbody>
@@ -159,13 +169,19 @@ function List({ rows }: { rows: AppState[] }) {
   );
 }
 
-/** One app in one environment; re-rendered only when its state (or the minute) changes. */
-const Row = memo(function Row({ s, now, index }: { s: AppState; now: number; index: number }) {
+/** One app in one environment; re-rendered only when its state, its target commit (or the minute) changes. */
+const Row = memo(function Row({ s, now, index, commit }: { s: AppState; now: number; index: number; commit: CommitInfo | null | undefined }) {
   const status = notes(s);
+  const target = `target ${describeCommit(s.targetRevision, commit)}`;
   return (
     <tr aria-rowindex={index + 2}>
       <th scope="row">
         <Link href={appPath(s.env, s.app)}>{s.app}</Link>
+        {commit && (
+          <span className="commit-line" title={target}>
+            <code>{shortRevision(s.targetRevision)}</code> {commit.subject}
+          </span>
+        )}
       </th>
       <td>{s.env}</td>
       <td>
@@ -174,9 +190,15 @@ const Row = memo(function Row({ s, now, index }: { s: AppState; now: number; ind
       <td>
         <StateBadge code={s.health} title={s.healthMessage} />
       </td>
-      <td>
-        <code title={`applied ${s.revision || 'never'} · target ${s.targetRevision || 'unknown'}`}>{shortRevision(s.revision)}</code>
+      <td className="revision" title={`applied ${s.revision || 'never'} · ${target}`}>
+        <code>{shortRevision(s.revision)}</code>
         {s.targetRevision && s.targetRevision !== s.revision && <> → <code>{shortRevision(s.targetRevision)}</code></>}
+        {commit && (
+          <span className="commit">
+            {' '}
+            {commit.subject} · {authorName(commit.author)}
+          </span>
+        )}
       </td>
       <td>
         {s.lastSync ? (
@@ -206,7 +228,7 @@ function notes(s: AppState): string {
   return out.join(' · ');
 }
 
-function Matrix({ rows, envs }: { rows: AppState[]; envs: string[] }) {
+function Matrix({ rows, envs, commits }: { rows: AppState[]; envs: string[]; commits: Commits }) {
   const byApp = new Map<string, Map<string, AppState>>();
   for (const s of rows) {
     if (!byApp.has(s.app)) byApp.set(s.app, new Map());
@@ -246,6 +268,11 @@ function Matrix({ rows, envs }: { rows: AppState[]; envs: string[] }) {
                       <span className="muted" aria-label="not deployed">
                         —
                       </span>
+                    )}
+                    {s?.targetRevision && (
+                      <code className="sha" title={`target ${describeCommit(s.targetRevision, commits.get(s.targetRevision))}`}>
+                        {shortRevision(s.targetRevision)}
+                      </code>
                     )}
                   </td>
                 );
