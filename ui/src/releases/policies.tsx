@@ -14,11 +14,13 @@ export interface PoliciesProps {
   /** The environments to offer in the form. */
   envs: string[];
   changes?: string;
+  /** After a policy change committed. */
+  onChanged?(): void;
 }
 
 type Pending = { kind: 'delete'; policy: Policy } | { kind: 'add'; request: PolicyRequest };
 
-export function Policies({ client, role, service, envs, changes }: PoliciesProps) {
+export function Policies({ client, role, service, envs, changes, onChanged }: PoliciesProps) {
   const policies = useReload((signal) => client.get('/api/v1/policies', { signal }), 'policies', { changes });
   const [pending, setPending] = useState<Pending | undefined>();
   const [busy, setBusy] = useState(false);
@@ -45,6 +47,7 @@ export function Policies({ client, role, service, envs, changes }: PoliciesProps
       );
       setPending(undefined);
       policies.reload();
+      if (change.committed) onChanged?.();
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {

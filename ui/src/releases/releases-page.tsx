@@ -1,7 +1,7 @@
 // The Releases page: every service and what runs where (/releases), one service in detail with its
 // actions (/releases/<service>), the policies, the release log and crash reports. Everything is
 // read again, throttled, when the live app states change, so a release made elsewhere shows.
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import type { ApiClient, Role } from '../api/client.ts';
 import type { LiveApps } from '../live/use-live-apps.ts';
 import { Link, releasesPath } from '../router.tsx';
@@ -41,12 +41,13 @@ function AllServices({ client, role, changes }: PartProps) {
   const services = useReload((signal) => readServices(client, signal), 'services', { changes });
   const envs = useMemo(() => environmentsOf(services.data ?? []), [services.data]);
   const names = (services.data ?? []).map((r) => r.summary.service);
+  const log = useLogChanges(changes);
   return (
     <>
       <h1>Releases</h1>
       <ServiceList services={services} />
-      <Policies client={client} role={role} envs={envs} changes={changes} />
-      <ReleaseLog client={client} services={names} envs={envs} changes={changes} />
+      <Policies client={client} role={role} envs={envs} changes={changes} onChanged={log.changed} />
+      <ReleaseLog client={client} services={names} envs={envs} changes={log.changes} />
       <CrashReports client={client} changes={changes} />
     </>
   );
@@ -57,6 +58,7 @@ function OneService({ client, service, role, changes }: PartProps & { service: s
   const environments = status.data ? promotionOrder(status.data.environments) : [];
   const envs = environments.map((e) => e.env);
   const apps = [...new Set(environments.flatMap((e) => e.apps))];
+  const log = useLogChanges(changes);
   return (
     <>
       <p>
@@ -70,14 +72,20 @@ function OneService({ client, service, role, changes }: PartProps & { service: s
           {status.error}
         </p>
       )}
-      <ServiceDetail client={client} service={service} status={status} role={role} />
+      <ServiceDetail client={client} service={service} status={status} role={role} onChanged={log.changed} />
       {status.data && (
         <>
-          <Policies client={client} role={role} service={service} envs={envs} changes={changes} />
-          <ReleaseLog client={client} service={service} envs={envs} changes={changes} />
+          <Policies client={client} role={role} service={service} envs={envs} changes={changes} onChanged={log.changed} />
+          <ReleaseLog client={client} service={service} envs={envs} changes={log.changes} />
           <CrashReports client={client} service={service} apps={apps} changes={changes} />
         </>
       )}
     </>
   );
+}
+
+/** The log's re-read signal: the live changes, and each change made on this page (a commit the log lists). */
+function useLogChanges(changes: string | undefined): { changes?: string; changed(): void } {
+  const [made, setMade] = useState(0);
+  return { changes: changes === undefined ? undefined : `${changes}#${made}`, changed: () => setMade((n) => n + 1) };
 }

@@ -139,6 +139,8 @@ describe('releases page', () => {
     await userEvent.click(within(dialog).getByRole('button', { name: 'Roll back' }));
     expect(await screen.findByText('Rolled back web in prod to m1 (commit 8888888).')).toBeTruthy();
     expect(posts(api, '/api/v1/services/web/release')).toMatchObject([{ body: { env: 'prod', previous: true } }]);
+    // the log lists the new commit: it is read again
+    await waitFor(() => expect(api.requests.filter((r) => r.path.startsWith('/api/v1/releases/log'))).toHaveLength(2));
   });
 
   it('releases an artifact to an environment chosen in the confirmation, showing the API error there', async () => {

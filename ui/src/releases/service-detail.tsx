@@ -15,12 +15,14 @@ export interface ServiceDetailProps {
   service: string;
   status: Reloaded<ServiceStatus>;
   role?: Role;
+  /** After a release, promotion or rollback committed. */
+  onChanged?(): void;
 }
 
 /** How many of the newest artifacts are listed. */
 const newest = 10;
 
-export function ServiceDetail({ client, service, status, role }: ServiceDetailProps) {
+export function ServiceDetail({ client, service, status, role, onChanged }: ServiceDetailProps) {
   const now = useNow();
   const [intent, setIntent] = useState<ReleaseIntent | undefined>();
   const [outcome, setOutcome] = useState<string | undefined>();
@@ -36,6 +38,7 @@ export function ServiceDetail({ client, service, status, role }: ServiceDetailPr
     setIntent(undefined);
     setOutcome(describeResult(result));
     status.reload();
+    if (result.committed) onChanged?.();
   };
   const dialog = (where: 'environments' | 'artifacts') =>
     intent && (intent.kind === 'release') === (where === 'artifacts') && <ReleaseDialog key={JSON.stringify(intent)} client={client} service={service} intent={intent} environments={environments} onClose={() => setIntent(undefined)} onDone={done} />;
