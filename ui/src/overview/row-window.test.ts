@@ -9,6 +9,10 @@ describe('rowWindow', () => {
     expect(rowWindow({ total: 600, rowHeight: 30, listTop: -3000, viewportHeight: 600, overscan: 5 })).toEqual({ start: 95, end: 125 });
   });
 
+  it('takes no total (Infinity) for a window that does not depend on the number of rows', () => {
+    expect(rowWindow({ total: Infinity, rowHeight: 30, listTop: -3000, viewportHeight: 600, overscan: 5 })).toEqual({ start: 95, end: 125 });
+  });
+
   it('stays within the rows at both ends', () => {
     expect(rowWindow({ total: 600, rowHeight: 30, listTop: -17_900, viewportHeight: 600, overscan: 10 })).toEqual({ start: 586, end: 600 });
     expect(rowWindow({ total: 20, rowHeight: 30, listTop: -50_000, viewportHeight: 600 })).toEqual({ start: 20, end: 20 });

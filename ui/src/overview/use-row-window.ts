@@ -39,7 +39,9 @@ export function useRowWindow(bodyRef: RefObject<HTMLTableSectionElement | null>,
       const measured = row ? Math.round(row.getBoundingClientRect().height * 2) / 2 : 0;
       const height = measured > 0 ? measured : rowHeight;
       if (height !== rowHeight) setRowHeight(height);
-      const next = rowWindow({ total, rowHeight: height, listTop: body.getBoundingClientRect().top, viewportHeight: window.innerHeight, overscan });
+      // the window as if the rows went on for ever, kept within them at render: a filter that changes
+      // the number of rows moves neither the list's top nor the window, so it costs no second render
+      const next = rowWindow({ total: Infinity, rowHeight: height, listTop: body.getBoundingClientRect().top, viewportHeight: window.innerHeight, overscan });
       setRange((prev) => (prev.start === next.start && prev.end === next.end ? prev : next));
     };
     const schedule = (): void => {
@@ -53,7 +55,7 @@ export function useRowWindow(bodyRef: RefObject<HTMLTableSectionElement | null>,
       window.removeEventListener('scroll', schedule);
       window.removeEventListener('resize', schedule);
     };
-  }, [bodyRef, windowed, total, rowHeight, overscan]);
+  }, [bodyRef, windowed, rowHeight, overscan]);
 
   if (!windowed) return { windowed, start: 0, end: total, before: 0, after: 0 };
   // Until the layout effect has measured again (the same frame), the last range, kept within the rows.
