@@ -379,7 +379,7 @@ async function main(): Promise<void> {
         if (trace) await browser.stopTracing();
         if (cdp && profile) writeFileSync(profile, JSON.stringify((await cdp.send('Profiler.stop')).profile));
         storms.push(s);
-        console.log(`  storm: ${s.events} events in ${stormSeconds} s; longest task ${ms(s.longestTask)} (${s.longTasks} over 50 ms); ${s.keys} keys typed, latency p50 ${ms(s.keyP50)}, max ${ms(s.keyMax)}; every app's last state shown ${ms(s.settleMs)} after the last event`);
+        console.log(`  storm: ${s.events} events in ${stormSeconds} s; longest task ${ms(s.longestTask)} (${s.longTasks} over 50 ms); ${s.keys} keys typed, latency p50 ${ms(s.keyP50)}, max ${ms(s.keyMax)}; every app's last state shown ${ms(s.settleMs)} after the last event; load average ${loadavg()[0]!.toFixed(2)}`);
       } finally {
         await context.close();
       }
