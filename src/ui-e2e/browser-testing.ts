@@ -15,7 +15,7 @@ import { until } from '../cli/cli-testing.ts';
 import { exampleAgeKeyFile, exampleRepo } from '../engine/testing.ts';
 import { loadSopsKeys } from '../render/index.ts';
 import { TokenStore } from '../server/index.ts';
-import { git } from '../source/testing.ts';
+import { commit, git, type FileSpec } from '../source/testing.ts';
 
 export { until };
 
@@ -110,6 +110,8 @@ export interface UiFixture {
   newPage(): Promise<Page>;
   /** The apps of the environment, as the agent has them. */
   apps(): AppState[];
+  /** Commits files to the repository the agent follows (a clone, pushed to it); resolves to the SHA. */
+  commit(files: Record<string, FileSpec>, message: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -163,6 +165,7 @@ export async function startUiFixture(): Promise<UiFixture> {
     const browser = await launching;
     await until('the agent\'s first pass', () => (agent.agent.ready() ? true : undefined), 120_000);
     const contexts: BrowserContext[] = [];
+    let commits = 0;
     cleanups.push(() => Promise.all(contexts.map((c) => c.close())));
     return {
       url: relay.url,
@@ -177,6 +180,13 @@ export async function startUiFixture(): Promise<UiFixture> {
         return context.newPage();
       },
       apps: () => agent.agent.apps(),
+      async commit(files, message) {
+        const work = path.join(dir, `work-${++commits}`);
+        await git(dir, 'clone', '--quiet', bare, work);
+        const sha = await commit(work, files, message);
+        await git(work, 'push', '--quiet', 'origin', 'HEAD:main');
+        return sha;
+      },
       close,
     };
   } catch (error) {

@@ -83,7 +83,7 @@ export function HistoryList({ client, state, role }: HistoryListProps) {
         </p>
       )}
       {entries.length > 0 && (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label={`History of ${state.app} in ${state.env}`}>
           <table className="history-table">
             <caption className="visually-hidden">History of {state.app} in {state.env}, newest first</caption>
             <thead>

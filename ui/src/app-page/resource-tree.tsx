@@ -151,37 +151,38 @@ export function ResourceTree({ app, health, sync, objects, selected, onSelect }:
       setFocusedId(node.id);
       onSelect(node);
     };
+    const group = `${prefix}-${n}-group`;
+    // The treeitem is the row alone (its name is the row's text), and owns the group of its
+    // children, a sibling: a treeitem wrapping its children would have their text in its name.
     return (
-      <li
-        key={node.id}
-        data-node={node.id}
-        role="treeitem"
-        aria-level={level}
-        aria-posinset={position}
-        aria-setsize={size}
-        aria-expanded={expandable ? expanded : undefined}
-        aria-selected={node.id === selectedId}
-        aria-labelledby={`${prefix}-${n}-label ${prefix}-${n}-state`}
-        tabIndex={node.id === focusable ? 0 : -1}
-        onClick={click}
-        onFocus={(event) => {
-          event.stopPropagation();
-          setFocusedId(node.id);
-        }}
-      >
-        <div className={node.id === selectedId ? 'tree-row selected' : 'tree-row'} style={{ paddingLeft: `${(level - 1) * 1.1}rem` }}>
+      <li key={node.id} role="none">
+        <div
+          data-node={node.id}
+          role="treeitem"
+          aria-level={level}
+          aria-posinset={position}
+          aria-setsize={size}
+          aria-expanded={expandable ? expanded : undefined}
+          aria-selected={node.id === selectedId}
+          aria-owns={expanded ? group : undefined}
+          tabIndex={node.id === focusable ? 0 : -1}
+          onClick={click}
+          onFocus={() => setFocusedId(node.id)}
+          className={node.id === selectedId ? 'tree-row selected' : 'tree-row'}
+          style={{ paddingLeft: `${(level - 1) * 1.1}rem` }}
+        >
           <Twisty expandable={expandable} expanded={expanded} onToggle={() => setExpanded(node.id, !expanded)} />
           <KindIcon kind={node.key.kind} />
-          <span id={`${prefix}-${n}-label`} className="tree-label">
+          <span className="tree-label">
             <span className="tree-kind">{node.key.kind}</span> {node.key.name}
             {node.key.namespace && <span className="muted"> · {node.key.namespace}</span>}
           </span>
-          <span id={`${prefix}-${n}-state`} className="tree-state">
+          <span className="tree-state">
             {node.sync && <StateBadge code={node.sync} />} <StateBadge code={node.health} title={node.healthMessage} />
           </span>
         </div>
         {expanded && (
-          <ul role="group">
+          <ul role="group" id={group}>
             {node.children.map((child, i) => renderItem(child, level + 1, i + 1, node.children.length))}
           </ul>
         )}
@@ -190,45 +191,48 @@ export function ResourceTree({ app, health, sync, objects, selected, onSelect }:
   };
 
   const rootExpanded = isExpanded(rootId);
+  const rootGroup = `${prefix}-root-group`;
   return (
     <ul ref={treeRef} role="tree" aria-label={`Objects of ${app}`} className="tree" onKeyDown={onKeyDown}>
-      <li
-        data-node={rootId}
-        role="treeitem"
-        aria-level={1}
-        aria-posinset={1}
-        aria-setsize={1}
-        aria-expanded={objects.length > 0 ? rootExpanded : undefined}
-        aria-selected={false}
-        aria-labelledby={`${prefix}-root-label ${prefix}-root-state`}
-        tabIndex={focusable === rootId ? 0 : -1}
-        onClick={() => {
-          setFocusedId(rootId);
-          setExpanded(rootId, !rootExpanded);
-        }}
-        onFocus={() => setFocusedId(rootId)}
-      >
-        <div className="tree-row">
+      <li role="none">
+        <div
+          data-node={rootId}
+          role="treeitem"
+          aria-level={1}
+          aria-posinset={1}
+          aria-setsize={1}
+          aria-expanded={objects.length > 0 ? rootExpanded : undefined}
+          aria-selected={false}
+          aria-owns={rootExpanded && objects.length > 0 ? rootGroup : undefined}
+          tabIndex={focusable === rootId ? 0 : -1}
+          onClick={() => {
+            setFocusedId(rootId);
+            setExpanded(rootId, !rootExpanded);
+          }}
+          onFocus={() => setFocusedId(rootId)}
+          className="tree-row"
+        >
           <Twisty expandable={objects.length > 0} expanded={rootExpanded} onToggle={() => setExpanded(rootId, !rootExpanded)} />
           <span className="kind-icon kind-app" aria-hidden="true">
             app
           </span>
-          <span id={`${prefix}-root-label`} className="tree-label">
+          <span className="tree-label">
             <span className="tree-kind">App</span> {app}
           </span>
-          <span id={`${prefix}-root-state`} className="tree-state">
+          <span className="tree-state">
             <StateBadge code={sync} /> <StateBadge code={health} />
           </span>
         </div>
         {rootExpanded && objects.length > 0 && (
-          <ul role="group">{objects.map((node, i) => renderItem(node, 2, i + 1, objects.length))}</ul>
+          <ul role="group" id={rootGroup}>
+            {objects.map((node, i) => renderItem(node, 2, i + 1, objects.length))}
+          </ul>
         )}
       </li>
     </ul>
   );
 }
 
-/** The expand/collapse arrow: for the mouse; the keyboard uses Right and Left, and aria-expanded tells. */
 function Twisty({ expandable, expanded, onToggle }: { expandable: boolean; expanded: boolean; onToggle(): void }) {
   if (!expandable) return <span className="twisty" aria-hidden="true" />;
   return (
