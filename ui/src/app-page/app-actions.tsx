@@ -23,6 +23,8 @@ export function AppActions({ client, state, role }: AppActionsProps) {
   const [refreshing, setRefreshing] = useState(false);
   const [prune, setPrune] = useState(state.prune);
   const [force, setForce] = useState(false);
+  // empty: the commit the diff compared (the newest the agent has seen)
+  const [revision, setRevision] = useState('');
 
   const fail = (err: unknown): void => setError(err instanceof Error ? err.message : String(err));
 
@@ -53,7 +55,7 @@ export function AppActions({ client, state, role }: AppActionsProps) {
     setError(undefined);
     setPhase({ step: 'syncing', diff });
     try {
-      const result = await client.post('/api/v1/apps/{env}/{app}/sync', { revision: diff.revision || undefined, prune, force }, { params });
+      const result = await client.post('/api/v1/apps/{env}/{app}/sync', { revision: revision.trim() || diff.revision || undefined, prune, force }, { params });
       setPhase({ step: 'done', result });
     } catch (err) {
       setPhase({ step: 'confirm', diff });
@@ -90,6 +92,11 @@ export function AppActions({ client, state, role }: AppActionsProps) {
               ))}
             </ul>
           )}
+          <label>
+            Revision (a commit or branch; empty: <code>{phase.diff.revision.slice(0, 7) || 'the newest commit'}</code>){' '}
+            <input type="text" value={revision} onChange={(e) => setRevision(e.target.value)} spellCheck={false} autoComplete="off" />
+          </label>
+          {revision.trim() !== '' && <p className="notes">The list above compares the newest commit; syncing {revision.trim()} applies what that revision renders.</p>}
           <label>
             <input type="checkbox" checked={prune} onChange={(e) => setPrune(e.target.checked)} /> Prune objects no longer in git
           </label>

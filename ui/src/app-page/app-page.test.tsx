@@ -51,6 +51,21 @@ describe('app page', () => {
     expect(api.requests.at(-1)).toMatchObject({ method: 'POST', path: '/api/v1/apps/dev/web/sync', authorization: 'Bearer deploy-token', body: { revision: rev, prune: true, force: true } });
   });
 
+  it('syncs to the revision typed in the confirmation, and says the list compared the newest commit', async () => {
+    const api = openApp('deploy-token');
+    api.routes.set('POST /api/v1/apps/dev/web/sync', () => ({
+      status: 200,
+      body: { app: 'web', env: 'dev', revision: 'release-1', result: 'Succeeded', changeSet: { changes: [] }, counts: { configured: 1 } },
+    }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Sync…' }));
+    const confirm = await screen.findByRole('group', { name: 'Confirm sync' });
+    await userEvent.type(within(confirm).getByLabelText(/^Revision/), 'release-1');
+    expect(within(confirm).getByText(/syncing release-1 applies what that revision renders/)).toBeTruthy();
+    await userEvent.click(within(confirm).getByRole('button', { name: 'Sync now' }));
+    expect(await screen.findByText('Sync succeeded (1 configured)')).toBeTruthy();
+    expect(api.requests.at(-1)).toMatchObject({ method: 'POST', path: '/api/v1/apps/dev/web/sync', body: { revision: 'release-1', prune: true, force: false } });
+  });
+
   it("shows the API's error where the sync was asked for", async () => {
     const api = openApp('admin-token');
     api.routes.set('POST /api/v1/apps/dev/web/sync', () => ({ status: 409, body: { error: { message: 'web/dev: a sync is already running', category: 'conflict' } } }));
