@@ -2,7 +2,7 @@
 import { useId, useState } from 'react';
 import type { ApiClient, AppState } from '../api/client.ts';
 import { Link } from '../router.tsx';
-import { ConfirmDialog } from './confirm-dialog.tsx';
+import { ConfirmDialog } from '../confirm-dialog.tsx';
 import { deleteApp, type DeleteAnswer } from './object-api.ts';
 import { messageOf } from './use-load.ts';
 

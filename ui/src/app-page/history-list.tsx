@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { canDeploy, type ApiClient, type AppState, type Role, type Schemas } from '../api/client.ts';
 import { ago } from '../overview/overview.tsx';
 import { useNow } from '../use-now.ts';
-import { ConfirmDialog } from './confirm-dialog.tsx';
+import { ConfirmDialog } from '../confirm-dialog.tsx';
 import { messageOf, useLoad } from './use-load.ts';
 
 type HistoryEntry = Schemas['HistoryEntry'];

@@ -1,7 +1,7 @@
 // The release policies: listed for everyone; deleted and added by admins, each after a confirmation.
 import { useState } from 'react';
 import type { ApiClient, Role } from '../api/client.ts';
-import { ConfirmDialog } from './confirm-dialog.tsx';
+import { ActionDialog } from './action-dialog.tsx';
 import { describePolicy } from './format.ts';
 import { deletePolicy, type Policy, type PolicyRequest } from './releases-api.ts';
 import { useReload } from './use-reload.ts';
@@ -109,7 +109,7 @@ export function Policies({ client, role, service, envs, changes, onChanged }: Po
       )}
       {admin && <PolicyForm envs={envs} service={service} disabled={busy} onSubmit={(request) => open({ kind: 'add', request })} />}
       {pending && (
-        <ConfirmDialog
+        <ActionDialog
           title={pending.kind === 'delete' ? `Delete policy ${pending.policy.id}` : 'Add a policy'}
           confirmLabel={pending.kind === 'delete' ? 'Delete' : 'Add'}
           busyLabel={pending.kind === 'delete' ? 'Deleting…' : 'Adding…'}
@@ -123,7 +123,7 @@ export function Policies({ client, role, service, envs, changes, onChanged }: Po
               ? `Delete policy ${pending.policy.id}: from then on it no longer holds that ${describePolicy(pending.policy)}.`
               : `Add a policy: ${describePolicy(pending.request)}. It replaces a policy of the same type, service and environment.`}
           </p>
-        </ConfirmDialog>
+        </ActionDialog>
       )}
       {outcome && (
         <p role="status" className="result">

@@ -2,7 +2,7 @@
 // A promotion the gate refuses shows the API's refusal as it is, and only then offers force with a reason.
 import { useState } from 'react';
 import { ApiError, type ApiClient } from '../api/client.ts';
-import { ConfirmDialog } from './confirm-dialog.tsx';
+import { ActionDialog } from './action-dialog.tsx';
 import type { EnvironmentStatus, ReleaseResult } from './releases-api.ts';
 
 export type ReleaseIntent =
@@ -94,7 +94,7 @@ export function ReleaseDialog({ client, service, intent: initial, environments, 
   );
 
   return (
-    <ConfirmDialog
+    <ActionDialog
       title={`${titles[intent.kind]} ${service}`}
       confirmLabel={titles[intent.kind]}
       busyLabel={busyTitles[intent.kind]}
@@ -119,7 +119,7 @@ export function ReleaseDialog({ client, service, intent: initial, environments, 
         Reason (optional, recorded in the commit)
         <input type="text" value={reason} onChange={(e) => setReason(e.target.value)} disabled={busy} />
       </label>
-    </ConfirmDialog>
+    </ActionDialog>
   );
 }
 

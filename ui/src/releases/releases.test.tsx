@@ -115,7 +115,7 @@ describe('releases page', () => {
     const rollback = await screen.findByRole('button', { name: 'Roll back prod to m1…' });
     await userEvent.click(rollback);
     const dialog = await screen.findByRole('dialog', { name: 'Roll back web' });
-    expect(document.activeElement).toBe(dialog);
+    expect(document.activeElement).toBe(within(dialog).getByLabelText(/^Reason/));
     await userEvent.keyboard('{Escape}');
     expect(screen.queryByRole('dialog')).toBeNull();
     expect(document.activeElement).toBe(rollback);

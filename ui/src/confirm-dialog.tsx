@@ -1,5 +1,6 @@
-// An inline confirmation next to the action that opened it: named by its title, focus moves into it
-// and back to where it was, Escape cancels.
+// An inline confirmation next to the action that opened it (the app page's rollback and delete, the
+// Releases page's actions): named by its title, the focus moves to its first field or button and
+// back to where it was when it closes, Escape cancels.
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 export interface ConfirmDialogProps {
@@ -8,9 +9,10 @@ export interface ConfirmDialogProps {
   onCancel(): void;
   /** Escape does nothing while the action runs. */
   busy?: boolean;
+  className?: string;
 }
 
-export function ConfirmDialog({ title, children, onCancel, busy = false }: ConfirmDialogProps) {
+export function ConfirmDialog({ title, children, onCancel, busy = false, className }: ConfirmDialogProps) {
   const id = useId();
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -25,7 +27,7 @@ export function ConfirmDialog({ title, children, onCancel, busy = false }: Confi
       ref={box}
       role="dialog"
       aria-labelledby={`${id}-title`}
-      className="confirm"
+      className={className ? `confirm ${className}` : 'confirm'}
       onKeyDown={(event) => {
         if (event.key === 'Escape' && !busy) {
           event.stopPropagation();
