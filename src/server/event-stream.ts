@@ -29,15 +29,7 @@ export class EventStreams {
   }
 
   serve(agent: AgentApi, reply: FastifyReply, log: FastifyBaseLogger): void {
-    reply.hijack();
-    const res: ServerResponse = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.flushHeaders();
+    const res = startEventStream(reply);
     let closed = false;
     const close = (): void => {
       if (closed) return;
@@ -77,4 +69,18 @@ export class EventStreams {
   closeAll(): void {
     for (const close of [...this.open]) close();
   }
+}
+
+/** Takes the response over from fastify and starts a server-sent event stream on it (no caching, no proxy buffering). */
+export function startEventStream(reply: FastifyReply): ServerResponse {
+  reply.hijack();
+  const res: ServerResponse = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+  return res;
 }

@@ -1,10 +1,9 @@
-import type { ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import { NotFoundError } from '../core/index.ts';
 import type { AgentApi, AppRef, ObjectRef, PodLogRequest } from '../agent/index.ts';
 import type { LogStream } from '../kube/index.ts';
 import type { Authenticator } from './auth.ts';
-import type { EventStreams } from './event-stream.ts';
+import { startEventStream, type EventStreams } from './event-stream.ts';
 import { RequestError, toHttpError } from './http-errors.ts';
 import type { Role } from './tokens.ts';
 
@@ -160,15 +159,7 @@ async function followLog(options: InspectRouteOptions, ref: AppRef, request: Pod
   };
   // refused (not the app's pod, no such pod) as JSON, before the stream starts
   const stream: LogStream = await options.agent().logs(ref, request, send);
-  reply.hijack();
-  const res: ServerResponse = reply.raw;
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
-  res.flushHeaders();
+  const res = startEventStream(reply);
   let closed = false;
   write = (chunk) => {
     if (!closed) res.write(chunk);
