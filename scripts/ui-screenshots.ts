@@ -5,8 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { createKubeClient } from '../src/kube/index.ts';
-import { e2eTokens, signIn, startUiFixture, until } from '../src/ui-e2e/browser-testing.ts';
+import { e2eTokens, editGuestbookByHand, signIn, startUiFixture, until } from '../src/ui-e2e/browser-testing.ts';
 import { capstanRoot } from '../src/cli/provide-tools.ts';
 
 const outDir = path.join(capstanRoot, 'docs', 'screenshots');
@@ -21,15 +20,7 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const fx = await startUiFixture();
   try {
-    const client = await createKubeClient({ kubeconfig: fx.sandbox.kubeconfig });
-    try {
-      await client.apply(
-        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'guestbook', namespace: 'guestbook' }, spec: { template: { spec: { containers: [{ name: 'guestbook', image: 'registry.example.com/guestbook:hand-edited' }] } } } },
-        { fieldManager: 'kubectl-edit', force: true },
-      );
-    } finally {
-      client.close();
-    }
+    await editGuestbookByHand(fx);
     await until('guestbook to drift', () => (fx.apps().find((s) => s.app === 'guestbook')?.sync === 'OutOfSync' ? true : undefined), 60_000);
 
     const page = await fx.newPage();

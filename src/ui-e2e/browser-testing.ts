@@ -9,6 +9,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import type { AppState } from '../agent/index.ts';
+import { createKubeClient } from '../kube/index.ts';
 import { capstanRoot, findOnPath } from '../cli/provide-tools.ts';
 import { startAgent, type RunningAgent } from '../cli/start-agent.ts';
 import { until } from '../cli/cli-testing.ts';
@@ -228,4 +229,17 @@ export async function signIn(page: Page, token: string): Promise<void> {
   await page.getByLabel('API token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Applications' }).waitFor();
+}
+
+/** A person edits guestbook's Deployment image by hand (another field manager, forced): the app drifts. */
+export async function editGuestbookByHand(fx: UiFixture): Promise<void> {
+  const client = await createKubeClient({ kubeconfig: fx.sandbox.kubeconfig });
+  try {
+    await client.apply(
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'guestbook', namespace: 'guestbook' }, spec: { template: { spec: { containers: [{ name: 'guestbook', image: 'registry.example.com/guestbook:hand-edited' }] } } } },
+      { fieldManager: 'kubectl-edit', force: true },
+    );
+  } finally {
+    client.close();
+  }
 }

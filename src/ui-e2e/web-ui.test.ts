@@ -3,8 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createKubeClient } from '../kube/index.ts';
-import { browserTestsSkipped, e2eTokens, seriousAxeViolations, signIn, startUiFixture, until, type UiFixture } from './browser-testing.ts';
+import { browserTestsSkipped, e2eTokens, editGuestbookByHand, seriousAxeViolations, signIn, startUiFixture, until, type UiFixture } from './browser-testing.ts';
 
 describe('web UI end to end', { skip: browserTestsSkipped() }, () => {
   let fx: UiFixture;
@@ -110,16 +109,7 @@ describe('web UI end to end', { skip: browserTestsSkipped() }, () => {
     await stateOf(page, 'Sync').getByText('Synced', { exact: true }).waitFor();
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
 
-    // a person edits the Deployment's image by hand
-    const client = await createKubeClient({ kubeconfig: fx.sandbox.kubeconfig });
-    try {
-      await client.apply(
-        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'guestbook', namespace: 'guestbook' }, spec: { template: { spec: { containers: [{ name: 'guestbook', image: 'registry.example.com/guestbook:hand-edited' }] } } } },
-        { fieldManager: 'kubectl-edit', force: true },
-      );
-    } finally {
-      client.close();
-    }
+    await editGuestbookByHand(fx);
     await stateOf(page, 'Sync').getByText('OutOfSync', { exact: true }).waitFor({ timeout: 30_000 });
 
     await page.getByRole('treeitem', { name: /^Deployment guestbook/ }).click();
