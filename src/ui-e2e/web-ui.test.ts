@@ -197,4 +197,26 @@ describe('web UI end to end', { skip: browserTestsSkipped() }, () => {
     await page.getByRole('heading', { name: 'Services' }).waitFor();
     assert.deepEqual(await seriousAxeViolations(page), [], 'the releases page');
   });
+  test('on a 390 px phone in dark mode no page scrolls sideways, and axe finds no serious violation', async () => {
+    const context = await fx.browser.newContext({ baseURL: fx.url, viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+    try {
+      const page = await context.newPage();
+      await signIn(page, e2eTokens.admin);
+      const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      await page.getByRole('link', { name: 'guestbook', exact: true }).first().waitFor();
+      assert.equal(await sideways(), 0, 'overview');
+      assert.deepEqual(await seriousAxeViolations(page), [], 'overview, phone, dark');
+      await page.goto('/apps/dev/guestbook?object=apps/Deployment/guestbook/guestbook&tab=diff&diff=split');
+      await page.getByRole('tabpanel').waitFor();
+      await page.getByRole('heading', { name: 'History' }).waitFor();
+      assert.equal(await sideways(), 0, 'app page with a side-by-side diff');
+      assert.deepEqual(await seriousAxeViolations(page), [], 'app page, phone, dark');
+      await page.goto('/releases/orders');
+      await page.getByRole('heading', { name: 'Newest artifacts' }).waitFor();
+      assert.equal(await sideways(), 0, 'a service\'s releases');
+      assert.deepEqual(await seriousAxeViolations(page), [], 'releases, phone, dark');
+    } finally {
+      await context.close();
+    }
+  });
 });
