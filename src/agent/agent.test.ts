@@ -242,6 +242,50 @@ describe('agent', () => {
     assert.deepEqual(s.syncs, ['app07/dev']);
   });
 
+  test('apps made by a directory generator, in two environments: a commit to one folder renders and syncs only that app; a new folder adds one', async (t) => {
+    const unnamespaced = (version: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config\ndata:\n  version: "${version}"\n`;
+    const project = [
+      'apiVersion: capstan.dev/v1alpha1',
+      'kind: Project',
+      'environments: [{ name: dev }, { name: prod }]',
+      'generators:',
+      '  - directories: apps/*',
+      '    template:',
+      '      name: "{{dir.name}}"',
+      '      source: "{{dir.path}}"',
+      '      namespace: "{{dir.name}}-prod"',
+      '      createNamespace: true',
+      '      environments: { dev: { namespace: "{{dir.name}}-dev" }, prod: {} }',
+      '',
+    ].join('\n');
+    const s = await setup(t, { 'capstan.yaml': project, 'apps/alpha/config.yaml': unnamespaced('1'), 'apps/beta/config.yaml': unnamespaced('1'), 'apps/gamma/config.yaml': unnamespaced('1') });
+    const agent = s.agent();
+    await agent.start();
+    await agent.idle();
+    assert.deepEqual([...s.syncs].sort(), ['alpha/dev', 'alpha/prod', 'beta/dev', 'beta/prod', 'gamma/dev', 'gamma/prod']);
+    assert.ok(agent.apps().every((a) => a.sync === 'Synced' && a.health === 'Healthy'), summary(agent.apps()).join('\n'));
+    s.syncs.length = 0;
+    s.renders.length = 0;
+
+    await s.commit({ 'apps/beta/config.yaml': unnamespaced('2') }, 'beta: version 2');
+    await agent.refresh('webhook');
+    await agent.idle();
+    assert.deepEqual([...s.syncs].sort(), ['beta/dev', 'beta/prod']);
+    assert.deepEqual([...new Set(s.renders)].sort(), ['beta/dev', 'beta/prod']);
+    assert.equal(await liveVersion(s.fx, 'beta-dev'), '2');
+    assert.equal(await liveVersion(s.fx, 'beta-prod'), '2');
+    s.syncs.length = 0;
+    s.renders.length = 0;
+
+    await s.commit({ 'apps/delta/config.yaml': unnamespaced('1') }, 'delta: a new app');
+    await agent.refresh('webhook');
+    await agent.idle();
+    assert.deepEqual([...s.syncs].sort(), ['delta/dev', 'delta/prod']);
+    assert.deepEqual([...new Set(s.renders)].sort(), ['delta/dev', 'delta/prod']);
+    assert.equal(await liveVersion(s.fx, 'delta-dev'), '1');
+    assert.deepEqual(agent.apps().map((a) => `${a.app}/${a.env}`).sort(), ['alpha/dev', 'alpha/prod', 'beta/dev', 'beta/prod', 'delta/dev', 'delta/prod', 'gamma/dev', 'gamma/prod']);
+  });
+
   test('a capstan.yaml change syncs only the app whose settings changed; a removed app is dropped, its objects kept', async (t) => {
     const apps = names(20);
     const s = await setup(t, { ...repoFiles(apps), 'apps/app05-alt/config.yaml': configMap('app05', 'config', 'alt') });

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CapstanError, NotFoundError } from '../core/index.ts';
+import { directoryPatterns, listDirectories } from './app-generators.ts';
 import { parseProject } from './parse-project.ts';
 import type { Project } from './types.ts';
 
@@ -9,6 +10,7 @@ export const projectFileName = 'capstan.yaml';
 /**
  * Reads and validates `<repoDir>/capstan.yaml`. Problems in it are reported against
  * `capstan.yaml` (the path inside the repo), whatever directory the repo is checked out in.
+ * Generators are expanded here: `directories` ones from the folders of `repoDir`.
  */
 export async function loadProject(repoDir: string): Promise<Project> {
   const file = path.join(repoDir, projectFileName);
@@ -25,5 +27,8 @@ export async function loadProject(repoDir: string): Promise<Project> {
     if (code === 'EISDIR') throw new CapstanError(`${file} is a directory: ${projectFileName} must be a file`, { cause: error });
     throw new CapstanError(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
-  return parseProject(text, projectFileName);
+  // the folders `directories` generators match are read from this checkout, the revision's own
+  const directories = new Map<string, string[]>();
+  for (const pattern of directoryPatterns(text)) directories.set(pattern, await listDirectories(repoDir, pattern));
+  return parseProject(text, projectFileName, { directories });
 }

@@ -33,8 +33,9 @@ import {
   type PromotionGate,
 } from './types.ts';
 import { childPath, YamlReader, type Slot } from './yaml-reader.ts';
+import { readGenerated, readGenerators, type GeneratorDirectories } from './app-generators.ts';
 
-const projectFields = ['apiVersion', 'kind', 'environments', 'scopes', 'apps', 'pruneRemovedApps', 'notifications'] as const;
+const projectFields = ['apiVersion', 'kind', 'environments', 'scopes', 'apps', 'generators', 'pruneRemovedApps', 'notifications'] as const;
 const environmentFields = ['name', 'cluster', 'promotesFrom', 'syncWindows', 'promotion'] as const;
 const promotionFields = ['requireHealthyFor'] as const;
 const syncWindowFields = ['kind', 'schedule', 'duration', 'timeZone'] as const;
@@ -118,10 +119,17 @@ interface AppDraft {
   slot: Slot;
   nameSlot?: Slot;
   dependsOnSlots: Slot[];
+  /** Where a generated app comes from (`generators[0] (directory apps/web)`); undefined for one under apps:. */
+  origin?: string;
+}
+
+export interface ReadProjectOptions {
+  /** The folders each `directories` generator matched in the checkout; undefined when only the text is known. */
+  directories?: GeneratorDirectories;
 }
 
 /** The project, when the text has no problem, and every problem found. */
-export function readProject(text: string, file: string): { project: Project | undefined; issues: ConfigIssue[] } {
+export function readProject(text: string, file: string, options: ReadProjectOptions = {}): { project: Project | undefined; issues: ConfigIssue[] } {
   const reader = new YamlReader(text, file);
   if (reader.syntaxBroken) return { project: undefined, issues: sortIssues(reader.issues) };
   const root = reader.root;
@@ -143,6 +151,8 @@ export function readProject(text: string, file: string): { project: Project | un
   const scopes = scopesSlot ? readScopes(reader, scopesSlot) : new Map<string, Scope>();
   const appsSlot = top.get('apps');
   const apps = appsSlot ? readApps(reader, appsSlot, environments?.map((e) => e.env.name), scopes) : [];
+  const generatorsSlot = top.get('generators');
+  if (generatorsSlot) apps.push(...readGeneratedApps(reader, generatorsSlot, options.directories, apps, environments?.map((e) => e.env.name), scopes));
 
   const pruneSlot = top.get('pruneRemovedApps');
   const pruneRemovedApps = pruneSlot ? reader.boolean(pruneSlot) : undefined;
@@ -456,61 +466,86 @@ function readApps(reader: YamlReader, slot: Slot, environmentNames: string[] | u
   const items = reader.items(slot, 'a list of apps, e.g. "- name: guestbook"') ?? [];
   const seen = new Map<string, Slot>();
   return items.map((item) => {
-    const fields = reader.fields(item, { fields: appFields, hints: appHints }, 'a mapping such as "name: guestbook"');
-    const nameSlot = reader.require(fields, item, 'name', 'the app\'s name, a DNS label such as "guestbook"');
-    const name = nameSlot && readDnsLabel(reader, nameSlot);
-    if (name !== undefined && nameSlot) checkUnique(reader, seen, name, nameSlot, 'app');
-
-    const typeSlot = fields?.get('type');
-    const type = typeSlot && reader.oneOf(typeSlot, appTypes);
-    const serviceSlot = fields?.get('service');
-    const service = serviceSlot && readDnsLabel(reader, serviceSlot);
-    if (serviceSlot && type !== 'artifact') reader.report(serviceSlot, 'service is read only by apps of type: artifact (the service whose released artifact the app renders): add type: artifact, or remove service');
-    const sourceSlot = type === 'artifact' ? fields?.get('source') : reader.require(fields, item, 'source', 'the directory of the app\'s manifests inside the config repo, such as apps/guestbook');
-    if (type === 'artifact' && sourceSlot) reader.report(sourceSlot, `an app of type: artifact renders the artifact released to each environment (from ${artifactsDir}/<service>/): remove source`);
-    const source = type === 'artifact' ? `${artifactsDir}/${service ?? name ?? ''}` : sourceSlot && readRepoPath(reader, sourceSlot);
-    const namespaceSlot = fields?.get('namespace');
-    const namespace = namespaceSlot && readDnsLabel(reader, namespaceSlot);
-    const createSlot = fields?.get('createNamespace');
-    const createNamespace = createSlot && reader.boolean(createSlot);
-
-    const dependsOnSlots = (fields?.get('dependsOn') && reader.items(fields.get('dependsOn')!, 'a list of app names, e.g. [database]')) || [];
-    const dependsOn = dependsOnSlots.map((s) => reader.string(s, 'the name of an app') ?? '');
-
-    const helmSlot = fields?.get('helm');
-    const helm = helmSlot && readHelm(reader, helmSlot, true);
-    const imagesSlot = fields?.get('images');
-    const images = imagesSlot ? readImages(reader, imagesSlot) : [];
-    const ignoreSlot = fields?.get('ignoreDifferences');
-    const ignoreDifferences = ignoreSlot ? readIgnoreDifferences(reader, ignoreSlot) : [];
-    const healthSlot = fields?.get('health');
-    const health = healthSlot ? readHealthRules(reader, healthSlot) : [];
-    const policySlot = fields?.get('syncPolicy');
-    const syncPolicy = policySlot ? readSyncPolicy(reader, policySlot) : {};
-    const optionsSlot = fields?.get('syncOptions');
-    const syncOptions = optionsSlot ? readSyncOptions(reader, optionsSlot) : cloneSyncOptions(defaultSyncOptions);
-    const scopeSlot = fields?.get('scope');
-    const scope = scopeSlot && readAppScope(reader, scopeSlot, scopes);
-
-    const environmentsSlot = fields?.get('environments');
-    const overrides = environmentsSlot ? readAppEnvironments(reader, environmentsSlot, environmentNames) : undefined;
-
-    const app: AppSpec = { name: name ?? '', source: source ?? '', dependsOn, images, ignoreDifferences, health, syncPolicy, syncOptions };
-    if (type !== undefined) app.type = type;
-    if (service !== undefined) app.service = service;
-    if (namespace !== undefined) app.namespace = namespace;
-    if (createNamespace !== undefined) app.createNamespace = createNamespace;
-    if (helm !== undefined) app.helm = helm.helm;
-    if (scope !== undefined) app.scope = scope;
-    if (overrides !== undefined) app.environments = Object.fromEntries(overrides.map((o) => [o.env, o.override]));
-
-    if (fields) {
-      checkNamespaceSet(reader, item, app, overrides, namespaceSlot);
-      checkHelmApplies(reader, app, helm, overrides);
-      checkValuesFiles(reader, app, helm, overrides);
-    }
-    return { app, slot: item, nameSlot, dependsOnSlots };
+    const draft = readApp(reader, item, environmentNames, scopes);
+    if (draft.app.name !== '' && draft.nameSlot) checkUnique(reader, seen, draft.app.name, draft.nameSlot, 'app');
+    return draft;
   });
+}
+
+/** The apps the generators make, each read as one under apps:; a name another app has is reported naming both. */
+function readGeneratedApps(reader: YamlReader, slot: Slot, directories: GeneratorDirectories | undefined, declared: readonly AppDraft[], environmentNames: string[] | undefined, scopes: ReadonlyMap<string, Scope>): AppDraft[] {
+  const byName = new Map(declared.filter((d) => d.app.name !== '').map((d) => [d.app.name, d]));
+  const made: AppDraft[] = [];
+  for (const generated of readGenerators(reader, slot, directories)) {
+    const draft: AppDraft = { ...readGenerated(reader, generated, (item) => readApp(reader, item, environmentNames, scopes)), origin: generated.origin };
+    made.push(draft);
+    const name = draft.app.name;
+    if (name === '') continue;
+    const first = byName.get(name);
+    if (first === undefined) {
+      byName.set(name, draft);
+      continue;
+    }
+    const where = first.origin ?? `${first.slot.path} (line ${reader.positionOf(first.nameSlot ?? first.slot).line})`;
+    reader.report(draft.nameSlot ?? draft.slot, `app "${name}" made by ${generated.origin} is also made by ${where}: app names must be unique (exclude the element, or rename one of them)`);
+  }
+  return made;
+}
+
+function readApp(reader: YamlReader, item: Slot, environmentNames: string[] | undefined, scopes: ReadonlyMap<string, Scope>): AppDraft {
+  const fields = reader.fields(item, { fields: appFields, hints: appHints }, 'a mapping such as "name: guestbook"');
+  const nameSlot = reader.require(fields, item, 'name', 'the app\'s name, a DNS label such as "guestbook"');
+  const name = nameSlot && readDnsLabel(reader, nameSlot);
+
+  const typeSlot = fields?.get('type');
+  const type = typeSlot && reader.oneOf(typeSlot, appTypes);
+  const serviceSlot = fields?.get('service');
+  const service = serviceSlot && readDnsLabel(reader, serviceSlot);
+  if (serviceSlot && type !== 'artifact') reader.report(serviceSlot, 'service is read only by apps of type: artifact (the service whose released artifact the app renders): add type: artifact, or remove service');
+  const sourceSlot = type === 'artifact' ? fields?.get('source') : reader.require(fields, item, 'source', 'the directory of the app\'s manifests inside the config repo, such as apps/guestbook');
+  if (type === 'artifact' && sourceSlot) reader.report(sourceSlot, `an app of type: artifact renders the artifact released to each environment (from ${artifactsDir}/<service>/): remove source`);
+  const source = type === 'artifact' ? `${artifactsDir}/${service ?? name ?? ''}` : sourceSlot && readRepoPath(reader, sourceSlot);
+  const namespaceSlot = fields?.get('namespace');
+  const namespace = namespaceSlot && readDnsLabel(reader, namespaceSlot);
+  const createSlot = fields?.get('createNamespace');
+  const createNamespace = createSlot && reader.boolean(createSlot);
+
+  const dependsOnSlots = (fields?.get('dependsOn') && reader.items(fields.get('dependsOn')!, 'a list of app names, e.g. [database]')) || [];
+  const dependsOn = dependsOnSlots.map((s) => reader.string(s, 'the name of an app') ?? '');
+
+  const helmSlot = fields?.get('helm');
+  const helm = helmSlot && readHelm(reader, helmSlot, true);
+  const imagesSlot = fields?.get('images');
+  const images = imagesSlot ? readImages(reader, imagesSlot) : [];
+  const ignoreSlot = fields?.get('ignoreDifferences');
+  const ignoreDifferences = ignoreSlot ? readIgnoreDifferences(reader, ignoreSlot) : [];
+  const healthSlot = fields?.get('health');
+  const health = healthSlot ? readHealthRules(reader, healthSlot) : [];
+  const policySlot = fields?.get('syncPolicy');
+  const syncPolicy = policySlot ? readSyncPolicy(reader, policySlot) : {};
+  const optionsSlot = fields?.get('syncOptions');
+  const syncOptions = optionsSlot ? readSyncOptions(reader, optionsSlot) : cloneSyncOptions(defaultSyncOptions);
+  const scopeSlot = fields?.get('scope');
+  const scope = scopeSlot && readAppScope(reader, scopeSlot, scopes);
+
+  const environmentsSlot = fields?.get('environments');
+  const overrides = environmentsSlot ? readAppEnvironments(reader, environmentsSlot, environmentNames) : undefined;
+
+  const app: AppSpec = { name: name ?? '', source: source ?? '', dependsOn, images, ignoreDifferences, health, syncPolicy, syncOptions };
+  if (type !== undefined) app.type = type;
+  if (service !== undefined) app.service = service;
+  if (namespace !== undefined) app.namespace = namespace;
+  if (createNamespace !== undefined) app.createNamespace = createNamespace;
+  if (helm !== undefined) app.helm = helm.helm;
+  if (scope !== undefined) app.scope = scope;
+  if (overrides !== undefined) app.environments = Object.fromEntries(overrides.map((o) => [o.env, o.override]));
+
+  if (fields) {
+    checkNamespaceSet(reader, item, app, overrides, namespaceSlot);
+    checkHelmApplies(reader, app, helm, overrides);
+    checkValuesFiles(reader, app, helm, overrides);
+  }
+  return { app, slot: item, nameSlot, dependsOnSlots };
 }
 
 function readRepoPath(reader: YamlReader, slot: Slot): string | undefined {
