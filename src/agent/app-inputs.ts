@@ -31,8 +31,9 @@ export async function appInputs(repoDir: string, app: AppEnvironment): Promise<A
   }
   const dirs = new Set<string>([source]);
   const files = new Set<string>();
+  if (app.imageLockFile !== undefined) files.add(app.imageLockFile);
   // an artifact app reads its release file and the artifacts of its service
-  if (app.type === 'artifact') return { dirs: [source], files: [releaseFile(app.service ?? app.name, app.env)] };
+  if (app.type === 'artifact') return { dirs: [source], files: [releaseFile(app.service ?? app.name, app.env), ...files].sort() };
   try {
     const type = app.type ?? detectAppType(repoDir, source);
     if (type === 'kustomize') {

@@ -22,8 +22,10 @@ export type {
   SyncWindowKind,
 } from './types.ts';
 export type { NotificationEventType, NotificationTarget, NotificationTargetType, UrlSource } from '../core/index.ts';
-export { appTypes, defaultSyncOptions, defaultSyncPolicy, projectApiVersion, projectKind } from './types.ts';
+export { appTypes, defaultSyncOptions, defaultSyncPolicy, lintRuleNames, projectApiVersion, projectKind } from './types.ts';
+export type { LintRuleName, LintSettings } from './types.ts';
 export { ConfigValidationError, formatIssue } from './config-issue.ts';
+export { YamlReader, type Slot } from './yaml-reader.ts';
 export { checkProject, parseProject } from './parse-project.ts';
 export { loadProject, projectFileName } from './load-project.ts';
 export { appsInEnvironment, isDeployedTo, resolveApp } from './resolve-app.ts';

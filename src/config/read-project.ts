@@ -16,6 +16,7 @@ import { readHealthRuleCases } from './health-rules.ts';
 import {
   appTypes,
   defaultSyncOptions,
+  lintRuleNames,
   projectApiVersion,
   projectKind,
   type AppEnvironmentOverride,
@@ -25,6 +26,7 @@ import {
   type Environment,
   type HelmSpec,
   type ImageOverride,
+  type LintSettings,
   type Project,
   type Scope,
   type SyncOptions,
@@ -49,6 +51,7 @@ const appFields = [
   'dependsOn',
   'helm',
   'images',
+  'lint',
   'ignoreDifferences',
   'health',
   'syncPolicy',
@@ -64,7 +67,7 @@ const healthFields = ['group', 'kind', 'rules'] as const;
 const syncPolicyFields = ['automated', 'prune', 'selfHeal', 'allowEmpty'] as const;
 const syncOptionsFields = ['timeout', 'retry', 'pollInterval', 'conflicts'] as const;
 const retryFields = ['limit', 'backoff', 'maxBackoff'] as const;
-const appEnvironmentFields = ['source', 'namespace', 'sync', 'syncPolicy', 'helm', 'images', 'cluster'] as const;
+const appEnvironmentFields = ['source', 'namespace', 'sync', 'syncPolicy', 'helm', 'images', 'lint', 'cluster'] as const;
 const namedScopeFields = ['name', 'namespaces', 'clusterResources'] as const;
 const inlineScopeFields = ['namespaces', 'clusterResources'] as const;
 const clusterResourceFields = ['group', 'kind'] as const;
@@ -516,7 +519,9 @@ function readApp(reader: YamlReader, item: Slot, environmentNames: string[] | un
   const helmSlot = fields?.get('helm');
   const helm = helmSlot && readHelm(reader, helmSlot, true);
   const imagesSlot = fields?.get('images');
-  const images = imagesSlot ? readImages(reader, imagesSlot) : [];
+  const { images, lockFile: imageLockFile } = imagesSlot ? readImages(reader, imagesSlot) : { images: [] };
+  const lintSlot = fields?.get('lint');
+  const lint = lintSlot && readLint(reader, lintSlot);
   const ignoreSlot = fields?.get('ignoreDifferences');
   const ignoreDifferences = ignoreSlot ? readIgnoreDifferences(reader, ignoreSlot) : [];
   const healthSlot = fields?.get('health');
@@ -537,6 +542,8 @@ function readApp(reader: YamlReader, item: Slot, environmentNames: string[] | un
   if (namespace !== undefined) app.namespace = namespace;
   if (createNamespace !== undefined) app.createNamespace = createNamespace;
   if (helm !== undefined) app.helm = helm.helm;
+  if (imageLockFile !== undefined) app.imageLockFile = imageLockFile;
+  if (lint !== undefined) app.lint = lint;
   if (scope !== undefined) app.scope = scope;
   if (overrides !== undefined) app.environments = Object.fromEntries(overrides.map((o) => [o.env, o.override]));
 
@@ -628,11 +635,30 @@ function readImageName(reader: YamlReader, slot: Slot): string | undefined {
   return text;
 }
 
-function readImages(reader: YamlReader, slot: Slot): ImageOverride[] {
-  const items = reader.items(slot, 'a list of image overrides, e.g. "- { name: nginx, newTag: \\"1.27\\" }"') ?? [];
+/**
+ * `images:`: a list of overrides, in which one item may be `- lockFile: <kbld lock file>`, or a
+ * mapping `{ lockFile: <kbld lock file> }` alone.
+ */
+function readImages(reader: YamlReader, slot: Slot): { images: ImageOverride[]; lockFile?: string } {
+  if (isMap(slot.node)) {
+    const fields = reader.fields(slot, { fields: ['lockFile'], hints: { name: 'image overrides are a list: write "- { name: nginx, newTag: \\"1.27\\" }"' } });
+    const lockSlot = fields && reader.require(fields, slot, 'lockFile', 'a kbld lock file in the config repo, such as images.kbld.lock.yml');
+    const lockFile = lockSlot && readRepoPath(reader, lockSlot);
+    return lockFile === undefined ? { images: [] } : { images: [], lockFile };
+  }
+  const items = reader.items(slot, 'a list of image overrides, e.g. "- { name: nginx, newTag: \\"1.27\\" }", or "{ lockFile: images.kbld.lock.yml }"') ?? [];
   const seen = new Map<string, Slot>();
   const images: ImageOverride[] = [];
+  let lockFile: { path: string; slot: Slot } | undefined;
   for (const item of items) {
+    if (isMap(item.node) && item.node.has('lockFile')) {
+      const fields = reader.fields(item, { fields: ['lockFile'], hints: { name: 'a lock file item stands alone: write the image override as its own item' } });
+      const lockSlot = fields?.get('lockFile');
+      const path = lockSlot && readRepoPath(reader, lockSlot);
+      if (lockFile && lockSlot) reader.report(lockSlot, `a lock file is already named at line ${reader.positionOf(lockFile.slot).line}: keep one`);
+      else if (path !== undefined && lockSlot) lockFile = { path, slot: lockSlot };
+      continue;
+    }
     const fields = reader.fields(item, { fields: imageFields, hints: { tag: 'did you mean "newTag"?', image: 'did you mean "name"?' } }, 'a mapping such as "name: nginx"');
     if (fields === undefined) continue;
     const nameSlot = reader.require(fields, item, 'name', 'the image name as written in the manifests, without tag, such as nginx');
@@ -668,7 +694,23 @@ function readImages(reader: YamlReader, slot: Slot): ImageOverride[] {
     if (!newNameSlot && !tagSlot && !digestSlot) reader.report(item, 'changes nothing: set newName, newTag or digest');
     images.push(image);
   }
-  return images;
+  return lockFile === undefined ? { images } : { images, lockFile: lockFile.path };
+}
+
+/** `lint: { disable: [container-probes] }`: rules of `capstan lint` turned off. */
+function readLint(reader: YamlReader, slot: Slot): LintSettings | undefined {
+  const fields = reader.fields(slot, { fields: ['disable'], hints: { rules: 'did you mean "disable"? (the rules turned off)', enable: 'every rule is on unless listed under disable' } }, 'a mapping such as "{ disable: [container-probes] }"');
+  if (fields === undefined) return undefined;
+  const disableSlot = reader.require(fields, slot, 'disable', `the rules turned off, among ${lintRuleNames.join(', ')}`);
+  if (disableSlot === undefined) return undefined;
+  const disable: LintSettings['disable'] = [];
+  for (const item of reader.items(disableSlot, 'a list of rules, e.g. [container-probes]') ?? []) {
+    const rule = reader.oneOf(item, lintRuleNames);
+    if (rule === undefined) continue;
+    if (disable.includes(rule)) reader.report(item, `"${rule}" is already listed: remove one`);
+    else disable.push(rule);
+  }
+  return { disable };
 }
 
 function readIgnoreDifferences(reader: YamlReader, slot: Slot): IgnoreRule[] {
@@ -858,7 +900,14 @@ function readAppEnvironments(reader: YamlReader, slot: Slot, environmentNames: s
       draft.helm = helm;
     }
     const imagesSlot = fields.get('images');
-    if (imagesSlot) override.images = readImages(reader, imagesSlot);
+    if (imagesSlot) {
+      const { images, lockFile } = readImages(reader, imagesSlot);
+      override.images = images;
+      if (lockFile !== undefined) override.imageLockFile = lockFile;
+    }
+    const lintSlot = fields.get('lint');
+    const lint = lintSlot && readLint(reader, lintSlot);
+    if (lint !== undefined) override.lint = lint;
     const clusterSlot = fields.get('cluster');
     const cluster = clusterSlot && reader.string(clusterSlot, 'the name of a kubeconfig context');
     if (cluster !== undefined) override.cluster = cluster;

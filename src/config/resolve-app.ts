@@ -44,6 +44,10 @@ export function resolveApp(project: Project, appName: string, envName: string): 
   if (app.type !== undefined) resolved.type = app.type;
   if (app.type === 'artifact') resolved.service = app.service ?? app.name;
   if (app.scope !== undefined) resolved.scope = structuredClone(app.scope);
+  const imageLockFile = override.imageLockFile ?? app.imageLockFile;
+  if (imageLockFile !== undefined) resolved.imageLockFile = imageLockFile;
+  const disabled = [...new Set([...(app.lint?.disable ?? []), ...(override.lint?.disable ?? [])])];
+  if (disabled.length > 0) resolved.lint = { disable: disabled };
   return resolved;
 }
 

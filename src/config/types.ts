@@ -57,6 +57,24 @@ export interface ImageOverride {
   digest?: string;
 }
 
+/** The rules of `capstan lint`, static checks of every workload's pod template (as kube-score's). */
+export const lintRuleNames = [
+  'container-resources',
+  'container-probes',
+  'image-tag-latest',
+  'container-privileged',
+  'run-as-root',
+  'host-namespaces',
+  'image-pull-policy',
+] as const;
+export type LintRuleName = (typeof lintRuleNames)[number];
+
+/** `lint:` of an app or of one of its environments. */
+export interface LintSettings {
+  /** Rules not checked. */
+  disable: LintRuleName[];
+}
+
 export interface SyncPolicy {
   /** Sync automatically when git changes (default true). */
   automated: boolean;
@@ -127,6 +145,10 @@ export interface AppEnvironmentOverride {
   syncPolicy: Partial<SyncPolicy>;
   helm?: { valuesFiles: string[]; values: Record<string, unknown> };
   images: ImageOverride[];
+  /** `images: { lockFile }` (or a `- lockFile:` item): a kbld lock file, repo-relative; replaces the app's. */
+  imageLockFile?: string;
+  /** `lint.disable`, added to the app's. */
+  lint?: LintSettings;
   cluster?: string;
 }
 
@@ -143,6 +165,10 @@ export interface AppSpec {
   dependsOn: string[];
   helm?: HelmSpec;
   images: ImageOverride[];
+  /** `images: { lockFile }` (or a `- lockFile:` item): a kbld lock file (`*.kbld.lock.yml`), repo-relative, normalised. */
+  imageLockFile?: string;
+  /** `lint:`: the `capstan lint` rules turned off for the app. */
+  lint?: LintSettings;
   /** Checked when capstan.yaml loads: every rule ignores something, its pointers are JSON pointers. */
   ignoreDifferences: IgnoreRule[];
   /** Custom health per kind, checked when capstan.yaml loads (statuses, paths, one entry per kind). */
@@ -194,6 +220,10 @@ export interface AppEnvironment {
   dependsOn: string[];
   helm: { releaseName: string; valuesFiles: string[]; values: Record<string, unknown> };
   images: ImageOverride[];
+  /** A kbld lock file whose overrides are applied after `images` (the environment's, else the app's). */
+  imageLockFile?: string;
+  /** The `capstan lint` rules turned off (the app's and the environment's); undefined: none. */
+  lint?: LintSettings;
   ignoreDifferences: IgnoreRule[];
   health: HealthRule[];
   syncPolicy: SyncPolicy;

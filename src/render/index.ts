@@ -12,7 +12,8 @@ export { checkSchemas, type SchemaCheck, type UncheckedObject } from './check-sc
 export { builtinSchemaRelease } from './builtin-schemas.ts';
 export { writeSnapshot, snapshotPath, clusterFolder } from './write-snapshot.ts';
 export { sortObjects } from './sort-objects.ts';
-export { applyImageOverrides, overrideImage, parseImage, formatImage, type ImageReference } from './image-overrides.ts';
+export { applyImageOverrides, containersOf, overrideImage, parseImage, podSpecOf, formatImage, type ImageReference } from './image-overrides.ts';
+export { applyKbldLock, kbldApiVersion, parseKbldLock, readKbldLock, type LockedImage } from './kbld-lock.ts';
 export { parseManifests, type ParseManifestsOptions, type ParsedManifests } from './parse-manifests.ts';
 export { kustomizeCommand, type KustomizeCommand } from './render-kustomize.ts';
 export { walkKustomization, isRemote, kustomizationFileNames, type KustomizationWalk } from './kustomization-paths.ts';

@@ -4,6 +4,7 @@ import type { AppEnvironment, AppType } from '../config/index.ts';
 import { CapstanError, ValidationError } from '../core/index.ts';
 import { normalizeRepoPath, resolveInRepo } from '../repo-path/index.ts';
 import { applyImageOverrides } from './image-overrides.ts';
+import { applyKbldLock, readKbldLock } from './kbld-lock.ts';
 import { findKustomizationFile } from './kustomization-paths.ts';
 import { renderArtifact } from './render-artifact.ts';
 import { renderDirectory } from './render-directory.ts';
@@ -12,7 +13,7 @@ import { renderKustomize } from './render-kustomize.ts';
 import { imagesPathFile, renderPins } from './render-pins.ts';
 import { SopsAccess } from './sops-access.ts';
 import { sortObjects } from './sort-objects.ts';
-import type { RenderOptions, RenderResult } from './types.ts';
+import type { RenderedObject, RenderOptions, RenderResult } from './types.ts';
 
 /** What a source directory holds: a kustomization, a Helm chart, an image-pins layout, or plain manifests (in that order). */
 export function detectAppType(repoDir: string, source: string): AppType {
@@ -35,7 +36,7 @@ export async function renderApp(repoDir: string, app: AppEnvironment, options: R
   if (app.type === 'artifact') {
     const sops = new SopsAccess(options);
     const objects = await renderArtifact(repoDir, app.service ?? app.name, app.env, sops);
-    for (const object of objects) applyImageOverrides(object.manifest, app.images);
+    await applyImages(repoDir, app, objects, subject);
     return { type: 'artifact', objects: sortObjects(objects), decrypted: sops.decrypted };
   }
   let source: string;
@@ -74,6 +75,15 @@ export async function renderApp(repoDir: string, app: AppEnvironment, options: R
     case 'artifact':
       throw new CapstanError(`${subject}: an artifact app is rendered from its release`);
   }
-  for (const object of objects) applyImageOverrides(object.manifest, app.images);
+  await applyImages(repoDir, app, objects, subject);
   return { type, objects: sortObjects(objects), decrypted: sops.decrypted };
+}
+
+/** The app's image overrides (`images:`), then its kbld lock file's, to every workload. */
+async function applyImages(repoDir: string, app: AppEnvironment, objects: readonly RenderedObject[], subject: string): Promise<void> {
+  const locked = app.imageLockFile === undefined ? [] : await readKbldLock(repoDir, app.imageLockFile, subject);
+  for (const object of objects) {
+    applyImageOverrides(object.manifest, app.images);
+    applyKbldLock(object.manifest, locked);
+  }
 }

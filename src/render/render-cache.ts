@@ -46,7 +46,7 @@ export class RenderCache {
     } catch {
       return undefined; // the render reports the bad path
     }
-    const identity = JSON.stringify({ format: 1, build: this.options.build, commit, source, type: app.type ?? null, images: app.images });
+    const identity = JSON.stringify({ format: 1, build: this.options.build, commit, source, type: app.type ?? null, images: app.images, ...(app.imageLockFile === undefined ? {} : { imageLockFile: app.imageLockFile }) });
     return createHash('sha256').update(identity).digest('hex');
   }
 
