@@ -1,8 +1,20 @@
-import { CapstanError, ConflictError, ValidationError, formatKey, keyString, type Manifest } from '../core/index.ts';
+import { CapstanError, ConflictError, ValidationError, formatKey, keyOf, keyString, type Manifest } from '../core/index.ts';
 import { computeDiff, formatTakeovers } from '../diff/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import type { Plan, PlanPhase } from '../plan/index.ts';
-import { SyncConflictError, SyncFailedError, SyncTimeoutError, SyncValidationError, failureDetail, isSyncError, plural, type ApplyFailure, type ObjectFailure } from './errors.ts';
+import {
+  SyncConflictError,
+  SyncFailedError,
+  SyncTimeoutError,
+  SyncValidationError,
+  failureDetail,
+  isSyncError,
+  plural,
+  withFailures,
+  type ApplyFailure,
+  type ObjectFailure,
+  type SyncError,
+} from './errors.ts';
 import { settleLimited, toError } from './limit.ts';
 import { checkPruneAllowed, pruneTargets } from './prune.ts';
 import { Run } from './run.ts';
@@ -82,7 +94,8 @@ export async function prepareApply(client: KubeClient, plan: Plan, options: Appl
         return { result: await execute(run, deferred, how.beforeWrites) };
       } catch (error) {
         if (!isSyncError(error)) throw error;
-        return { result: error.result, error };
+        const failed = await runSyncFailHooks(run, error);
+        return { result: failed.result, error: failed };
       }
     },
   };
@@ -118,8 +131,11 @@ async function execute(run: Run, deferred: Set<PlanItem>, beforeWrites: ApplyPla
   const plan = run.plan;
   const runHooksNow = run.options.hooks === 'always' || hasWork(run, deferred);
   if (runHooksNow) await beforeWrites?.(run.applied());
+  recordSkipped(run);
 
+  const syncing = plan.stages.filter((stage) => stage.phase !== 'SyncFail').length;
   for (const [s, stage] of plan.stages.entries()) {
+    if (stage.phase === 'SyncFail') continue;
     run.emit({ type: 'stage', phase: stage.phase, wave: stage.wave });
     for (const [t, step] of stage.steps.entries()) {
       const items = run.steps[s][t];
@@ -137,7 +153,7 @@ async function execute(run: Run, deferred: Set<PlanItem>, beforeWrites: ApplyPla
       await validateUnblocked(run, deferred, items);
     }
     const owned = run.owned(run.steps[s].flat());
-    await waitStage(run, stage.phase, stage.wave, owned, plan.stages.length - s - 1);
+    await waitStage(run, stage.phase, stage.wave, owned, syncing - s - 1);
     run.emit({ type: 'healthy', phase: stage.phase, wave: stage.wave });
   }
 
@@ -146,6 +162,32 @@ async function execute(run: Run, deferred: Set<PlanItem>, beforeWrites: ApplyPla
     throw new SyncFailedError(`${plural(pruneFailures.length, 'object')} could not be pruned:`, pruneFailures, run.failedResult(pruneFailures));
   }
   return run.result();
+}
+
+/** Objects the plan leaves out (`hook: Skip`), each a `skipped` change with why. */
+function recordSkipped(run: Run): void {
+  for (const { object, reason } of run.plan.skipped ?? []) run.record({ apiVersion: object.apiVersion, key: keyOf(object) }, 'skipped', reason);
+}
+
+/**
+ * After a sync failed: its SyncFail hooks run (in their waves), as Argo CD runs them when a sync
+ * operation fails. The answer is the sync's error with the result that includes them and, when a
+ * SyncFail hook failed or did not complete too, that failure added.
+ */
+async function runSyncFailHooks(run: Run, error: SyncError): Promise<SyncError> {
+  const stages = run.plan.stages.flatMap((stage, s) => (stage.phase === 'SyncFail' ? [{ stage, items: run.steps[s].flat() }] : []));
+  if (stages.length === 0) return error;
+  const extra: ObjectFailure[] = [];
+  for (const { stage, items } of stages) {
+    run.emit({ type: 'stage', phase: stage.phase, wave: stage.wave });
+    try {
+      await runHooks(run, stage.phase, stage.wave, items.filter((item) => item.hook));
+    } catch (hookError) {
+      if (!isSyncError(hookError)) throw hookError;
+      extra.push(...hookError.failures);
+    }
+  }
+  return withFailures(error, extra, run.result(true));
 }
 
 /**
@@ -330,7 +372,7 @@ async function dryRunResult(run: Run, deferred: Set<PlanItem>): Promise<ApplyRes
       continue;
     }
     if (item.hook) {
-      run.record(item, 'skipped', `${item.hook} hook: runs when the sync changes something`);
+      run.record(item, 'skipped', item.hook === 'SyncFail' ? 'SyncFail hook: runs when the sync fails' : `${item.hook} hook: runs when the sync changes something`);
       continue;
     }
     if (item.skip) {
@@ -340,6 +382,7 @@ async function dryRunResult(run: Run, deferred: Set<PlanItem>): Promise<ApplyRes
     if (item.diff) run.diffs.push(item.diff);
     run.record(item, item.diff?.action === 'unchanged' ? 'unchanged' : item.live ? 'configured' : 'created', item.diff?.takeovers ? `would take ${formatTakeovers(item.diff.takeovers)}` : undefined);
   }
+  recordSkipped(run);
   const failures = await pruneTargets(run);
   if (failures.length > 0) throw new SyncFailedError(`${plural(failures.length, 'prune target')} could not be read:`, failures, run.failedResult(failures));
   return run.result();

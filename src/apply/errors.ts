@@ -95,3 +95,13 @@ export type SyncError = SyncValidationError | SyncConflictError | SyncTimeoutErr
 export function isSyncError(error: unknown): error is SyncError {
   return error instanceof SyncValidationError || error instanceof SyncConflictError || error instanceof SyncTimeoutError || error instanceof SyncFailedError;
 }
+
+/**
+ * The same kind of error, with more failures after its own (what the SyncFail hooks that ran after
+ * it did wrong) and the result that includes what happened since.
+ */
+export function withFailures(error: SyncError, extra: readonly ObjectFailure[], result: ApplyResult): SyncError {
+  const Kind = error.constructor as new (headline: string, failures: ObjectFailure[], result: ApplyResult) => SyncError;
+  const headline = error.message.split('\n')[0] ?? error.message;
+  return new Kind(headline, [...error.failures, ...extra], result);
+}

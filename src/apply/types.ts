@@ -1,4 +1,4 @@
-import type { Change, ChangeSet, IgnoreRule, Manifest, ResourceKey } from '../core/index.ts';
+import type { Change, ChangeSet, HookPhase, IgnoreRule, Manifest, ResourceKey } from '../core/index.ts';
 import type { DiffResult } from '../diff/index.ts';
 import type { HealthOptions, HealthSummary } from '../health/index.ts';
 import type { PlanPhase, PruneTarget } from '../plan/index.ts';
@@ -117,7 +117,7 @@ export interface PlanItem {
   id: string;
   phase: PlanPhase;
   wave: number;
-  hook?: 'PreSync' | 'PostSync';
+  hook?: HookPhase;
   live?: Manifest;
   diff?: DiffResult;
   /** Ids of the plan's Namespaces and CRDs this object cannot be dry-run before. */

@@ -9,7 +9,8 @@ export type ChangeAction = 'created' | 'configured' | 'unchanged' | 'deleted' | 
 
 export const changeActions: readonly ChangeAction[] = ['created', 'configured', 'unchanged', 'deleted', 'skipped', 'failed'];
 
-export type HookPhase = 'PreSync' | 'PostSync';
+/** When a hook runs: before the waves, with its wave, after the waves, or when the sync failed. */
+export type HookPhase = 'PreSync' | 'Sync' | 'PostSync' | 'SyncFail';
 
 /** One object's outcome. CLI output, events and app status all share this shape. */
 export interface Change {

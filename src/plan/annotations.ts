@@ -1,61 +1,124 @@
-import { annotations, formatKey, keyOf, type HookPhase, type Manifest } from '../core/index.ts';
+import { annotations, argoAnnotations, formatKey, helmAnnotations, keyOf, type HookPhase, type Manifest } from '../core/index.ts';
 
-/** What `capstan.dev/sync-wave` and `capstan.dev/hook` say about one object, or the problem with them. */
+/** When a hook's object is deleted: before the next run creates it again, after it succeeded, after it failed. */
+export type HookDeletePolicy = 'BeforeHookCreation' | 'HookSucceeded' | 'HookFailed';
+
+export const hookDeletePolicies: readonly HookDeletePolicy[] = ['BeforeHookCreation', 'HookSucceeded', 'HookFailed'];
+
+/** What the sync-wave and hook annotations (capstan's, Argo CD's, Helm's) say about one object. */
 export interface Placement {
   wave: number;
   hook?: HookPhase;
+  /** Why the object is never applied (`hook: Skip`, a Helm hook a sync never runs). */
+  skip?: string;
 }
 
 const integer = /^[+-]?\d+$/;
+const hookValues = ['PreSync', 'Sync', 'PostSync', 'SyncFail', 'Skip'] as const;
+type HookValue = (typeof hookValues)[number];
+
+/** Helm hook types as Argo CD maps them onto its phases; the others are not run by a sync. */
+const helmPhases: Record<string, 'PreSync' | 'PostSync'> = {
+  'pre-install': 'PreSync',
+  'pre-upgrade': 'PreSync',
+  'post-install': 'PostSync',
+  'post-upgrade': 'PostSync',
+};
+
+const helmDeletePolicies: Record<string, HookDeletePolicy> = {
+  'before-hook-creation': 'BeforeHookCreation',
+  'hook-succeeded': 'HookSucceeded',
+  'hook-failed': 'HookFailed',
+};
 
 /**
- * Reads an object's sync wave (an integer, default 0, negative allowed) and hook phase. Returns
- * the problems as messages that start with the object (`Job/shop/migrate …`).
+ * Reads an object's sync wave (an integer, default 0, negative allowed), hook phase and whether
+ * it is skipped. Returns the problems as messages that start with the object (`Job/shop/migrate …`).
  */
 export function placementOf(object: Manifest): Placement | { problems: string[] } {
   const read = readPlacement(object);
-  if (read.problems.length === 0) return { wave: read.wave, hook: read.hook };
+  if (read.problems.length === 0) return { wave: read.wave, ...(read.hook ? { hook: read.hook } : {}), ...(read.skip ? { skip: read.skip } : {}) };
   const name = formatKey(keyOf(object));
   return { problems: read.problems.map((problem) => `${name} ${problem}`) };
 }
 
 /**
- * What is wrong with an object's sync-wave and hook annotations, without a cluster: each message
- * follows the object's name (`has an invalid capstan.dev/hook annotation "Sync": …`). The render
- * reports them with the file of the object, so `capstan validate` refuses what a sync would.
+ * What is wrong with an object's sync-wave, hook and hook-delete-policy annotations, without a
+ * cluster: each message follows the object's name (`has an invalid capstan.dev/hook annotation
+ * "Later": …`). The render reports them with the file of the object, so `capstan validate` refuses
+ * what a sync would.
  */
 export function annotationProblems(object: Manifest): string[] {
-  return readPlacement(object).problems;
+  return [...readPlacement(object).problems, ...readDeletePolicy(object).problems];
+}
+
+/** One value given by capstan's key and by Argo CD's: both set and different is a problem. */
+function either(given: Record<string, string>, own: string, argo: string, problems: string[]): { key: string; value: string } | undefined {
+  const mine = given[own];
+  const theirs = given[argo];
+  if (mine !== undefined && theirs !== undefined && String(mine).trim() !== String(theirs).trim()) {
+    problems.push(`has ${own} ${JSON.stringify(mine)} and ${argo} ${JSON.stringify(theirs)}: they disagree; keep one`);
+  }
+  if (mine !== undefined) return { key: own, value: String(mine) };
+  if (theirs !== undefined) return { key: argo, value: String(theirs) };
+  return undefined;
 }
 
 function readPlacement(object: Manifest): Placement & { problems: string[] } {
   const problems: string[] = [];
   const given = object.metadata.annotations ?? {};
 
+  let hookValue: HookValue | undefined;
+  let skip: string | undefined;
+  const rawHook = either(given, annotations.hook, argoAnnotations.hook, problems);
+  if (rawHook) {
+    const phases = rawHook.value.split(',').map((p) => p.trim());
+    const unknown = phases.filter((p) => !(hookValues as readonly string[]).includes(p));
+    if (unknown.length > 0) {
+      problems.push(`has an invalid ${rawHook.key} annotation ${JSON.stringify(rawHook.value)}: it must be PreSync, Sync, PostSync, SyncFail or Skip`);
+    } else if (phases.length > 1) {
+      problems.push(`has ${rawHook.key} ${JSON.stringify(rawHook.value)}: capstan runs a hook in one phase; write one object per phase`);
+    } else {
+      hookValue = phases[0] as HookValue;
+      if (hookValue === 'Skip') skip = `annotated ${rawHook.key}: Skip: never applied`;
+    }
+  }
+
+  let helmWeight: string | undefined;
+  const helmHook = given[helmAnnotations.hook];
+  if (!rawHook && helmHook !== undefined) {
+    const types = String(helmHook).split(',').map((t) => t.trim()).filter(Boolean);
+    const phase = (['PreSync', 'PostSync'] as const).find((p) => types.some((t) => helmPhases[t] === p));
+    if (phase) {
+      hookValue = phase;
+      helmWeight = given[helmAnnotations.hookWeight];
+    } else if (!(types.length > 0 && types.every((t) => t === 'crd-install'))) {
+      // test, pre/post-delete, pre/post-rollback: steps a sync does not have (Argo CD ignores them too)
+      skip = `annotated ${helmAnnotations.hook}: ${helmHook}: a sync never runs such a Helm hook, so it is not applied`;
+    }
+  }
+
   let wave = 0;
-  const rawWave = given[annotations.syncWave];
+  const rawWave = either(given, annotations.syncWave, argoAnnotations.syncWave, problems) ?? (helmWeight !== undefined ? { key: helmAnnotations.hookWeight, value: String(helmWeight) } : undefined);
   if (rawWave !== undefined) {
-    const text = String(rawWave).trim();
+    const text = rawWave.value.trim();
     const value = Number(text);
     if (!integer.test(text) || !Number.isSafeInteger(value)) {
-      problems.push(`has an invalid ${annotations.syncWave} annotation ${JSON.stringify(rawWave)}: it must be an integer such as -1, 0 or 5`);
+      problems.push(`has an invalid ${rawWave.key} annotation ${JSON.stringify(rawWave.value)}: it must be an integer such as -1, 0 or 5`);
     } else {
       wave = value;
     }
   }
 
   let hook: HookPhase | undefined;
-  const rawHook = given[annotations.hook];
-  if (rawHook !== undefined) {
-    if (rawHook !== 'PreSync' && rawHook !== 'PostSync') {
-      problems.push(`has an invalid ${annotations.hook} annotation ${JSON.stringify(rawHook)}: it must be PreSync or PostSync`);
-    } else if (!isHookKind(object)) {
-      problems.push(`cannot be a ${rawHook} hook: hooks must be Jobs (batch) or Pods`);
-    } else {
-      hook = rawHook;
-    }
+  if (hookValue && hookValue !== 'Skip') {
+    if (!isHookKind(object)) problems.push(`cannot be a ${hookValue} hook: hooks must be Jobs (batch) or Pods`);
+    else hook = hookValue;
   }
-  return { wave, hook, problems };
+  if (!object.metadata.name && !hook && !skip) {
+    problems.push('has metadata.generateName but no metadata.name: only hooks are created anew on every sync; give it a metadata.name');
+  }
+  return { wave, hook, skip, problems };
 }
 
 function isHookKind(object: Manifest): boolean {
@@ -65,6 +128,39 @@ function isHookKind(object: Manifest): boolean {
 
 /** The hook phase of an object whose annotations were already validated by buildPlan. */
 export function hookOf(object: Manifest): HookPhase | undefined {
-  const value = object.metadata.annotations?.[annotations.hook];
-  return value === 'PreSync' || value === 'PostSync' ? value : undefined;
+  const placement = readPlacement(object);
+  return placement.problems.length === 0 ? placement.hook : undefined;
+}
+
+/**
+ * When a hook's object is deleted, from `capstan.dev/hook-delete-policy`,
+ * `argocd.argoproj.io/hook-delete-policy` or `helm.sh/hook-delete-policy` (comma-separated);
+ * `BeforeHookCreation` when none is given, as Argo CD does.
+ */
+export function deletePolicyOf(object: Manifest): Set<HookDeletePolicy> {
+  const read = readDeletePolicy(object);
+  return read.problems.length === 0 && read.policies.size > 0 ? read.policies : new Set(['BeforeHookCreation']);
+}
+
+function readDeletePolicy(object: Manifest): { policies: Set<HookDeletePolicy>; problems: string[] } {
+  const problems: string[] = [];
+  const given = object.metadata.annotations ?? {};
+  const policies = new Set<HookDeletePolicy>();
+  const raw = either(given, annotations.hookDeletePolicy, argoAnnotations.hookDeletePolicy, problems);
+  if (raw) {
+    for (const part of raw.value.split(',').map((p) => p.trim())) {
+      if ((hookDeletePolicies as readonly string[]).includes(part)) policies.add(part as HookDeletePolicy);
+      else problems.push(`has an invalid ${raw.key} annotation ${JSON.stringify(raw.value)}: each policy must be BeforeHookCreation, HookSucceeded or HookFailed`);
+    }
+    return { policies, problems };
+  }
+  const helm = given[helmAnnotations.hookDeletePolicy];
+  if (helm !== undefined) {
+    for (const part of String(helm).split(',').map((p) => p.trim())) {
+      const policy = helmDeletePolicies[part];
+      if (policy) policies.add(policy);
+      else problems.push(`has an invalid ${helmAnnotations.hookDeletePolicy} annotation ${JSON.stringify(helm)}: each policy must be before-hook-creation, hook-succeeded or hook-failed`);
+    }
+  }
+  return { policies, problems };
 }

@@ -37,7 +37,7 @@ function configMap(name: string, annotations?: Record<string, string>): Manifest
 }
 
 describe('buildPlan', () => {
-  for (const name of ['guestbook', 'waves-and-hooks', 'crds']) {
+  for (const name of ['guestbook', 'waves-and-hooks', 'crds', 'argo-sync-waves']) {
     test(`${name}.yaml orders as ${name}.plan.txt`, () => {
       assert.equal(formatPlan(buildPlan(fixture(`${name}.yaml`))), expected(`${name}.plan.txt`));
     });
@@ -116,7 +116,7 @@ describe('buildPlan', () => {
 
   test('a hook that is not a Job or Pod, or an unknown hook phase, is a ValidationError; all problems are listed together', () => {
     const deployment: Manifest = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'app', annotations: { 'capstan.dev/hook': 'PreSync' } } };
-    const job: Manifest = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate', namespace: 'app', annotations: { 'capstan.dev/hook': 'SyncFail' } } };
+    const job: Manifest = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate', namespace: 'app', annotations: { 'capstan.dev/hook': 'Later' } } };
     assert.throws(
       () => buildPlan([job, configMap('w', { 'capstan.dev/sync-wave': 'x' }), deployment]),
       (error: unknown) => {
@@ -127,7 +127,7 @@ describe('buildPlan', () => {
             '3 problems in the rendered manifests:',
             'ConfigMap/app/w has an invalid capstan.dev/sync-wave annotation "x": it must be an integer such as -1, 0 or 5',
             'Deployment/app/api cannot be a PreSync hook: hooks must be Jobs (batch) or Pods',
-            'Job/app/migrate has an invalid capstan.dev/hook annotation "SyncFail": it must be PreSync or PostSync',
+            'Job/app/migrate has an invalid capstan.dev/hook annotation "Later": it must be PreSync, Sync, PostSync, SyncFail or Skip',
           ].join('\n'),
         );
         return true;
@@ -153,6 +153,34 @@ describe('buildPlan', () => {
     assert.equal(
       formatPlan(buildPlan([widget, crd])),
       ['Sync wave -1', '  1. CustomResourceDefinition/widgets.example.com (wait until Established)', 'Sync wave 2', '  1. Widget/app/w'].join('\n'),
+    );
+  });
+
+  test("Argo CD annotations order objects as capstan's own do; where both are set they must agree", () => {
+    const argo = (name: string, annotations: Record<string, string>) => configMap(name, annotations);
+    assert.equal(
+      formatPlan(buildPlan([argo('late', { 'argocd.argoproj.io/sync-wave': '5' }), argo('early', { 'capstan.dev/sync-wave': '-2', 'argocd.argoproj.io/sync-wave': '-2' })])),
+      ['Sync wave -2', '  1. ConfigMap/app/early', 'Sync wave 5', '  1. ConfigMap/app/late'].join('\n'),
+    );
+    assert.throws(() => buildPlan([argo('both', { 'capstan.dev/sync-wave': '1', 'argocd.argoproj.io/sync-wave': '2' })]), {
+      name: 'ValidationError',
+      message: 'ConfigMap/app/both has capstan.dev/sync-wave "1" and argocd.argoproj.io/sync-wave "2": they disagree; keep one',
+    });
+    assert.throws(() => buildPlan([{ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'twice', namespace: 'app', annotations: { 'argocd.argoproj.io/hook': 'PreSync,PostSync' } } }]), {
+      name: 'ValidationError',
+      message: 'Job/app/twice has argocd.argoproj.io/hook "PreSync,PostSync": capstan runs a hook in one phase; write one object per phase',
+    });
+  });
+
+  test('hook: Skip leaves an object out of the plan, listed as skipped with the reason', () => {
+    const plan = buildPlan([configMap('kept'), configMap('legacy', { 'argocd.argoproj.io/hook': 'Skip' }), configMap('old', { 'capstan.dev/hook': 'Skip' })]);
+    assert.deepEqual(planObjects(plan).map((o) => o.metadata.name), ['kept']);
+    assert.deepEqual(
+      plan.skipped?.map((s) => [s.object.metadata.name, s.reason]),
+      [
+        ['legacy', 'annotated argocd.argoproj.io/hook: Skip: never applied'],
+        ['old', 'annotated capstan.dev/hook: Skip: never applied'],
+      ],
     );
   });
 });

@@ -2,9 +2,10 @@ import { ValidationError, formatKey, keyOf, keyString, type HookPhase, type Mani
 import { placementOf } from './annotations.ts';
 import { stepKindOf, stepRank, type StepKind } from './kind-order.ts';
 
-export type PlanPhase = 'PreSync' | 'Sync' | 'PostSync';
+/** The phases of a sync, in Argo CD's order; SyncFail stages run only when the sync failed. */
+export type PlanPhase = 'PreSync' | 'Sync' | 'PostSync' | 'SyncFail';
 
-export const phaseOrder: readonly PlanPhase[] = ['PreSync', 'Sync', 'PostSync'];
+export const phaseOrder: readonly PlanPhase[] = ['PreSync', 'Sync', 'PostSync', 'SyncFail'];
 
 /** Objects applied together: independent of each other, so they may be applied in parallel. */
 export interface PlanStep {
@@ -23,9 +24,19 @@ export interface PlanStage {
   steps: PlanStep[];
 }
 
-/** An ordered sync: PreSync hooks, then the sync waves in ascending order, then PostSync hooks. */
+/**
+ * An ordered sync: PreSync hooks, then the sync waves in ascending order (with their Sync hooks),
+ * then PostSync hooks; then the SyncFail hooks, which run only when the sync failed.
+ */
 export interface Plan {
   stages: PlanStage[];
+  /** Objects rendered but never applied (`hook: Skip`, a Helm hook a sync does not run), sorted by key, with why; absent when none. */
+  skipped?: SkippedObject[];
+}
+
+export interface SkippedObject {
+  object: Manifest;
+  reason: string;
 }
 
 export interface PlanOptions {
@@ -79,10 +90,14 @@ function compareStages(a: { phase: PlanPhase; wave: number }, b: { phase: PlanPh
  * Orders rendered objects into stages and steps. Pure: the same objects, in any order, give the
  * same plan.
  *
- * - Hooks (`capstan.dev/hook: PreSync|PostSync`, Jobs or Pods only) form the PreSync stages
- *   before, and the PostSync stages after, the sync waves; hooks of one phase are ordered by
- *   their own sync waves.
- * - Other objects are grouped by `capstan.dev/sync-wave` (an integer, default 0).
+ * - Hooks (`capstan.dev/hook` or `argocd.argoproj.io/hook`: PreSync, Sync, PostSync, SyncFail;
+ *   Jobs or Pods only; in a plain directory also `helm.sh/hook`, as Argo CD maps it) form the
+ *   PreSync stages before, and the PostSync stages after, the sync waves; Sync hooks run in their
+ *   wave with its objects; SyncFail stages come last and run only when the sync failed. Hooks of
+ *   one phase are ordered by their own sync waves (Argo CD's order: phase, wave, kind, name).
+ * - `hook: Skip` (and Helm hooks a sync never runs) are left out, listed in `skipped`.
+ * - Other objects are grouped by `capstan.dev/sync-wave` or `argocd.argoproj.io/sync-wave` (an
+ *   integer, default 0).
  * - Within a stage, the kind order of `kind-order.ts` makes the steps.
  * - A Namespace is moved up to the earliest stage of anything that lives in it, and a CRD to the
  *   earliest stage of its custom resources (as Argo CD does), so neither waits behind what
@@ -95,6 +110,7 @@ export function buildPlan(objects: readonly Manifest[], options: PlanOptions = {
   const customKinds = customKindsOf(objects, options.customKinds);
   const problems: { key: ResourceKey; message: string }[] = [];
   const placed: Placed[] = [];
+  const skipped: (SkippedObject & { key: ResourceKey })[] = [];
   const seen = new Set<string>();
 
   for (const object of objects) {
@@ -108,6 +124,10 @@ export function buildPlan(objects: readonly Manifest[], options: PlanOptions = {
     const placement = placementOf(object);
     if ('problems' in placement) {
       for (const message of placement.problems) problems.push({ key, message });
+      continue;
+    }
+    if (placement.skip) {
+      skipped.push({ object, key, reason: placement.skip });
       continue;
     }
     const phase: PlanPhase = placement.hook ?? 'Sync';
@@ -129,9 +149,11 @@ export function buildPlan(objects: readonly Manifest[], options: PlanOptions = {
     stage.items.push(item);
   }
 
-  return {
+  const plan: Plan = {
     stages: [...stages.values()].sort(compareStages).map((stage) => ({ phase: stage.phase, wave: stage.wave, steps: stepsOf(stage.items) })),
   };
+  if (skipped.length > 0) plan.skipped = skipped.sort((a, b) => compareKeys(a.key, b.key)).map(({ object, reason }) => ({ object, reason }));
+  return plan;
 }
 
 function stepsOf(items: Placed[]): PlanStep[] {
@@ -185,10 +207,11 @@ export function formatPlan(plan: Plan): string {
       lines.push(`  ${i + 1}. ${names}${step.waitEstablished ? ' (wait until Established)' : ''}`);
     });
   }
+  if (plan.skipped) lines.push(`Skipped: ${plan.skipped.map((s) => formatKey(keyOf(s.object))).join(', ')}`);
   return lines.join('\n');
 }
 
-/** Every object of the plan, in plan order. */
+/** Every object the plan applies, in plan order (skipped objects are not among them). */
 export function planObjects(plan: Plan): Manifest[] {
   return plan.stages.flatMap((stage) => stage.steps.flatMap((step) => step.objects));
 }

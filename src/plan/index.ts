@@ -15,7 +15,8 @@ export {
   type PlanPhase,
   type PlanStage,
   type PlanStep,
+  type SkippedObject,
 } from './build-plan.ts';
-export { annotationProblems, hookOf } from './annotations.ts';
+export { annotationProblems, deletePolicyOf, hookDeletePolicies, hookOf, type HookDeletePolicy } from './annotations.ts';
 export { computePrune, type PruneTarget } from './compute-prune.ts';
 export { builtinGroups, stepOrder, type StepKind } from './kind-order.ts';
