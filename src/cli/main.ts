@@ -12,6 +12,7 @@ type CommandLoader = () => Promise<Command>;
 const commands: Record<string, CommandLoader> = {
   up: async () => (await import('./up-command.ts')).upCommand(),
   init: async () => (await import('./init-command.ts')).initCommand(),
+  import: async () => (await import('./import-command.ts')).importCommand(),
   validate: async () => (await import('./validate-command.ts')).validateCommand(),
   render: async () => (await import('./render-command.ts')).renderCommand(),
   diff: async () => (await import('./diff-command.ts')).diffCommand(),
