@@ -10,7 +10,7 @@ import type {
 } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import { parseDuration } from '../config/index.ts';
 import { parse as parseYaml } from 'yaml';
-import { dnsLabel, imageOverride, inClusterEnvironment, isRecord, mergeValues, originOf, repoPath, setValue, type ImportedApp, type ImportedEnvironment, type ImportedProject } from './imported-project.ts';
+import { dnsLabel, imageOverride, inClusterEnvironment, isRecord, mergeValues, originOf, repoPath, setValue, type ImportedApp, type ImportedEnvironment, type ImportedGenerator, type ImportedProject } from './imported-project.ts';
 import type { Manifest } from './read-manifests.ts';
 
 export interface ArgoImportOptions {
@@ -23,6 +23,7 @@ const inClusterServer = 'https://kubernetes.default.svc';
 /** Argo CD's Applications and ApplicationSets as capstan apps; other kinds are warnings. */
 export function importArgoCd(manifests: Manifest[], options: ArgoImportOptions): ImportedProject {
   const apps: ImportedApp[] = [];
+  const generators: ImportedGenerator[] = [];
   const warnings: string[] = [];
   const unexpanded: string[] = [];
   for (const manifest of manifests) {
@@ -34,6 +35,11 @@ export function importArgoCd(manifests: Manifest[], options: ArgoImportOptions):
     } else if (group === 'argoproj.io' && object.kind === 'ApplicationSet') {
       const set = object as unknown as IApplicationSet;
       const origin = originOf('ApplicationSet', set.metadata, file, line);
+      const generator = directoriesGenerator(set, origin);
+      if (generator) {
+        generators.push(generator);
+        continue;
+      }
       const expanded = importApplicationSet(set, origin, options);
       if (Array.isArray(expanded)) apps.push(...expanded);
       else unexpanded.push(`${origin}: no app (its generators gave nothing capstan import can expand)`, ...expanded.notes.map((n) => `  no equivalent: ${n}`));
@@ -41,7 +47,7 @@ export function importArgoCd(manifests: Manifest[], options: ArgoImportOptions):
       warnings.push(`${file}:${line}: ${String(object.kind ?? '(no kind)')} ${String((object.metadata as { name?: string } | undefined)?.name ?? '')} skipped: capstan import argocd reads Application and ApplicationSet (argoproj.io)`.replace('  ', ' '));
     }
   }
-  return { apps, header: [...repoHeader(apps), ...unexpanded], warnings };
+  return { apps, generators, header: [...repoHeader([...apps, ...generators]), ...unexpanded], warnings };
 }
 
 /** The repo most apps read from is the config repo; the header says so, and apps from other repos say so. */
@@ -66,7 +72,7 @@ const repoOf = new WeakMap<ImportedApp, { url: string; revision: string }>();
 
 function importApplication(name: string, spec: IApplicationSpec | undefined, origin: string, finalizers: string[]): ImportedApp {
   const notes: string[] = [];
-  const entry: Record<string, unknown> = { name: dnsLabel(name) };
+  const entry: Record<string, unknown> = { name: name.includes('{{') ? name : dnsLabel(name) };
   if (entry.name !== name) notes.push(`metadata.name ${name} (capstan names apps with DNS labels: renamed ${String(entry.name)})`);
   const sources = spec?.sources ?? [];
   let source = spec?.source;
@@ -257,6 +263,44 @@ function formatSetting(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/**
+ * An ApplicationSet with one git directories generator (one pattern, `*` and `?` only, exclusions)
+ * whose template uses only the folder's path and name, as capstan's own `directories` generator;
+ * undefined when it is anything else (then it is expanded into apps).
+ */
+function directoriesGenerator(set: IApplicationSet, origin: string): ImportedGenerator | undefined {
+  const generators = set.spec.generators ?? [];
+  const git = generators.length === 1 && Object.keys(generators[0]!).length === 1 ? generators[0]!.git : undefined;
+  if (!git || git.files?.length || git.template || git.values || git.pathParamPrefix) return undefined;
+  const include = (git.directories ?? []).filter((d) => !d.exclude).map((d) => repoPath(d.path));
+  const exclude = (git.directories ?? []).filter((d) => d.exclude).map((d) => repoPath(d.path));
+  if (include.length !== 1 || [...include, ...exclude].some((p) => p.includes('**') || p.includes('['))) return undefined;
+  const goTemplate = set.spec.goTemplate === true;
+  const params: Params = goTemplate ? { 'path.path': '{{dir.path}}', 'path.basename': '{{dir.name}}' } : { path: '{{dir.path}}', 'path.basename': '{{dir.name}}' };
+  const template = renderTemplate(set.spec.template, params, goTemplate) as { metadata?: { name?: string; finalizers?: string[] }; spec?: IApplicationSpec };
+  const leftover = JSON.stringify(template).match(/\{\{(?!dir\.(path|name)\}\})[^}]*\}\}/g);
+  const destination = template.spec?.destination;
+  if (leftover || destination?.server?.includes('{{') || destination?.name?.includes('{{')) return undefined;
+  const app = importApplication(template.metadata?.name ?? '', template.spec, origin, template.metadata?.finalizers ?? []);
+  const setNotes = applicationSetNotes(set);
+  app.notes.unshift(...setNotes);
+  const generator: ImportedGenerator = { ...app, directories: include[0]!, exclude };
+  const repo = repoOf.get(app);
+  if (repo) repoOf.set(generator, repo);
+  return generator;
+}
+
+function applicationSetNotes(set: IApplicationSet): string[] {
+  const spec = set.spec;
+  const notes: string[] = [];
+  if (spec.syncPolicy?.preserveResourcesOnDeletion) notes.push('spec.syncPolicy.preserveResourcesOnDeletion (removing an app from capstan.yaml leaves its objects unless pruneRemovedApps: true)');
+  if (spec.syncPolicy?.applicationsSync) notes.push(`spec.syncPolicy.applicationsSync ${spec.syncPolicy.applicationsSync} (capstan.yaml is edited by hand: the apps are what it lists)`);
+  if (spec.strategy) notes.push(`spec.strategy ${spec.strategy.type ?? ''} (capstan moves releases between environments with promotesFrom and capstan promote)`);
+  if (spec.templatePatch) notes.push('spec.templatePatch (not applied: edit the apps below)');
+  if (spec.ignoreApplicationDifferences) notes.push('spec.ignoreApplicationDifferences (capstan.yaml is edited by hand)');
+  return notes;
+}
+
 // --- ApplicationSet ---------------------------------------------------------------------------
 
 type Params = Record<string, string>;
@@ -270,11 +314,7 @@ function importApplicationSet(set: IApplicationSet, origin: string, options: Arg
   for (const [index, generator] of (spec.generators ?? []).entries()) {
     params.push(...generatorParams(generator, `spec.generators[${index}]`, goTemplate, options, setNotes));
   }
-  if (spec.syncPolicy?.preserveResourcesOnDeletion) setNotes.push('spec.syncPolicy.preserveResourcesOnDeletion (removing an app from capstan.yaml leaves its objects unless pruneRemovedApps: true)');
-  if (spec.syncPolicy?.applicationsSync) setNotes.push(`spec.syncPolicy.applicationsSync ${spec.syncPolicy.applicationsSync} (capstan.yaml is edited by hand: the apps are what it lists)`);
-  if (spec.strategy) setNotes.push(`spec.strategy ${spec.strategy.type ?? ''} (capstan moves releases between environments with promotesFrom and capstan promote)`);
-  if (spec.templatePatch) setNotes.push('spec.templatePatch (not applied: edit the apps below)');
-  if (spec.ignoreApplicationDifferences) setNotes.push('spec.ignoreApplicationDifferences (capstan.yaml is edited by hand)');
+  setNotes.push(...applicationSetNotes(set));
   params = dedupe(params);
   if (params.length === 0) {
     return { notes: setNotes };

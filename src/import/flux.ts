@@ -46,7 +46,7 @@ export function importFlux(manifests: Manifest[]): ImportedProject {
       warnings.push(`${file}:${line}: ${String(object.kind ?? '(no kind)')}${name ? ` ${name}` : ''} skipped: capstan import flux reads Kustomization (kustomize.toolkit.fluxcd.io) and HelmRelease (helm.toolkit.fluxcd.io)`);
     }
   }
-  return { apps, header: repoHeader(apps, repos, sources), warnings };
+  return { apps, generators: [], header: repoHeader(apps, repos, sources), warnings };
 }
 
 /** The GitRepository most apps read from is the config repo; apps reading another say so. */

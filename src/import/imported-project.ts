@@ -24,9 +24,16 @@ export interface ImportedApp {
   environment?: ImportedEnvironment;
 }
 
+/** A `generators:` entry (an ApplicationSet kept as a rule): `directories`, `exclude`, and the app `template`. */
+export interface ImportedGenerator extends ImportedApp {
+  directories: string;
+  exclude: string[];
+}
+
 /** Everything read from the files: apps, lines for the top of the file, and warnings for stderr. */
 export interface ImportedProject {
   apps: ImportedApp[];
+  generators: ImportedGenerator[];
   /** Comment lines for the top of the output (the config repo, the sources). */
   header: string[];
   warnings: string[];

@@ -9,7 +9,7 @@ import { inClusterEnvironment, type ImportedEnvironment, type ImportedProject } 
  */
 export function writeProject(project: ImportedProject, title: string): string {
   const environments = new Map<string, ImportedEnvironment>();
-  for (const app of project.apps) {
+  for (const app of [...project.apps, ...project.generators]) {
     const env = app.environment ?? inClusterEnvironment;
     if (!environments.has(env.name)) environments.set(env.name, env);
   }
@@ -33,11 +33,18 @@ export function writeProject(project: ImportedProject, title: string): string {
     }
     return { entry, comment: [app.origin, ...notes.map((n) => `no equivalent: ${n}`)] };
   });
+  const generators = project.generators.map((generator) => {
+    const template: Record<string, unknown> = { ...generator.entry };
+    if (environments.size > 1) template.environments = { [(generator.environment ?? inClusterEnvironment).name]: {} };
+    const entry = { directories: generator.directories, ...(generator.exclude.length > 0 ? { exclude: generator.exclude } : {}), template };
+    return { entry, comment: [generator.origin, ...generator.notes.map((n) => `no equivalent: ${n}`)] };
+  });
   const doc = new Document({
     apiVersion: projectApiVersion,
     kind: projectKind,
     environments: [...environments.values()].map((e) => ({ name: e.name, ...(e.cluster ? { cluster: e.cluster } : {}) })),
-    apps: apps.map((a) => a.entry),
+    ...(apps.length > 0 || generators.length === 0 ? { apps: apps.map((a) => a.entry) } : {}),
+    ...(generators.length > 0 ? { generators: generators.map((g) => g.entry) } : {}),
   });
   doc.commentBefore = comment([title, ...project.header]);
   const envNodes = doc.get('environments', true);
@@ -47,11 +54,12 @@ export function writeProject(project: ImportedProject, title: string): string {
       if (env.note && isMap(node)) node.commentBefore = comment([env.note]);
     });
   }
-  const appNodes = doc.get('apps', true);
-  if (isSeq(appNodes)) {
-    apps.forEach((app, i) => {
-      const node = appNodes.items[i];
-      if (isMap(node)) node.commentBefore = comment(app.comment);
+  for (const [key, entries] of [['apps', apps], ['generators', generators]] as const) {
+    const nodes = doc.get(key, true);
+    if (!isSeq(nodes)) continue;
+    entries.forEach((entry, i) => {
+      const node = nodes.items[i];
+      if (isMap(node)) node.commentBefore = comment(entry.comment);
     });
   }
   return doc.toString({ lineWidth: 0 });
