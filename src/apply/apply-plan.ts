@@ -1,7 +1,8 @@
-import { CapstanError, ConflictError, ValidationError, formatKey, keyOf, keyString, type Manifest } from '../core/index.ts';
+import { CapstanError, ConflictError, ValidationError, formatKey, keyOf, keyString, labels, type Manifest } from '../core/index.ts';
 import { computeDiff, formatTakeovers } from '../diff/index.ts';
 import type { KubeClient } from '../kube/index.ts';
-import type { Plan, PlanPhase } from '../plan/index.ts';
+import { deletePolicyOf, hookOf, type Plan, type PlanPhase } from '../plan/index.ts';
+import { liveOwner } from './stamp.ts';
 import {
   SyncConflictError,
   SyncFailedError,
@@ -296,26 +297,47 @@ function collect(items: readonly PlanItem[], results: PromiseSettledResult<unkno
   });
 }
 
-/** Deletes each hook an earlier sync left, creates it again, and waits until it completed. */
+/**
+ * Runs hooks as Argo CD does, by their delete policy (`BeforeHookCreation` when none is given):
+ * with BeforeHookCreation the object an earlier sync left is deleted before the hook is created
+ * again; without it a named hook that exists is applied as it is (created once, as Argo CD's). A
+ * hook with only `generateName` is a new object on every sync, named by the server (its earlier
+ * ones are what BeforeHookCreation deletes). Then waits until they completed; HookSucceeded and
+ * HookFailed delete the object once it succeeded or failed.
+ */
 async function runHooks(run: Run, phase: PlanPhase, wave: number, hooks: readonly PlanItem[]): Promise<void> {
   const { fieldManager, concurrency } = run.options;
   const created = await settleLimited(hooks, concurrency, async (item) => {
-    if (item.live) {
-      await run.client.delete(item.object.apiVersion, item.key, { propagationPolicy: 'Background' });
-      if (!(await waitGone(run, item))) throw new Error(`${formatKey(item.key)} ${item.hook} hook: the previous run's object was not deleted within ${run.options.waitTimeoutMs} ms`);
+    const policies = deletePolicyOf(item.object);
+    if (!item.object.metadata.name) {
+      if (policies.has('BeforeHookCreation')) await deleteEarlierRuns(run, item);
+      named(run, item, await run.client.create(item.object, { fieldManager }));
+    } else {
+      if (item.live && policies.has('BeforeHookCreation')) {
+        await run.client.delete(item.object.apiVersion, item.key, { propagationPolicy: 'Background' });
+        if (!(await waitGone(run, item))) throw new Error(`${formatKey(item.key)} ${item.hook} hook: the previous run's object was not deleted within ${run.options.waitTimeoutMs} ms`);
+      }
+      await run.client.apply(item.object, { fieldManager, force: true });
     }
-    await run.client.apply(item.object, { fieldManager, force: true });
-    if (item.diff) run.diffs.push(item.diff);
+    if (item.diff) run.diffs.push({ ...item.diff, key: item.key });
   });
   const failures = collect(hooks, created);
   if (failures.length > 0) throw new SyncFailedError(`${plural(failures.length, `${phase} hook`)} could not be started in ${describeStage(phase, wave)}:`, failures, run.failedResult(failures));
 
   const outcome = await waitReady(run, hooks, { phase, wave, failFast: true });
   const failed = outcome.failed.map((f) => ({ ...f, error: new CapstanError(`${phase} hook failed: ${failureDetail(f).replace(/^is Degraded: /, '')}`, { subject: f.key, cause: f.error }) }));
+  const failedIds = new Set(failed.map((f) => keyString(f.key)));
+  const timedOutIds = new Set(outcome.timedOut.map((f) => keyString(f.key)));
+  const succeeded = hooks.filter((h) => !failedIds.has(h.id) && !timedOutIds.has(h.id));
+  const cleanup = [
+    ...succeeded.filter((h) => deletePolicyOf(h.object).has('HookSucceeded')),
+    ...hooks.filter((h) => failedIds.has(h.id) && deletePolicyOf(h.object).has('HookFailed')),
+  ];
+  const deleted = await settleLimited(cleanup, concurrency, (item) => run.client.delete(item.object.apiVersion, item.key, { propagationPolicy: 'Background' }));
+  const cleanupFailures = collect(cleanup, deleted);
+  const removed = new Set(cleanup.filter((_, i) => deleted[i].status === 'fulfilled').map((h) => h.id));
   if (failed.length > 0) {
-    const failedIds = new Set(failed.map((f) => keyString(f.key)));
-    const ok = hooks.filter((h) => !failedIds.has(h.id));
-    for (const item of ok) run.record(item, 'created', `${phase} hook completed`);
+    for (const item of succeeded) run.record(item, 'created', hookDone(phase, removed.has(item.id)));
     throw new SyncFailedError(`${plural(failed.length, `${phase} hook`)} failed in ${describeStage(phase, wave)}; the sync stopped there:`, failed, run.failedResult(failed));
   }
   if (outcome.timedOut.length > 0) {
@@ -325,7 +347,34 @@ async function runHooks(run: Run, phase: PlanPhase, wave: number, hooks: readonl
       run.failedResult(outcome.timedOut),
     );
   }
-  for (const item of hooks) run.record(item, 'created', `${phase} hook completed`);
+  for (const item of hooks) run.record(item, 'created', hookDone(phase, removed.has(item.id)));
+  if (cleanupFailures.length > 0) {
+    throw new SyncFailedError(`${plural(cleanupFailures.length, `${phase} hook`)} completed but could not be deleted (HookSucceeded):`, cleanupFailures, run.failedResult(cleanupFailures));
+  }
+}
+
+function hookDone(phase: PlanPhase, deleted: boolean): string {
+  return deleted ? `${phase} hook completed, then deleted by its delete policy` : `${phase} hook completed`;
+}
+
+/** A hook the server named (generateName): from now on the item is that object. */
+function named(run: Run, item: PlanItem, created: Manifest): void {
+  item.key = { ...item.key, name: created.metadata.name };
+  item.id = keyString(item.key);
+  run.byId.set(item.id, item);
+  run.known.set(item.id, created);
+}
+
+/** The objects earlier syncs of this app created from a generateName hook: deleted before a new one is created. */
+async function deleteEarlierRuns(run: Run, item: PlanItem): Promise<void> {
+  const { app, env } = run.options.owner;
+  const prefix = item.object.metadata.generateName;
+  const { items } = await run.client.list(item.object.apiVersion, item.key.kind, {
+    ...(item.key.namespace ? { namespace: item.key.namespace } : {}),
+    labelSelector: `${labels.app}=${app},${labels.env}=${env}`,
+  });
+  const earlier = items.filter((o) => o.metadata.generateName === prefix && liveOwner(o) === run.owner && hookOf(o) !== undefined);
+  await Promise.all(earlier.map((o) => run.client.delete(item.object.apiVersion, { ...item.key, name: o.metadata.name }, { propagationPolicy: 'Background' })));
 }
 
 /** After a CRD step: wait until its CRDs are Established, then refresh discovery. */

@@ -6,6 +6,7 @@ import { formatChange, formatKey, type Manifest } from '../core/index.ts';
 import { createKubeClient, type KubeClient } from '../kube/index.ts';
 import { buildPlan } from '../plan/index.ts';
 import { startSandbox, type Sandbox } from '@capstan/sandbox';
+import { eventually } from '@capstan/sandbox/testing';
 import { applyPlan, SyncFailedError, type ApplyPlanOptions, type ApplyProgressEvent } from './index.ts';
 
 // A repo written for Argo CD, applied as it is: its sync waves and every hook phase in Argo CD's
@@ -51,6 +52,23 @@ async function live(ns: string, kind: string, name: string, apiVersion = 'v1'): 
   return client.get(apiVersion, { group: apiVersion.includes('/') ? apiVersion.split('/')[0] : '', kind, namespace: ns, name });
 }
 
+/** Names of the Jobs in a namespace, sorted. */
+async function hookJobs(ns: string): Promise<string[]> {
+  return (await client.list('batch/v1', 'Job', { namespace: ns })).items.map((j) => j.metadata.name).sort();
+}
+
+function generatedJob(ns: string, prefix: string, annotations: Record<string, string>, image = 'busybox:1.36'): Manifest {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { generateName: prefix, namespace: ns, annotations } as unknown as Manifest['metadata'],
+    spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image }] } } },
+  };
+}
+
+const namespace = (name: string): Manifest => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+const configMap = (ns: string, data: Record<string, string>): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data });
+
 describe('Argo CD annotations against a sandbox', () => {
   test('an Argo CD sync-waves repo runs PreSync, the waves with their Sync hooks, then PostSync; Skip is never applied and SyncFail does not run', async () => {
     const ns = 'argo-waves';
@@ -63,7 +81,7 @@ describe('Argo CD annotations against a sandbox', () => {
       'Job/argo-waves/schema-migrate created: PreSync hook completed',
       'healthy PreSync 0',
       'Sync wave -1',
-      'Job/argo-waves/maintenance-on created: Sync hook completed',
+      'Job/argo-waves/maintenance-on created: Sync hook completed, then deleted by its delete policy',
       'healthy Sync -1',
       'Sync wave 1',
       'Service/argo-waves/api created',
@@ -74,15 +92,17 @@ describe('Argo CD annotations against a sandbox', () => {
       'Deployment/argo-waves/web created',
       'healthy Sync 2',
       'Sync wave 3',
-      'Job/argo-waves/maintenance-off created: Sync hook completed',
+      'Job/argo-waves/maintenance-off created: Sync hook completed, then deleted by its delete policy',
       'healthy Sync 3',
       'PostSync wave 0',
-      'Job/argo-waves/smoke-test created: PostSync hook completed',
+      'Job/argo-waves/smoke-test created: PostSync hook completed, then deleted by its delete policy',
       'healthy PostSync 0',
     ]);
     assert.deepEqual(result.applied.map((r) => formatKey(r.key)).sort(), ['Deployment/argo-waves/api', 'Deployment/argo-waves/web', 'Namespace/argo-waves', 'Service/argo-waves/api', 'Service/argo-waves/web']);
     assert.equal(await live(ns, 'ConfigMap', 'legacy-settings'), undefined, 'the Skip object was applied');
     assert.equal(await live(ns, 'Job', 'alert', 'batch/v1'), undefined, 'the SyncFail hook ran on a sync that did not fail');
+    // HookSucceeded hooks are gone once they succeeded; the BeforeHookCreation one stays until the next sync
+    await eventually(async () => ((await hookJobs(ns)).join() === 'schema-migrate' ? true : undefined), 10_000, 'only schema-migrate left');
   });
 
   test('a failing Sync hook stops the sync in its wave and runs the SyncFail hooks; PostSync does not run', async () => {
@@ -122,5 +142,68 @@ describe('Argo CD annotations against a sandbox', () => {
       ].join('\n'),
     );
     assert.equal(await live(ns, 'Service', 'api'), undefined, 'a wave was applied after the PreSync hook failed');
+  });
+
+  test('a generateName hook is a new object on every sync; BeforeHookCreation (the default) deletes the earlier one first', async () => {
+    const ns = 'generate-before';
+    const objects = (data: string) => [namespace(ns), generatedJob(ns, 'migrate-', { 'argocd.argoproj.io/hook': 'PreSync' }), configMap(ns, { v: data })];
+    const first = await applyPlan(client, buildPlan(objects('1')), options());
+    const [one] = await hookJobs(ns);
+    assert.match(one, /^migrate-[a-z0-9]{5}$/);
+    assert.deepEqual(
+      first.changeSet.changes.filter((c) => c.hook).map((c) => `${formatKey(c.key)} ${c.action}: ${c.message}`),
+      [`Job/${ns}/${one} created: PreSync hook completed`],
+    );
+    assert.ok(!first.applied.some((r) => r.key.kind === 'Job'), 'a hook entered the inventory');
+    await applyPlan(client, buildPlan(objects('2')), options());
+    const after = await eventually(async () => {
+      const jobs = await hookJobs(ns);
+      return jobs.length === 1 ? jobs : undefined;
+    }, 10_000, 'one migrate Job');
+    assert.notEqual(after[0], one, 'the second sync did not create a new Job');
+    assert.match(after[0], /^migrate-[a-z0-9]{5}$/);
+  });
+
+  test('a generateName hook with HookSucceeded is deleted once it succeeded; with HookFailed once it failed, and the sync names it', async () => {
+    const ns = 'generate-policies';
+    const succeeded = await applyPlan(client, buildPlan([namespace(ns), generatedJob(ns, 'ok-', { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded' }), configMap(ns, { v: '1' })]), options());
+    const change = succeeded.changeSet.changes.find((c) => c.hook === 'PostSync');
+    assert.match(`${change?.key.name} ${change?.message}`, /^ok-[a-z0-9]{5} PostSync hook completed, then deleted by its delete policy$/);
+    await eventually(async () => ((await hookJobs(ns)).length === 0 ? true : undefined), 10_000, 'no Job left');
+
+    const failing = async (prefix: string, policy: string): Promise<SyncFailedError> => {
+      const hook = generatedJob(ns, prefix, { 'capstan.dev/hook': 'PreSync', 'capstan.dev/hook-delete-policy': policy }, 'busybox:crashloop');
+      const error = await applyPlan(client, buildPlan([namespace(ns), hook, configMap(ns, { v: prefix })]), options()).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof SyncFailedError, String(error));
+      return error;
+    };
+    const doomed = await failing('doomed-', 'HookFailed');
+    assert.match(doomed.message, new RegExp(`^1 PreSync hook failed in PreSync wave 0; the sync stopped there:\nJob/${ns}/doomed-[a-z0-9]{5} PreSync hook failed: Job has reached the specified backoff limit$`));
+    await eventually(async () => ((await hookJobs(ns)).length === 0 ? true : undefined), 10_000, 'the failed HookFailed Job deleted');
+    await failing('kept-', 'HookSucceeded');
+    // the failed HookSucceeded hook is kept to be looked at
+    const left = await hookJobs(ns);
+    assert.match(left[0], /^kept-[a-z0-9]{5}$/);
+  });
+
+  test('a named hook without BeforeHookCreation is created once: a later sync leaves the completed Job as it is', async () => {
+    const ns = 'named-once';
+    const hook: Manifest = { ...generatedJob(ns, '', { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'HookFailed' }), metadata: { name: 'seed', namespace: ns, annotations: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'HookFailed' } } };
+    await applyPlan(client, buildPlan([namespace(ns), hook, configMap(ns, { v: '1' })]), options());
+    const uid = (await live(ns, 'Job', 'seed', 'batch/v1'))?.metadata.uid;
+    assert.ok(uid);
+    await applyPlan(client, buildPlan([namespace(ns), hook, configMap(ns, { v: '2' })]), options());
+    assert.equal((await live(ns, 'Job', 'seed', 'batch/v1'))?.metadata.uid, uid, 'the Job was created again');
+  });
+
+  test('an object with generateName that is not a hook is refused, naming it', () => {
+    const job = generatedJob('anywhere', 'report-', {});
+    assert.throws(() => buildPlan([job]), {
+      name: 'ValidationError',
+      message: 'Job/anywhere/report- has metadata.generateName but no metadata.name: only hooks are created anew on every sync; give it a metadata.name',
+    });
   });
 });

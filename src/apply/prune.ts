@@ -1,6 +1,6 @@
 import { annotations, formatKey, keyString, labels, ValidationError, type Manifest, type ResourceKey } from '../core/index.ts';
 import { computeDiff } from '../diff/index.ts';
-import type { PruneTarget } from '../plan/index.ts';
+import { hookOf, type PruneTarget } from '../plan/index.ts';
 import type { ObjectFailure } from './errors.ts';
 import { settleLimited, toError } from './limit.ts';
 import type { Run } from './run.ts';
@@ -82,7 +82,7 @@ async function pruneOne(run: Run, target: PruneTarget, live: LiveReader, deleted
     run.record(target, 'skipped', `not pruned: annotated ${annotations.prune}: disabled`);
     return;
   }
-  if (object.metadata.annotations?.[annotations.hook] !== undefined) {
+  if (hookOf(object) !== undefined) {
     run.record(target, 'skipped', 'not pruned: hooks are not part of the inventory');
     return;
   }

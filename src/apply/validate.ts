@@ -165,13 +165,13 @@ export async function readObjects(run: Run, items: readonly PlanItem[]): Promise
  * Server-side dry-run of every item, then its diff with live. A hook is deleted and created
  * again, so when an earlier run's hook is still there its dry-run is done under another name (a
  * dry-run against the old Job would fail on its immutable template, and say nothing about the
- * new one); its diff is the rendered object, created.
+ * new one), and so is a hook with only a generateName; its diff is the rendered object, created.
  */
 async function dryRun(run: Run, all: readonly PlanItem[]): Promise<ObjectFailure[]> {
   const { fieldManager, force, ignore } = run.options;
   const items = run.options.skipDryRunWhenInSync ? all.filter((item) => !provenInSync(item, fieldManager)) : all;
   const results = await settleLimited(items, run.options.concurrency, (item) =>
-    run.client.apply(item.hook && item.live ? renamedForDryRun(item.object) : item.object, { dryRun: true, fieldManager, force }),
+    run.client.apply(item.hook && (item.live || !item.object.metadata.name) ? renamedForDryRun(item.object, item.key.name) : item.object, { dryRun: true, fieldManager, force }),
   );
   const failures: ObjectFailure[] = [];
   items.forEach((item, i) => {
@@ -197,9 +197,9 @@ function provenInSync(item: PlanItem, fieldManager: string): boolean {
   return true;
 }
 
-function renamedForDryRun(object: Manifest): Manifest {
+function renamedForDryRun(object: Manifest, name: string): Manifest {
   const copy = structuredClone(object);
-  copy.metadata.name = `capstan-dry-run-${createHash('sha256').update(object.metadata.name).digest('hex').slice(0, 10)}`;
+  copy.metadata.name = `capstan-dry-run-${createHash('sha256').update(name).digest('hex').slice(0, 10)}`;
   return copy;
 }
 

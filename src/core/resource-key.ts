@@ -30,7 +30,8 @@ export function keyOf(manifest: Pick<Manifest, 'apiVersion' | 'kind' | 'metadata
     group: groupOf(manifest.apiVersion),
     kind: manifest.kind,
     namespace: manifest.metadata.namespace ?? '',
-    name: manifest.metadata.name,
+    // a hook created anew on every sync has only a prefix until the server names it
+    name: manifest.metadata.name || (typeof manifest.metadata.generateName === 'string' ? manifest.metadata.generateName : manifest.metadata.name),
   };
 }
 

@@ -75,7 +75,8 @@ export function validateObjects(objects: readonly RenderedObject[], options: Val
     }
     const metadata = isPlainObject(m.metadata) ? m.metadata : undefined;
     const kind = nonEmptyString(m.kind) ? m.kind : undefined;
-    const name = metadata && nonEmptyString(metadata.name) ? metadata.name : undefined;
+    // a hook with only generateName (a new object on every sync) is named by its prefix; plan refuses it on anything else
+    const name = metadata && nonEmptyString(metadata.name) ? metadata.name : metadata && nonEmptyString(metadata.generateName) ? metadata.generateName : undefined;
     const missing = [nonEmptyString(m.apiVersion) ? '' : 'apiVersion', kind ? '' : 'kind', name ? '' : 'metadata.name'].filter(Boolean);
     const partialSubject = kind && name ? `${kind}/${name}` : kind ? `${kind} without a name` : undefined;
     if (missing.length > 0) {
