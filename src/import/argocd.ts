@@ -135,6 +135,8 @@ function importApplication(name: string, spec: IApplicationSpec | undefined, ori
   if (spec?.info?.length) notes.push('spec.info (capstan shows no free-form links)');
   if (spec?.sourceHydrator) notes.push('spec.sourceHydrator (capstan renders at sync time; `capstan render --output-dir` writes rendered manifests)');
   if (finalizers.some((f) => f.startsWith('resources-finalizer.argocd.argoproj.io'))) notes.push('metadata.finalizers resources-finalizer (removing an app from capstan.yaml leaves its objects until `capstan delete`, or set pruneRemovedApps: true)');
+  const read = ['source', 'sources', 'destination', 'syncPolicy', 'ignoreDifferences', 'project', 'revisionHistoryLimit', 'info', 'sourceHydrator'];
+  for (const [key, value] of Object.entries(spec ?? {})) if (!read.includes(key) && value !== undefined) notes.push(`spec.${key} ${formatSetting(value)} (capstan import does not know this setting)`);
   const app: ImportedApp = { entry, origin, notes, environment: environmentOf(destination) };
   if (repo) repoOf.set(app, repo);
   return app;

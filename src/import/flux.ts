@@ -126,6 +126,8 @@ function importKustomization(kustomization: IKustomization, origin: string): [Im
     const value = (spec as unknown as Record<string, unknown>)[key];
     if (value !== undefined && value !== false) notes.push(`spec.${key} ${formatSetting(value)} (${reason})`);
   }
+  const read = ['path', 'sourceRef', 'targetNamespace', 'dependsOn', 'images', 'suspend', 'prune', 'timeout', 'interval', 'retryInterval', 'wait', 'patches', 'postBuild', 'decryption', ...Object.keys(why)];
+  notes.push(...unknownSettings(spec, read));
   return [{ entry, origin, notes, environment: inClusterEnvironment }, repo];
 }
 
@@ -213,6 +215,8 @@ function importHelmRelease(release: IHelmRelease, origin: string, sources: Map<s
     notes.push(`spec.${key} ${formatSetting(value)} (${reason})`);
   }
   if (spec.driftDetection?.mode === 'warn') notes.push('spec.driftDetection.mode warn (capstan reports drift without reverting it unless selfHeal: true)');
+  const read = ['chart', 'chartRef', 'targetNamespace', 'dependsOn', 'releaseName', 'values', 'valuesFrom', 'suspend', 'driftDetection', 'timeout', 'interval', ...Object.keys(why)];
+  notes.push(...unknownSettings(spec, read));
   return [{ entry, origin, notes, environment: inClusterEnvironment }, repo];
 }
 
@@ -233,6 +237,13 @@ function syncOptions(timeout: string | undefined, interval: string | undefined, 
   // Flux retries a failed apply every retryInterval: the same backoff each time
   if (retryText) options.retry = { backoff: retryText, maxBackoff: retryText };
   return Object.keys(options).length > 0 ? options : undefined;
+}
+
+/** Settings of a spec that capstan import does not read (a newer API, a field it does not know). */
+function unknownSettings(spec: object, read: string[]): string[] {
+  return Object.entries(spec)
+    .filter(([key, value]) => !read.includes(key) && value !== undefined)
+    .map(([key, value]) => `spec.${key} ${formatSetting(value)} (capstan import does not know this setting)`);
 }
 
 function formatSetting(value: unknown): string {
