@@ -14,6 +14,7 @@ const commands: Record<string, CommandLoader> = {
   init: async () => (await import('./init-command.ts')).initCommand(),
   import: async () => (await import('./import-command.ts')).importCommand(),
   validate: async () => (await import('./validate-command.ts')).validateCommand(),
+  lint: async () => (await import('./lint-command.ts')).lintCommand(),
   render: async () => (await import('./render-command.ts')).renderCommand(),
   diff: async () => (await import('./diff-command.ts')).diffCommand(),
   apply: async () => (await import('./apply-command.ts')).applyCommand(),

@@ -57,7 +57,7 @@ export function validateCommand(): Command {
  * Without an age key in the environment, SOPS files are checked as far as they can be without one
  * (see `readSopsStructure`) instead of failing validate; with one, they are decrypted as by every command.
  */
-function keylessSops(env: NodeJS.ProcessEnv = process.env): SopsKeys | undefined {
+export function keylessSops(env: NodeJS.ProcessEnv = process.env): SopsKeys | undefined {
   if (env.SOPS_AGE_KEY?.trim() || env.SOPS_AGE_KEY_FILE) return undefined;
   return { identities: [], sources: [], structureOnly: new Set() };
 }
