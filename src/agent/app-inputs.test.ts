@@ -77,6 +77,14 @@ describe('appInputs', () => {
     assert.equal(inputs, undefined);
     assert.equal(touches(inputs, 'anything/at/all'), true);
   });
+
+  test("an app's kbld lock file is one of its inputs, wherever it lives", async () => {
+    const locked = { ...app('plain'), imageLockFile: 'locks/plain.kbld.lock.yml' };
+    const inputs = await appInputs(tree({ 'apps/plain/web.yaml': 'x' }), locked);
+    assert.deepEqual(inputs, { dirs: ['apps/plain'], files: ['locks/plain.kbld.lock.yml'] });
+    assert.equal(touches(inputs, 'locks/plain.kbld.lock.yml'), true);
+    assert.equal(touches(inputs, 'locks/other.kbld.lock.yml'), false);
+  });
 });
 
 describe('diffTrees', () => {
