@@ -49,6 +49,7 @@ export {
   type WriteScopeOptions,
 } from './scope.ts';
 export type { PromotionGate } from './types.ts';
+export type { PatchTarget, PostRender, RenderPatch, SubstituteFrom } from './types.ts';
 export {
   artifactDir,
   artifactFile,

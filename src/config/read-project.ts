@@ -36,6 +36,7 @@ import {
 } from './types.ts';
 import { childPath, YamlReader, type Slot } from './yaml-reader.ts';
 import { readGenerated, readGenerators, type GeneratorDirectories } from './app-generators.ts';
+import { fluxAppFields, readFluxOptions } from './flux-options.ts';
 
 const projectFields = ['apiVersion', 'kind', 'environments', 'scopes', 'apps', 'generators', 'pruneRemovedApps', 'notifications'] as const;
 const environmentFields = ['name', 'cluster', 'promotesFrom', 'syncWindows', 'promotion'] as const;
@@ -58,6 +59,7 @@ const appFields = [
   'syncOptions',
   'scope',
   'environments',
+  ...fluxAppFields,
 ] as const;
 const helmFields = ['releaseName', 'valuesFiles', 'values'] as const;
 const environmentHelmFields = ['valuesFiles', 'values'] as const;
@@ -545,10 +547,13 @@ function readApp(reader: YamlReader, item: Slot, environmentNames: string[] | un
   if (imageLockFile !== undefined) app.imageLockFile = imageLockFile;
   if (lint !== undefined) app.lint = lint;
   if (scope !== undefined) app.scope = scope;
+  const { postRender } = fields ? readFluxOptions(reader, fields, syncOptions, optionsSlot) : {};
+  if (postRender !== undefined) app.postRender = postRender;
+  checkTargetNamespace(reader, app, fields, type);
   if (overrides !== undefined) app.environments = Object.fromEntries(overrides.map((o) => [o.env, o.override]));
 
   if (fields) {
-    checkNamespaceSet(reader, item, app, overrides, namespaceSlot);
+    checkNamespaceSet(reader, item, app, overrides, namespaceSlot ?? (app.postRender?.targetNamespace === undefined ? undefined : fields.get('targetNamespace')));
     checkHelmApplies(reader, app, helm, overrides);
     checkValuesFiles(reader, app, helm, overrides);
   }
@@ -913,6 +918,24 @@ function readAppEnvironments(reader: YamlReader, slot: Slot, environmentNames: s
     if (cluster !== undefined) override.cluster = cluster;
   }
   return drafts;
+}
+
+/**
+ * `targetNamespace` (Flux) is where every namespaced object goes, so it is also the app's namespace;
+ * Flux's options apply to what kustomize and plain directories render.
+ */
+function checkTargetNamespace(reader: YamlReader, app: AppSpec, fields: Map<string, Slot> | undefined, type: AppSpec['type']): void {
+  const target = app.postRender?.targetNamespace;
+  const targetSlot = fields?.get('targetNamespace');
+  if (target !== undefined && targetSlot) {
+    if (app.namespace !== undefined && app.namespace !== target) reader.report(targetSlot, `moves every namespaced object to ${target}, but namespace is ${app.namespace}: keep one of them (targetNamespace also sets the app's namespace)`);
+    else app.namespace = target;
+  }
+  if (type === undefined || type === 'kustomize' || type === 'directory') return;
+  for (const name of ['targetNamespace', 'patches', 'postBuild'] as const) {
+    const slot = fields?.get(name);
+    if (slot) reader.report(slot, `applies to kustomize and directory apps (as Flux's Kustomization does), but the app's type is ${type}: remove ${name}`);
+  }
 }
 
 /** Every environment the app is deployed to must know its namespace. */

@@ -44,6 +44,7 @@ export function resolveApp(project: Project, appName: string, envName: string): 
   if (app.type !== undefined) resolved.type = app.type;
   if (app.type === 'artifact') resolved.service = app.service ?? app.name;
   if (app.scope !== undefined) resolved.scope = structuredClone(app.scope);
+  if (app.postRender !== undefined) resolved.postRender = structuredClone(app.postRender);
   const imageLockFile = override.imageLockFile ?? app.imageLockFile;
   if (imageLockFile !== undefined) resolved.imageLockFile = imageLockFile;
   const disabled = [...new Set([...(app.lint?.disable ?? []), ...(override.lint?.disable ?? [])])];

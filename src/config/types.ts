@@ -152,6 +152,42 @@ export interface AppEnvironmentOverride {
   cluster?: string;
 }
 
+/** Which objects a patch applies to, as Flux and kustomize select them; every field set must match. */
+export interface PatchTarget {
+  group?: string;
+  version?: string;
+  kind?: string;
+  /** A name, or a regular expression matching the whole name. */
+  name?: string;
+  namespace?: string;
+  labelSelector?: string;
+  annotationSelector?: string;
+}
+
+/** `patches[]`: a strategic merge patch or a JSON 6902 patch (YAML text), applied after rendering. */
+export interface RenderPatch {
+  patch: string;
+  target?: PatchTarget;
+}
+
+/** Where `postBuild.substituteFrom` reads variables: a ConfigMap or Secret in the app's namespace on the target cluster. */
+export interface SubstituteFrom {
+  kind: 'ConfigMap' | 'Secret';
+  name: string;
+  /** A missing ConfigMap or Secret is skipped instead of failing the render. */
+  optional: boolean;
+}
+
+/** Flux's Kustomization options, applied to the rendered objects in this order: patches and targetNamespace, then postBuild. */
+export interface PostRender {
+  /** Every namespaced object is moved to this namespace (kustomize's `namespace:`, as Flux sets it). */
+  targetNamespace?: string;
+  patches: RenderPatch[];
+  /** `${VAR}` substitution (Flux's `postBuild`): inline values win over those read from the cluster. */
+  substitute: Record<string, string>;
+  substituteFrom: SubstituteFrom[];
+}
+
 export interface AppSpec {
   /** DNS label, unique in the project. */
   name: string;
@@ -177,6 +213,8 @@ export interface AppSpec {
   syncOptions: SyncOptions;
   /** What it may write beyond its own namespaces (`apps[].scope`: a named scope, or one inline); undefined: nothing more. */
   scope?: Scope;
+  /** Flux's Kustomization options, applied after rendering (kustomize and directory apps). */
+  postRender?: PostRender;
   /** Environments the app is deployed to, with overrides; undefined means every environment. */
   environments?: Record<string, AppEnvironmentOverride>;
 }
@@ -232,6 +270,8 @@ export interface AppEnvironment {
   syncWindows: SyncWindow[];
   /** What the app may write beyond its own namespaces (see `Scope`); undefined: nothing more. */
   scope?: Scope;
+  /** Flux's Kustomization options (`targetNamespace`, `patches`, `postBuild`), applied after rendering. */
+  postRender?: PostRender;
 }
 
 /** A problem in a part of capstan.yaml read as plain data (health rules): the field, as a path below that part, and what is wrong. */

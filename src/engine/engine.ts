@@ -11,6 +11,7 @@ import { checkSchemas, renderApp, validateObjects, type RenderCache, type Render
 import type { GitCache, Remote } from '../source/index.ts';
 
 import { openRevision, type RepoRevision } from './repo-revision.ts';
+import { clusterVariables } from './cluster-variables.ts';
 
 export interface EngineOptions {
   git: GitCache;
@@ -194,6 +195,15 @@ export interface RenderResult {
  * The composition root: sync(app, env) = source → render → plan → apply → inventory. Push mode
  * (`capstan apply`) and the agent both drive this one class.
  */
+/** Whether an app's render reads variables from the cluster (`postBuild.substituteFrom`); false for an unknown app (its render says why). */
+function readsCluster(project: Project, appName: string, env: string): boolean {
+  try {
+    return (resolveApp(project, appName, env).postRender?.substituteFrom.length ?? 0) > 0;
+  } catch {
+    return false;
+  }
+}
+
 export class Engine {
   constructor(private readonly options: EngineOptions) {}
 
@@ -209,7 +219,8 @@ export class Engine {
   async render(checkout: RepoRevision, appName: string, env: string, client?: KubeClient): Promise<RenderResult> {
     // Rendering is deterministic: a commit renders the same manifests every time, so the agent's
     // periodic checks of an unchanged commit do not render again.
-    const cacheable = /^[0-9a-f]{40}$/.test(checkout.commit);
+    // ... unless it reads variables from the cluster (postBuild.substituteFrom), which may change between renders
+    const cacheable = /^[0-9a-f]{40}$/.test(checkout.commit) && !readsCluster(checkout.project, appName, env);
     const cacheKey = `${checkout.commit}|${appName}|${env}|${client ? 'cluster' : 'offline'}`;
     const cached = cacheable ? this.renders.get(cacheKey) : undefined;
     if (cached) {
@@ -240,6 +251,7 @@ export class Engine {
         sopsKeys: this.options.sopsKeys,
         helm: { helmBinary: this.options.helmBinary },
         kustomizeBinary: this.options.kustomizeBinary,
+        ...(client ? { readVariables: clusterVariables(client) } : {}),
       }));
     // written meanwhile, not waited for (RenderCache.write never throws)
     if (key && !kept) void cache!.write(key, rendered);

@@ -30,3 +30,4 @@ export type {
 } from './types.ts';
 export { findHelm, renderHelmChart, type HelmRenderOptions } from './helm.ts';
 export { decryptSops, encryptSops, isSopsEncrypted, loadSopsKeys, type EncryptSopsOptions, type SopsKeys } from './sops/index.ts';
+export { applyPostRender, substituteAnnotation, substituteVariables, type PostRenderOptions, type PostRenderResult, type ReadVariables } from './post-render.ts';

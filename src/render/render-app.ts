@@ -6,6 +6,7 @@ import { normalizeRepoPath, resolveInRepo } from '../repo-path/index.ts';
 import { applyImageOverrides } from './image-overrides.ts';
 import { applyKbldLock, readKbldLock } from './kbld-lock.ts';
 import { findKustomizationFile } from './kustomization-paths.ts';
+import { applyPostRender, type PostRenderOptions } from './post-render.ts';
 import { renderArtifact } from './render-artifact.ts';
 import { renderDirectory } from './render-directory.ts';
 import { renderHelmApp } from './render-helm-app.ts';
@@ -13,7 +14,7 @@ import { renderKustomize } from './render-kustomize.ts';
 import { imagesPathFile, renderPins } from './render-pins.ts';
 import { SopsAccess } from './sops-access.ts';
 import { sortObjects } from './sort-objects.ts';
-import type { RenderedObject, RenderOptions, RenderResult } from './types.ts';
+import type { RenderedObject, RenderResult } from './types.ts';
 
 /** What a source directory holds: a kustomization, a Helm chart, an image-pins layout, or plain manifests (in that order). */
 export function detectAppType(repoDir: string, source: string): AppType {
@@ -31,7 +32,7 @@ export function detectAppType(repoDir: string, source: string): AppType {
  * every workload, and the objects are sorted so the same tree always renders the same list.
  * Nothing from the repo is executed: no kustomize plugins or exec functions, no Helm hooks.
  */
-export async function renderApp(repoDir: string, app: AppEnvironment, options: RenderOptions = {}): Promise<RenderResult> {
+export async function renderApp(repoDir: string, app: AppEnvironment, options: PostRenderOptions = {}): Promise<RenderResult> {
   const subject = `app ${app.name} (environment ${app.env})`;
   if (app.type === 'artifact') {
     const sops = new SopsAccess(options);
@@ -75,8 +76,16 @@ export async function renderApp(repoDir: string, app: AppEnvironment, options: R
     case 'artifact':
       throw new CapstanError(`${subject}: an artifact app is rendered from its release`);
   }
+  let sensitive = false;
+  if (app.postRender !== undefined) {
+    // Flux's Kustomization options (patches, targetNamespace, postBuild) apply to what kustomize and plain directories render
+    if (type !== 'kustomize' && type !== 'directory') throw new ValidationError(`${subject}: targetNamespace, patches and postBuild apply to kustomize and directory apps, but ${app.source} renders as ${type}: remove them, or set type`);
+    const post = await applyPostRender(objects, app.postRender, app.namespace, subject, options);
+    objects = post.objects;
+    sensitive = post.sensitive;
+  }
   await applyImages(repoDir, app, objects, subject);
-  return { type, objects: sortObjects(objects), decrypted: sops.decrypted };
+  return { type, objects: sortObjects(objects), decrypted: sops.decrypted || sensitive };
 }
 
 /** The app's image overrides (`images:`), then its kbld lock file's, to every workload. */

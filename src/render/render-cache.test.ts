@@ -27,9 +27,12 @@ test('a render is kept by commit, source, type, image overrides and build, and r
     cache.keyOf(commit, testApp('apps/api')),
     cache.keyOf(commit, testApp('apps/web', { type: 'directory' })),
     cache.keyOf(commit, testApp('apps/web', { images: [{ name: 'web', newTag: '2.0' }] })),
+    cache.keyOf(commit, testApp('apps/web', { postRender: { targetNamespace: 'web', patches: [], substitute: { a: 'b' }, substituteFrom: [] } })),
     cacheIn(dir, { build: 'test-2' }).keyOf(commit, app),
   ];
   for (const other of others) assert.ok(other && other !== key);
+  // variables read from the cluster make a render depend on more than the commit
+  assert.equal(cache.keyOf(commit, testApp('apps/web', { postRender: { patches: [], substitute: {}, substituteFrom: [{ kind: 'ConfigMap', name: 'vars', optional: false }] } })), undefined);
   assert.equal(await cacheIn(dir, { build: 'test-2' }).read(key.replace(/^./, '0')), undefined);
   const [file] = readdirSync(dir);
   assert.equal(statSync(path.join(dir, file!)).mode & 0o777, 0o600);

@@ -37,16 +37,18 @@ export class RenderCache {
     this.keep = options.keep ?? 64;
   }
 
-  /** The key of an app's render at a commit; undefined when the commit is not a full SHA or the app's type renders with a tool. */
+  /** The key of an app's render at a commit; undefined when the commit is not a full SHA, the app's type renders with a tool, or it reads variables from the cluster. */
   keyOf(commit: string, app: AppEnvironment): string | undefined {
     if (!FULL_SHA.test(commit) || (app.type !== undefined && !cacheable.has(app.type))) return undefined;
+    // variables read from the cluster (postBuild.substituteFrom) make a render depend on more than the commit
+    if ((app.postRender?.substituteFrom.length ?? 0) > 0) return undefined;
     let source: string;
     try {
       source = normalizeRepoPath(app.source);
     } catch {
       return undefined; // the render reports the bad path
     }
-    const identity = JSON.stringify({ format: 1, build: this.options.build, commit, source, type: app.type ?? null, images: app.images, ...(app.imageLockFile === undefined ? {} : { imageLockFile: app.imageLockFile }) });
+    const identity = JSON.stringify({ format: 1, build: this.options.build, commit, source, type: app.type ?? null, images: app.images, ...(app.imageLockFile === undefined ? {} : { imageLockFile: app.imageLockFile }), ...(app.postRender === undefined ? {} : { postRender: app.postRender }) });
     return createHash('sha256').update(identity).digest('hex');
   }
 

@@ -64,7 +64,8 @@ export async function renderKustomize(repoDir: string, dir: string, sops: SopsAc
   }
 }
 
-async function runKustomize(root: string, dir: string, options: RenderOptions, shown = dir || '.'): Promise<RenderedObject[]> {
+/** Runs kustomize on `dir` of `root` (already checked), isolated as `renderKustomize` says. */
+export async function runKustomize(root: string, dir: string, options: RenderOptions, shown = dir || '.'): Promise<RenderedObject[]> {
   const command = kustomizeCommand(options);
   const notFound = (cause?: unknown): ValidationError =>
     new ValidationError(`cannot render ${shown} with kustomize: "${command.file}" was not found: install kubectl (or kustomize), or set CAPSTAN_KUSTOMIZE to a kustomize binary`, { cause });
