@@ -47,6 +47,13 @@ export function directoryPatterns(text: string): string[] {
   return patterns;
 }
 
+/** The folders every `directories` generator of a capstan.yaml's text matches in the checkout `repoDir`. */
+export async function generatorDirectories(repoDir: string, text: string): Promise<GeneratorDirectories> {
+  const directories = new Map<string, string[]>();
+  for (const pattern of directoryPatterns(text)) directories.set(pattern, await listDirectories(repoDir, pattern));
+  return directories;
+}
+
 /**
  * The folders of `repoDir` a pattern matches (`*` and `?` within one path segment), repo-relative
  * and sorted. Hidden folders and symbolic links are never matched, so no match leaves the repo; a

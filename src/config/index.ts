@@ -28,6 +28,7 @@ export { ConfigValidationError, formatIssue } from './config-issue.ts';
 export { YamlReader, type Slot } from './yaml-reader.ts';
 export { checkProject, parseProject } from './parse-project.ts';
 export { loadProject, projectFileName } from './load-project.ts';
+export { generatorDirectories, type GeneratorDirectories } from './app-generators.ts';
 export { appsInEnvironment, isDeployedTo, resolveApp } from './resolve-app.ts';
 export { promotionOrder } from './promotion-order.ts';
 export { selectEnvironments } from './select-environments.ts';

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CapstanError, NotFoundError } from '../core/index.ts';
-import { directoryPatterns, listDirectories } from './app-generators.ts';
+import { generatorDirectories } from './app-generators.ts';
 import { parseProject } from './parse-project.ts';
 import type { Project } from './types.ts';
 
@@ -28,7 +28,5 @@ export async function loadProject(repoDir: string): Promise<Project> {
     throw new CapstanError(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
   // the folders `directories` generators match are read from this checkout, the revision's own
-  const directories = new Map<string, string[]>();
-  for (const pattern of directoryPatterns(text)) directories.set(pattern, await listDirectories(repoDir, pattern));
-  return parseProject(text, projectFileName, { directories });
+  return parseProject(text, projectFileName, { directories: await generatorDirectories(repoDir, text) });
 }

@@ -26,7 +26,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isMap, isSeq, parseAllDocuments, parseDocument } from 'yaml';
-import { isDeployedTo, parseProject, projectFileName, resolveApp, type AppEnvironment, type AppSpec, type ImageOverride, type Project } from '../config/index.ts';
+import { generatorDirectories, isDeployedTo, parseProject, projectFileName, resolveApp, type AppEnvironment, type AppSpec, type ImageOverride, type Project } from '../config/index.ts';
 import { CapstanError, NotFoundError, ValidationError } from '../core/index.ts';
 import { joinInsideRepo, listFiles } from '../repo-path/index.ts';
 import { readImageEntries, setImageEntry } from './image-entry-edit.ts';
@@ -173,7 +173,8 @@ class Plan {
     const edited = setImageEntry(text, projectFileName, ['apps', index, 'environments', to], copyImage(entry));
     let after: ImageOverride | undefined;
     try {
-      after = resolveApp(parseProject(edited, projectFileName), app.name, to).images.find((i) => i.name === entry.name);
+      const directories = await generatorDirectories(this.repoDir, edited);
+      after = resolveApp(parseProject(edited, projectFileName, { directories }), app.name, to).images.find((i) => i.name === entry.name);
     } catch (error) {
       throw new CapstanError(`${projectFileName}: setting image ${entry.name} of app ${app.name} in ${to} would leave it invalid (${(error as Error).message.split('\n')[0]}): set it by hand`, { cause: error });
     }
