@@ -76,13 +76,9 @@ function importKustomization(kustomization: IKustomization, origin: string): [Im
   let repo: string | undefined;
   if (ref?.kind === 'GitRepository') repo = `GitRepository/${ref.namespace ?? namespace}/${ref.name}`;
   else if (ref) notes.push(`spec.sourceRef ${ref.kind}/${ref.namespace ?? namespace}/${ref.name} (capstan reads apps from a git repo: commit these manifests to the config repo)`);
-  if (spec.targetNamespace) {
-    entry.namespace = spec.targetNamespace;
-    notes.push(`spec.targetNamespace ${spec.targetNamespace} (capstan's namespace goes to objects that have none; Flux also replaces the namespaces manifests set: set namespace: in the kustomization.yaml of ${String(entry.source)} to keep that)`);
-  } else {
-    // Flux applies objects without a namespace to default
-    entry.namespace = 'default';
-  }
+  // Flux applies objects without a namespace to default; targetNamespace moves every object, as capstan's does
+  if (spec.targetNamespace) entry.targetNamespace = spec.targetNamespace;
+  else entry.namespace = 'default';
   if (spec.dependsOn?.length) entry.dependsOn = spec.dependsOn.map((d) => dnsLabel(d.name));
   for (const dependency of spec.dependsOn ?? []) if (dependency.readyExpr) notes.push(`spec.dependsOn ${dependency.name} readyExpr (capstan waits until the dependency is healthy)`);
   if (spec.images?.length) {
@@ -100,14 +96,17 @@ function importKustomization(kustomization: IKustomization, origin: string): [Im
   const options = syncOptions(spec.timeout, spec.interval, spec.retryInterval, notes);
   if (options) entry.syncOptions = options;
   if (spec.wait === false) notes.push('spec.wait false (capstan waits for every object it applied to be healthy, wave by wave)');
-  if (spec.patches?.length) {
-    const targets = spec.patches.map((p) => (p.target ? [p.target.kind, p.target.name].filter(Boolean).join('/') || 'selector' : 'strategic merge'));
-    notes.push(`spec.patches ${targets.join(', ')} (capstan runs kustomize: move them under patches: in the kustomization.yaml of ${String(entry.source)})`);
+  if (spec.patches?.length) entry.patches = spec.patches.map((p) => ({ patch: p.patch, ...(p.target ? { target: p.target } : {}) }));
+  const postBuild: Record<string, unknown> = {};
+  if (spec.postBuild?.substitute && Object.keys(spec.postBuild.substitute).length > 0) postBuild.substitute = spec.postBuild.substitute;
+  if (spec.postBuild?.substituteFrom?.length) {
+    postBuild.substituteFrom = spec.postBuild.substituteFrom;
+    const appNamespace = spec.targetNamespace ?? 'default';
+    if (appNamespace !== namespace) {
+      notes.push(`spec.postBuild.substituteFrom ${spec.postBuild.substituteFrom.map((f) => `${f.kind}/${f.name}`).join(', ')} (Flux reads them in ${namespace}, capstan in the app's namespace ${appNamespace}: create them there)`);
+    }
   }
-  if (spec.postBuild?.substitute && Object.keys(spec.postBuild.substitute).length > 0) {
-    notes.push(`spec.postBuild.substitute ${Object.entries(spec.postBuild.substitute).map(([k, v]) => `${k}=${v}`).join(', ')} (capstan does not replace \${var} in manifests: write the values into them, or into a kustomize overlay per environment)`);
-  }
-  for (const from of spec.postBuild?.substituteFrom ?? []) notes.push(`spec.postBuild.substituteFrom ${from.kind}/${from.name} (capstan reads no variables from the cluster: write the values into the manifests)`);
+  if (Object.keys(postBuild).length > 0) entry.postBuild = postBuild;
   if (spec.decryption) notes.push(`spec.decryption ${spec.decryption.provider}${spec.decryption.secretRef ? ` with Secret ${spec.decryption.secretRef.name}` : ''} (capstan decrypts SOPS files with the age key in SOPS_AGE_KEY_FILE or SOPS_AGE_KEY, never a Secret)`);
   const why: Record<string, string> = {
     healthChecks: 'capstan checks the health of every object it applied',
