@@ -273,7 +273,7 @@ async function applyStep(run: Run, phase: PlanPhase, wave: number, items: readon
     run.written.add(item.id);
     if (item.diff) run.diffs.push(item.diff);
     // git wins, visibly: the fields taken from other field managers are named
-    run.record(item, item.live ? 'configured' : 'created', item.diff?.takeovers ? `took ${formatTakeovers(item.diff.takeovers)}` : undefined);
+    run.record(item, item.live ? 'configured' : 'created', item.diff?.takeovers ? `took ${formatTakeovers(item.diff.takeovers)}` : item.unvalidated);
   });
   const failures = collect(owned, results);
   if (failures.length > 0) throw new SyncFailedError(`${plural(failures.length, 'object')} failed to apply in ${describeStage(phase, wave)}; the sync stopped there:`, failures, run.failedResult(failures));
@@ -429,7 +429,7 @@ async function dryRunResult(run: Run, deferred: Set<PlanItem>): Promise<ApplyRes
       continue;
     }
     if (item.diff) run.diffs.push(item.diff);
-    run.record(item, item.diff?.action === 'unchanged' ? 'unchanged' : item.live ? 'configured' : 'created', item.diff?.takeovers ? `would take ${formatTakeovers(item.diff.takeovers)}` : undefined);
+    run.record(item, item.diff?.action === 'unchanged' ? 'unchanged' : item.live ? 'configured' : 'created', item.diff?.takeovers ? `would take ${formatTakeovers(item.diff.takeovers)}` : item.unvalidated);
   }
   recordSkipped(run);
   const failures = await pruneTargets(run);

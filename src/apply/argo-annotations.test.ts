@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { formatChange, formatKey, type Manifest } from '../core/index.ts';
 import { createKubeClient, type KubeClient } from '../kube/index.ts';
-import { buildPlan } from '../plan/index.ts';
+import { buildPlan, computePrune } from '../plan/index.ts';
 import { startSandbox, type Sandbox } from '@capstan/sandbox';
 import { eventually } from '@capstan/sandbox/testing';
 import { applyPlan, SyncFailedError, type ApplyPlanOptions, type ApplyProgressEvent } from './index.ts';
@@ -204,6 +204,96 @@ describe('Argo CD annotations against a sandbox', () => {
     assert.throws(() => buildPlan([job]), {
       name: 'ValidationError',
       message: 'Job/anywhere/report- has metadata.generateName but no metadata.name: only hooks are created anew on every sync; give it a metadata.name',
+    });
+  });
+
+  test('sync-options: Prune=false is never pruned; Delete=false is pruned when removed from git but kept when the app is deleted', async () => {
+    const ns = 'argo-sync-options';
+    const cm = (name: string, options?: string): Manifest => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: ns, ...(options ? { annotations: { 'argocd.argoproj.io/sync-options': options } } : {}) },
+      data: { a: '1' },
+    });
+    const all = [namespace(ns), cm('kept', 'Prune=false'), cm('plain'), cm('retained', 'Delete=false, ServerSideApply=true')];
+    const first = await applyPlan(client, buildPlan(all), options());
+    const removed = await applyPlan(client, buildPlan([namespace(ns)]), options({ prune: computePrune(first.applied, [namespace(ns)]) }));
+    assert.deepEqual(
+      removed.changeSet.changes.filter((c) => c.key.kind === 'ConfigMap').map((c) => `${formatKey(c.key)} ${c.action}${c.message ? `: ${c.message}` : ''}`),
+      [`ConfigMap/${ns}/retained deleted`, `ConfigMap/${ns}/plain deleted`, `ConfigMap/${ns}/kept skipped: not pruned: annotated argocd.argoproj.io/sync-options: Prune=false`],
+    );
+
+    const again = await applyPlan(client, buildPlan([namespace(ns), cm('retained', 'Delete=false'), cm('plain')]), options());
+    // deleting the app: an empty plan that prunes everything it owns
+    const deleted = await applyPlan(client, buildPlan([]), options({ allowEmpty: true, prune: computePrune(again.applied, []) }));
+    assert.deepEqual(
+      deleted.changeSet.changes.map((c) => `${formatKey(c.key)} ${c.action}${c.message ? `: ${c.message}` : ''}`),
+      [
+        `ConfigMap/${ns}/retained skipped: not deleted with the app: annotated argocd.argoproj.io/sync-options: Delete=false`,
+        `ConfigMap/${ns}/plain deleted`,
+        `Namespace/${ns} skipped: not deleted: it still holds 2 objects that shop/dev keeps: ConfigMap/${ns}/kept, ConfigMap/${ns}/retained`,
+      ],
+    );
+    assert.ok(await live(ns, 'ConfigMap', 'retained'));
+  });
+
+  test('sync-options: SkipDryRunOnMissingResource=true applies a custom resource whose CRD another party installs during the sync', async () => {
+    const ns = 'argo-skip-dry-run';
+    const crd: Manifest = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.argo-test.example.com' },
+      spec: {
+        group: 'argo-test.example.com',
+        scope: 'Namespaced',
+        names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    };
+    const gadget = (options?: string): Manifest => ({
+      apiVersion: 'argo-test.example.com/v1',
+      kind: 'Gadget',
+      metadata: { name: 'g', namespace: ns, annotations: { 'argocd.argoproj.io/sync-wave': '1', ...(options ? { 'argocd.argoproj.io/sync-options': options } : {}) } },
+      spec: { size: 3 },
+    });
+    const operator: Manifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'operator', namespace: ns }, data: { installs: 'gadgets' } };
+
+    let error: unknown;
+    await applyPlan(client, buildPlan([namespace(ns), operator, gadget()]), options()).catch((e: unknown) => (error = e));
+    assert.match(String((error as Error)?.message), /Gadget\/argo-skip-dry-run\/g cannot be applied: the cluster does not serve argo-test.example.com\/v1 Gadget \(is its CRD installed\?\)/);
+
+    // an "operator" installs the CRD when its ConfigMap is applied, in wave 0
+    const installing: KubeClient = Object.create(client);
+    installing.apply = async (manifest, applyOptions) => {
+      const answer = await client.apply(manifest, applyOptions);
+      if (!applyOptions?.dryRun && manifest.metadata.name === 'operator') {
+        await client.apply(crd, { fieldManager: 'operator' });
+        await eventually(async () => {
+          client.invalidateDiscovery();
+          return (await client.resourceFor('argo-test.example.com/v1', 'Gadget')) ? true : undefined;
+        }, 10_000, 'Gadget served');
+      }
+      return answer;
+    };
+    const result = await applyPlan(installing, buildPlan([namespace(ns), operator, gadget('SkipDryRunOnMissingResource=true')]), options());
+    assert.deepEqual(
+      result.changeSet.changes.filter((c) => c.key.kind === 'Gadget').map((c) => `${c.action}: ${c.message}`),
+      ['created: not dry-run: the cluster does not serve argo-test.example.com/v1 Gadget yet (SkipDryRunOnMissingResource)'],
+    );
+    assert.deepEqual((await live(ns, 'Gadget', 'g', 'argo-test.example.com/v1'))?.spec, { size: 3 });
+  });
+
+  test('sync-options: Replace=true and options capstan does not honour are refused, naming the object', () => {
+    const cm = (options: string): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'x', annotations: { 'argocd.argoproj.io/sync-options': options } } });
+    assert.throws(() => buildPlan([cm('Replace=true')]), {
+      name: 'ValidationError',
+      message:
+        'ConfigMap/x/c has argocd.argoproj.io/sync-options Replace=true: capstan always applies server-side and never replaces (deletes and re-creates) an object; remove the option, and change an immutable field by renaming the object',
+    });
+    assert.throws(() => buildPlan([cm('Validate=false')]), {
+      name: 'ValidationError',
+      message:
+        'ConfigMap/x/c has argocd.argoproj.io/sync-options "Validate=false", which capstan does not honour on an object: it honours Prune=false, Delete=false, SkipDryRunOnMissingResource=true, ServerSideApply=true and PruneLast=true',
     });
   });
 });

@@ -1,6 +1,6 @@
-import { annotations, formatKey, keyString, labels, ValidationError, type Manifest, type ResourceKey } from '../core/index.ts';
+import { annotations, argoAnnotations, formatKey, keyString, labels, ValidationError, type Manifest, type ResourceKey } from '../core/index.ts';
 import { computeDiff } from '../diff/index.ts';
-import { hookOf, type PruneTarget } from '../plan/index.ts';
+import { hookOf, syncOptionsOf, type PruneTarget } from '../plan/index.ts';
 import type { ObjectFailure } from './errors.ts';
 import { settleLimited, toError } from './limit.ts';
 import type { Run } from './run.ts';
@@ -18,7 +18,8 @@ import { protectedNamespace } from './validate.ts';
  * deleted. Within a stage no order holds.
  *
  * Skipped, with a message: objects still rendered, objects annotated `capstan.dev/prune:
- * disabled`, hooks, and objects whose live owner is not this app/env (never delete what another
+ * disabled` or `argocd.argoproj.io/sync-options: Prune=false`, when the app is deleted (an empty
+ * plan) objects annotated `Delete=false`, hooks, and objects whose live owner is not this app/env (never delete what another
  * app manages, nor what capstan did not stamp). Already-gone objects are skipped as such. With
  * dryRunOnly nothing is deleted: the changes and diffs say what would be. Live copies are read
  * with one list per kind and namespace (of the app's objects, by its labels) where several targets
@@ -78,8 +79,14 @@ async function pruneOne(run: Run, target: PruneTarget, live: LiveReader, deleted
     return;
   }
   const owner = liveOwner(object);
-  if (object.metadata.annotations?.[annotations.prune] === 'disabled') {
-    run.record(target, 'skipped', `not pruned: annotated ${annotations.prune}: disabled`);
+  const options = syncOptionsOf(object);
+  if (!options.prune) {
+    const why = object.metadata.annotations?.[annotations.prune] === 'disabled' ? `${annotations.prune}: disabled` : `${argoAnnotations.syncOptions}: Prune=false`;
+    run.record(target, 'skipped', `not pruned: annotated ${why}`);
+    return;
+  }
+  if (!options.delete && run.items.length === 0) {
+    run.record(target, 'skipped', `not deleted with the app: annotated ${argoAnnotations.syncOptions}: Delete=false`);
     return;
   }
   if (hookOf(object) !== undefined) {

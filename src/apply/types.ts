@@ -127,4 +127,6 @@ export interface PlanItem {
    * (never adopted, not part of the inventory, not dry-run nor applied).
    */
   skip?: string;
+  /** Why the object is applied without a server dry-run (`SkipDryRunOnMissingResource=true` on a kind not served yet). */
+  unvalidated?: string;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError, formatKey, type Manifest } from '../core/index.ts';
 import { computeDiff, quickCompare } from '../diff/index.ts';
 import { withApplyDefaults, type ResourceInfo } from '../kube/index.ts';
-import { crdTarget } from '../plan/index.ts';
+import { crdTarget, syncOptionsOf } from '../plan/index.ts';
 import type { ObjectFailure } from './errors.ts';
 import { settleLimited, toError } from './limit.ts';
 import type { Run } from './run.ts';
@@ -69,6 +69,11 @@ export async function validateItems(run: Run, items: readonly PlanItem[]): Promi
     if (answer.status === 'rejected') return void failures.push(failure(item, answer.reason));
     const resource = answer.value;
     const name = formatKey(item.key);
+    if (!resource && syncOptionsOf(item.object).skipDryRunOnMissingResource) {
+      // applied without a dry-run: its CRD comes from elsewhere (another app, an operator) during the sync
+      item.unvalidated = `not dry-run: the cluster does not serve ${item.object.apiVersion} ${item.object.kind} yet (SkipDryRunOnMissingResource)`;
+      return;
+    }
     if (!resource) {
       return void failures.push(
         failure(item, new NotFoundError(`cannot be applied: the cluster does not serve ${item.object.apiVersion} ${item.object.kind} (is its CRD installed?)`, { subject: name })),

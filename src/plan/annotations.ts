@@ -33,10 +33,11 @@ const helmDeletePolicies: Record<string, HookDeletePolicy> = {
 
 /**
  * Reads an object's sync wave (an integer, default 0, negative allowed), hook phase and whether
- * it is skipped. Returns the problems as messages that start with the object (`Job/shop/migrate …`).
+ * it is skipped. Returns the problems (of its hook-delete-policy and sync-options too) as messages that start with the object (`Job/shop/migrate …`).
  */
 export function placementOf(object: Manifest): Placement | { problems: string[] } {
   const read = readPlacement(object);
+  read.problems.push(...readDeletePolicy(object).problems, ...readSyncOptions(object).problems);
   if (read.problems.length === 0) return { wave: read.wave, ...(read.hook ? { hook: read.hook } : {}), ...(read.skip ? { skip: read.skip } : {}) };
   const name = formatKey(keyOf(object));
   return { problems: read.problems.map((problem) => `${name} ${problem}`) };
@@ -49,7 +50,48 @@ export function placementOf(object: Manifest): Placement | { problems: string[] 
  * what a sync would.
  */
 export function annotationProblems(object: Manifest): string[] {
-  return [...readPlacement(object).problems, ...readDeletePolicy(object).problems];
+  return [...readPlacement(object).problems, ...readDeletePolicy(object).problems, ...readSyncOptions(object).problems];
+}
+
+/** What `argocd.argoproj.io/sync-options` says about one object, as capstan honours it. */
+export interface SyncOptions {
+  /** `Prune=false` (or `capstan.dev/prune: disabled`): never pruned. */
+  prune: boolean;
+  /** `Delete=false`: kept when the app is deleted. */
+  delete: boolean;
+  /** `SkipDryRunOnMissingResource=true`: a kind the cluster does not serve yet is applied without a dry-run. */
+  skipDryRunOnMissingResource: boolean;
+}
+
+/** Options that mean nothing more in capstan: it always applies server-side, and always prunes after everything else. */
+const alwaysSo: Record<string, string> = { 'ServerSideApply=true': '', 'ServerSideApply=false': '', 'PruneLast=true': '', 'Prune=true': '', 'Delete=true': '', 'SkipDryRunOnMissingResource=false': '' };
+
+/** An object's sync options (see SyncOptions); validated by annotationProblems. */
+export function syncOptionsOf(object: Manifest): SyncOptions {
+  return readSyncOptions(object).options;
+}
+
+function readSyncOptions(object: Manifest): { options: SyncOptions; problems: string[] } {
+  const given = object.metadata.annotations ?? {};
+  const options: SyncOptions = { prune: given[annotations.prune] !== 'disabled', delete: true, skipDryRunOnMissingResource: false };
+  const problems: string[] = [];
+  const raw = given[argoAnnotations.syncOptions];
+  if (raw === undefined) return { options, problems };
+  for (const option of String(raw).split(',').map((o) => o.trim()).filter(Boolean)) {
+    if (option === 'Prune=false') options.prune = false;
+    else if (option === 'Delete=false') options.delete = false;
+    else if (option === 'SkipDryRunOnMissingResource=true') options.skipDryRunOnMissingResource = true;
+    else if (option === 'Replace=true') {
+      problems.push(
+        `has ${argoAnnotations.syncOptions} Replace=true: capstan always applies server-side and never replaces (deletes and re-creates) an object; remove the option, and change an immutable field by renaming the object`,
+      );
+    } else if (!(option in alwaysSo)) {
+      problems.push(
+        `has ${argoAnnotations.syncOptions} ${JSON.stringify(option)}, which capstan does not honour on an object: it honours Prune=false, Delete=false, SkipDryRunOnMissingResource=true, ServerSideApply=true and PruneLast=true`,
+      );
+    }
+  }
+  return { options, problems };
 }
 
 /** One value given by capstan's key and by Argo CD's: both set and different is a problem. */
