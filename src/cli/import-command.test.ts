@@ -42,7 +42,7 @@ describe('capstan import argocd', () => {
     assert.deepEqual(warnings, ['argocd-helm-application.yaml:54: AppProject platform skipped: capstan import argocd reads Application and ApplicationSet (argoproj.io)']);
   });
 
-  test('ApplicationSets: a list generator and a matrix give one app per element and cluster, a git directories generator becomes a directories generator of capstan.yaml, a clusters generator a comment', () => {
+  test('ApplicationSets: a list generator and a matrix give one app per element and cluster, a git directories generator and a list for one cluster become generators of capstan.yaml, a clusters generator a comment', () => {
     const { text, warnings } = imported('argocd', 'argocd-applicationset.yaml');
     assertExpected('argocd-applicationset', text);
     assert.deepEqual(warnings, []);
@@ -68,7 +68,7 @@ describe('the command', () => {
     const argo = await run(['argocd', 'argocd-helm-application.yaml', 'argocd-applicationset.yaml', '--repo', 'repo']);
     assert.equal(argo.code, 0, argo.stderr);
     assert.equal(argo.stderr, 'warning: argocd-helm-application.yaml:54: AppProject platform skipped: capstan import argocd reads Application and ApplicationSet (argoproj.io)\n');
-    assert.deepEqual(parseProject(argo.stdout, 'capstan.yaml', { directories }).apps.map((a) => a.name), ['podinfo', 'staging-guestbook', 'production-guestbook', 'backend-staging', 'frontend-staging', 'backend', 'frontend']);
+    assert.deepEqual(parseProject(argo.stdout, 'capstan.yaml', { directories }).apps.map((a) => a.name), ['podinfo', 'staging-guestbook', 'production-guestbook', 'backend-staging', 'frontend-staging', 'backend', 'frontend', 'team-payments', 'team-search']);
     const flux = await run(['flux', 'flux-kustomization.yaml', 'flux-helmrelease.yaml']);
     assert.equal(flux.code, 0, flux.stderr);
     assert.match(flux.stderr, /^warning: flux-kustomization.yaml:74: Alert on-call skipped: /);

@@ -35,7 +35,7 @@ export function importArgoCd(manifests: Manifest[], options: ArgoImportOptions):
     } else if (group === 'argoproj.io' && object.kind === 'ApplicationSet') {
       const set = object as unknown as IApplicationSet;
       const origin = originOf('ApplicationSet', set.metadata, file, line);
-      const generator = directoriesGenerator(set, origin);
+      const generator = directoriesGenerator(set, origin) ?? listGenerator(set, origin);
       if (generator) {
         generators.push(generator);
         continue;
@@ -287,6 +287,33 @@ function directoriesGenerator(set: IApplicationSet, origin: string): ImportedGen
   const setNotes = applicationSetNotes(set);
   app.notes.unshift(...setNotes);
   const generator: ImportedGenerator = { ...app, directories: include[0]!, exclude };
+  const repo = repoOf.get(app);
+  if (repo) repoOf.set(generator, repo);
+  return generator;
+}
+
+/**
+ * An ApplicationSet with one list generator of flat elements, whose template uses only their keys
+ * and deploys to one cluster, as capstan's own `list` generator (`{{item.<key>}}`); undefined
+ * otherwise (then it is expanded into apps).
+ */
+function listGenerator(set: IApplicationSet, origin: string): ImportedGenerator | undefined {
+  const generators = set.spec.generators ?? [];
+  const list = generators.length === 1 && Object.keys(generators[0]!).length === 1 ? generators[0]!.list : undefined;
+  if (!list || list.elementsYaml || list.template || !list.elements?.length) return undefined;
+  const elements = list.elements;
+  const flat = (e: unknown): e is Record<string, string | number | boolean> => isRecord(e) && Object.values(e).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
+  if (!elements.every(flat)) return undefined;
+  const keys = [...new Set(elements.flatMap((e) => Object.keys(e)))];
+  const params: Params = Object.fromEntries(keys.map((key) => [key, `{{item.${key}}}`]));
+  const goTemplate = set.spec.goTemplate === true;
+  const template = renderTemplate(set.spec.template, params, goTemplate) as { metadata?: { name?: string; finalizers?: string[] }; spec?: IApplicationSpec };
+  const leftover = JSON.stringify(template).match(/\{\{(?!item\.[^{}]+\}\})[^}]*\}\}/g);
+  const destination = template.spec?.destination;
+  if (leftover || destination?.server?.includes('{{') || destination?.name?.includes('{{')) return undefined;
+  const app = importApplication(template.metadata?.name ?? '', template.spec, origin, template.metadata?.finalizers ?? []);
+  app.notes.unshift(...applicationSetNotes(set));
+  const generator: ImportedGenerator = { ...app, exclude: [], list: elements };
   const repo = repoOf.get(app);
   if (repo) repoOf.set(generator, repo);
   return generator;

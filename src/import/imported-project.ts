@@ -24,10 +24,11 @@ export interface ImportedApp {
   environment?: ImportedEnvironment;
 }
 
-/** A `generators:` entry (an ApplicationSet kept as a rule): `directories`, `exclude`, and the app `template`. */
+/** A `generators:` entry (an ApplicationSet kept as a rule): `directories` and `exclude`, or `list`; the entry is the app `template`. */
 export interface ImportedGenerator extends ImportedApp {
-  directories: string;
+  directories?: string;
   exclude: string[];
+  list?: Array<Record<string, unknown>>;
 }
 
 /** Everything read from the files: apps, lines for the top of the file, and warnings for stderr. */

@@ -36,7 +36,7 @@ export function writeProject(project: ImportedProject, title: string): string {
   const generators = project.generators.map((generator) => {
     const template: Record<string, unknown> = { ...generator.entry };
     if (environments.size > 1) template.environments = { [(generator.environment ?? inClusterEnvironment).name]: {} };
-    const entry = { directories: generator.directories, ...(generator.exclude.length > 0 ? { exclude: generator.exclude } : {}), template };
+    const entry = generator.list ? { list: generator.list, template } : { directories: generator.directories, ...(generator.exclude.length > 0 ? { exclude: generator.exclude } : {}), template };
     return { entry, comment: [generator.origin, ...generator.notes.map((n) => `no equivalent: ${n}`)] };
   });
   const doc = new Document({
