@@ -57,6 +57,42 @@ test('Flux\'s Kustomization options read onto the app: postRender, the namespace
   });
 });
 
+test('an environment adds its patches after the app\'s and its variables over the app\'s, as a Flux Kustomization per cluster would', () => {
+  const project = parseProject(`apiVersion: capstan.dev/v1alpha1
+kind: Project
+environments: [{ name: staging }, { name: production }]
+apps:
+  - name: web
+    source: apps/web
+    namespace: web
+    patches:
+      - { patch: "- { op: add, path: /metadata/labels/tier, value: web }", target: { kind: Deployment } }
+    postBuild:
+      substitute: { cluster_env: staging, replicas: "1" }
+    environments:
+      staging: {}
+      production:
+        patches:
+          - { patch: "- { op: replace, path: /spec/replicas, value: 5 }", target: { kind: Deployment, name: web } }
+        postBuild:
+          substitute: { cluster_env: production }
+          substituteFrom: [{ kind: ConfigMap, name: production-vars }]
+`);
+  assert.deepEqual(resolveApp(project, 'web', 'staging').postRender, {
+    patches: [{ patch: '- { op: add, path: /metadata/labels/tier, value: web }', target: { kind: 'Deployment' } }],
+    substitute: { cluster_env: 'staging', replicas: '1' },
+    substituteFrom: [],
+  });
+  assert.deepEqual(resolveApp(project, 'web', 'production').postRender, {
+    patches: [
+      { patch: '- { op: add, path: /metadata/labels/tier, value: web }', target: { kind: 'Deployment' } },
+      { patch: '- { op: replace, path: /spec/replicas, value: 5 }', target: { kind: 'Deployment', name: 'web' } },
+    ],
+    substitute: { cluster_env: 'production', replicas: '1' },
+    substituteFrom: [{ kind: 'ConfigMap', name: 'production-vars', optional: false }],
+  });
+});
+
 test('Flux options that cannot work are refused with the fix', () => {
   assert.equal(
     problems(`${head}  - name: web

@@ -58,6 +58,14 @@ export function readFluxOptions(reader: YamlReader, fields: ReadonlyMap<string, 
   return result;
 }
 
+/** `patches` and `postBuild` under `environments.<env>`; undefined when neither is set. */
+export function readEnvironmentFluxOptions(reader: YamlReader, fields: ReadonlyMap<string, Slot>): Omit<PostRender, 'targetNamespace'> | undefined {
+  const patchesSlot = fields.get('patches');
+  const postBuildSlot = fields.get('postBuild');
+  if (!patchesSlot && !postBuildSlot) return undefined;
+  return { patches: patchesSlot ? readPatches(reader, patchesSlot) : [], ...(postBuildSlot ? readPostBuild(reader, postBuildSlot) : { substitute: {}, substituteFrom: [] }) };
+}
+
 function readLabel(reader: YamlReader, slot: Slot, what: string): string | undefined {
   const text = reader.string(slot, what);
   if (text === undefined) return undefined;

@@ -36,7 +36,7 @@ import {
 } from './types.ts';
 import { childPath, YamlReader, type Slot } from './yaml-reader.ts';
 import { readGenerated, readGenerators, type GeneratorDirectories } from './app-generators.ts';
-import { fluxAppFields, readFluxOptions } from './flux-options.ts';
+import { fluxAppFields, readEnvironmentFluxOptions, readFluxOptions } from './flux-options.ts';
 
 const projectFields = ['apiVersion', 'kind', 'environments', 'scopes', 'apps', 'generators', 'pruneRemovedApps', 'notifications'] as const;
 const environmentFields = ['name', 'cluster', 'promotesFrom', 'syncWindows', 'promotion'] as const;
@@ -69,7 +69,7 @@ const healthFields = ['group', 'kind', 'rules'] as const;
 const syncPolicyFields = ['automated', 'prune', 'selfHeal', 'allowEmpty'] as const;
 const syncOptionsFields = ['timeout', 'retry', 'pollInterval', 'conflicts'] as const;
 const retryFields = ['limit', 'backoff', 'maxBackoff'] as const;
-const appEnvironmentFields = ['source', 'namespace', 'sync', 'syncPolicy', 'helm', 'images', 'lint', 'cluster'] as const;
+const appEnvironmentFields = ['source', 'namespace', 'sync', 'syncPolicy', 'helm', 'images', 'lint', 'cluster', 'patches', 'postBuild'] as const;
 const namedScopeFields = ['name', 'namespaces', 'clusterResources'] as const;
 const inlineScopeFields = ['namespaces', 'clusterResources'] as const;
 const clusterResourceFields = ['group', 'kind'] as const;
@@ -916,6 +916,8 @@ function readAppEnvironments(reader: YamlReader, slot: Slot, environmentNames: s
     const clusterSlot = fields.get('cluster');
     const cluster = clusterSlot && reader.string(clusterSlot, 'the name of a kubeconfig context');
     if (cluster !== undefined) override.cluster = cluster;
+    const postRender = readEnvironmentFluxOptions(reader, fields);
+    if (postRender !== undefined) override.postRender = postRender;
   }
   return drafts;
 }

@@ -5,7 +5,7 @@
 import { NotFoundError, ValidationError } from '../core/index.ts';
 import { sortByDependencies } from './dependency-graph.ts';
 import { didYouMean } from './suggest-name.ts';
-import { defaultSyncPolicy, type AppEnvironment, type AppEnvironmentOverride, type AppSpec, type Environment, type ImageOverride, type Project } from './types.ts';
+import { defaultSyncPolicy, type AppEnvironment, type AppEnvironmentOverride, type AppSpec, type Environment, type ImageOverride, type PostRender, type Project } from './types.ts';
 
 /** Resolves one app in one environment; throws NotFoundError for an unknown app or environment, or one the app is not deployed to. */
 export function resolveApp(project: Project, appName: string, envName: string): AppEnvironment {
@@ -44,7 +44,8 @@ export function resolveApp(project: Project, appName: string, envName: string): 
   if (app.type !== undefined) resolved.type = app.type;
   if (app.type === 'artifact') resolved.service = app.service ?? app.name;
   if (app.scope !== undefined) resolved.scope = structuredClone(app.scope);
-  if (app.postRender !== undefined) resolved.postRender = structuredClone(app.postRender);
+  const postRender = mergePostRender(app.postRender, override.postRender);
+  if (postRender !== undefined) resolved.postRender = postRender;
   const imageLockFile = override.imageLockFile ?? app.imageLockFile;
   if (imageLockFile !== undefined) resolved.imageLockFile = imageLockFile;
   const disabled = [...new Set([...(app.lint?.disable ?? []), ...(override.lint?.disable ?? [])])];
@@ -124,6 +125,13 @@ function mergeImages(base: readonly ImageOverride[], overrides: readonly ImageOv
     }
   }
   return merged;
+}
+
+/** The environment's patches after the app's; its variables over the app's (substituteFrom after the app's, so they win). */
+function mergePostRender(app: PostRender | undefined, env: Omit<PostRender, 'targetNamespace'> | undefined): PostRender | undefined {
+  if (env === undefined) return app && structuredClone(app);
+  const base = structuredClone(app ?? { patches: [], substitute: {}, substituteFrom: [] });
+  return { ...base, patches: [...base.patches, ...structuredClone(env.patches)], substitute: { ...base.substitute, ...env.substitute }, substituteFrom: [...base.substituteFrom, ...env.substituteFrom] };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

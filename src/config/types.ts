@@ -150,6 +150,8 @@ export interface AppEnvironmentOverride {
   /** `lint.disable`, added to the app's. */
   lint?: LintSettings;
   cluster?: string;
+  /** `patches` and `postBuild` of this environment: patches after the app's, variables over the app's. */
+  postRender?: Omit<PostRender, 'targetNamespace'>;
 }
 
 /** Which objects a patch applies to, as Flux and kustomize select them; every field set must match. */
