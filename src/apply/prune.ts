@@ -1,6 +1,6 @@
 import { annotations, argoAnnotations, formatKey, keyString, labels, ValidationError, type Manifest, type ResourceKey } from '../core/index.ts';
 import { computeDiff } from '../diff/index.ts';
-import { hookOf, syncOptionsOf, type PruneTarget } from '../plan/index.ts';
+import { hookOf, ignoresExtraneous, syncOptionsOf, type PruneTarget } from '../plan/index.ts';
 import type { ObjectFailure } from './errors.ts';
 import { settleLimited, toError } from './limit.ts';
 import type { Run } from './run.ts';
@@ -105,13 +105,15 @@ async function pruneOne(run: Run, target: PruneTarget, live: LiveReader, deleted
       return;
     }
   }
-  run.diffs.push(computeDiff({ key: target.key, live: object }));
+  // IgnoreExtraneous: what would be pruned does not count as a difference (the app stays in sync); a sync still prunes it
+  const extraneous = run.options.dryRunOnly && ignoresExtraneous(object);
+  if (!extraneous) run.diffs.push(computeDiff({ key: target.key, live: object }));
   deleted.add(keyString(target.key));
   if (!run.options.dryRunOnly && !(await run.client.delete(target.apiVersion, target.key, { propagationPolicy: 'Background' }))) {
     run.record(target, 'skipped', 'already deleted');
     return;
   }
-  run.record(target, 'deleted');
+  run.record(target, 'deleted', extraneous ? `annotated ${argoAnnotations.compareOptions}: IgnoreExtraneous: not counted as a difference` : undefined);
 }
 
 type StageKind = 'objects' | 'crds' | 'namespaces';

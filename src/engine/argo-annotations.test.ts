@@ -62,4 +62,19 @@ describe('engine: a repo written for Argo CD', () => {
     assert.notEqual(after[0], migrate, 'the PreSync hook was not created anew');
     assert.deepEqual(second.inventory?.objects.map((o) => formatKey(o.key)).sort(), ['ConfigMap/argo-shop/api', 'Namespace/argo-shop']);
   });
+
+  test('compare-options IgnoreExtraneous: an object removed from git does not make the app differ, and a sync still prunes it', async () => {
+    const app = `apiVersion: capstan.dev/v1alpha1\nkind: Project\nenvironments: [{ name: dev }]\napps:\n  - { name: gen, source: gen, namespace: argo-gen, createNamespace: true }\n`;
+    const cm = (name: string, annotations = ''): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${annotations}data: { a: "1" }\n`;
+    const repo = await makeRepo({ 'capstan.yaml': app, 'gen/a.yaml': cm('settings'), 'gen/b.yaml': cm('generated-x1', '  annotations: { argocd.argoproj.io/compare-options: IgnoreExtraneous }\n') });
+    assert.equal((await fx.engine.sync({ repo: { url: repo.dir }, app: 'gen', env: 'dev' })).result, 'Succeeded');
+    await commit(repo.dir, { 'gen/b.yaml': null }, 'the generator names it anew');
+    const report = await fx.engine.diff(await fx.engine.open({ url: repo.dir }), 'gen', 'dev');
+    assert.equal(report.changed, false, 'the extraneous ConfigMap made the app differ');
+    const synced = await fx.engine.sync({ repo: { url: repo.dir }, app: 'gen', env: 'dev' });
+    assert.deepEqual(
+      synced.changeSet.changes.filter((c) => c.action === 'deleted').map((c) => formatKey(c.key)),
+      ['ConfigMap/argo-gen/generated-x1'],
+    );
+  });
 });

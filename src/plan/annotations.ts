@@ -37,7 +37,7 @@ const helmDeletePolicies: Record<string, HookDeletePolicy> = {
  */
 export function placementOf(object: Manifest): Placement | { problems: string[] } {
   const read = readPlacement(object);
-  read.problems.push(...readDeletePolicy(object).problems, ...readSyncOptions(object).problems);
+  read.problems.push(...readDeletePolicy(object).problems, ...readSyncOptions(object).problems, ...readCompareOptions(object).problems);
   if (read.problems.length === 0) return { wave: read.wave, ...(read.hook ? { hook: read.hook } : {}), ...(read.skip ? { skip: read.skip } : {}) };
   const name = formatKey(keyOf(object));
   return { problems: read.problems.map((problem) => `${name} ${problem}`) };
@@ -50,7 +50,29 @@ export function placementOf(object: Manifest): Placement | { problems: string[] 
  * what a sync would.
  */
 export function annotationProblems(object: Manifest): string[] {
-  return [...readPlacement(object).problems, ...readDeletePolicy(object).problems, ...readSyncOptions(object).problems];
+  return [...readPlacement(object).problems, ...readDeletePolicy(object).problems, ...readSyncOptions(object).problems, ...readCompareOptions(object).problems];
+}
+
+/**
+ * `argocd.argoproj.io/compare-options: IgnoreExtraneous`: the object, once no longer rendered,
+ * does not make the app OutOfSync (it is still pruned, unless Prune=false), as in Argo CD.
+ */
+export function ignoresExtraneous(object: Manifest): boolean {
+  return readCompareOptions(object).ignoreExtraneous;
+}
+
+/** Compare options that capstan's diff does anyway: a server-side dry-run, mutating webhooks included. */
+const comparedSo = new Set(['ServerSideDiff=true', 'IncludeMutationWebhook=true']);
+
+function readCompareOptions(object: Manifest): { ignoreExtraneous: boolean; problems: string[] } {
+  const raw = object.metadata.annotations?.[argoAnnotations.compareOptions];
+  const problems: string[] = [];
+  let ignoreExtraneous = false;
+  for (const option of String(raw ?? '').split(',').map((o) => o.trim()).filter(Boolean)) {
+    if (option === 'IgnoreExtraneous') ignoreExtraneous = true;
+    else if (!comparedSo.has(option)) problems.push(`has ${argoAnnotations.compareOptions} ${JSON.stringify(option)}, which capstan does not honour: it honours IgnoreExtraneous`);
+  }
+  return { ignoreExtraneous, problems };
 }
 
 /** What `argocd.argoproj.io/sync-options` says about one object, as capstan honours it. */
