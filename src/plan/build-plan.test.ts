@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { ValidationError, type Manifest } from '../core/index.ts';
-import { buildPlan, formatPlan, planObjects } from './index.ts';
+import { buildPlan, deletePolicyOf, formatPlan, planObjects } from './index.ts';
 
 const testdata = new URL('./testdata/', import.meta.url);
 
@@ -182,5 +182,39 @@ describe('buildPlan', () => {
         ['old', 'annotated capstan.dev/hook: Skip: never applied'],
       ],
     );
+  });
+
+  test('Helm hook annotations in a plain directory are read as Argo CD reads them', () => {
+    const job = (name: string, annotations: Record<string, string>): Manifest => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'app', annotations } });
+    const plan = buildPlan([
+      job('migrate', { 'helm.sh/hook': 'pre-upgrade,pre-install', 'helm.sh/hook-weight': '-5' }),
+      job('notify', { 'helm.sh/hook': 'post-install' }),
+      job('crds', { 'helm.sh/hook': 'crd-install' }),
+      job('uninstall', { 'helm.sh/hook': 'pre-delete' }),
+      job('own-wave', { 'helm.sh/hook': 'pre-install', 'helm.sh/hook-weight': '3', 'argocd.argoproj.io/sync-wave': '1' }),
+      job('argo-wins', { 'helm.sh/hook': 'post-install', 'argocd.argoproj.io/hook': 'Sync' }),
+    ]);
+    assert.equal(
+      formatPlan(plan),
+      [
+        'PreSync wave -5',
+        '  1. Job/app/migrate',
+        'PreSync wave 1',
+        '  1. Job/app/own-wave',
+        'Sync wave 0',
+        '  1. Job/app/argo-wins, Job/app/crds',
+        'PostSync wave 0',
+        '  1. Job/app/notify',
+        'Skipped: Job/app/uninstall',
+      ].join('\n'),
+    );
+    assert.equal(plan.skipped?.[0].reason, 'annotated helm.sh/hook: pre-delete: a sync never runs such a Helm hook, so it is not applied');
+    assert.deepEqual([...deletePolicyOf(job('a', { 'helm.sh/hook-delete-policy': 'hook-succeeded,before-hook-creation' }))], ['HookSucceeded', 'BeforeHookCreation']);
+    assert.deepEqual([...deletePolicyOf(job('b', {}))], ['BeforeHookCreation']);
+    assert.deepEqual([...deletePolicyOf(job('c', { 'argocd.argoproj.io/hook-delete-policy': 'HookFailed', 'helm.sh/hook-delete-policy': 'hook-succeeded' }))], ['HookFailed']);
+    assert.throws(() => buildPlan([job('d', { 'capstan.dev/hook': 'PreSync', 'capstan.dev/hook-delete-policy': 'Never' })]), {
+      name: 'ValidationError',
+      message: 'Job/app/d has an invalid capstan.dev/hook-delete-policy annotation "Never": each policy must be BeforeHookCreation, HookSucceeded or HookFailed',
+    });
   });
 });
