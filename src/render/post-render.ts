@@ -21,7 +21,10 @@ import type { RenderedObject, RenderOptions } from './types.ts';
 export type ReadVariables = (from: { kind: SubstituteFrom['kind']; namespace: string; name: string }) => Promise<Record<string, string> | undefined>;
 
 export interface PostRenderOptions extends RenderOptions {
-  /** Where `substituteFrom` reads; undefined: there is no cluster (an offline render). */
+  /**
+   * Where `substituteFrom` reads; undefined: there is no cluster (an offline render), and its
+   * sources are skipped as `flux build --dry-run` skips them (their variables read as unset).
+   */
   readVariables?: ReadVariables;
 }
 
@@ -99,10 +102,8 @@ async function collectVariables(postRender: PostRender, namespace: string, subje
   const variables = new Map<string, Variable>();
   for (const from of postRender.substituteFrom) {
     const ref = `${from.kind}/${namespace}/${from.name}`;
-    if (read === undefined) {
-      if (from.optional) continue;
-      throw new ValidationError(`${subject}: postBuild.substituteFrom reads ${ref} from the target cluster, and this render has none: render with the cluster (not offline), or mark it optional`);
-    }
+    // offline (capstan validate, render), the sources are skipped, as `flux build --dry-run` skips them
+    if (read === undefined) continue;
     let data: Record<string, string> | undefined;
     try {
       data = await read({ kind: from.kind, namespace, name: from.name });
@@ -158,12 +159,20 @@ function substituteObject(object: RenderedObject, variables: ReadonlyMap<string,
   try {
     parsed = parseYaml(substituted);
   } catch {
-    // the message would quote the substituted text, which may hold a value: name the variables only
-    throw new ValidationError(`${subject}: ${key} (${object.source}) is no longer valid YAML once ${used.map((n) => `\${${n}}`).join(', ')} ${used.length === 1 ? 'is' : 'are'} substituted: quote the value in the manifest, or change the variable's value`);
+    // a value that breaks the YAML it lands in (`text: ${a}, b` with a empty): substitute within each text instead
+    parsed = substituteStrings(manifest, (name) => variables.get(name)?.value);
   }
   if (!isRecord(parsed)) throw new ValidationError(`${subject}: ${key} (${object.source}) is no longer an object once its variables are substituted`);
   object.manifest = parsed as Manifest;
   return used;
+}
+
+/** Substitution within each text of a value, numbers and booleans left as they are. */
+function substituteStrings(value: unknown, lookup: (name: string) => string | undefined): unknown {
+  if (typeof value === 'string') return substituteVariables(value, lookup).text;
+  if (Array.isArray(value)) return value.map((v) => substituteStrings(v, lookup));
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteStrings(v, lookup)]));
+  return value;
 }
 
 function groupOf(apiVersion: unknown): string {
