@@ -296,4 +296,21 @@ describe('Argo CD annotations against a sandbox', () => {
         'ConfigMap/x/c has argocd.argoproj.io/sync-options "Validate=false", which capstan does not honour on an object: it honours Prune=false, Delete=false, SkipDryRunOnMissingResource=true, ServerSideApply=true and PruneLast=true',
     });
   });
+
+  test('a hook of any kind, as in Argo CD: a PostSync Deployment is awaited healthy, then deleted by HookSucceeded, and never in the inventory', async () => {
+    const ns = 'any-kind-hook';
+    const hook: Manifest = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'warmup', namespace: ns, annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded' } },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'warmup' } }, template: { metadata: { labels: { app: 'warmup' } }, spec: { containers: [{ name: 'main', image: 'nginx:1.27' }] } } },
+    };
+    const result = await applyPlan(client, buildPlan([namespace(ns), configMap(ns, { v: '1' }), hook]), options());
+    assert.deepEqual(
+      result.changeSet.changes.map((c) => `${formatKey(c.key)} ${c.action}${c.message ? `: ${c.message}` : ''}`),
+      [`Namespace/${ns} created`, `ConfigMap/${ns}/settings created`, `Deployment/${ns}/warmup created: PostSync hook completed, then deleted by its delete policy`],
+    );
+    assert.deepEqual(result.applied.map((r) => formatKey(r.key)).sort(), [`ConfigMap/${ns}/settings`, `Namespace/${ns}`]);
+    await eventually(async () => ((await live(ns, 'Deployment', 'warmup', 'apps/v1')) === undefined ? true : undefined), 10_000, 'the hook Deployment deleted');
+  });
 });

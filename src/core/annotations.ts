@@ -3,7 +3,7 @@ export const annotations = {
   /** Sync wave of an object: lower waves are applied (and healthy) before higher ones. */
   syncWave: 'capstan.dev/sync-wave',
   /**
-   * `PreSync`, `Sync`, `PostSync` or `SyncFail`: a hook Job or Pod run in that phase (as Argo CD's
+   * `PreSync`, `Sync`, `PostSync` or `SyncFail`: a hook (a Job, a Pod, any kind) run in that phase (as Argo CD's
    * hooks); `Skip`: the object is never applied.
    */
   hook: 'capstan.dev/hook',

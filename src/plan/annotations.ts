@@ -174,9 +174,10 @@ function readPlacement(object: Manifest): Placement & { problems: string[] } {
     }
   }
 
+  // hooks can be of any kind, as in Argo CD (Jobs and Pods complete; anything else becomes healthy); not a Namespace or CRD, which others need
   let hook: HookPhase | undefined;
   if (hookValue && hookValue !== 'Skip') {
-    if (!isHookKind(object)) problems.push(`cannot be a ${hookValue} hook: hooks must be Jobs (batch) or Pods`);
+    if (isStructural(object)) problems.push(`cannot be a ${hookValue} hook: a Namespace or CustomResourceDefinition is applied as an ordinary object`);
     else hook = hookValue;
   }
   if (!object.metadata.name && !hook && !skip) {
@@ -185,9 +186,9 @@ function readPlacement(object: Manifest): Placement & { problems: string[] } {
   return { wave, hook, skip, problems };
 }
 
-function isHookKind(object: Manifest): boolean {
+function isStructural(object: Manifest): boolean {
   const { group, kind } = keyOf(object);
-  return (group === 'batch' && kind === 'Job') || (group === '' && kind === 'Pod');
+  return (group === '' && kind === 'Namespace') || (group === 'apiextensions.k8s.io' && kind === 'CustomResourceDefinition');
 }
 
 /** The hook phase of an object whose annotations were already validated by buildPlan. */

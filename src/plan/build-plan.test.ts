@@ -114,8 +114,8 @@ describe('buildPlan', () => {
     }
   });
 
-  test('a hook that is not a Job or Pod, or an unknown hook phase, is a ValidationError; all problems are listed together', () => {
-    const deployment: Manifest = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'app', annotations: { 'capstan.dev/hook': 'PreSync' } } };
+  test('a Namespace as a hook, or an unknown hook phase, is a ValidationError; all problems are listed together', () => {
+    const deployment: Manifest = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'api', annotations: { 'capstan.dev/hook': 'PreSync' } } };
     const job: Manifest = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate', namespace: 'app', annotations: { 'capstan.dev/hook': 'Later' } } };
     assert.throws(
       () => buildPlan([job, configMap('w', { 'capstan.dev/sync-wave': 'x' }), deployment]),
@@ -126,8 +126,8 @@ describe('buildPlan', () => {
           [
             '3 problems in the rendered manifests:',
             'ConfigMap/app/w has an invalid capstan.dev/sync-wave annotation "x": it must be an integer such as -1, 0 or 5',
-            'Deployment/app/api cannot be a PreSync hook: hooks must be Jobs (batch) or Pods',
             'Job/app/migrate has an invalid capstan.dev/hook annotation "Later": it must be PreSync, Sync, PostSync, SyncFail or Skip',
+            'Namespace/api cannot be a PreSync hook: a Namespace or CustomResourceDefinition is applied as an ordinary object',
           ].join('\n'),
         );
         return true;

@@ -91,7 +91,7 @@ function compareStages(a: { phase: PlanPhase; wave: number }, b: { phase: PlanPh
  * same plan.
  *
  * - Hooks (`capstan.dev/hook` or `argocd.argoproj.io/hook`: PreSync, Sync, PostSync, SyncFail;
- *   Jobs or Pods only; in a plain directory also `helm.sh/hook`, as Argo CD maps it) form the
+ *   any kind but a Namespace or CRD; in a plain directory also `helm.sh/hook`, as Argo CD maps it) form the
  *   PreSync stages before, and the PostSync stages after, the sync waves; Sync hooks run in their
  *   wave with its objects; SyncFail stages come last and run only when the sync failed. Hooks of
  *   one phase are ordered by their own sync waves (Argo CD's order: phase, wave, kind, name).
