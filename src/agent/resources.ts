@@ -5,6 +5,7 @@
 import { keyOf, keyString } from '../core/index.ts';
 import type { AppEnvironment } from '../config/index.ts';
 import type { Engine, RepoRevision } from '../engine/index.ts';
+import { crdsOf, readCrdLookup } from '../apply/index.ts';
 import { assessHealth } from '../health/index.ts';
 import type { InventoryObject } from '../inventory/index.ts';
 import type { KubeClient } from '../kube/index.ts';
@@ -27,8 +28,9 @@ export async function appResources(engine: Engine, client: KubeClient, checkout:
     log.warn({ app: app.name, env: app.env, err: message(error) }, `${id}: the objects its objects own could not be listed: ${message(error)}`);
     return new Map<string, ResourceNode[]>();
   });
+  const crds = await readCrdLookup(client, live.map((l) => l.object), crdsOf(live.map((l) => ({ live: l.object }))));
   return live.map(({ o, object }) => {
-    const health = assessHealth(object, { rules });
+    const health = assessHealth(object, { rules, crds });
     const state: ResourceState = { apiVersion: o.apiVersion, key: o.key, health: health.status, sync: differs.has(keyString(o.key)) ? 'OutOfSync' : 'Synced' };
     if (health.message) state.healthMessage = health.message;
     const children = object && owned.get(uidOf(object) ?? '');

@@ -16,5 +16,6 @@ export {
   type ObjectFailure,
   type SyncError,
 } from './errors.ts';
+export { crdsOf, readCrdLookup } from './crd-lookup.ts';
 export { ownerValue, stampOwner, type Owner } from './stamp.ts';
 export type { ApplyPlanOptions, ApplyProgressEvent, ApplyResult, ObjectRef } from './types.ts';

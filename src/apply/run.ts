@@ -3,6 +3,7 @@ import type { DiffResult } from '../diff/index.ts';
 import { summarizeHealth, type HealthOptions, type HealthSummary } from '../health/index.ts';
 import type { KubeClient, ResourceInfo } from '../kube/index.ts';
 import { hookOf, type Plan, type PlanPhase, type PruneTarget } from '../plan/index.ts';
+import { heldCrdLookup } from './crd-lookup.ts';
 import { failureDetail, type ObjectFailure } from './errors.ts';
 import { liveOwner, ownerValue, stampOwner, type Owner } from './stamp.ts';
 import type { ApplyPlanOptions, ApplyProgressEvent, ApplyResult, ObjectRef, PlanItem } from './types.ts';
@@ -169,7 +170,7 @@ export class Run {
 
   health(): HealthSummary {
     const subjects = this.owned().map((i) => ({ key: i.key, object: this.latest.get(i.id) }));
-    return summarizeHealth(subjects, this.options.healthOptions);
+    return summarizeHealth(subjects, { ...this.options.healthOptions, crds: heldCrdLookup(this) });
   }
 
   result(failed = false): ApplyResult {

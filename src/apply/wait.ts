@@ -2,6 +2,7 @@ import { CapstanError, TimeoutError, formatKey, type HealthStatus, type Manifest
 import { assessHealth, summarizeResources } from '../health/index.ts';
 import type { WatchHandle } from '../kube/index.ts';
 import type { PlanPhase } from '../plan/index.ts';
+import { crdLookup } from './crd-lookup.ts';
 import type { ObjectFailure } from './errors.ts';
 import { sleep } from './limit.ts';
 import { Run } from './run.ts';
@@ -59,13 +60,13 @@ export async function waitReady(run: Run, items: readonly PlanItem[], spec: Wait
         ({ objects, failures: failed } = await readObjects(run, pending));
         changes?.take();
       }
-      for (const [item, object] of objects) {
-        run.latest.set(item.id, object);
-        statuses.set(item, assessHealth(object, healthOptions));
-      }
+      for (const [item, object] of objects) run.latest.set(item.id, object);
+      // a custom resource without a status waits for its CRD to be Established
+      const options = { ...healthOptions, crds: await crdLookup(run, objects.values()) };
+      for (const [item, object] of objects) statuses.set(item, assessHealth(object, options));
       const now = Date.now();
       // every pending item was assessed at the first look and again whenever it changed
-      const summary = summarizeResources(pending.map((item) => ({ key: item.key, ...(statuses.get(item) ?? assessHealth(run.latest.get(item.id), healthOptions)) })));
+      const summary = summarizeResources(pending.map((item) => ({ key: item.key, ...(statuses.get(item) ?? assessHealth(run.latest.get(item.id), options)) })));
       run.emit({ type: 'waiting', phase: spec.phase, wave: spec.wave, health: summary, elapsedMs: now - start });
 
       for (const item of pending) {

@@ -5,7 +5,7 @@ import type { DiffResult } from '../diff/index.ts';
 import { summarizeHealth, type HealthSummary } from '../health/index.ts';
 import { AlreadyExistsError, ModifiedError, type KubeClient } from '../kube/index.ts';
 import { InventoryStore, LockedError, SyncLocks, defaultInventoryNamespace, type HistoryEntry, type Inventory, type InventoryObject, type LockHolder, type SyncLock } from '../inventory/index.ts';
-import { prepareApply, type ApplyOutcome, type ApplyProgressEvent, type PreparedApply } from '../apply/index.ts';
+import { crdsOf, prepareApply, readCrdLookup, type ApplyOutcome, type ApplyProgressEvent, type PreparedApply } from '../apply/index.ts';
 import { annotationProblems, buildPlan, builtinGroups, computePrune, type Plan, type PruneTarget } from '../plan/index.ts';
 import { checkSchemas, renderApp, validateObjects, type RenderCache, type RenderedObject, type SchemaCheck, type SopsKeys } from '../render/index.ts';
 import type { GitCache, Remote } from '../source/index.ts';
@@ -638,14 +638,17 @@ export class Engine {
 
   /**
    * The health of what an app applied, judged with the app's custom rules: read live (one get per
-   * object), or from `known` (the live copies a plan read). Healthy when it lists nothing (callers
+   * object), or from `known` (the live copies a plan read); a custom resource without a status
+   * also by its CRD (one get per CRD the app does not hold). Healthy when it lists nothing (callers
    * decide what that means).
    */
   async inventoryHealth(client: KubeClient, inventory: Inventory, app: AppEnvironment, known?: ReadonlyMap<string, Manifest | undefined>): Promise<HealthSummary> {
     // with the live copies a plan read, what it no longer renders (to be pruned) is left out: not read again
     const judged = known ? inventory.objects.filter((o) => known.has(keyString(o.key))) : inventory.objects;
     const live = await Promise.all(judged.map(async (o) => ({ key: o.key, object: known ? known.get(keyString(o.key)) : await client.get(o.apiVersion, o.key) })));
-    return summarizeHealth(live, { rules: app.health });
+    // a custom resource without a status waits for its CRD: one of the app's, or read once
+    const crds = await readCrdLookup(client, live.map((l) => l.object), crdsOf(live.map((l) => ({ live: l.object }))));
+    return summarizeHealth(live, { rules: app.health, crds });
   }
 
   /** The status of one app in one environment at a revision (what `capstan status` shows for it). */

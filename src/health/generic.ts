@@ -8,7 +8,9 @@ import { type Condition, describeCondition, findCondition, get, getNumber, healt
  * - `Stalled` True: the controller gave up;
  * - `Ready` (else `Available`) False: failed, with the condition's message;
  * - `Reconciling` True, or `Ready`/`Available` Unknown: work in progress;
- * - otherwise, including objects with no status at all (ConfigMap, Secret, RBAC): Healthy.
+ * - otherwise, including objects with no status at all (ConfigMap, Secret, RBAC): Healthy (a
+ *   custom resource without a status is Healthy only once its CRD is Established: see
+ *   custom-resource.ts, tried first when the caller can look CRDs up).
  */
 export function assessGenericHealth(object: Manifest): HealthStatus {
   const status = get(object, 'status');
