@@ -38,7 +38,7 @@ import { childPath, YamlReader, type Slot } from './yaml-reader.ts';
 import { readGenerated, readGenerators, type GeneratorDirectories } from './app-generators.ts';
 import { fluxAppFields, readEnvironmentFluxOptions, readFluxOptions } from './flux-options.ts';
 
-const projectFields = ['apiVersion', 'kind', 'environments', 'scopes', 'apps', 'generators', 'pruneRemovedApps', 'notifications'] as const;
+const projectFields = ['apiVersion', 'kind', 'environments', 'scopes', 'apps', 'generators', 'pruneRemovedApps', 'notifications', 'health'] as const;
 const environmentFields = ['name', 'cluster', 'promotesFrom', 'syncWindows', 'promotion'] as const;
 const promotionFields = ['requireHealthyFor'] as const;
 const syncWindowFields = ['kind', 'schedule', 'duration', 'timeZone'] as const;
@@ -163,6 +163,9 @@ export function readProject(text: string, file: string, options: ReadProjectOpti
   const pruneRemovedApps = pruneSlot ? reader.boolean(pruneSlot) : undefined;
   const notificationsSlot = top.get('notifications');
   const notifications = notificationsSlot ? readNotifications(reader, notificationsSlot) : [];
+  // health rules for every app: the same list an app's health takes
+  const healthSlot = top.get('health');
+  const health = healthSlot ? readHealthRules(reader, healthSlot) : [];
 
   if (environments) checkPromotions(reader, environments);
   checkDependencies(reader, apps);
@@ -178,6 +181,7 @@ export function readProject(text: string, file: string, options: ReadProjectOpti
       scopes: [...scopes.values()],
       ...(pruneRemovedApps ? { pruneRemovedApps } : {}),
       notifications,
+      ...(health.length > 0 ? { health } : {}),
     },
     issues,
   };

@@ -2,7 +2,7 @@
  * The effective settings of an app in an environment: defaults, app settings and per-environment
  * overrides merged, in that order. Pure.
  */
-import { NotFoundError, ValidationError } from '../core/index.ts';
+import { NotFoundError, ValidationError, type HealthRule } from '../core/index.ts';
 import { sortByDependencies } from './dependency-graph.ts';
 import { didYouMean } from './suggest-name.ts';
 import { defaultSyncPolicy, type AppEnvironment, type AppEnvironmentOverride, type AppSpec, type Environment, type ImageOverride, type PostRender, type Project } from './types.ts';
@@ -34,7 +34,7 @@ export function resolveApp(project: Project, appName: string, envName: string): 
     },
     images: mergeImages(app.images, override.images),
     ignoreDifferences: structuredClone(app.ignoreDifferences),
-    health: structuredClone(app.health),
+    health: mergeHealthRules(app.health, project.health ?? []),
     syncPolicy: { ...defaultSyncPolicy, ...app.syncPolicy, ...override.syncPolicy },
     syncOptions: { timeoutMs: app.syncOptions.timeoutMs, retry: { ...app.syncOptions.retry }, ...(app.syncOptions.pollIntervalMs === undefined ? {} : { pollIntervalMs: app.syncOptions.pollIntervalMs }), ...(app.syncOptions.conflicts === undefined ? {} : { conflicts: app.syncOptions.conflicts }) },
     syncWindows: structuredClone(env.syncWindows),
@@ -146,4 +146,14 @@ export function mergeValues(target: Record<string, unknown>, source: Record<stri
     Object.defineProperty(target, key, { value: next, enumerable: true, writable: true, configurable: true });
   }
   return target;
+}
+
+/**
+ * An app's health rules, then the project's (`health:` at the top of capstan.yaml) for the kinds
+ * the app's do not cover: for the same kind, the app's rule wins (one without a group covers the
+ * kind in every group).
+ */
+export function mergeHealthRules(app: readonly HealthRule[], project: readonly HealthRule[]): HealthRule[] {
+  const covered = (rule: HealthRule): boolean => app.some((own) => own.kind === rule.kind && (own.group === undefined || own.group === rule.group));
+  return structuredClone([...app, ...project.filter((rule) => !covered(rule))]);
 }

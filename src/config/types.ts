@@ -237,6 +237,11 @@ export interface Project {
   pruneRemovedApps?: boolean;
   /** Where notifications go (`notifications:`), in declaration order; URLs come from Secrets or files, never the repo. */
   notifications: NotificationTarget[];
+  /**
+   * Custom health rules for every app (`health:` at the top), after each app's own: an app's rule
+   * for a kind replaces the project's for that kind.
+   */
+  health?: HealthRule[];
 }
 
 /** The effective settings of one app in one environment: every default and override applied. */
