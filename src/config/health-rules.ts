@@ -1,7 +1,7 @@
 /**
- * Reads the custom health rules of capstan.yaml (`apps[].health[].rules`) into core's typed
- * `HealthRuleCase`s, checking every field: health evaluates them as they are, without checks of
- * its own. Pure: the YAML reader locates each problem at its line.
+ * Reads the custom health rules of capstan.yaml (`apps[].health[].rules`, and `health[].rules` for
+ * every app) into core's typed `HealthRuleCase`s, checking every field: health evaluates them as
+ * they are, without checks of its own. Pure: the YAML reader locates each problem at its line.
  */
 import { healthOrder, parseRulePath, rulePlaceholderPattern, type HealthRuleCase, type HealthStatusCode, type Match, type MatchValue } from '../core/index.ts';
 import type { FieldProblem } from './types.ts';

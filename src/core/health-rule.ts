@@ -1,8 +1,9 @@
 import type { HealthStatusCode } from './health.ts';
 
 /**
- * Custom health rules, declared per app in capstan.yaml (`apps[].health`). Types only: config
- * reads and validates them when capstan.yaml loads; health evaluates them.
+ * Custom health rules, declared per app in capstan.yaml (`apps[].health`) or for every app
+ * (`health` at the top). Types only: config reads and validates them when capstan.yaml loads;
+ * health evaluates them.
  */
 
 export type MatchValue = string | number | boolean;
