@@ -130,12 +130,12 @@ describe('capstan validate', () => {
   });
 
   test('a hook annotation a sync would refuse fails validate, naming the object and its file', async () => {
-    const job = 'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations: { capstan.dev/hook: Sync }\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{ name: migrate, image: "migrate:1" }]\n';
+    const job = 'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations: { capstan.dev/hook: Later }\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{ name: migrate, image: "migrate:1" }]\n';
     const result = await validate(repo({ 'capstan.yaml': project(webApp), 'apps/web/web.yaml': deployment(), 'apps/web/job.yaml': job }), '--env', 'dev');
     assert.equal(result.code, 1);
     assert.equal(
       result.stderr,
-      'error: 1 problem in the config repo:\n  - app "web" in environment "dev": apps/web/job.yaml: Job/web/migrate: has an invalid capstan.dev/hook annotation "Sync": it must be PreSync or PostSync\n',
+      'error: 1 problem in the config repo:\n  - app "web" in environment "dev": apps/web/job.yaml: Job/web/migrate: has an invalid capstan.dev/hook annotation "Later": it must be PreSync, Sync, PostSync, SyncFail or Skip\n',
     );
   });
 
