@@ -5,27 +5,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Manifest } from '../core/index.ts';
 import type { KubeClient } from '../kube/index.ts';
-import type { CrashReason, ReleaseInfo } from './events.ts';
+import type { CrashEvent, CrashReason } from './events.ts';
 
-/** A crash as the agent keeps it for people to read (`GET /api/v1/crashes`): what a crash notification says. */
-export interface CrashReport {
-  app: string;
-  env: string;
-  namespace: string;
-  pod: string;
-  container: string;
-  reason: CrashReason;
-  exitCode?: number;
-  restartCount: number;
-  /** When it was reported, ISO 8601. */
-  time: string;
-  /** What the kubelet says about it, Secret values masked. */
-  message?: string;
-  /** The release running (artifact, commit, author), when known. */
-  release?: ReleaseInfo;
-  /** The container's last log lines (of the run that crashed), Secret values masked. */
-  logLines: string[];
-}
+/**
+ * A crash as the agent keeps it for people to read (`GET /api/v1/crashes`): what its crash
+ * notification says, with the time it was reported (ISO 8601).
+ */
+export type CrashReport = Omit<CrashEvent, 'type' | 'time'> & { time: string };
 
 /** A container of a pod in one of the crash states capstan reports. */
 export interface ContainerCrash {
