@@ -1,11 +1,20 @@
 // Helpers for the CLI tests: run bin/capstan.js as users and scripts do.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'capstan.js');
+
+/** Writes `files` (paths relative to `dir`, folders made as needed) and returns `dir`. */
+export function writeFolder(dir: string, files: Record<string, string>): string {
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
 
 export interface Run {
   code: number;

@@ -1,13 +1,12 @@
 // `capstan validate` as users and CI run it: a child process on a config repo folder, no cluster.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { bin, writeFolder } from './cli-testing.ts';
 
-const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'capstan.js');
 
 interface Run {
   code: number;
@@ -57,12 +56,7 @@ describe('capstan validate', () => {
 
   /** A config repo folder (not a git repository: validate reads the folder as it is). */
   function repo(files: Record<string, string>): string {
-    const dir = path.join(work, `repo-${++count}`);
-    for (const [name, text] of Object.entries(files)) {
-      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-      writeFileSync(path.join(dir, name), text);
-    }
-    return dir;
+    return writeFolder(path.join(work, `repo-${++count}`), files);
   }
 
   function capstan(dir: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
