@@ -6,6 +6,13 @@ export interface TarFile {
   data: Buffer;
 }
 
+/** One entry of a tar archive: `type` is the tar type flag (`0` file, `5` directory, `2` symlink, …). */
+export interface TarEntry extends TarFile {
+  type: string;
+  /** The target of a link entry. */
+  linkName: string;
+}
+
 /** More than this decompressed is refused (helm's own limit for a chart archive is 100 MiB). */
 export const maxDecompressedBytes = 256 * 1024 * 1024;
 
@@ -15,8 +22,15 @@ export const maxDecompressedBytes = 256 * 1024 * 1024;
  * is not gzip, is larger than `maxDecompressedBytes` decompressed, or is not a tar archive.
  */
 export function readTarGz(archive: Buffer): TarFile[] {
-  const tar = gunzipSync(archive, { maxOutputLength: maxDecompressedBytes });
-  const files: TarFile[] = [];
+  return readTarEntries(archive)
+    .filter((entry) => entry.type === '0' || entry.type === '\0' || entry.type === '7')
+    .map(({ name, data }) => ({ name, data }));
+}
+
+/** Every entry of a gzipped tar archive (pax and GNU long-name records applied, not listed); throws as `readTarGz` does. */
+export function readTarEntries(archive: Buffer, maxBytes = maxDecompressedBytes): TarEntry[] {
+  const tar = gunzipSync(archive, { maxOutputLength: maxBytes });
+  const files: TarEntry[] = [];
   let longName: string | undefined;
   let paxPath: string | undefined;
   for (let offset = 0; offset + 512 <= tar.length; ) {
@@ -35,13 +49,14 @@ export function readTarGz(archive: Buffer): TarFile[] {
       paxPath = paxRecord(data, 'path');
       continue;
     }
+    if (type === 'K') continue; // GNU long link name: the link itself is refused by type
     if (type === 'g') continue;
     const prefix = header.subarray(257, 262).toString('latin1') === 'ustar' ? cString(header.subarray(345, 500)) : '';
     const short = cString(header.subarray(0, 100));
     const name = paxPath ?? longName ?? (prefix ? `${prefix}/${short}` : short);
     longName = undefined;
     paxPath = undefined;
-    if (type === '0' || type === '\0' || type === '7') files.push({ name, data: Buffer.from(data) });
+    files.push({ name, type, linkName: cString(header.subarray(157, 257)), data: Buffer.from(data) });
   }
   return files;
 }

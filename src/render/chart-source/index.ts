@@ -1,3 +1,16 @@
+import { ValidationError } from '../../core/index.ts';
+import { ChartCache, defaultChartCacheDir } from './chart-cache.ts';
+import { describeCredentials, readCredentials, type BasicCredentials } from './credentials.ts';
+import { fetchFromHttpRepository } from './http-repository.ts';
+import { fetchFromOciRegistry } from './oci-registry.ts';
+import type { SourceContext } from './source-context.ts';
+import { parseVersionConstraint, type VersionConstraint } from './version-range.ts';
+
+export { defaultChartCacheDir } from './chart-cache.ts';
+export { checkChartArchive, extractChart, type CheckedChart } from './chart-archive.ts';
+export { parseVersionConstraint, pickVersion, type VersionConstraint } from './version-range.ts';
+export { describeCredentials } from './credentials.ts';
+
 /**
  * Charts from where teams keep them: an HTTP chart repository (`index.yaml`) or an OCI registry.
  * capstan fetches the chart archive itself, checks it, and keeps it in a content-addressed cache;
@@ -20,6 +33,8 @@ export interface ChartRequest {
   credentials?: ChartCredentials;
   /** Whose chart this is, for messages: `app web (environment prod)`. */
   requestedBy?: string;
+  /** An OCI registry on plain http (a loopback registry always is). */
+  plainHttp?: boolean;
 }
 
 export interface ChartFetchOptions {
@@ -29,6 +44,16 @@ export interface ChartFetchOptions {
   readSecret?: (name: string) => Promise<Record<string, string> | undefined>;
   /** The fetch used for every request (tests); default the global fetch. */
   fetch?: typeof globalThis.fetch;
+  /** The clock for the index TTL (tests); default `Date.now`. */
+  now?: () => number;
+  /** How long a repository's index.yaml is used before it is read again; default 5 minutes. */
+  indexTtlMs?: number;
+  /** How long each request may take; default 60 s. */
+  timeoutMs?: number;
+  /** The largest index.yaml read; default 50 MB. */
+  maxIndexBytes?: number;
+  /** The largest chart archive downloaded; default 20 MB. */
+  maxChartBytes?: number;
 }
 
 export interface FetchedChart {
@@ -41,8 +66,80 @@ export interface FetchedChart {
   digest: string;
 }
 
-export function fetchChart(request: ChartRequest, options: ChartFetchOptions): Promise<FetchedChart> {
-  void request;
-  void options;
-  return Promise.reject(new Error('fetchChart: not implemented yet'));
+export const defaultIndexTtlMs = 5 * 60_000;
+
+/** Whether a chart version is a range (its render may change without a commit, until the index TTL has passed). */
+export function isVersionRange(version: string): boolean {
+  try {
+    return parseVersionConstraint(version).exact === undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Is `repository` a chart source capstan can fetch from? A message saying what to write instead, or undefined when it is. */
+export function checkChartRepository(repository: string): string | undefined {
+  if (/^(@|alias:)/.test(repository)) return `${JSON.stringify(repository)} is a repository alias of \`helm repo add\`, which capstan does not read: write the repository's URL (https://… or oci://…)`;
+  let url: URL;
+  try {
+    url = new URL(repository);
+  } catch {
+    return `${JSON.stringify(repository)} is not a URL: write https://charts.example.com or oci://registry.example.com/charts`;
+  }
+  if (!['https:', 'http:', 'oci:'].includes(url.protocol)) return `${url.protocol.replace(':', '')} repositories are not supported: write https://…, http://… or oci://…`;
+  if (url.username || url.password) return 'holds a username or password: put them in credentials ({ file } or { secret }), never in the repository URL';
+  if (url.search || url.hash) return 'has a query or fragment: write the repository URL alone';
+  if (url.protocol === 'oci:' && !url.host) return 'names no registry host: write oci://registry.example.com/path';
+  return undefined;
+}
+
+/** A repository URL as shown in messages: a username or password in it is replaced by `***`. */
+export function showRepository(repository: string): string {
+  try {
+    const url = new URL(repository);
+    if (!url.username && !url.password) return repository;
+    url.username = '***';
+    url.password = '';
+    return url.href;
+  } catch {
+    return repository.replace(/\/\/[^/@]*@/, '//***@');
+  }
+}
+
+/**
+ * Fetches a chart archive into the cache (or finds it there) and returns its path: the highest
+ * version the range allows (an exact version already cached needs no network), checked against the
+ * repository's digest and refused when any entry is a link or leaves its folder.
+ */
+export async function fetchChart(request: ChartRequest, options: ChartFetchOptions = {}): Promise<FetchedChart> {
+  const shown = `chart ${request.name} ${request.version} from ${showRepository(request.repository)}`;
+  const what = request.requestedBy ? `${request.requestedBy}: ${shown}` : shown;
+  const problem = checkChartRepository(request.repository);
+  if (problem !== undefined) throw new ValidationError(`${what}: the repository ${problem}`);
+  let constraint: VersionConstraint;
+  try {
+    constraint = parseVersionConstraint(request.version);
+  } catch (error) {
+    throw new ValidationError(`${what}: the version ${(error as Error).message}`);
+  }
+  let credentials: Promise<BasicCredentials> | undefined;
+  const context: SourceContext = {
+    request,
+    constraint,
+    what,
+    fetch: options.fetch ?? globalThis.fetch,
+    cache: new ChartCache(options.cacheDir ?? defaultChartCacheDir()),
+    credentials: () => {
+      if (request.credentials === undefined) return Promise.resolve(undefined);
+      credentials ??= readCredentials(request.credentials, options);
+      return credentials;
+    },
+    ...(request.credentials ? { credentialsFrom: describeCredentials(request.credentials) } : {}),
+    timeoutMs: options.timeoutMs ?? 60_000,
+    now: options.now ?? Date.now,
+    indexTtlMs: options.indexTtlMs ?? defaultIndexTtlMs,
+    maxIndexBytes: options.maxIndexBytes ?? 50 * 1024 * 1024,
+    maxChartBytes: options.maxChartBytes ?? 20 * 1024 * 1024,
+  };
+  return request.repository.startsWith('oci://') ? fetchFromOciRegistry(context) : fetchFromHttpRepository(context);
 }

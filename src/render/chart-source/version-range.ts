@@ -1,0 +1,83 @@
+/**
+ * Helm's version constraints (Masterminds/semver, as `helm install --version` and Chart.yaml read
+ * them) checked with npm's `semver`: `,` and spaces between comparators are AND, `||` is OR, `=>` and
+ * `=<` are `>=` and `<=`, `!=` excludes one version. Prereleases match only when the constraint names
+ * one, as in Helm.
+ */
+import semver from 'semver';
+
+export interface VersionConstraint {
+  /** The constraint as written. */
+  text: string;
+  /** An exact version (`1.2.3`, `v1.2.3`): no index or tag list is needed when it is cached. */
+  exact?: string;
+  /** Whether a version satisfies it. */
+  test(version: string): boolean;
+}
+
+interface Branch {
+  range: semver.Range;
+  excluded: string[];
+}
+
+/** Parses a constraint; throws an Error saying what is wrong (the caller names where it was written). */
+export function parseVersionConstraint(text: string): VersionConstraint {
+  const trimmed = text.trim();
+  if (!trimmed) throw new Error('is empty: write a version such as 1.2.3, or a range such as ^1.2');
+  const exact = /^[=v]*\d/.test(trimmed) && !/[\s,<>^~*|xX]/.test(trimmed.replace(/^=/, '')) ? semver.valid(trimmed.replace(/^=/, ''), { loose: true }) : null;
+  if (exact !== null) return { text: trimmed, exact, test: (version) => semver.valid(version, { loose: true }) === exact };
+
+  const includePrerelease = /\d-[0-9A-Za-z]/.test(trimmed);
+  const branches: Branch[] = trimmed.split('||').map((part) => {
+    const excluded: string[] = [];
+    const comparators: string[] = [];
+    // hyphen ranges (`1.2 - 1.4`) stay one comparator; commas and spaces separate the others
+    const normalized = part.replace(/\s+-\s+/g, '~hyphen~').replace(/(>=|<=|=>|=<|!=|~>|>|<|=|~|\^)\s+/g, '$1');
+    for (const raw of normalized.split(/[\s,]+/).filter(Boolean)) {
+      const term = raw.split('~hyphen~').join(' - ').replace(/^=>/, '>=').replace(/^=</, '<=');
+      if (term.startsWith('!=')) {
+        const version = semver.valid(semver.coerce(term.slice(2), { loose: true, includePrerelease: true }) ?? '', { loose: true });
+        if (version === null) throw new Error(`has ${JSON.stringify(term)}, which excludes no version`);
+        excluded.push(version);
+      } else {
+        comparators.push(term);
+      }
+    }
+    let range: semver.Range;
+    try {
+      range = new semver.Range(comparators.join(' ') || '*', { loose: true, includePrerelease });
+    } catch {
+      throw new Error(`is not a version range Helm understands (${JSON.stringify(part.trim())}): write it like 1.2.3, ^1.2, ~1.2.0 or ">=1.0, <2.0"`);
+    }
+    return { range, excluded };
+  });
+  return {
+    text: trimmed,
+    test(version) {
+      const parsed = semver.parse(version, { loose: true });
+      if (parsed === null) return false;
+      return branches.some((b) => b.range.test(parsed) && !b.excluded.includes(parsed.version));
+    },
+  };
+}
+
+/** The highest of `versions` that satisfies the constraint, as written in the list; undefined when none does. */
+export function pickVersion(constraint: VersionConstraint, versions: readonly string[]): string | undefined {
+  let best: { written: string; parsed: semver.SemVer } | undefined;
+  for (const written of versions) {
+    const parsed = semver.parse(written, { loose: true });
+    if (parsed === null || !constraint.test(written)) continue;
+    if (best === undefined || semver.gt(parsed, best.parsed)) best = { written, parsed };
+  }
+  return best?.written;
+}
+
+/** The newest `count` versions of a list, newest first (for "no version matches" messages). */
+export function newestVersions(versions: readonly string[], count: number): string[] {
+  return versions
+    .map((written) => ({ written, parsed: semver.parse(written, { loose: true }) }))
+    .filter((v): v is { written: string; parsed: semver.SemVer } => v.parsed !== null)
+    .sort((a, b) => semver.rcompare(a.parsed, b.parsed))
+    .slice(0, count)
+    .map((v) => v.written);
+}
