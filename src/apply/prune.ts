@@ -60,6 +60,10 @@ async function pruneOne(run: Run, target: PruneTarget, live: LiveReader, deleted
     run.record(target, 'skipped', 'is still rendered: not pruned');
     return;
   }
+  if (target.patchExisting) {
+    run.record(target, 'skipped', `not deleted: ${run.owner} only set fields of it (${annotations.patchExisting}), it is not the app's`);
+    return;
+  }
   const namespace = isNamespaceKey(target.key) ? target.key.name : undefined;
   if (namespace !== undefined && run.options.protectedNamespaces.has(namespace)) {
     run.record(target, 'skipped', `not deleted: ${protectedNamespace(namespace)}`);

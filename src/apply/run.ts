@@ -5,7 +5,7 @@ import type { KubeClient, ResourceInfo } from '../kube/index.ts';
 import { hookOf, type Plan, type PlanPhase, type PruneTarget } from '../plan/index.ts';
 import { heldCrdLookup } from './crd-lookup.ts';
 import { failureDetail, type ObjectFailure } from './errors.ts';
-import { liveOwner, ownerValue, stampOwner, type Owner } from './stamp.ts';
+import { liveOwner, ownerValue, patchesExisting, stampOwner, withoutPatchMarker, type Owner } from './stamp.ts';
 import type { ApplyPlanOptions, ApplyProgressEvent, ApplyResult, ObjectRef, PlanItem } from './types.ts';
 
 /** The options of applyPlan with every default filled in. */
@@ -87,9 +87,11 @@ export class Run {
       this.steps.push(
         stage.steps.map((step) =>
           step.objects.map((rendered) => {
-            const object = stampOwner(rendered, this.options.owner);
+            const patch = patchesExisting(rendered);
+            const object = patch ? withoutPatchMarker(rendered) : stampOwner(rendered, this.options.owner);
             const key = keyOf(object);
             const item: PlanItem = { object, key, id: keyString(key), phase: stage.phase, wave: stage.wave, hook: hookOf(object), blockers: new Set() };
+            if (patch) item.patchExisting = true;
             this.items.push(item);
             this.byId.set(item.id, item);
             return item;
@@ -159,7 +161,7 @@ export class Run {
   applied(failed = false): ObjectRef[] {
     const rendered = this.items
       .filter((i) => !i.hook && !i.skip && (!failed || this.written.has(i.id) || (i.live !== undefined && liveOwner(i.live) === this.owner)))
-      .map((i) => ({ apiVersion: i.object.apiVersion, key: i.key }));
+      .map((i) => ({ apiVersion: i.object.apiVersion, key: i.key, ...(i.patchExisting ? { patchExisting: true } : {}) }));
     return [...rendered, ...this.retained.map((r) => ({ apiVersion: r.apiVersion, key: r.key }))];
   }
 

@@ -22,3 +22,17 @@ export function stampOwner(object: Manifest, owner: Owner): Manifest {
 export function liveOwner(live: Manifest | undefined): string | undefined {
   return live?.metadata.annotations?.[annotations.owner];
 }
+
+/** Whether a rendered object only sets fields of an object that must exist (`capstan.dev/patch-existing: "true"`). */
+export function patchesExisting(object: Manifest): boolean {
+  return object.metadata.annotations?.[annotations.patchExisting] === 'true';
+}
+
+/** A copy of a patch-existing object without its marker: capstan applies nothing but the fields it sets. */
+export function withoutPatchMarker(object: Manifest): Manifest {
+  const copy = structuredClone(object);
+  const { [annotations.patchExisting]: _marker, ...rest } = copy.metadata.annotations ?? {};
+  if (Object.keys(rest).length > 0) copy.metadata.annotations = rest;
+  else delete copy.metadata.annotations;
+  return copy;
+}

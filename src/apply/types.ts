@@ -7,6 +7,8 @@ import type { PlanPhase, PruneTarget } from '../plan/index.ts';
 export interface ObjectRef {
   apiVersion: string;
   key: ResourceKey;
+  /** capstan only set fields of it (`capstan.dev/patch-existing`): it is not the app's, and never pruned or deleted. */
+  patchExisting?: boolean;
 }
 
 export interface ApplyPlanOptions {
@@ -111,7 +113,7 @@ export interface ApplyResult {
 
 /** Live and desired state of one object while a plan is applied. */
 export interface PlanItem {
-  /** The stamped object (owner annotation and labels). */
+  /** The stamped object (owner annotation and labels; a patch-existing object as rendered, without its marker). */
   object: Manifest;
   key: ResourceKey;
   id: string;
@@ -127,6 +129,11 @@ export interface PlanItem {
    * (never adopted, not part of the inventory, not dry-run nor applied).
    */
   skip?: string;
+  /**
+   * Only the fields the object sets are applied to an object that must exist (`capstan.dev/patch-existing`):
+   * it is not stamped with the owner, and never created, pruned or deleted.
+   */
+  patchExisting?: boolean;
   /** Why the object is applied without a server dry-run (`SkipDryRunOnMissingResource=true` on a kind not served yet). */
   unvalidated?: string;
 }

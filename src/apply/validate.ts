@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConflictError, NotFoundError, ValidationError, formatKey, type Manifest } from '../core/index.ts';
+import { annotations, ConflictError, NotFoundError, ValidationError, formatKey, type Manifest } from '../core/index.ts';
 import { computeDiff, quickCompare } from '../diff/index.ts';
 import { withApplyDefaults, type ResourceInfo } from '../kube/index.ts';
 import { crdTarget, syncOptionsOf } from '../plan/index.ts';
@@ -91,6 +91,11 @@ export async function validateItems(run: Run, items: readonly PlanItem[]): Promi
   const readable = items.filter((item) => resources.has(item));
   failures.push(...(await readLive(run, readable)));
   const owned = readable.filter((item) => {
+    if (item.patchExisting && !item.live) {
+      const message = `does not exist: capstan only sets fields of it (${annotations.patchExisting}, as a .deployment image pin does) and never creates it: create it first, or remove what sets its fields`;
+      failures.push(failure(item, new NotFoundError(message, { subject: item.key })));
+      return false;
+    }
     const owner = liveOwner(item.live);
     if (isNamespace(item) && item.live && (owner !== run.owner || run.options.protectedNamespaces.has(item.key.name))) {
       item.skip = run.options.protectedNamespaces.has(item.key.name) ? protectedNamespace(item.key.name) : foreignNamespace(owner, run.owner);

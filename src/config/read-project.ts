@@ -10,6 +10,7 @@ import { sortIssues } from './config-issue.ts';
 import { checkRelativeFile, checkRepoPath, joinInsideRepo } from '../repo-path/index.ts';
 import { namespacePatternProblem } from './scope.ts';
 import { didYouMean } from './suggest-name.ts';
+import { folderNamespace } from './resolve-app.ts';
 import { artifactsDir } from './release-files.ts';
 import { builtinGroupsOf, builtinScope, notificationEventTypes, notificationTargetTypes, type HealthRule, type IgnoreRule, type NotificationTarget, type UrlSource } from '../core/index.ts';
 import { readHealthRuleCases } from './health-rules.ts';
@@ -511,7 +512,7 @@ function readApp(reader: YamlReader, item: Slot, environmentNames: string[] | un
   const serviceSlot = fields?.get('service');
   const service = serviceSlot && readDnsLabel(reader, serviceSlot);
   if (serviceSlot && type !== 'artifact') reader.report(serviceSlot, 'service is read only by apps of type: artifact (the service whose released artifact the app renders): add type: artifact, or remove service');
-  const sourceSlot = type === 'artifact' ? fields?.get('source') : reader.require(fields, item, 'source', 'the directory of the app\'s manifests inside the config repo, such as apps/guestbook');
+  const sourceSlot = fields?.get('source');
   if (type === 'artifact' && sourceSlot) reader.report(sourceSlot, `an app of type: artifact renders the artifact released to each environment (from ${artifactsDir}/<service>/): remove source`);
   const source = type === 'artifact' ? `${artifactsDir}/${service ?? name ?? ''}` : sourceSlot && readRepoPath(reader, sourceSlot);
   const namespaceSlot = fields?.get('namespace');
@@ -557,6 +558,7 @@ function readApp(reader: YamlReader, item: Slot, environmentNames: string[] | un
   if (overrides !== undefined) app.environments = Object.fromEntries(overrides.map((o) => [o.env, o.override]));
 
   if (fields) {
+    if (type !== 'artifact') checkSourceSet(reader, item, overrides, sourceSlot);
     checkNamespaceSet(reader, item, app, overrides, namespaceSlot ?? (app.postRender?.targetNamespace === undefined ? undefined : fields.get('targetNamespace')));
     checkHelmApplies(reader, app, helm, overrides);
     checkValuesFiles(reader, app, helm, overrides);
@@ -944,11 +946,29 @@ function checkTargetNamespace(reader: YamlReader, app: AppSpec, fields: Map<stri
   }
 }
 
-/** Every environment the app is deployed to must know its namespace. */
+/** Every environment the app is deployed to must know its source: the app's, or each environment's own. */
+function checkSourceSet(reader: YamlReader, item: Slot, overrides: OverrideDraft[] | undefined, sourceSlot: Slot | undefined): void {
+  if (sourceSlot !== undefined) return;
+  if (overrides !== undefined && overrides.length > 0 && overrides.every((o) => o.override.source !== undefined)) return;
+  const missing = overrides?.filter((o) => o.override.source === undefined).map((o) => o.env);
+  const where = missing === undefined ? '' : ` (missing for ${missing.join(', ')})`;
+  reader.report(
+    { path: childPath(item.path, 'source'), node: undefined, at: item.node },
+    `is required: the directory of the app's manifests inside the config repo, such as apps/guestbook; set it here, or under environments.<env>.source for each environment${where}`,
+  );
+}
+
+/**
+ * Every environment the app is deployed to must know its namespace; a pins app's is its source
+ * folder's name when that is a namespace name (`state/development` → `development`).
+ */
 function checkNamespaceSet(reader: YamlReader, item: Slot, app: AppSpec, overrides: OverrideDraft[] | undefined, namespaceSlot: Slot | undefined): void {
   if (namespaceSlot !== undefined) return;
-  if (overrides !== undefined && overrides.length > 0 && overrides.every((o) => o.namespaceSet)) return;
-  const missing = overrides?.filter((o) => !o.namespaceSet).map((o) => o.env);
+  const fromFolder = (source: string): boolean => app.type === 'pins' && folderNamespace(source) !== undefined;
+  const named = (o: OverrideDraft): boolean => o.namespaceSet || fromFolder(o.override.source ?? app.source);
+  if (overrides === undefined && fromFolder(app.source)) return;
+  if (overrides !== undefined && overrides.length > 0 && overrides.every(named)) return;
+  const missing = overrides?.filter((o) => !named(o)).map((o) => o.env);
   const where = missing === undefined ? '' : ` (missing for ${missing.join(', ')})`;
   reader.report(
     { path: childPath(item.path, 'namespace'), node: undefined, at: item.node },

@@ -18,12 +18,16 @@ export function resolveApp(project: Project, appName: string, envName: string): 
     );
   }
   const override: AppEnvironmentOverride = app.environments?.[env.name] ?? { syncPolicy: {}, images: [] };
-  const namespace = override.namespace ?? app.namespace;
-  if (namespace === undefined) throw new ValidationError(`app "${app.name}" has no namespace in environment "${env.name}": set namespace on the app or under its environments.${env.name}`);
+  const source = override.source ?? app.source;
+  const namespace = override.namespace ?? app.namespace ?? (app.type === 'pins' ? folderNamespace(source) : undefined);
+  if (namespace === undefined) {
+    const pins = app.type === 'pins' ? ` (a pins app's namespace is its source folder's name, and "${source}" is not a namespace name)` : '';
+    throw new ValidationError(`app "${app.name}" has no namespace in environment "${env.name}"${pins}: set namespace on the app or under its environments.${env.name}`);
+  }
   const resolved: AppEnvironment = {
     name: app.name,
     env: env.name,
-    source: override.source ?? app.source,
+    source,
     namespace,
     createNamespace: app.createNamespace ?? false,
     dependsOn: dependenciesIn(project, app, env.name),
@@ -51,6 +55,14 @@ export function resolveApp(project: Project, appName: string, envName: string): 
   const disabled = [...new Set([...(app.lint?.disable ?? []), ...(override.lint?.disable ?? [])])];
   if (disabled.length > 0) resolved.lint = { disable: disabled };
   return resolved;
+}
+
+const namespaceName = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** A pins app's namespace when none is set: its source folder's name (`state/development` → `development`), if that is one. */
+export function folderNamespace(source: string): string | undefined {
+  const name = source.split('/').at(-1) ?? '';
+  return namespaceName.test(name) ? name : undefined;
 }
 
 /**

@@ -9,6 +9,13 @@ export const annotations = {
   hook: 'capstan.dev/hook',
   /** `BeforeHookCreation` (default), `HookSucceeded`, `HookFailed`, comma-separated: when a hook's object is deleted. */
   hookDeletePolicy: 'capstan.dev/hook-delete-policy',
+  /**
+   * `"true"`: only the fields the manifest sets are applied, to an object that must already exist
+   * (as `kubectl patch` or `kubectl set image` do): capstan never creates, labels, prunes or deletes
+   * it, and a missing object fails the sync naming it. The annotation itself is not applied. The
+   * pins layout's `<service>.deployment` pins render such objects.
+   */
+  patchExisting: 'capstan.dev/patch-existing',
   /** `disabled`: never prune this object. */
   prune: 'capstan.dev/prune',
   /** Rules of `capstan lint` not checked on this object, comma-separated: `container-probes,run-as-root`. */

@@ -8,3 +8,4 @@ export * from './errors.ts';
 export * from './change-set.ts';
 export * from './builtin-kinds.ts';
 export * from './notification.ts';
+export * from './image-pins.ts';

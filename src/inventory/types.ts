@@ -4,6 +4,8 @@ import type { ResourceKey } from '../core/index.ts';
 export interface InventoryObject {
   apiVersion: string;
   key: ResourceKey;
+  /** capstan only set fields of it (`capstan.dev/patch-existing`): it is not the app's, and never pruned or deleted. */
+  patchExisting?: boolean;
 }
 
 export type SyncOperation = 'sync' | 'rollback' | 'delete';

@@ -50,7 +50,16 @@ export function placementOf(object: Manifest): Placement | { problems: string[] 
  * what a sync would.
  */
 export function annotationProblems(object: Manifest): string[] {
-  return [...readPlacement(object).problems, ...readDeletePolicy(object).problems, ...readSyncOptions(object).problems, ...readCompareOptions(object).problems];
+  return [...readPlacement(object).problems, ...readDeletePolicy(object).problems, ...readSyncOptions(object).problems, ...readCompareOptions(object).problems, ...patchProblems(object)];
+}
+
+/** `capstan.dev/patch-existing` is `"true"` or absent, and never on a hook (a hook is created each run). */
+function patchProblems(object: Manifest): string[] {
+  const value = object.metadata.annotations?.[annotations.patchExisting];
+  if (value === undefined) return [];
+  if (value !== 'true') return [`has ${annotations.patchExisting} ${JSON.stringify(value)}: write "true" (only set its fields on the object that exists) or remove it`];
+  if (hookOf(object) !== undefined) return [`is a hook and has ${annotations.patchExisting}: a hook is created by every sync, so it cannot only set fields of an object that exists; remove one of the two`];
+  return [];
 }
 
 /**

@@ -6,6 +6,8 @@ import { stepKindOf, stepRank } from './kind-order.ts';
 export interface PruneTarget {
   apiVersion: string;
   key: ResourceKey;
+  /** capstan only set fields of it (`capstan.dev/patch-existing`): it is not the app's, and never pruned or deleted. */
+  patchExisting?: boolean;
 }
 
 /**

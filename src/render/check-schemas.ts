@@ -1,4 +1,4 @@
-import { formatKey, groupOf, keyOf } from '../core/index.ts';
+import { annotations, formatKey, groupOf, keyOf, type Manifest } from '../core/index.ts';
 import { builtinSchema, builtinSchemaRelease } from './builtin-schemas.ts';
 import { CrdSchemas } from './crd-schemas.ts';
 import { throwProblems } from './render-error.ts';
@@ -57,10 +57,10 @@ export async function checkSchemas(objects: readonly RenderedObject[], options: 
         const schema = crds.schemaOf(apiVersion, kind);
         if (!schema) return undefined; // a version the CRD does not serve: validateObjects refused it
         if ('unchecked' in schema) return { unchecked: { source, subject, apiVersion, kind, reason: 'no-schema', detail: schema.unchecked } };
-        return { source, subject, issues: schema.validate(manifest, options.sensitive) };
+        return { source, subject, issues: partialAllowed(manifest, schema.validate(manifest, options.sensitive)) };
       }
       const validate = await builtinSchema(apiVersion, kind, { sensitive: options.sensitive || (kind === 'Secret' && group === '') });
-      if (validate) return { source, subject, issues: validate(manifest) };
+      if (validate) return { source, subject, issues: partialAllowed(manifest, validate(manifest)) };
       const custom = group.includes('.');
       const detail = custom ? 'its CRD is not in the render' : `the ${builtinSchemaRelease} schemas have no ${kind} in ${apiVersion}`;
       return { unchecked: { source, subject, apiVersion, kind, reason: custom ? 'no-crd' : 'no-schema', detail } };
@@ -77,4 +77,10 @@ export async function checkSchemas(objects: readonly RenderedObject[], options: 
   }
   throwProblems(problems, 'the render');
   return { checked, unchecked };
+}
+
+/** An object that only sets fields of one on the cluster (`capstan.dev/patch-existing`) may leave out what the schema requires: the live object has it. */
+function partialAllowed(manifest: Manifest, issues: SchemaIssue[]): SchemaIssue[] {
+  if (manifest.metadata.annotations?.[annotations.patchExisting] !== 'true') return issues;
+  return issues.filter((issue) => issue.message !== 'is required');
 }

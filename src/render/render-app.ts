@@ -71,7 +71,7 @@ export async function renderApp(repoDir: string, app: AppEnvironment, options: P
       objects = await renderHelmApp(repoDir, source, app, sops, options);
       break;
     case 'pins':
-      objects = await renderPins(repoDir, source, sops);
+      objects = await renderPins(repoDir, source, sops, app.namespace);
       break;
     case 'artifact':
       throw new CapstanError(`${subject}: an artifact app is rendered from its release`);
