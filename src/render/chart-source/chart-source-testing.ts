@@ -137,6 +137,7 @@ export interface RunningRegistry {
 /** Starts docker-registry on a free loopback port with its storage in `dir`; ready when `/v2/` answers. */
 export async function startRegistry(dir: string): Promise<RunningRegistry> {
   const port = await freePort();
+  await mkdir(dir, { recursive: true });
   const config = path.join(dir, 'config.yml');
   await writeFile(
     config,
@@ -170,7 +171,7 @@ export async function startRegistry(dir: string): Promise<RunningRegistry> {
   return {
     host,
     stop: async () => {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const gone = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await gone;

@@ -11,8 +11,7 @@ import { basicAuthorization } from './credentials.ts';
 import { httpGet, showUrl } from './http-get.ts';
 import type { FetchedChart } from './index.ts';
 import { accessAdvice, type SourceContext } from './source-context.ts';
-import { newestVersions, pickVersion } from './version-range.ts';
-import semver from 'semver';
+import { canonicalVersion, newestVersions, pickVersion } from './version-range.ts';
 
 interface IndexEntry {
   version: string;
@@ -57,7 +56,7 @@ export async function fetchFromHttpRepository(context: SourceContext): Promise<F
     throw new NotFoundError(`${context.what}: no version of ${request.name} satisfies ${JSON.stringify(constraint.text)} (newest available: ${newest.join(', ') || 'none'}): change helm.chart.version`);
   }
   const entry = entries.find((e) => e.version === chosen)!;
-  const version = semver.valid(chosen, { loose: true }) ?? chosen;
+  const version = canonicalVersion(chosen) ?? chosen;
   const cached = await cache.lookup(refKey(version));
   if (cached && (entry.digest === undefined || entry.digest.toLowerCase() === cached.hex)) return { archive: cached.archive, name: request.name, version, digest: `sha256:${cached.hex}` };
 
@@ -84,7 +83,7 @@ export async function fetchFromHttpRepository(context: SourceContext): Promise<F
     throw new ValidationError(`${what}: the archive's sha256 is ${hex} but the index says ${entry.digest}: refused (the archive or the index was changed; ask the repository's owner)`);
   }
   const checked = checkChartArchive(response.body, what);
-  if (checked.name !== request.name || semver.valid(checked.version, { loose: true }) !== version) {
+  if (checked.name !== request.name || canonicalVersion(checked.version) !== version) {
     throw new ValidationError(`${what}: the archive holds chart ${checked.name} ${checked.version}, not ${request.name} ${version}: refused`);
   }
   const archive = await cache.store(refKey(version), hex, response.body);

@@ -6,7 +6,6 @@
  * names (with the credentials, when set, as Basic auth), `Basic` is answered with the credentials.
  * https, except for a loopback registry (or one set as plain http).
  */
-import semver from 'semver';
 import { NotFoundError, TransientError, ValidationError } from '../../core/index.ts';
 import { checkChartArchive } from './chart-archive.ts';
 import { sha256 } from './chart-cache.ts';
@@ -14,7 +13,7 @@ import { basicAuthorization } from './credentials.ts';
 import { httpGet, isLoopback, showUrl, type HttpGetResult } from './http-get.ts';
 import type { FetchedChart } from './index.ts';
 import { accessAdvice, type SourceContext } from './source-context.ts';
-import { newestVersions, pickVersion } from './version-range.ts';
+import { canonicalVersion, newestVersions, pickVersion } from './version-range.ts';
 
 export const helmChartLayer = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
 const manifestTypes = 'application/vnd.oci.image.manifest.v1+json';
@@ -145,7 +144,7 @@ export async function fetchFromOciRegistry(context: SourceContext): Promise<Fetc
     }
     tag = chosen.replace(/\+/g, '_');
   }
-  const version = semver.valid(tag.replace(/_/g, '+'), { loose: true }) ?? tag.replace(/_/g, '+');
+  const version = canonicalVersion(tag.replace(/_/g, '+')) ?? tag.replace(/_/g, '+');
   const what = `${context.what}: ${request.name} ${version}`;
   const cached = await cache.lookup(refKey(version));
   if (cached) return { archive: cached.archive, name: request.name, version, digest: `sha256:${cached.hex}` };
@@ -172,7 +171,7 @@ export async function fetchFromOciRegistry(context: SourceContext): Promise<Fetc
   const hex = sha256(blob.body);
   if (hex !== digest[1]) throw new ValidationError(`${what}: the chart archive's sha256 is ${hex} but the manifest says ${digest[1]}: refused`);
   const checked = checkChartArchive(blob.body, what);
-  if (checked.name !== request.name || semver.valid(checked.version, { loose: true }) !== version) {
+  if (checked.name !== request.name || canonicalVersion(checked.version) !== version) {
     throw new ValidationError(`${what}: the archive holds chart ${checked.name} ${checked.version}, not ${request.name} ${version}: refused`);
   }
   const archive = await cache.store(refKey(version), hex, blob.body);

@@ -24,8 +24,8 @@ interface Branch {
 export function parseVersionConstraint(text: string): VersionConstraint {
   const trimmed = text.trim();
   if (!trimmed) throw new Error('is empty: write a version such as 1.2.3, or a range such as ^1.2');
-  const exact = /^[=v]*\d/.test(trimmed) && !/[\s,<>^~*|xX]/.test(trimmed.replace(/^=/, '')) ? semver.valid(trimmed.replace(/^=/, ''), { loose: true }) : null;
-  if (exact !== null) return { text: trimmed, exact, test: (version) => semver.valid(version, { loose: true }) === exact };
+  const exact = /^[=v]*\d/.test(trimmed) && !/[\s,<>^~*|xX]/.test(trimmed.replace(/^=/, '')) ? canonicalVersion(trimmed) : undefined;
+  if (exact !== undefined) return { text: trimmed, exact, test: (version) => canonicalVersion(version) === exact };
 
   const includePrerelease = /\d-[0-9A-Za-z]/.test(trimmed);
   const branches: Branch[] = trimmed.split('||').map((part) => {
@@ -59,6 +59,13 @@ export function parseVersionConstraint(text: string): VersionConstraint {
       return branches.some((b) => b.range.test(parsed) && !b.excluded.includes(parsed.version));
     },
   };
+}
+
+/** A version as `major.minor.patch[-pre][+build]` (no `v`, build metadata kept); undefined when it is not one. */
+export function canonicalVersion(version: string): string | undefined {
+  const parsed = semver.parse(version.trim().replace(/^=/, ''), { loose: true });
+  if (parsed === null) return undefined;
+  return parsed.build.length > 0 ? `${parsed.version}+${parsed.build.join('.')}` : parsed.version;
 }
 
 /** The highest of `versions` that satisfies the constraint, as written in the list; undefined when none does. */
