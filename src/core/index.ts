@@ -9,3 +9,4 @@ export * from './change-set.ts';
 export * from './builtin-kinds.ts';
 export * from './notification.ts';
 export * from './image-pins.ts';
+export * from './helm-chart-version.ts';

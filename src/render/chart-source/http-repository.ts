@@ -4,14 +4,13 @@
  * archives are kept on disk by digest.
  */
 import jsYaml from 'js-yaml';
-import { NotFoundError, TransientError, ValidationError } from '../../core/index.ts';
+import { canonicalVersion, newestVersions, NotFoundError, pickVersion, TransientError, ValidationError } from '../../core/index.ts';
 import { checkChartArchive } from './chart-archive.ts';
 import { sha256 } from './chart-cache.ts';
 import { basicAuthorization } from './credentials.ts';
 import { httpGet, showUrl } from './http-get.ts';
 import type { FetchedChart } from './index.ts';
 import { accessAdvice, type SourceContext } from './source-context.ts';
-import { canonicalVersion, newestVersions, pickVersion } from './version-range.ts';
 
 interface IndexEntry {
   version: string;

@@ -1,14 +1,12 @@
-import { ValidationError } from '../../core/index.ts';
+import { checkChartRepository, parseVersionConstraint, ValidationError, type VersionConstraint } from '../../core/index.ts';
 import { ChartCache, defaultChartCacheDir } from './chart-cache.ts';
 import { describeCredentials, readCredentials, type BasicCredentials } from './credentials.ts';
 import { fetchFromHttpRepository } from './http-repository.ts';
 import { fetchFromOciRegistry } from './oci-registry.ts';
 import type { SourceContext } from './source-context.ts';
-import { parseVersionConstraint, type VersionConstraint } from './version-range.ts';
 
 export { defaultChartCacheDir } from './chart-cache.ts';
 export { checkChartArchive, extractChart, type CheckedChart } from './chart-archive.ts';
-export { parseVersionConstraint, pickVersion, type VersionConstraint } from './version-range.ts';
 export { describeCredentials } from './credentials.ts';
 
 /**
@@ -75,22 +73,6 @@ export function isVersionRange(version: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Is `repository` a chart source capstan can fetch from? A message saying what to write instead, or undefined when it is. */
-export function checkChartRepository(repository: string): string | undefined {
-  if (/^(@|alias:)/.test(repository)) return `${JSON.stringify(repository)} is a repository alias of \`helm repo add\`, which capstan does not read: write the repository's URL (https://… or oci://…)`;
-  let url: URL;
-  try {
-    url = new URL(repository);
-  } catch {
-    return `${JSON.stringify(repository)} is not a URL: write https://charts.example.com or oci://registry.example.com/charts`;
-  }
-  if (!['https:', 'http:', 'oci:'].includes(url.protocol)) return `${url.protocol.replace(':', '')} repositories are not supported: write https://…, http://… or oci://…`;
-  if (url.username || url.password) return 'holds a username or password: put them in credentials ({ file } or { secret }), never in the repository URL';
-  if (url.search || url.hash) return 'has a query or fragment: write the repository URL alone';
-  if (url.protocol === 'oci:' && !url.host) return 'names no registry host: write oci://registry.example.com/path';
-  return undefined;
 }
 
 /** A repository URL as shown in messages: a username or password in it is replaced by `***`. */

@@ -6,14 +6,13 @@
  * names (with the credentials, when set, as Basic auth), `Basic` is answered with the credentials.
  * https, except for a loopback registry (or one set as plain http).
  */
-import { NotFoundError, TransientError, ValidationError } from '../../core/index.ts';
+import { canonicalVersion, newestVersions, NotFoundError, pickVersion, TransientError, ValidationError } from '../../core/index.ts';
 import { checkChartArchive } from './chart-archive.ts';
 import { sha256 } from './chart-cache.ts';
 import { basicAuthorization } from './credentials.ts';
 import { httpGet, isLoopback, showUrl, type HttpGetResult } from './http-get.ts';
 import type { FetchedChart } from './index.ts';
 import { accessAdvice, type SourceContext } from './source-context.ts';
-import { canonicalVersion, newestVersions, pickVersion } from './version-range.ts';
 
 export const helmChartLayer = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
 const manifestTypes = 'application/vnd.oci.image.manifest.v1+json';

@@ -1,4 +1,4 @@
-import type { VersionConstraint } from './version-range.ts';
+import type { VersionConstraint } from '../../core/index.ts';
 import type { ChartCache } from './chart-cache.ts';
 import type { BasicCredentials } from './credentials.ts';
 import type { ChartRequest } from './index.ts';

@@ -1,4 +1,7 @@
 /**
+ * Helm chart references, pure: the version constraint and the repository URL, checked the same way
+ * when capstan.yaml loads and when a chart is fetched.
+ *
  * Helm's version constraints (Masterminds/semver, as `helm install --version` and Chart.yaml read
  * them) checked with npm's `semver`: `,` and spaces between comparators are AND, `||` is OR, `=>` and
  * `=<` are `>=` and `<=`, `!=` excludes one version. Prereleases match only when the constraint names
@@ -87,4 +90,20 @@ export function newestVersions(versions: readonly string[], count: number): stri
     .sort((a, b) => semver.rcompare(a.parsed, b.parsed))
     .slice(0, count)
     .map((v) => v.written);
+}
+
+/** Is `repository` a chart source capstan can fetch from? A message saying what to write instead, or undefined when it is. */
+export function checkChartRepository(repository: string): string | undefined {
+  if (/^(@|alias:)/.test(repository)) return `${JSON.stringify(repository)} is a repository alias of \`helm repo add\`, which capstan does not read: write the repository's URL (https://… or oci://…)`;
+  let url: URL;
+  try {
+    url = new URL(repository);
+  } catch {
+    return `${JSON.stringify(repository)} is not a URL: write https://charts.example.com or oci://registry.example.com/charts`;
+  }
+  if (!['https:', 'http:', 'oci:'].includes(url.protocol)) return `${url.protocol.replace(':', '')} repositories are not supported: write https://…, http://… or oci://…`;
+  if (url.username || url.password) return 'holds a username or password: put them in credentials ({ file } or { secret }), never in the repository URL';
+  if (url.search || url.hash) return 'has a query or fragment: write the repository URL alone';
+  if (url.protocol === 'oci:' && !url.host) return 'names no registry host: write oci://registry.example.com/path';
+  return undefined;
 }
