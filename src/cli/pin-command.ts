@@ -16,7 +16,7 @@ interface PinSetOptions extends WriteOptions {
 /** `capstan pin set <ns>/<service> <hash>`: CI records the image it built in a pins app, as one commit. */
 export function pinCommand(): Command {
   const set = addRepoOptions(new Command('set'))
-    .description('Set the image pin of a service in a pins app (<source>/<namespace>/<service> holds the image\'s git hash), as one commit')
+    .description('Set the image pin of a service in a pins app (<source>/<namespace>/<service>, or <namespace folder>/<service>.deployment, holds the image\'s git hash), as one commit')
     .argument('<namespace/service>', 'the namespace folder and the service, such as team-dev/web')
     .argument('<hash>', 'the git hash the image was built from (7 to 40 hex characters)')
     .option('--env <name>', 'only the pins apps of this environment (when the namespace folder is in several)')

@@ -29,7 +29,7 @@ export { YamlReader, type Slot } from './yaml-reader.ts';
 export { checkProject, parseProject } from './parse-project.ts';
 export { loadProject, projectFileName } from './load-project.ts';
 export { generatorDirectories, type GeneratorDirectories } from './app-generators.ts';
-export { appsInEnvironment, isDeployedTo, resolveApp } from './resolve-app.ts';
+export { appsInEnvironment, folderNamespace, isDeployedTo, resolveApp } from './resolve-app.ts';
 export { promotionOrder } from './promotion-order.ts';
 export { selectEnvironments } from './select-environments.ts';
 export { starterFiles, starterProject } from './starter-project.ts';

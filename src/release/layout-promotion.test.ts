@@ -74,6 +74,30 @@ ${environments}apps:
     assert.deepEqual(promotion.edits.map((e) => [e.path, e.content?.toString()]), [['pins/prod/team/web', `${hashA}\n`]]);
   });
 
+  test('the image-hash state repo: a folder per namespace, the pin of <service>.deployment copied to the to folder', async () => {
+    const dir = repo({
+      'capstan.yaml': `apiVersion: capstan.dev/v1alpha1
+kind: Project
+${environments}apps:
+  - name: services
+    type: pins
+    environments:
+      dev: { source: state/development }
+      prod: { source: state/production }
+`,
+      'state/development/images_path': 'registry.example.com/team/development\n',
+      'state/production/images_path': 'registry.example.com/team/production\n',
+      'state/development/web.deployment': `${hashA}\n`,
+      'state/production/web.deployment': `${hashB}\n`,
+      'state/development/api.deployment': `${hashB}\n`,
+    });
+    const promotion = await promote(dir, 'web');
+    assert.deepEqual(promotion?.moves, [{ app: 'services', file: 'state/production/web.deployment', what: 'image pin of web', from: hashB, to: hashA }]);
+    assert.deepEqual(promotion.edits.map((e) => [e.path, e.content?.toString()]), [['state/production/web.deployment', `${hashA}\n`]]);
+    const first = await promote(dir, 'api');
+    assert.deepEqual(first?.edits.map((e) => [e.path, e.content?.toString()]), [['state/production/api.deployment', `${hashB}\n`]], 'a first pin takes the folder\'s form');
+  });
+
   test('one source, one folder per namespace: the pin is copied from the from namespace to the to namespace, made when missing', async () => {
     const dir = repo({
       'capstan.yaml': `apiVersion: capstan.dev/v1alpha1

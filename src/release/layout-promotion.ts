@@ -27,10 +27,10 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isSeq, parseAllDocuments, parseDocument } from 'yaml';
 import { generatorDirectories, isDeployedTo, parseProject, projectFileName, resolveApp, type AppEnvironment, type AppSpec, type ImageOverride, type Project } from '../config/index.ts';
-import { CapstanError, NotFoundError, ValidationError } from '../core/index.ts';
+import { CapstanError, deploymentPinSuffix, NotFoundError, ValidationError } from '../core/index.ts';
 import { joinInsideRepo, listFiles } from '../repo-path/index.ts';
 import { readImageEntries, setImageEntry } from './image-entry-edit.ts';
-import { isGitHash, isPinsSource, kustomizationOf, readPin, repoFile, repoJoin } from './pins-layout.ts';
+import { isGitHash, isPinsSource, kustomizationOf, pinFile, pinFolder, readPin, repoFile, repoJoin } from './pins-layout.ts';
 import type { RepoEdit } from './repo-change.ts';
 
 /** One thing a promotion changes: `what` in `file`, for `app`, from the value the `to` environment had (`(none)`) to the `from` environment's. */
@@ -98,9 +98,9 @@ class Plan {
   async promotePin(app: AppSpec, a: AppEnvironment, b: AppEnvironment): Promise<boolean> {
     const { repoDir, service, from, to } = this;
     if (!isPinsSource(repoDir, app, a.source) || !isPinsSource(repoDir, app, b.source)) return false;
-    let fromFolder = repoJoin(a.source, a.namespace);
-    let toFolder = repoJoin(b.source, b.namespace);
-    if ((await readPin(repoDir, repoJoin(fromFolder, service))) === undefined && a.source !== b.source) {
+    let fromFolder = pinFolder(repoDir, a.source, a.namespace, true)!;
+    let toFolder = pinFolder(repoDir, b.source, b.namespace, true)!;
+    if ((await readPin(repoDir, pinFile(repoDir, fromFolder, service))) === undefined && a.source !== b.source) {
       const pinned = await pinnedFolders(repoDir, a.source, service);
       if (pinned.length > 1) {
         throw new ValidationError(`app ${app.name} pins ${service} in ${pinned.map((f) => repoJoin(a.source, f)).join(' and ')} in ${from}, and none in its namespace's folder ${fromFolder}: capstan cannot tell which to promote to ${to}; update the pin of ${to} with capstan pin set <namespace>/${service} <hash> --env ${to}`);
@@ -110,8 +110,9 @@ class Plan {
         toFolder = repoJoin(b.source, pinned[0]);
       }
     }
-    const fromFile = repoJoin(fromFolder, service);
-    const toFile = repoJoin(toFolder, service);
+    const fromFile = pinFile(repoDir, fromFolder, service, fromFolder === a.source);
+    // the pin of `to` takes the form of `to`'s folder (`<service>` or `<service>.deployment`)
+    const toFile = pinFile(repoDir, toFolder, service, toFolder === b.source);
     const hash = await readPin(repoDir, fromFile);
     const current = await readPin(repoDir, toFile);
     if (hash === undefined && current === undefined) return false;
@@ -236,7 +237,7 @@ async function pinnedFolders(repoDir: string, source: string, service: string): 
   const folders: string[] = [];
   for (const file of await listFiles(repoDir, source)) {
     const parts = file.slice(prefix.length).split('/');
-    if (parts.length === 2 && parts[1] === service && dnsLabel.test(parts[0])) folders.push(parts[0]);
+    if (parts.length === 2 && (parts[1] === service || parts[1] === `${service}${deploymentPinSuffix}`) && dnsLabel.test(parts[0])) folders.push(parts[0]);
   }
   return folders;
 }

@@ -77,7 +77,7 @@ describe('planPinSet', () => {
   test('a namespace no pins app has a folder for is refused with the folders there are', async () => {
     const dir = repo(twoSources);
     await assert.rejects(plan(dir, { namespace: 'shop' }), { name: 'NotFoundError', message: 'no pins app has a folder "shop" (the pins folders are pins/dev/*, pins/prod/*): create the folder, or check the namespace' });
-    await assert.rejects(plan(dir, { app: 'api' }), { name: 'NotFoundError', message: 'no pins app (app api) in capstan.yaml: a pins app\'s source holds an images_path file and one folder per namespace' });
+    await assert.rejects(plan(dir, { app: 'api' }), { name: 'NotFoundError', message: 'no pins app (app api) in capstan.yaml: a pins app\'s source holds an images_path file and one folder per namespace, or is a namespace\'s folder with its images_path and <service>.deployment pins' });
   });
 
   test('what is not a hash, a namespace or a service is refused as render-pins would', async () => {
@@ -88,5 +88,48 @@ describe('planPinSet', () => {
     });
     await assert.rejects(plan(dir, { service: 'Web.yaml' }), { name: 'ValidationError', message: /^"Web\.yaml" is not a service name/ });
     await assert.rejects(plan(dir, { namespace: '..' }), { name: 'ValidationError', message: /^"\.\." is not a namespace name/ });
+  });
+});
+
+describe('planPinSet: the image-hash state repo (a folder per namespace, <service>.deployment pins)', () => {
+  const stateRepo = {
+    'capstan.yaml': `apiVersion: capstan.dev/v1alpha1
+kind: Project
+environments:
+  - name: development
+  - name: production
+apps:
+  - name: services
+    type: pins
+    environments:
+      development: { source: state/development }
+      production: { source: state/production }
+`,
+    'state/development/images_path': 'registry.example.com/team/development\n',
+    'state/development/web.deployment': '1234567\n',
+    'state/production/images_path': 'registry.example.com/team/production\n',
+    'state/production/web.deployment': '1111111\n',
+  };
+
+  test('the namespace is the folder the environment points at; the pin is <service>.deployment', async () => {
+    const dir = repo(stateRepo);
+    assert.deepEqual(await plan(dir, { namespace: 'development' }), {
+      apps: ['services'],
+      envs: ['development'],
+      file: 'state/development/web.deployment',
+      previous: '1234567',
+      edit: { path: 'state/development/web.deployment', content: 'abc1234\n' },
+    });
+  });
+
+  test('a service not pinned yet gets a .deployment pin in that folder', async () => {
+    const dir = repo(stateRepo);
+    const planned = await plan(dir, { namespace: 'production', service: 'api' });
+    assert.deepEqual(planned, { apps: ['services'], envs: ['production'], file: 'state/production/api.deployment', edit: { path: 'state/production/api.deployment', content: 'abc1234\n' } });
+  });
+
+  test('a namespace no environment points at is refused naming the folders', async () => {
+    const dir = repo(stateRepo);
+    await assert.rejects(plan(dir, { namespace: 'staging' }), { name: 'NotFoundError', message: 'no pins app has a folder "staging" (the pins folders are state/development, state/production): create the folder, or check the namespace' });
   });
 });

@@ -1,25 +1,22 @@
 /**
- * The image-pins layout as release management writes it (render/render-pins.ts reads it):
- * `<source>/images_path` holds the registry prefix, each sub-folder of `<source>` is a namespace,
- * and `<source>/<namespace>/<service>` (no extension) holds the git hash of the service's image.
+ * The image-pins layout as release management writes it (render/render-pins.ts reads it), in its
+ * two forms: `<source>/images_path` holds the registry prefix, each sub-folder of `<source>` is a
+ * namespace, and `<source>/<namespace>/<service>` (no extension) holds the git hash of the
+ * service's image; or the source is itself a namespace's folder, with its own `images_path` and a
+ * `<service>.deployment` pin per service (a sub-folder may be written that way too).
  * `planPinSet` is `capstan pin set <ns>/<service> <hash>`: which file of which pins app that is.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isDeployedTo, type AppSpec, type Project } from '../config/index.ts';
-import { NotFoundError, ValidationError } from '../core/index.ts';
+import { folderNamespace, isDeployedTo, type AppSpec, type Project } from '../config/index.ts';
+import { deploymentPinSuffix, imagesPathFile, isGitHash, NotFoundError, ValidationError } from '../core/index.ts';
 import { resolveInRepo } from '../repo-path/index.ts';
 import type { RepoEdit } from './repo-change.ts';
 
-const imagesPathFile = 'images_path';
+export { isGitHash };
+
 const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const gitHash = /^[0-9a-fA-F]{7,40}$/;
-
-/** What render-pins accepts in a pin: the commit the image was built from, 7 to 40 hex characters. */
-export function isGitHash(text: string): boolean {
-  return gitHash.test(text);
-}
 
 /** A repo-relative path of parts, any of which may be the root (`''` or `.`). */
 export function repoJoin(...parts: string[]): string {
@@ -69,7 +66,48 @@ export function sourceIn(app: AppSpec, env: string): string {
 }
 
 function namespaceIn(app: AppSpec, env: string): string | undefined {
-  return app.environments?.[env]?.namespace ?? app.namespace;
+  return app.environments?.[env]?.namespace ?? app.namespace ?? (app.type === 'pins' ? folderNamespace(sourceIn(app, env)) : undefined);
+}
+
+/** The names in a repo folder (none when it is not one). */
+function namesIn(repoDir: string, folder: string): string[] {
+  try {
+    return readdirSync(repoFile(repoDir, folder));
+  } catch {
+    return [];
+  }
+}
+
+/** Whether a pins source is itself one namespace's folder: it holds `.deployment` pins, or only files. */
+function isNamespaceFolder(repoDir: string, source: string): boolean {
+  const names = namesIn(repoDir, source);
+  if (names.some((name) => name.endsWith(deploymentPinSuffix))) return true;
+  return !names.some((name) => !name.startsWith('.') && isDirectory(repoFile(repoDir, repoJoin(source, name))));
+}
+
+/**
+ * The folder holding the pins of `namespace` in a pins app's source: its sub-folder of that name,
+ * else, when the app's namespace is `namespace` (`own`), that sub-folder to be made or, for a
+ * source that is a namespace's folder, the source itself; undefined when neither.
+ */
+export function pinFolder(repoDir: string, source: string, namespace: string, own: boolean): string | undefined {
+  const folder = repoJoin(source, namespace);
+  if (isDirectory(repoFile(repoDir, folder))) return folder;
+  if (!own) return undefined;
+  return isNamespaceFolder(repoDir, source) ? source : folder;
+}
+
+/**
+ * The file pinning `service` in a folder: `<service>.deployment` or `<service>` when one exists,
+ * else the form the folder's other pins have (`.deployment` in a folder that holds one, or that is
+ * the app's source), else a file without extension.
+ */
+export function pinFile(repoDir: string, folder: string, service: string, isSource = false): string {
+  const names = namesIn(repoDir, folder);
+  if (names.includes(`${service}${deploymentPinSuffix}`)) return repoJoin(folder, `${service}${deploymentPinSuffix}`);
+  if (names.includes(service)) return repoJoin(folder, service);
+  const deploymentPins = isSource || names.some((name) => name.endsWith(deploymentPinSuffix));
+  return repoJoin(folder, deploymentPins ? `${service}${deploymentPinSuffix}` : service);
 }
 
 export interface PinRequest {
@@ -88,7 +126,7 @@ export interface PinPlan {
   apps: string[];
   /** The environments it is for: those whose namespace the folder is, else every one that renders it. */
   envs: string[];
-  /** Repo-relative: `<source>/<namespace>/<service>`. */
+  /** Repo-relative: `<source>/<namespace>/<service>`, or `<folder>/<service>.deployment`. */
   file: string;
   /** The hash there now; undefined when the service had no pin. */
   previous?: string;
@@ -122,11 +160,11 @@ export async function planPinSet(repoDir: string, project: Project, request: Pin
       if (!isDeployedTo(app, env.name)) continue;
       const source = sourceIn(app, env.name);
       if (!isPinsSource(repoDir, app, source)) continue;
-      folders.add(repoJoin(source, '*'));
-      const folder = repoJoin(source, namespace);
+      folders.add(isNamespaceFolder(repoDir, source) ? source : repoJoin(source, '*'));
       const own = namespaceIn(app, env.name) === namespace;
-      if (!own && !isDirectory(repoFile(repoDir, folder))) continue;
-      const file = repoJoin(folder, service);
+      const folder = pinFolder(repoDir, source, namespace, own);
+      if (folder === undefined) continue;
+      const file = pinFile(repoDir, folder, service, folder === source);
       const candidate = candidates.get(file) ?? { apps: new Set<string>(), envs: new Set<string>(), own: new Set<string>() };
       candidate.apps.add(app.name);
       candidate.envs.add(env.name);
@@ -136,7 +174,7 @@ export async function planPinSet(repoDir: string, project: Project, request: Pin
   }
   const filters = [request.app && `app ${request.app}`, request.env && `environment ${request.env}`].filter(Boolean).join(', ');
   if (candidates.size === 0) {
-    if (folders.size === 0) throw new NotFoundError(`no pins app${filters ? ` (${filters})` : ''} in capstan.yaml: a pins app's source holds an ${imagesPathFile} file and one folder per namespace`);
+    if (folders.size === 0) throw new NotFoundError(`no pins app${filters ? ` (${filters})` : ''} in capstan.yaml: a pins app's source holds an ${imagesPathFile} file and one folder per namespace, or is a namespace's folder with its ${imagesPathFile} and <service>${deploymentPinSuffix} pins`);
     throw new NotFoundError(`no pins app${filters ? ` (${filters})` : ''} has a folder "${namespace}" (the pins folders are ${[...folders].sort().join(', ')}): create the folder, or check the namespace`);
   }
   // the environments a folder is for: those whose namespace it is, else every one that renders it
@@ -147,7 +185,7 @@ export async function planPinSet(repoDir: string, project: Project, request: Pin
     throw new ValidationError(`${namespace}/${service} could be the pin ${[...candidates].map(([file, c]) => described(file, c)).join(' or ')}: pass --env or --app to choose one`);
   }
   const [[file, chosen]] = [...candidates];
-  if (isDirectory(repoFile(repoDir, file))) throw new ValidationError(`${file} is a folder, so it cannot be the pin of ${service}: a pin is a file without extension`);
+  if (isDirectory(repoFile(repoDir, file))) throw new ValidationError(`${file} is a folder, so it cannot be the pin of ${service}: a pin is a file without extension, or ${service}${deploymentPinSuffix}`);
   const previous = await readPin(repoDir, file);
   const plan: PinPlan = { apps: [...chosen.apps], envs: envsOf(chosen), file };
   if (previous !== undefined) plan.previous = previous;
