@@ -118,3 +118,23 @@ test('a pin of a Deployment that does not exist fails naming it, and nothing is 
   const api = await deployment(fx, 'development', 'api');
   assert.equal(containersOf(api)[0]!.image, 'registry.example.com/team/development/api:0000000', 'validated all before changing anything');
 });
+
+test('a pin cannot reach outside the app\'s namespaces: a kube-system folder is refused before any write', async (t) => {
+  const fx = await startEngineFixture();
+  t.after(() => fx.stop());
+  const { dir } = await makeRepo({
+    ...files,
+    'state/development/kube-system/images_path': 'evil.example.com/x\n',
+    'state/development/kube-system/coredns.deployment': 'abc1234\n',
+  });
+  await fx.client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'development' } }, { fieldManager: 'kubectl' });
+  for (const name of ['api', 'worker']) await fx.client.apply(teamDeployment(name, 'development'), { fieldManager: 'kubectl' });
+  await fx.client.apply(teamDeployment('coredns', 'kube-system'), { fieldManager: 'kubectl' });
+
+  const result = await fx.engine.sync({ repo: { url: dir }, app: 'services', env: 'development' });
+  assert.equal(result.result, 'Failed');
+  assert.match(result.error?.message ?? '', /Deployment\/kube-system\/coredns/);
+  assert.match(result.error?.message ?? '', /kube-system/);
+  assert.equal(containersOf(await deployment(fx, 'kube-system', 'coredns'))[0]!.image, 'registry.example.com/team/kube-system/coredns:0000000');
+  assert.equal(containersOf(await deployment(fx, 'development', 'api'))[0]!.image, 'registry.example.com/team/development/api:0000000');
+});
