@@ -12,7 +12,7 @@ import { namespacePatternProblem } from './scope.ts';
 import { didYouMean } from './suggest-name.ts';
 import { folderNamespace } from './resolve-app.ts';
 import { artifactsDir } from './release-files.ts';
-import { builtinGroupsOf, builtinScope, notificationEventTypes, notificationTargetTypes, type HealthRule, type IgnoreRule, type NotificationTarget, type UrlSource } from '../core/index.ts';
+import { builtinGroupsOf, builtinScope, checkChartRepository, notificationEventTypes, parseVersionConstraint, notificationTargetTypes, type HealthRule, type IgnoreRule, type NotificationTarget, type UrlSource } from '../core/index.ts';
 import { readHealthRuleCases } from './health-rules.ts';
 import {
   appTypes,
@@ -22,9 +22,11 @@ import {
   projectKind,
   type AppEnvironmentOverride,
   type AppSpec,
+  type ChartCredentialsSource,
   type ClusterResource,
   type ConfigIssue,
   type Environment,
+  type HelmChartSource,
   type HelmSpec,
   type ImageOverride,
   type LintSettings,
@@ -62,8 +64,10 @@ const appFields = [
   'environments',
   ...fluxAppFields,
 ] as const;
-const helmFields = ['releaseName', 'valuesFiles', 'values'] as const;
-const environmentHelmFields = ['valuesFiles', 'values'] as const;
+const helmFields = ['releaseName', 'valuesFiles', 'values', 'kubeVersion', 'apiVersions', 'skipCRDs', 'chart'] as const;
+const environmentHelmFields = ['valuesFiles', 'values', 'chart'] as const;
+const helmChartFields = ['repository', 'name', 'version', 'credentials', 'plainHttp'] as const;
+const chartCredentialsFields = ['file', 'secret'] as const;
 const imageFields = ['name', 'newName', 'newTag', 'digest'] as const;
 const ignoreDifferenceFields = ['group', 'kind', 'name', 'namespace', 'jsonPointers', 'managedFieldsManagers'] as const;
 const healthFields = ['group', 'kind', 'rules'] as const;
@@ -512,9 +516,13 @@ function readApp(reader: YamlReader, item: Slot, environmentNames: string[] | un
   const serviceSlot = fields?.get('service');
   const service = serviceSlot && readDnsLabel(reader, serviceSlot);
   if (serviceSlot && type !== 'artifact') reader.report(serviceSlot, 'service is read only by apps of type: artifact (the service whose released artifact the app renders): add type: artifact, or remove service');
+  const helmSlot = fields?.get('helm');
+  const helm = helmSlot && readHelm(reader, helmSlot, true);
+  const remoteChart = helm?.chartSlot !== undefined;
   const sourceSlot = fields?.get('source');
   if (type === 'artifact' && sourceSlot) reader.report(sourceSlot, `an app of type: artifact renders the artifact released to each environment (from ${artifactsDir}/<service>/): remove source`);
-  const source = type === 'artifact' ? `${artifactsDir}/${service ?? name ?? ''}` : sourceSlot && readRepoPath(reader, sourceSlot);
+  // with a chart from a repository, source is the folder values files are read from (default the repo root)
+  const source = type === 'artifact' ? `${artifactsDir}/${service ?? name ?? ''}` : sourceSlot ? readRepoPath(reader, sourceSlot) : remoteChart ? '.' : undefined;
   const namespaceSlot = fields?.get('namespace');
   const namespace = namespaceSlot && readDnsLabel(reader, namespaceSlot);
   const createSlot = fields?.get('createNamespace');
@@ -523,8 +531,6 @@ function readApp(reader: YamlReader, item: Slot, environmentNames: string[] | un
   const dependsOnSlots = (fields?.get('dependsOn') && reader.items(fields.get('dependsOn')!, 'a list of app names, e.g. [database]')) || [];
   const dependsOn = dependsOnSlots.map((s) => reader.string(s, 'the name of an app') ?? '');
 
-  const helmSlot = fields?.get('helm');
-  const helm = helmSlot && readHelm(reader, helmSlot, true);
   const imagesSlot = fields?.get('images');
   const { images, lockFile: imageLockFile } = imagesSlot ? readImages(reader, imagesSlot) : { images: [] };
   const lintSlot = fields?.get('lint');
@@ -558,9 +564,10 @@ function readApp(reader: YamlReader, item: Slot, environmentNames: string[] | un
   if (overrides !== undefined) app.environments = Object.fromEntries(overrides.map((o) => [o.env, o.override]));
 
   if (fields) {
-    if (type !== 'artifact') checkSourceSet(reader, item, overrides, sourceSlot);
+    if (type !== 'artifact' && !remoteChart) checkSourceSet(reader, item, overrides, sourceSlot);
     checkNamespaceSet(reader, item, app, overrides, namespaceSlot ?? (app.postRender?.targetNamespace === undefined ? undefined : fields.get('targetNamespace')));
     checkHelmApplies(reader, app, helm, overrides);
+    checkChartVersionOverrides(reader, app, overrides);
     checkValuesFiles(reader, app, helm, overrides);
   }
   return { app, slot: item, nameSlot, dependsOnSlots };
@@ -590,11 +597,14 @@ function readStringList(reader: YamlReader, slot: Slot, expected: string, itemEx
 interface HelmDraft {
   helm: HelmSpec;
   slot: Slot;
+  /** `chart:` as written (an environment's sets only `version`). */
+  chartSlot?: Slot;
+  chartVersion?: string;
   files: Array<{ value: string; slot: Slot }>;
 }
 
 function readHelm(reader: YamlReader, slot: Slot, appLevel: boolean): HelmDraft | undefined {
-  const fields = reader.fields(slot, { fields: appLevel ? helmFields : environmentHelmFields, hints: appLevel ? {} : { releaseName: appEnvironmentHints.releaseName } });
+  const fields = reader.fields(slot, { fields: appLevel ? helmFields : environmentHelmFields, hints: appLevel ? helmHints : { ...environmentHelmHints, releaseName: appEnvironmentHints.releaseName } });
   if (fields === undefined) return undefined;
   const helm: HelmSpec = { valuesFiles: [], values: {} };
   const files: Array<{ value: string; slot: Slot }> = [];
@@ -621,7 +631,140 @@ function readHelm(reader: YamlReader, slot: Slot, appLevel: boolean): HelmDraft 
   }
   const valuesSlot = fields.get('values');
   if (valuesSlot) helm.values = reader.plainMap(valuesSlot, 'a mapping of Helm values, e.g. { replicaCount: 2 }') ?? {};
-  return { helm, slot, files };
+  readHelmCapabilities(reader, fields, helm);
+  const chartSlot = fields.get('chart');
+  if (chartSlot && appLevel) {
+    const chart = readHelmChart(reader, chartSlot);
+    if (chart !== undefined) helm.chart = chart;
+  }
+  const chartVersion = chartSlot && !appLevel ? readEnvironmentChartVersion(reader, chartSlot) : undefined;
+  return { helm, slot, files, ...(chartSlot ? { chartSlot } : {}), ...(chartVersion === undefined ? {} : { chartVersion }) };
+}
+
+const chartExample = 'chart: { repository: https://charts.example.com, name: nginx, version: "^1.2" }';
+const credentialsAdvice = 'credentials: { file: /etc/capstan/charts.json } (a JSON file {"username", "password"} on capstan\'s host) or credentials: { secret: <name> } (a Secret in capstan\'s namespace with the keys username and password)';
+const neverInRepo = `credentials are never written in capstan.yaml: ${credentialsAdvice}`;
+
+/** `helm.chart`: the repository (or OCI registry) URL, the chart's name, its version or range, and where credentials are read from. */
+function readHelmChart(reader: YamlReader, slot: Slot): HelmChartSource | undefined {
+  const hints = { repo: 'did you mean "repository"?', repoURL: 'did you mean "repository"?', url: 'did you mean "repository"?', chart: 'did you mean "name"?', targetRevision: 'did you mean "version"?', username: neverInRepo, password: neverInRepo };
+  const fields = reader.fields(slot, { fields: helmChartFields, hints }, `a mapping such as ${chartExample}`);
+  if (fields === undefined) return undefined;
+  const repositorySlot = reader.require(fields, slot, 'repository', 'the chart repository\'s URL (https://charts.example.com) or an OCI registry path (oci://registry.example.com/charts)');
+  const nameSlot = reader.require(fields, slot, 'name', 'the chart\'s name in the repository, such as nginx');
+  const versionSlot = reader.require(fields, slot, 'version', 'the chart version, exact (1.2.3) or a Helm range (^1.2, ">=1.0, <2.0")');
+  let repository = repositorySlot && reader.string(repositorySlot, 'a URL such as https://charts.example.com or oci://registry.example.com/charts');
+  if (repository !== undefined && repositorySlot) {
+    const problem = checkChartRepository(repository);
+    if (problem !== undefined) {
+      reader.report(repositorySlot, `must be a chart repository URL: ${problem.startsWith('"') ? problem : `it ${problem}`}`);
+      repository = undefined;
+    }
+  }
+  let name = nameSlot && reader.string(nameSlot, 'a chart name such as nginx');
+  if (name !== undefined && nameSlot && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+    reader.report(nameSlot, `must be a chart name (letters, digits, ".", "_" and "-"), got ${reader.describe(nameSlot)}`);
+    name = undefined;
+  }
+  const version = versionSlot && readChartVersion(reader, versionSlot);
+  const credentialsSlot = fields.get('credentials');
+  const credentials = credentialsSlot && readChartCredentials(reader, credentialsSlot);
+  const plainSlot = fields.get('plainHttp');
+  const plainHttp = plainSlot && reader.boolean(plainSlot);
+  if (plainSlot && plainHttp !== undefined && repository !== undefined && !repository.startsWith('oci://')) reader.report(plainSlot, 'applies to OCI registries (oci://…): a chart repository\'s URL says http or https itself');
+  if (repository === undefined || name === undefined || version === undefined) return undefined;
+  const chart: HelmChartSource = { repository, name, version };
+  if (credentials !== undefined) chart.credentials = credentials;
+  if (plainHttp === true) chart.plainHttp = true;
+  return chart;
+}
+
+function readChartVersion(reader: YamlReader, slot: Slot): string | undefined {
+  // a version written as a number (version: 1.2) is taken as written
+  const text = isScalar(slot.node) && typeof slot.node.value === 'number' ? (slot.node.source ?? String(slot.node.value)) : reader.string(slot, 'a chart version such as "1.2.3" or "^1.2"');
+  if (text === undefined) return undefined;
+  try {
+    parseVersionConstraint(text);
+  } catch (error) {
+    reader.report(slot, `must be a chart version or a Helm range, but ${reader.describe(slot)} ${(error as Error).message}`);
+    return undefined;
+  }
+  return text;
+}
+
+/** An environment's `helm.chart` may set only `version` (the chart itself is the app's). */
+function readEnvironmentChartVersion(reader: YamlReader, slot: Slot): string | undefined {
+  const only = 'is the same in every environment: set it in the app\'s helm.chart; an environment may set only helm.chart.version';
+  const fields = reader.fields(slot, { fields: ['version'] as const, hints: { repository: only, name: only, credentials: only, plainHttp: only } }, 'a mapping such as { version: "1.2.3" }');
+  const versionSlot = fields?.get('version');
+  return versionSlot && readChartVersion(reader, versionSlot);
+}
+
+/** `credentials:` of a chart: a file on capstan's host or a Secret in capstan's namespace; never the values themselves. */
+function readChartCredentials(reader: YamlReader, slot: Slot): ChartCredentialsSource | undefined {
+  const fields = reader.fields(slot, { fields: chartCredentialsFields, hints: { username: neverInRepo, password: neverInRepo } }, `a mapping: ${credentialsAdvice}`);
+  if (fields === undefined) return undefined;
+  const fileSlot = fields.get('file');
+  const secretSlot = fields.get('secret');
+  if (fileSlot && secretSlot) {
+    reader.report(secretSlot, 'cannot be set together with file: keep one');
+    return undefined;
+  }
+  if (fileSlot) {
+    const file = reader.string(fileSlot, 'an absolute path on capstan\'s host, such as /etc/capstan/charts.json');
+    if (file === undefined) return undefined;
+    if (!file.startsWith('/')) {
+      reader.report(fileSlot, `must be an absolute path on the host capstan runs on (it is read there, never from the config repo), got ${reader.describe(fileSlot)}`);
+      return undefined;
+    }
+    return { file };
+  }
+  if (secretSlot) {
+    const name = reader.string(secretSlot, 'the name of a Secret in capstan\'s namespace');
+    if (name === undefined) return undefined;
+    if (!(name.length <= 253 && dnsSubdomainPattern.test(name))) {
+      reader.report(secretSlot, `must be the name of a Secret in capstan's namespace (lowercase letters, digits, "-" and "."), got ${reader.describe(secretSlot)}`);
+      return undefined;
+    }
+    return { secret: name };
+  }
+  const written = isMap(slot.node) ? slot.node.items.length : 0;
+  if (written === fields.size) reader.report(slot, `names no source: ${credentialsAdvice}`);
+  return undefined;
+}
+
+
+/** `kubeVersion` as helm's `--kube-version` takes it: `v1.29.3`, `1.29`, with a pre-release or build suffix. */
+const kubeVersionPattern = /^v?\d+\.\d+(\.\d+)?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+/** An `--api-versions` entry: `v1`, `apps/v1`, `monitoring.coreos.com/v1/ServiceMonitor` (helm splits on commas, so none). */
+const apiVersionPattern = /^([a-z0-9]([a-z0-9.-]*[a-z0-9])?\/)?v[0-9]+[a-z0-9]*(\/[A-Za-z][A-Za-z0-9]*)?$/;
+const helmHints: Record<string, string> = { skipCrds: moved('skipCRDs'), includeCRDs: 'CRDs are rendered unless skipCRDs: true' };
+const environmentHelmHints: Record<string, string> = Object.fromEntries(
+  ['kubeVersion', 'apiVersions', 'skipCRDs'].map((f) => [f, `"${f}" cannot be set per environment: set helm.${f} on the app (with a cluster, its own version and APIs are used)`]),
+);
+
+/** `kubeVersion`, `apiVersions` and `skipCRDs` (Argo CD's helm settings of the same names). */
+function readHelmCapabilities(reader: YamlReader, fields: Map<string, Slot>, helm: HelmSpec): void {
+  const kubeSlot = fields.get('kubeVersion');
+  if (kubeSlot) {
+    const text = reader.string(kubeSlot, 'a Kubernetes version such as v1.29.3');
+    if (text !== undefined && !kubeVersionPattern.test(text)) reader.report(kubeSlot, `must be a Kubernetes version such as v1.29.3 or 1.29, got ${reader.describe(kubeSlot)}`);
+    else if (text !== undefined) helm.kubeVersion = text;
+  }
+  const apiSlot = fields.get('apiVersions');
+  if (apiSlot) {
+    const apiVersions: string[] = [];
+    for (const { value, slot: itemSlot } of readStringList(reader, apiSlot, 'a list of API versions, e.g. [monitoring.coreos.com/v1, monitoring.coreos.com/v1/ServiceMonitor]', 'an API version')) {
+      if (apiVersionPattern.test(value)) apiVersions.push(value);
+      else reader.report(itemSlot, `must be an API version as group/version or group/version/Kind (e.g. apps/v1, monitoring.coreos.com/v1/ServiceMonitor), got ${reader.describe(itemSlot)}`);
+    }
+    helm.apiVersions = apiVersions;
+  }
+  const skipSlot = fields.get('skipCRDs');
+  if (skipSlot) {
+    const skip = reader.boolean(skipSlot);
+    if (skip !== undefined) helm.skipCRDs = skip;
+  }
 }
 
 function readImageName(reader: YamlReader, slot: Slot): string | undefined {
@@ -907,7 +1050,7 @@ function readAppEnvironments(reader: YamlReader, slot: Slot, environmentNames: s
     const helmSlot = fields.get('helm');
     const helm = helmSlot && readHelm(reader, helmSlot, false);
     if (helm !== undefined) {
-      override.helm = { valuesFiles: helm.helm.valuesFiles, values: helm.helm.values };
+      override.helm = { valuesFiles: helm.helm.valuesFiles, values: helm.helm.values, ...(helm.chartVersion === undefined ? {} : { chartVersion: helm.chartVersion }) };
       draft.helm = helm;
     }
     const imagesSlot = fields.get('images');
@@ -982,6 +1125,14 @@ function checkHelmApplies(reader: YamlReader, app: AppSpec, helm: HelmDraft | un
   const message = `only applies to Helm charts, but the app's type is ${app.type}: remove helm, or set type: helm`;
   if (helm) reader.report(helm.slot, message);
   for (const o of overrides ?? []) if (o.helm) reader.report(o.helm.slot, message);
+}
+
+/** An environment's `helm.chart.version` needs a chart from a repository on the app. */
+function checkChartVersionOverrides(reader: YamlReader, app: AppSpec, overrides: OverrideDraft[] | undefined): void {
+  if (app.helm?.chart !== undefined) return;
+  for (const o of overrides ?? []) {
+    if (o.helm?.chartSlot) reader.report(o.helm.chartSlot, 'sets the version of a chart from a repository, but the app has no helm.chart: add helm.chart (repository, name, version) to the app, or remove this');
+  }
 }
 
 /** Values files may climb out of the chart directory with `..`, but never out of the repo. */

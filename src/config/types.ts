@@ -108,12 +108,36 @@ export interface SyncOptions {
 
 export type ConflictPolicy = 'force' | 'fail';
 
+/** Where a chart's repository credentials are read from, never the repo: a JSON file on the host, or a Secret in capstan's namespace. */
+export type ChartCredentialsSource = { file: string } | { secret: string };
+
+/**
+ * `helm.chart`: a chart fetched from a Helm chart repository (`https://…`) or an OCI registry
+ * (`oci://…`) instead of a chart folder in the repo; `version` is exact or a Helm range.
+ */
+export interface HelmChartSource {
+  repository: string;
+  name: string;
+  version: string;
+  credentials?: ChartCredentialsSource;
+  /** An OCI registry served on plain http (a loopback registry always is). */
+  plainHttp?: boolean;
+}
+
 export interface HelmSpec {
+  /** A chart from a repository or registry; `source` is then the folder values files are read from. */
+  chart?: HelmChartSource;
   releaseName?: string;
   /** Relative to the source path, applied in order. */
   valuesFiles: string[];
   /** Inline values, merged after the values files. */
   values: Record<string, unknown>;
+  /** `--kube-version` (Capabilities.KubeVersion), as Argo CD's helm.kubeVersion: wins over the target cluster's version. */
+  kubeVersion?: string;
+  /** `--api-versions` (Capabilities.APIVersions), as Argo CD's helm.apiVersions: replaces what the target cluster serves. */
+  apiVersions?: string[];
+  /** The chart's `crds/` folder is not rendered (Argo CD's skipCrds); default: rendered. */
+  skipCRDs?: boolean;
 }
 
 /** A cluster-scoped kind a scope lets apps write; `*` as group or kind matches any. The core group is `''`. */
@@ -143,7 +167,7 @@ export interface AppEnvironmentOverride {
   namespace?: string;
   /** `sync: auto|manual`, already turned into `automated`. */
   syncPolicy: Partial<SyncPolicy>;
-  helm?: { valuesFiles: string[]; values: Record<string, unknown> };
+  helm?: { valuesFiles: string[]; values: Record<string, unknown>; chartVersion?: string };
   images: ImageOverride[];
   /** `images: { lockFile }` (or a `- lockFile:` item): a kbld lock file, repo-relative; replaces the app's. */
   imageLockFile?: string;
@@ -263,7 +287,7 @@ export interface AppEnvironment {
    * not deployed to this environment are skipped, keeping what they themselves depend on.
    */
   dependsOn: string[];
-  helm: { releaseName: string; valuesFiles: string[]; values: Record<string, unknown> };
+  helm: { releaseName: string; valuesFiles: string[]; values: Record<string, unknown> } & Pick<HelmSpec, 'kubeVersion' | 'apiVersions' | 'skipCRDs' | 'chart'>;
   images: ImageOverride[];
   /** A kbld lock file whose overrides are applied after `images` (the environment's, else the app's). */
   imageLockFile?: string;

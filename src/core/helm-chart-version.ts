@@ -101,7 +101,7 @@ export function checkChartRepository(repository: string): string | undefined {
   } catch {
     return `${JSON.stringify(repository)} is not a URL: write https://charts.example.com or oci://registry.example.com/charts`;
   }
-  if (!['https:', 'http:', 'oci:'].includes(url.protocol)) return `${url.protocol.replace(':', '')} repositories are not supported: write https://…, http://… or oci://…`;
+  if (!['https:', 'http:', 'oci:'].includes(url.protocol)) return `uses ${url.protocol}//, which capstan does not fetch charts from: write https://…, http://… or oci://…`;
   if (url.username || url.password) return 'holds a username or password: put them in credentials ({ file } or { secret }), never in the repository URL';
   if (url.search || url.hash) return 'has a query or fragment: write the repository URL alone';
   if (url.protocol === 'oci:' && !url.host) return 'names no registry host: write oci://registry.example.com/path';
