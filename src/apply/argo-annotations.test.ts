@@ -189,6 +189,20 @@ describe('Argo CD annotations against a sandbox', () => {
     assert.match(left[0], /^kept-[a-z0-9]{5}$/);
   });
 
+  test('a hook of two phases (PreSync,PostSync) runs in both: created before the waves, and again after them', async () => {
+    const ns = 'two-phases';
+    const hook: Manifest = { ...generatedJob(ns, '', {}), metadata: { name: 'check', namespace: ns, annotations: { 'argocd.argoproj.io/hook': 'PreSync,PostSync' } } };
+    const events: ApplyProgressEvent[] = [];
+    const result = await applyPlan(client, buildPlan([namespace(ns), hook, configMap(ns, { v: '1' })]), options({ onProgress: (e) => events.push(e) }));
+    assert.deepEqual(
+      result.changeSet.changes.filter((c) => c.hook).map((c) => `${c.hook} ${formatKey(c.key)} ${c.action}: ${c.message}`),
+      [`PreSync Job/${ns}/check created: PreSync hook completed`, `PostSync Job/${ns}/check created: PostSync hook completed`],
+    );
+    const lines = progress(events);
+    assert.ok(lines.indexOf('healthy PreSync 0') < lines.indexOf('Sync wave 0') && lines.indexOf('healthy Sync 0') < lines.indexOf('PostSync wave 0'), lines.join('\n'));
+    assert.ok(await live(ns, 'Job', 'check', 'batch/v1'), 'the PostSync run is left, as BeforeHookCreation leaves it');
+  });
+
   test('a named hook without BeforeHookCreation is created once: a later sync leaves the completed Job as it is', async () => {
     const ns = 'named-once';
     const hook: Manifest = { ...generatedJob(ns, '', { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'HookFailed' }), metadata: { name: 'seed', namespace: ns, annotations: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'HookFailed' } } };

@@ -90,7 +90,7 @@ export class Run {
             const patch = patchesExisting(rendered);
             const object = patch ? withoutPatchMarker(rendered) : stampOwner(rendered, this.options.owner);
             const key = keyOf(object);
-            const item: PlanItem = { object, key, id: keyString(key), phase: stage.phase, wave: stage.wave, hook: hookOf(object), blockers: new Set() };
+            const item: PlanItem = { object, key, id: keyString(key), phase: stage.phase, wave: stage.wave, hook: hookOf(object) === undefined ? undefined : stage.phase, blockers: new Set() };
             if (patch) item.patchExisting = true;
             this.items.push(item);
             this.byId.set(item.id, item);

@@ -8,7 +8,10 @@ export const hookDeletePolicies: readonly HookDeletePolicy[] = ['BeforeHookCreat
 /** What the sync-wave and hook annotations (capstan's, Argo CD's, Helm's) say about one object. */
 export interface Placement {
   wave: number;
+  /** The first of `hooks`. */
   hook?: HookPhase;
+  /** Every phase the hook runs in (`PreSync,PostSync`: created in both, as Argo CD does), in the order written. */
+  hooks?: HookPhase[];
   /** Why the object is never applied (`hook: Skip`, a Helm hook a sync never runs). */
   skip?: string;
 }
@@ -38,7 +41,7 @@ const helmDeletePolicies: Record<string, HookDeletePolicy> = {
 export function placementOf(object: Manifest): Placement | { problems: string[] } {
   const read = readPlacement(object);
   read.problems.push(...readDeletePolicy(object).problems, ...readSyncOptions(object).problems, ...readCompareOptions(object).problems);
-  if (read.problems.length === 0) return { wave: read.wave, ...(read.hook ? { hook: read.hook } : {}), ...(read.skip ? { skip: read.skip } : {}) };
+  if (read.problems.length === 0) return { wave: read.wave, ...(read.hook ? { hook: read.hook, hooks: read.hooks } : {}), ...(read.skip ? { skip: read.skip } : {}) };
   const name = formatKey(keyOf(object));
   return { problems: read.problems.map((problem) => `${name} ${problem}`) };
 }
@@ -141,19 +144,22 @@ function readPlacement(object: Manifest): Placement & { problems: string[] } {
   const problems: string[] = [];
   const given = object.metadata.annotations ?? {};
 
-  let hookValue: HookValue | undefined;
+  let phasesGiven: HookValue[] = [];
   let skip: string | undefined;
   const rawHook = either(given, annotations.hook, argoAnnotations.hook, problems);
   if (rawHook) {
+    // several phases, comma-separated, as Argo CD allows: the hook is created in each
     const phases = rawHook.value.split(',').map((p) => p.trim());
     const unknown = phases.filter((p) => !(hookValues as readonly string[]).includes(p));
     if (unknown.length > 0) {
       problems.push(`has an invalid ${rawHook.key} annotation ${JSON.stringify(rawHook.value)}: it must be PreSync, Sync, PostSync, SyncFail or Skip`);
-    } else if (phases.length > 1) {
-      problems.push(`has ${rawHook.key} ${JSON.stringify(rawHook.value)}: capstan runs a hook in one phase; write one object per phase`);
+    } else if (phases.length > 1 && phases.includes('Skip')) {
+      problems.push(`has ${rawHook.key} ${JSON.stringify(rawHook.value)}: Skip means never applied, so it cannot be listed with other phases; keep Skip alone, or remove it`);
+    } else if (new Set(phases).size < phases.length) {
+      problems.push(`has ${rawHook.key} ${JSON.stringify(rawHook.value)}: a phase is listed twice; list each once`);
     } else {
-      hookValue = phases[0] as HookValue;
-      if (hookValue === 'Skip') skip = `annotated ${rawHook.key}: Skip: never applied`;
+      phasesGiven = phases as HookValue[];
+      if (phases[0] === 'Skip') skip = `annotated ${rawHook.key}: Skip: never applied`;
     }
   }
 
@@ -163,7 +169,7 @@ function readPlacement(object: Manifest): Placement & { problems: string[] } {
     const types = String(helmHook).split(',').map((t) => t.trim()).filter(Boolean);
     const phase = (['PreSync', 'PostSync'] as const).find((p) => types.some((t) => helmPhases[t] === p));
     if (phase) {
-      hookValue = phase;
+      phasesGiven = [phase];
       helmWeight = given[helmAnnotations.hookWeight];
     } else if (!(types.length > 0 && types.every((t) => t === 'crd-install'))) {
       // test, pre/post-delete, pre/post-rollback: steps a sync does not have (Argo CD ignores them too)
@@ -184,15 +190,15 @@ function readPlacement(object: Manifest): Placement & { problems: string[] } {
   }
 
   // hooks can be of any kind, as in Argo CD (Jobs and Pods complete; anything else becomes healthy); not a Namespace or CRD, which others need
-  let hook: HookPhase | undefined;
-  if (hookValue && hookValue !== 'Skip') {
-    if (isStructural(object)) problems.push(`cannot be a ${hookValue} hook: a Namespace or CustomResourceDefinition is applied as an ordinary object`);
-    else hook = hookValue;
+  let hooks: HookPhase[] | undefined;
+  if (phasesGiven.length > 0 && !skip) {
+    if (isStructural(object)) problems.push(`cannot be a ${phasesGiven.join(',')} hook: a Namespace or CustomResourceDefinition is applied as an ordinary object`);
+    else hooks = phasesGiven as HookPhase[];
   }
-  if (!object.metadata.name && !hook && !skip) {
+  if (!object.metadata.name && !hooks && !skip) {
     problems.push('has metadata.generateName but no metadata.name: only hooks are created anew on every sync; give it a metadata.name');
   }
-  return { wave, hook, skip, problems };
+  return { wave, hook: hooks?.[0], hooks, skip, problems };
 }
 
 function isStructural(object: Manifest): boolean {

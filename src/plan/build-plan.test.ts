@@ -166,10 +166,19 @@ describe('buildPlan', () => {
       name: 'ValidationError',
       message: 'ConfigMap/app/both has capstan.dev/sync-wave "1" and argocd.argoproj.io/sync-wave "2": they disagree; keep one',
     });
-    assert.throws(() => buildPlan([{ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'twice', namespace: 'app', annotations: { 'argocd.argoproj.io/hook': 'PreSync,PostSync' } } }]), {
+  });
+
+  test('a hook of several phases (comma-separated, as Argo CD allows) is run in each; Skip stands alone', () => {
+    const job = (name: string, hook: string): Manifest => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'app', annotations: { 'argocd.argoproj.io/hook': hook } } });
+    assert.equal(
+      formatPlan(buildPlan([job('twice', 'PreSync, PostSync'), configMap('app')])),
+      ['PreSync wave 0', '  1. Job/app/twice', 'Sync wave 0', '  1. ConfigMap/app/app', 'PostSync wave 0', '  1. Job/app/twice'].join('\n'),
+    );
+    assert.throws(() => buildPlan([job('never', 'Skip,PreSync')]), {
       name: 'ValidationError',
-      message: 'Job/app/twice has argocd.argoproj.io/hook "PreSync,PostSync": capstan runs a hook in one phase; write one object per phase',
+      message: 'Job/app/never has argocd.argoproj.io/hook "Skip,PreSync": Skip means never applied, so it cannot be listed with other phases; keep Skip alone, or remove it',
     });
+    assert.throws(() => buildPlan([job('again', 'PreSync,PreSync')]), { message: 'Job/app/again has argocd.argoproj.io/hook "PreSync,PreSync": a phase is listed twice; list each once' });
   });
 
   test('hook: Skip leaves an object out of the plan, listed as skipped with the reason', () => {

@@ -130,8 +130,8 @@ export function buildPlan(objects: readonly Manifest[], options: PlanOptions = {
       skipped.push({ object, key, reason: placement.skip });
       continue;
     }
-    const phase: PlanPhase = placement.hook ?? 'Sync';
-    placed.push({ object, key, step: stepKindOf(key, { customKinds }), phase, wave: placement.wave });
+    // a hook of several phases is created in each (Argo CD's `PreSync,PostSync`)
+    for (const phase of placement.hooks ?? ['Sync' as const]) placed.push({ object, key, step: stepKindOf(key, { customKinds }), phase, wave: placement.wave });
   }
   if (problems.length === 1) throw new ValidationError(problems[0].message.slice(formatKey(problems[0].key).length + 1), { subject: problems[0].key });
   if (problems.length > 1) {
