@@ -7,11 +7,12 @@ import { AlreadyExistsError, ModifiedError, type KubeClient } from '../kube/inde
 import { InventoryStore, LockedError, SyncLocks, defaultInventoryNamespace, type HistoryEntry, type Inventory, type InventoryObject, type LockHolder, type SyncLock } from '../inventory/index.ts';
 import { crdsOf, prepareApply, readCrdLookup, type ApplyOutcome, type ApplyProgressEvent, type PreparedApply } from '../apply/index.ts';
 import { annotationProblems, buildPlan, builtinGroups, computePrune, type Plan, type PruneTarget } from '../plan/index.ts';
-import { checkSchemas, renderApp, validateObjects, type RenderCache, type RenderedObject, type SchemaCheck, type SopsKeys } from '../render/index.ts';
+import { checkSchemas, renderApp, validateObjects, type ClusterCapabilities, type RenderCache, type RenderedObject, type SchemaCheck, type SopsKeys } from '../render/index.ts';
 import type { GitCache, Remote } from '../source/index.ts';
 
 import { openRevision, type RepoRevision } from './repo-revision.ts';
 import { clusterVariables } from './cluster-variables.ts';
+import { capabilitiesFingerprint, clusterCapabilities } from './cluster-capabilities.ts';
 
 export interface EngineOptions {
   git: GitCache;
@@ -223,23 +224,32 @@ export class Engine {
     const cacheable = /^[0-9a-f]{40}$/.test(checkout.commit) && !readsCluster(checkout.project, appName, env);
     const cacheKey = `${checkout.commit}|${appName}|${env}|${client ? 'cluster' : 'offline'}`;
     const cached = cacheable ? this.renders.get(cacheKey) : undefined;
-    if (cached) {
+    // ... and a render that ran helm depended on the cluster's version and APIs too: kept only while they are the same
+    if (cached && (cached.capabilities === undefined || (client && capabilitiesFingerprint(await clusterCapabilities(client)) === cached.capabilities))) {
       this.renders.delete(cacheKey);
       this.renders.set(cacheKey, cached);
-      return cached;
+      return cached.result;
     }
-    const result = await this.renderNow(checkout, appName, env, client);
+    let used: string | undefined;
+    const capabilities = client
+      ? async (): Promise<ClusterCapabilities> => {
+          const found = await clusterCapabilities(client);
+          used = capabilitiesFingerprint(found);
+          return found;
+        }
+      : undefined;
+    const result = await this.renderNow(checkout, appName, env, client, capabilities);
     if (cacheable) {
-      this.renders.set(cacheKey, result);
+      this.renders.set(cacheKey, { result, capabilities: used });
       if (this.renders.size > renderCacheSize) this.renders.delete(this.renders.keys().next().value!);
     }
     return result;
   }
 
-  /** Recent renders by commit, app and environment, least recently used first. */
-  private readonly renders = new Map<string, RenderResult>();
+  /** Recent renders by commit, app and environment, least recently used first, with the cluster capabilities they used. */
+  private readonly renders = new Map<string, { result: RenderResult; capabilities?: string }>();
 
-  private async renderNow(checkout: RepoRevision, appName: string, env: string, client?: KubeClient): Promise<RenderResult> {
+  private async renderNow(checkout: RepoRevision, appName: string, env: string, client?: KubeClient, capabilities?: () => Promise<ClusterCapabilities>): Promise<RenderResult> {
     const app = resolveApp(checkout.project, appName, env);
     const cache = this.options.renderCache;
     // a working tree may hold ignored files its commit does not: only a commit's checkout is cached
@@ -250,6 +260,7 @@ export class Engine {
       (await renderApp(checkout.dir, app, {
         sopsKeys: this.options.sopsKeys,
         helm: { helmBinary: this.options.helmBinary },
+        ...(capabilities ? { capabilities } : {}),
         kustomizeBinary: this.options.kustomizeBinary,
         ...(client ? { readVariables: clusterVariables(client) } : {}),
       }));

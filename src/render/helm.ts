@@ -45,6 +45,8 @@ export interface HelmRenderOptions {
   kubeVersion?: string;
   /** `--api-versions` for Capabilities.APIVersions. */
   apiVersions?: string[];
+  /** The chart's `crds/` folder is left out (`--skip-crds`); default: rendered (`--include-crds`). */
+  skipCRDs?: boolean;
   /** How long `helm template` may run before it is killed; default 60 000 ms. */
   timeoutMs?: number;
 }
@@ -91,7 +93,7 @@ export async function renderHelmChart(options: HelmRenderOptions): Promise<Rende
     // checked here: inside unshare a missing binary is unshare's exit code, not ENOENT
     if (!(await isExecutable(helm))) throw helmNotFound(chartPath, (await stat(helm).catch(() => undefined)) ? `${helm} is not executable` : `${helm} does not exist`);
 
-    const args = ['template', '--namespace', options.namespace, '--include-crds'];
+    const args = ['template', '--namespace', options.namespace, options.skipCRDs ? '--skip-crds' : '--include-crds'];
     for (const file of options.valuesFiles) args.push('--values', file);
     if (Object.keys(options.values).length > 0) {
       const inline = path.join(work, 'inline-values.json');

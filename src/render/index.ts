@@ -24,6 +24,7 @@ export type {
   RenderedObject,
   RenderHelmFunction,
   RenderOptions,
+  ClusterCapabilities,
   RenderProblem,
   RenderResult,
   ValidateObjectsOptions,

@@ -45,7 +45,20 @@ export async function renderHelmApp(repoDir: string, chartRel: string, app: AppE
   }
 
   const render = options.renderHelm ?? renderHelmChart;
-  const base = { chartDir, repoDir, chartPath, releaseName: app.helm.releaseName, namespace: app.namespace, values: app.helm.values, ...options.helm };
+  // the app's helm.kubeVersion / apiVersions win over the cluster's, as Argo CD's do; the cluster is asked only for what they leave out
+  const explicit = { ...pickDefined({ ...options.helm }), ...pickDefined({ kubeVersion: app.helm.kubeVersion, apiVersions: app.helm.apiVersions }) };
+  const cluster = options.capabilities && (explicit.kubeVersion === undefined || explicit.apiVersions === undefined) ? await options.capabilities() : undefined;
+  const base = {
+    chartDir,
+    repoDir,
+    chartPath,
+    releaseName: app.helm.releaseName,
+    namespace: app.namespace,
+    values: app.helm.values,
+    ...pickDefined({ kubeVersion: cluster?.kubeVersion, apiVersions: cluster?.apiVersions }),
+    ...explicit,
+    ...(app.helm.skipCRDs ? { skipCRDs: true } : {}),
+  };
   if (secrets.length === 0) return render({ ...base, valuesFiles });
   const temp = await mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'capstan-helm-values-'));
   try {
@@ -59,4 +72,9 @@ export async function renderHelmApp(repoDir: string, chartRel: string, app: AppE
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
+}
+
+/** The entries whose value is not undefined (so a spread of them never unsets what comes before). */
+function pickDefined<T extends Record<string, unknown>>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

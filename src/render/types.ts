@@ -21,6 +21,14 @@ export interface RenderResult {
   decrypted?: boolean;
 }
 
+/** What `helm template` is told of the target cluster: `--kube-version` and `--api-versions`. */
+export interface ClusterCapabilities {
+  /** `v<major>.<minor>.<patch>`, e.g. `v1.29.3`. */
+  kubeVersion: string;
+  /** Every `group/version` and `group/version/Kind` the cluster serves (`v1` and `v1/Pod` for the core group), sorted. */
+  apiVersions: string[];
+}
+
 /** Decrypts a SOPS document; the default is the sops module's `decryptSops`. */
 export type DecryptSopsFunction = (text: string, file: string, keys: SopsKeys) => Promise<string>;
 
@@ -39,6 +47,12 @@ export interface RenderOptions {
   renderHelm?: RenderHelmFunction;
   /** Passed to the Helm renderer. */
   helm?: Pick<HelmRenderOptions, 'helmBinary' | 'kubeVersion' | 'apiVersions'>;
+  /**
+   * The target cluster's version and API versions, for `helm template` (charts, and kustomize's
+   * `helmCharts`) as Argo CD passes them; asked only by renders that run helm. Undefined (offline):
+   * helm's defaults, unless the app sets `helm.kubeVersion` / `helm.apiVersions`, which always win.
+   */
+  capabilities?: () => Promise<ClusterCapabilities>;
   /**
    * A kustomize binary, run as `kustomize build <dir>`. Default: `$CAPSTAN_KUSTOMIZE`, then
    * `kustomize` on PATH, else `kubectl kustomize <dir>`.

@@ -1,12 +1,16 @@
 import type { Registry } from './registry.ts';
 import { apiVersionOf, type ResourceType } from './types.ts';
 
-/** `GET /version`: a Kubernetes version recent enough for kubectl 1.32 to talk to without warnings. */
-export function versionInfo(): Record<string, unknown> {
+/**
+ * `GET /version`: by default a Kubernetes version recent enough for kubectl 1.32 to talk to without
+ * warnings; `gitVersion` another (`v1.29.3-gke.1282001`), with its major and minor.
+ */
+export function versionInfo(gitVersion = 'v1.32.0-capstan-sandbox'): Record<string, unknown> {
+  const [, major = '1', minor = '32'] = /^v?(\d+)\.(\d+)/.exec(gitVersion) ?? [];
   return {
-    major: '1',
-    minor: '32',
-    gitVersion: 'v1.32.0-capstan-sandbox',
+    major,
+    minor,
+    gitVersion,
     gitCommit: '0000000000000000000000000000000000000000',
     gitTreeState: 'clean',
     buildDate: '2026-01-01T00:00:00Z',

@@ -51,6 +51,11 @@ export interface SandboxOptions {
    * capacity (`realCostProfile`, `capstan sandbox --cost real`; see cost-model.ts). Off by default.
    */
   cost?: CostProfile;
+  /**
+   * The `gitVersion` `/version` reports, as a managed cluster's (`v1.29.3-gke.1282001`); its
+   * `major` and `minor` follow. Default `v1.32.0-capstan-sandbox`.
+   */
+  version?: string;
 }
 
 export interface Sandbox {
@@ -91,7 +96,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   await api.bootstrap();
   const faults = new FaultInjector();
   if (options.faults) faults.configure(options.faults);
-  const handler = createHandler(api, { token, faults, bookmarkIntervalMs: options.bookmarkIntervalMs, cost: options.cost ? new CostModel(options.cost) : undefined });
+  const handler = createHandler(api, { token, faults, bookmarkIntervalMs: options.bookmarkIntervalMs, cost: options.cost ? new CostModel(options.cost) : undefined, version: options.version });
 
   let server: Server;
   let ca: string | undefined;

@@ -21,6 +21,8 @@ export interface HandlerOptions {
   bookmarkIntervalMs?: number;
   /** Answer no sooner than a real API server would (see cost-model.ts); answers at once without. */
   cost?: CostModel;
+  /** The gitVersion `/version` reports (see `versionInfo`). */
+  version?: string;
 }
 
 export type { SandboxStats } from './request-stats.ts';
@@ -255,7 +257,7 @@ export function createHandler(
     if (path === '/sandbox/v1/stats') return handleStats(req, res);
     const discovery = (): void => count(req, res, 'discovery', 'discovery');
     if (path === '/version' || path === '/api' || path === '/apis' || path.startsWith('/openapi/') || (method === 'GET' && /^\/(api\/[^/]+|apis\/[^/]+(\/[^/]+)?)$/.test(path))) discovery();
-    if (path === '/version') return sendJson(res, 200, versionInfo());
+    if (path === '/version') return sendJson(res, 200, versionInfo(options.version));
     if (path === '/api') return sendJson(res, 200, coreVersions());
     if (path === '/apis') return sendJson(res, 200, groupList(api.registry));
     if (path === '/openapi/v3') return sendJson(res, 200, openApiIndex(api.registry));
