@@ -233,6 +233,24 @@ describe('DriftWatcher against the sandbox', () => {
     await watcher.stop();
   });
 
+  test('an object capstan only sets the image of (patch-existing, never labelled) is watched unfiltered: kubectl set image is drift', async () => {
+    const ns = await namespace('drift-patch');
+    const ref = { app: 'services', env: 'dev' };
+    const web = deployment(ns, 'web', 2);
+    await http.apply(web, { fieldManager: 'kubectl-client-side-apply' });
+    const image = (tag: string): Manifest => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns }, spec: { template: { spec: { containers: [{ name: 'web', image: `nginx:${tag}` }] } } } });
+    await http.apply(image('1.28'), { fieldManager: 'capstan', force: true });
+    const { watcher, client, calls } = start();
+    watcher.track(ref, [{ ...tracked(web)[0]!, patchExisting: true }]);
+    await until(() => (client.openWatches('Deployment', ns) === 1 ? true : undefined), 'the watch to open');
+    assert.deepEqual(client.lists.at(-1), { kind: 'Deployment', namespace: ns, labelSelector: undefined });
+
+    await http.apply(image('1.29'), { fieldManager: 'kubectl-set', force: true });
+    const call = await until(() => calls[0], 'drift to be reported');
+    assert.deepEqual(call, { ref, objects: [`Deployment/${ns}/web`], at: call.at });
+    await watcher.stop();
+  });
+
   test('a scale that leaves managedFields untouched (API servers before 1.22) is reported for a check by value', async () => {
     const ns = await namespace('drift-untracked');
     const ref = { app: 'web', env: 'dev' };

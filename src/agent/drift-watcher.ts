@@ -1,6 +1,8 @@
 /**
  * The drift watcher: one list+watch per (apiVersion, kind, namespace) shared by every app that owns
- * objects there, filtered to objects capstan applied (label `capstan.dev/app` exists). Every
+ * objects there, filtered to objects capstan applied (label `capstan.dev/app` exists); objects of
+ * which capstan only sets fields (`capstan.dev/patch-existing`, never labelled) are watched by a
+ * second, unfiltered list+watch of their kind and namespace. Every
  * MODIFIED event of a tracked object is compared with the version seen before it (`assessChange`);
  * a change made by someone other than capstan, or a deletion, is reported per app, debounced.
  *
@@ -73,10 +75,12 @@ export class DriftWatcher implements DriftWatcherApi {
   private readonly stopOwnWrites: (() => void) | undefined;
 
   private ownWrite(object: Manifest): void {
-    const key = scopeKeyOf({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? '' });
     const version = object.metadata.resourceVersion;
-    // only objects an app tracks: what is not watched yet is first seen as it is (never drift)
-    if (typeof version === 'string' && this.watches.has(key)) this.ownVersions.set(`${key}|${object.metadata.name}`, version);
+    for (const unlabelled of [false, true]) {
+      const key = scopeKeyOf({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? '', unlabelled });
+      // only objects an app tracks: what is not watched yet is first seen as it is (never drift)
+      if (typeof version === 'string' && this.watches.has(key)) this.ownVersions.set(`${key}|${object.metadata.name}`, version);
+    }
   }
 
   /** Whether this version of the object is one this process wrote (forgotten once seen). */
@@ -87,13 +91,13 @@ export class DriftWatcher implements DriftWatcherApi {
     return true;
   }
 
-  track(ref: AppRef, objects: readonly { apiVersion: string; key: ResourceKey }[]): void {
+  track(ref: AppRef, objects: readonly { apiVersion: string; key: ResourceKey; patchExisting?: boolean }[]): void {
     if (this.stopped) return;
     const id = appId(ref);
     const scopes = new Map<string, Set<string>>();
     const wanted = new Map<string, WatchScope>();
-    for (const { apiVersion, key } of objects) {
-      const scope: WatchScope = { apiVersion, kind: key.kind, namespace: key.namespace };
+    for (const { apiVersion, key, patchExisting } of objects) {
+      const scope: WatchScope = { apiVersion, kind: key.kind, namespace: key.namespace, unlabelled: patchExisting === true };
       const scopeKey = scopeKeyOf(scope);
       wanted.set(scopeKey, scope);
       let names = scopes.get(scopeKey);
@@ -210,10 +214,12 @@ interface WatchScope {
   kind: string;
   /** '' for a cluster-scoped kind. */
   namespace: string;
+  /** Every object of the kind and namespace, not only capstan's: for objects capstan only sets fields of (never labelled). */
+  unlabelled: boolean;
 }
 
 function scopeKeyOf(scope: WatchScope): string {
-  return `${scope.apiVersion}|${scope.kind}|${scope.namespace}`;
+  return `${scope.apiVersion}|${scope.kind}|${scope.namespace}${scope.unlabelled ? '|unlabelled' : ''}`;
 }
 
 interface SharedWatchOptions {
@@ -228,7 +234,7 @@ interface SharedWatchOptions {
   isOwnWrite(name: string, version: unknown): boolean;
 }
 
-/** One list+watch loop over the capstan-labelled objects of one kind in one namespace. */
+/** One list+watch loop over the capstan-labelled objects (or, unlabelled, all objects) of one kind in one namespace. */
 class SharedWatch {
   /** The last version seen of every object in scope, by name. */
   private readonly seen = new Map<string, Manifest>();
@@ -243,7 +249,7 @@ class SharedWatch {
       apiVersion: scope.apiVersion,
       kind: scope.kind,
       namespace: scope.namespace || undefined,
-      labelSelector: LABEL_SELECTOR,
+      labelSelector: scope.unlabelled ? undefined : LABEL_SELECTOR,
       subject: scope.namespace ? `${scope.kind} in namespace ${scope.namespace}` : scope.kind,
       logger: options.logger,
       backoffMs: options.backoffMs,

@@ -185,10 +185,10 @@ export class Triggers {
   /** Tells the drift watcher what an app owns now (only when that changed). */
   watch(t: Tracked, objects: readonly InventoryObject[]): void {
     if (!this.driftWatcher) return;
-    const keys = objects.map((o) => `${o.apiVersion}|${keyString(o.key)}`).sort().join('\n');
+    const keys = objects.map((o) => `${o.apiVersion}|${keyString(o.key)}${o.patchExisting ? '|patch' : ''}`).sort().join('\n');
     if (keys === t.trackedObjects) return;
     t.trackedObjects = keys;
-    this.driftWatcher.track(t.ref, objects.map((o) => ({ apiVersion: o.apiVersion, key: { ...o.key } })));
+    this.driftWatcher.track(t.ref, objects.map((o) => ({ apiVersion: o.apiVersion, key: { ...o.key }, ...(o.patchExisting ? { patchExisting: true } : {}) })));
   }
 
   /** Stops watching an app's objects. */

@@ -257,7 +257,8 @@ export const noMetrics: AgentMetrics = {
  */
 export interface DriftWatcherApi {
   /** Sets (replaces) the objects of an app; an empty list stops watching it. */
-  track(ref: AppRef, objects: readonly { apiVersion: string; key: ResourceKey }[]): void;
+  /** `patchExisting`: capstan only sets fields of the object (it carries no capstan label). */
+  track(ref: AppRef, objects: readonly { apiVersion: string; key: ResourceKey; patchExisting?: boolean }[]): void;
   /** Stops every watch. */
   stop(): Promise<void>;
 }
