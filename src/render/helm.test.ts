@@ -78,15 +78,23 @@ describe('renderHelmChart without helm', () => {
     assert.equal(error.message, 'apps/web values file "values-prod.yaml" must be an absolute path');
   });
 
-  test('a dependency missing from charts/ names the chart and the dependency and says to vendor it', async () => {
+  test('a dependency missing from charts/ is fetched from its repository (by capstan, helm stays offline); a fetch that fails names the chart, the dependency and the repository', async () => {
     // checked before helm is looked for: the message is the same with or without helm
+    const asked: string[] = [];
+    const offline = (async (url: URL) => {
+      asked.push(String(url));
+      throw new TypeError('fetch failed', { cause: { code: 'ENOTFOUND' } });
+    }) as unknown as typeof fetch;
+    const cacheDir = mkdtempSync(path.join(tmpdir(), 'capstan-chart-cache-'));
     const error = await rejection(
-      renderHelmChart({ chartDir: path.join(charts, 'broken-deps'), chartPath: 'apps/orders', releaseName: 'orders', namespace: 'orders', valuesFiles: [], values: {}, helmBinary: '/nonexistent/bin/helm' }),
+      renderHelmChart({ chartDir: path.join(charts, 'broken-deps'), chartPath: 'apps/orders', releaseName: 'orders', namespace: 'orders', valuesFiles: [], values: {}, helmBinary: '/nonexistent/bin/helm', charts: { fetch: offline, cacheDir } }),
     );
-    assert.ok(error instanceof ValidationError);
+    rmSync(cacheDir, { recursive: true, force: true });
+    // common is vendored (charts/common-2.1.0.tgz): only postgresql is fetched, by its exact version's tag
+    assert.deepEqual(asked, ['https://registry.example.invalid/v2/charts/postgresql/manifests/15.5.38']);
     assert.equal(
       error.message,
-      'apps/orders cannot be rendered: dependency "postgresql" 15.5.38 from oci://registry.example.invalid/charts is listed in apps/orders/Chart.yaml but missing from apps/orders/charts/: vendor it into charts/ (capstan renders offline and never downloads chart dependencies)',
+      'apps/orders: dependency "postgresql" of apps/orders: chart postgresql 15.5.38 from oci://registry.example.invalid/charts: postgresql 15.5.38: the manifest: cannot reach https://registry.example.invalid/v2/charts/postgresql/manifests/15.5.38 (ENOTFOUND)',
     );
   });
 

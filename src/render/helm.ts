@@ -3,9 +3,11 @@
  *
  * - Inside the repo: a chart with symlinks is read from a copy without them (see `prepareChart`), so
  *   no link can hand helm a file from outside the config repo, and no values schema may load one.
- * - Offline: dependencies come only from the chart's `charts/` folder (capstan never runs
- *   `helm dependency update/build`); a dependency missing from it is reported before helm runs.
- *   helm gets an empty, throw-away HOME and HELM_* directories, so no user plugins, repositories,
+ * - Offline: helm reads only local files. A dependency not vendored in `charts/` is added to a
+ *   private copy of the chart by capstan (`assembleDependencies`: a `file://` chart of the repo, or
+ *   one fetched from its repository into capstan's chart cache); a chart from a repository is
+ *   fetched the same way and unpacked into the work directory. capstan never runs
+ *   `helm dependency update/build` or `helm pull`. helm gets an empty, throw-away HOME and HELM_* directories, so no user plugins, repositories,
  *   registry logins or kube contexts apply, an empty PATH and an unreachable proxy, and, where the
  *   system allows, no network at all (see `isolatedCommand`). No `--post-renderer`, ever.
  * - Helm hooks become capstan hooks the way Argo CD maps them (see `convertHelmHooks`).
@@ -13,12 +15,14 @@
  */
 import { execFile, type ExecFileException } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { annotations, CapstanError, TimeoutError, ValidationError, type Manifest } from '../core/index.ts';
+import { assembleDependencies, NeedsCopy, type DependencyOptions } from './chart-dependencies.ts';
+import { checkChartArchive, extractChart, type ChartCredentials, type ChartFetchOptions } from './chart-source/index.ts';
 import { prepareChart } from './prepare-chart.ts';
 import { isolatedCommand, toolEnvironment } from './isolate-tool.ts';
 import type { RenderedObject } from './types.ts';
@@ -49,6 +53,15 @@ export interface HelmRenderOptions {
   skipCRDs?: boolean;
   /** How long `helm template` may run before it is killed; default 60 000 ms. */
   timeoutMs?: number;
+  /**
+   * A chart archive fetched from a repository (`fetchChart`), rendered instead of `chartDir`: it is
+   * checked, unpacked into the private work directory, and its dependencies assembled there.
+   */
+  chartArchive?: string;
+  /** How dependencies that are not vendored are fetched (cache, credentials; see `assembleDependencies`). */
+  charts?: ChartFetchOptions;
+  /** The credentials for a dependency's repository, when the app has some for it. */
+  credentialsFor?: (repository: string) => ChartCredentials | undefined;
 }
 
 export const defaultHelmTimeoutMs = 60_000;
@@ -84,10 +97,7 @@ export async function renderHelmChart(options: HelmRenderOptions): Promise<Rende
   const work = await mkdtemp(path.join(tmpdir(), 'capstan-helm-'));
   try {
     // a chart with symlinks is read from a copy without them, so nothing outside the repo
-    const copy = path.join(work, 'chart');
-    await mkdir(copy);
-    const chart = await prepareChart({ repoDir: options.repoDir ?? options.chartDir, chartDir: options.chartDir, chartPath, target: copy });
-    await checkDependencies(chart, chartPath, chartPath, new Set());
+    const chart = await prepareHelmChart(options, work);
     const helm = options.helmBinary ?? (await findHelm());
     if (helm === undefined) throw helmNotFound(chartPath, 'helm is not on PATH');
     // checked here: inside unshare a missing binary is unshare's exit code, not ENOENT
@@ -110,6 +120,45 @@ export async function renderHelmChart(options: HelmRenderOptions): Promise<Rende
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The chart directory helm reads: the repo's chart (or a copy of it), or a fetched archive unpacked
+ * into `work`, with every dependency not vendored added to a private copy (never the checkout).
+ */
+async function prepareHelmChart(options: HelmRenderOptions, work: string): Promise<string> {
+  const { chartPath } = options;
+  const copy = path.join(work, 'chart');
+  await mkdir(copy);
+  const dependencies: DependencyOptions = {
+    subject: chartPath,
+    ...(options.charts ? { charts: options.charts } : {}),
+    ...(options.credentialsFor ? { credentialsFor: options.credentialsFor } : {}),
+  };
+  if (options.chartArchive !== undefined) {
+    const checked = checkChartArchive(await readFile(options.chartArchive), chartPath);
+    const unpacked = path.join(work, 'fetched');
+    await mkdir(unpacked, { mode: 0o700 });
+    const chartDir = await extractChart(checked, unpacked);
+    // no links can be in it (refused), but its schemas are checked as a repo chart's are
+    await prepareChart({ repoDir: unpacked, chartDir, chartPath, target: copy });
+    await assembleDependencies(chartDir, chartPath, undefined, true, dependencies);
+    return chartDir;
+  }
+  const repoDir = options.repoDir ?? options.chartDir;
+  const origin = path.relative(repoDir, options.chartDir).split(path.sep).join('/') || '.';
+  // a chart with symlinks is read from a copy without them, so nothing outside the repo
+  const chart = await prepareChart({ repoDir, chartDir: options.chartDir, chartPath, target: copy });
+  try {
+    await assembleDependencies(chart, chartPath, origin, chart === copy, { ...dependencies, repoDir });
+    return chart;
+  } catch (error) {
+    if (!(error instanceof NeedsCopy)) throw error;
+  }
+  // dependencies to add: into a copy of the chart
+  const copied = await prepareChart({ repoDir, chartDir: options.chartDir, chartPath, target: copy, alwaysCopy: true });
+  await assembleDependencies(copied, chartPath, origin, true, { ...dependencies, repoDir });
+  return copied;
 }
 
 async function runHelm(helm: string, args: string[], work: string, chart: string, options: HelmRenderOptions): Promise<string> {
@@ -187,85 +236,6 @@ function redact(text: string, values: unknown): string {
   // longest first, so a value that contains another is replaced whole
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) text = text.split(secret).join('***');
   return text;
-}
-
-interface ChartDependency {
-  name: string;
-  version?: string;
-  repository?: string;
-}
-
-/**
- * Every dependency a chart lists (Chart.yaml, or requirements.yaml for apiVersion v1 charts) must be
- * vendored in its `charts/` folder, as a directory or a `<name>-<version>.tgz`; vendored directories
- * are checked in turn. Says which chart misses which dependency and how to fix it.
- */
-async function checkDependencies(chartDir: string, shownAs: string, subject: string, seen: Set<string>): Promise<void> {
-  const real = await realpath(chartDir).catch(() => chartDir);
-  if (seen.has(real)) return;
-  seen.add(real);
-  const chartFile = path.join(chartDir, 'Chart.yaml');
-  const chart = await readYamlFile(chartFile, subject);
-  if (chart === undefined) throw new ValidationError(`is not a Helm chart: ${shownAs}/Chart.yaml does not exist`, { subject });
-  let dependencies = dependencyList(chart.dependencies);
-  if (dependencies.length === 0 && chart.apiVersion === 'v1') {
-    dependencies = dependencyList((await readYamlFile(path.join(chartDir, 'requirements.yaml'), subject))?.dependencies);
-  }
-
-  const chartsDir = path.join(chartDir, 'charts');
-  const entries = await readdir(chartsDir, { withFileTypes: true }).catch(() => []);
-  const vendoredNames = new Set<string>();
-  const archives: string[] = [];
-  const subcharts: { dir: string; shownAs: string }[] = [];
-  for (const entry of entries) {
-    const full = path.join(chartsDir, entry.name);
-    if (entry.name.endsWith('.tgz')) archives.push(entry.name);
-    else if (entry.isDirectory() || entry.isSymbolicLink()) {
-      const sub = await readYamlFile(path.join(full, 'Chart.yaml'), subject).catch(() => undefined);
-      if (sub === undefined) continue;
-      if (typeof sub.name === 'string') vendoredNames.add(sub.name);
-      subcharts.push({ dir: full, shownAs: `${shownAs}/charts/${entry.name}` });
-    }
-  }
-  const missing = dependencies.filter((d) => !vendoredNames.has(d.name) && !archives.some((a) => a.startsWith(`${d.name}-`)));
-  if (missing.length > 0) {
-    const described = missing.map((d) => [JSON.stringify(d.name), d.version, d.repository && `from ${d.repository}`].filter(Boolean).join(' '));
-    const what = missing.length === 1 ? `dependency ${described[0]} is` : `dependencies ${described.join(', ')} are`;
-    throw new ValidationError(
-      `cannot be rendered: ${what} listed in ${shownAs}/Chart.yaml but missing from ${shownAs}/charts/: vendor ${missing.length === 1 ? 'it' : 'them'} into charts/ (capstan renders offline and never downloads chart dependencies)`,
-      { subject },
-    );
-  }
-  for (const sub of subcharts.sort((a, b) => a.dir.localeCompare(b.dir))) await checkDependencies(sub.dir, sub.shownAs, subject, seen);
-}
-
-function dependencyList(value: unknown): ChartDependency[] {
-  if (!Array.isArray(value)) return [];
-  return value
-    .filter((d): d is Record<string, unknown> => d !== null && typeof d === 'object' && typeof (d as Record<string, unknown>).name === 'string')
-    .map((d) => ({
-      name: d.name as string,
-      version: typeof d.version === 'string' ? d.version : undefined,
-      repository: typeof d.repository === 'string' && d.repository ? d.repository : undefined,
-    }));
-}
-
-/** A YAML file as a mapping; undefined when it does not exist. */
-async function readYamlFile(file: string, subject: string): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CapstanError(`cannot read ${file}`, { subject, cause: error });
-  }
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (error) {
-    throw new ValidationError(`${path.basename(file)} is not valid YAML: ${(error as Error).message}`, { subject, cause: error });
-  }
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 const sourceLine = /^# Source: (.+)$/m;

@@ -16,6 +16,8 @@ export interface PrepareChartOptions {
   chartPath: string;
   /** An empty directory to copy the chart into when it holds symlinks. */
   target: string;
+  /** Copy it into `target` even without symlinks (its dependencies are to be added to the copy). */
+  alwaysCopy?: boolean;
 }
 
 const insideOnly = 'a Helm chart may only read files inside the config repo';
@@ -85,7 +87,7 @@ export async function prepareChart(options: PrepareChartOptions): Promise<string
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return options.chartDir; // no chart: the caller says so
     throw error;
   }
-  const copy = await holdsSymlink(start);
+  const copy = options.alwaysCopy === true || (await holdsSymlink(start));
   await copyDir(start, copy ? options.target : undefined, new Set([start]));
   throwProblems(problems.sort((a, b) => (a.message < b.message ? -1 : a.message > b.message ? 1 : 0)), chartPath);
   return copy ? options.target : options.chartDir;
@@ -138,6 +140,16 @@ function checkSchema(text: string, shown: string, problem: (message: string) => 
       `${shown} refers outside itself with ${found.join(', ')}: helm's schema validator would load that file or URL; use references within the schema ("#/…") or copy what it refers to into it`,
     );
   }
+}
+
+/**
+ * The values schemas inside a chart archive (a fetched chart or dependency), checked as those of
+ * vendored archives are; throws a RenderValidationError naming each.
+ */
+export function checkArchiveSchemas(data: Buffer, shown: string): void {
+  const problems: RenderProblem[] = [];
+  checkArchive(data, shown, (message) => void problems.push({ source: shown, message }), 0);
+  throwProblems(problems, shown);
 }
 
 /** The schemas of an archived subchart, and of the archives inside it, as helm loads them. */

@@ -57,7 +57,7 @@ export async function renderApp(repoDir: string, app: AppEnvironment, options: P
   }
   if (!isDirectory) throw new ValidationError(`${subject}: source "${app.source}" is not a directory in the config repo: check the app's source in capstan.yaml`);
 
-  const type = app.type ?? detectAppType(repoDir, source);
+  const type = app.type ?? (app.helm.chart ? 'helm' : detectAppType(repoDir, source));
   const sops = new SopsAccess(options);
   let objects;
   switch (type) {

@@ -5,23 +5,40 @@ import path from 'node:path';
 import type { AppEnvironment } from '../config/index.ts';
 import { CapstanError, ValidationError } from '../core/index.ts';
 import { resolveInRepo } from '../repo-path/index.ts';
+import { fetchChart, type ChartCredentials } from './chart-source/index.ts';
 import { renderHelmChart } from './helm.ts';
 import type { SopsAccess } from './sops-access.ts';
 import type { RenderedObject, RenderOptions } from './types.ts';
 
 /**
- * A Helm chart: values files are resolved relative to the chart directory and must stay inside the
- * repo and exist. SOPS-encrypted values files are decrypted into a private temp dir that is
+ * A Helm chart: the chart folder `chartRel` of the repo, or with `helm.chart` a chart fetched from
+ * its repository (into the chart cache; helm reads it unpacked in a private work directory).
+ * Values files are resolved relative to the chart directory (or the source folder, for a fetched
+ * chart) and must stay inside the repo and exist. SOPS-encrypted values files are decrypted into a private temp dir that is
  * deleted after rendering.
  */
 export async function renderHelmApp(repoDir: string, chartRel: string, app: AppEnvironment, sops: SopsAccess, options: RenderOptions): Promise<RenderedObject[]> {
-  const chartPath = chartRel || '.';
+  // with helm.chart, the source folder holds only the values files: the chart is fetched
+  const folder = chartRel || '.';
   const chartDir = resolveInRepo(repoDir, chartRel);
+  const remote = app.helm.chart;
+  const fetched = remote && (await fetchChart(
+    {
+      repository: remote.repository,
+      name: remote.name,
+      version: remote.version,
+      requestedBy: `app ${app.name} (environment ${app.env})`,
+      ...(remote.credentials ? { credentials: remote.credentials } : {}),
+      ...(remote.plainHttp ? { plainHttp: true } : {}),
+    },
+    options.charts ?? {},
+  ));
+  const chartPath = fetched ? `chart ${fetched.name} ${fetched.version}` : folder;
   const valuesFiles: string[] = [];
   const secrets: { index: number; file: string; text: string }[] = [];
   for (const file of app.helm.valuesFiles) {
-    const rel = path.posix.normalize(path.posix.join(chartPath, file));
-    const problem = `values file "${file}" of app ${app.name} (environment ${app.env}, chart ${chartPath})`;
+    const rel = path.posix.normalize(path.posix.join(folder, file));
+    const problem = `values file "${file}" of app ${app.name} (environment ${app.env}, ${fetched ? `source ${folder}` : `chart ${folder}`})`;
     if (path.posix.isAbsolute(file) || rel === '..' || rel.startsWith('../')) {
       throw new ValidationError(`${problem} leaves the repository: name a file inside the config repo, relative to the chart`);
     }
@@ -58,6 +75,9 @@ export async function renderHelmApp(repoDir: string, chartRel: string, app: AppE
     ...pickDefined({ kubeVersion: cluster?.kubeVersion, apiVersions: cluster?.apiVersions }),
     ...explicit,
     ...(app.helm.skipCRDs ? { skipCRDs: true } : {}),
+    ...(fetched ? { chartArchive: fetched.archive } : {}),
+    ...(options.charts ? { charts: options.charts } : {}),
+    ...(remote?.credentials ? { credentialsFor: sameHost(remote.repository, remote.credentials) } : {}),
   };
   if (secrets.length === 0) return render({ ...base, valuesFiles });
   const temp = await mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'capstan-helm-values-'));
@@ -71,6 +91,23 @@ export async function renderHelmApp(repoDir: string, chartRel: string, app: AppE
     return await render({ ...base, valuesFiles });
   } finally {
     await rm(temp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The app's chart credentials for a dependency whose repository is on the same host as the app's
+ * chart repository; none for any other host (as helm sends credentials only to the repository's host).
+ */
+function sameHost(repository: string, credentials: ChartCredentials): (dependency: string) => ChartCredentials | undefined {
+  const host = hostOf(repository);
+  return (dependency) => (host !== undefined && hostOf(dependency) === host ? credentials : undefined);
+}
+
+function hostOf(repository: string): string | undefined {
+  try {
+    return new URL(repository).host || undefined;
+  } catch {
+    return undefined;
   }
 }
 

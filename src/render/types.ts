@@ -1,5 +1,6 @@
 import type { AppType } from '../config/index.ts';
 import type { Manifest } from '../core/index.ts';
+import type { ChartFetchOptions } from './chart-source/index.ts';
 import type { HelmRenderOptions } from './helm.ts';
 import type { SopsKeys } from './sops/index.ts';
 
@@ -47,6 +48,12 @@ export interface RenderOptions {
   renderHelm?: RenderHelmFunction;
   /** Passed to the Helm renderer. */
   helm?: Pick<HelmRenderOptions, 'helmBinary' | 'kubeVersion' | 'apiVersions'>;
+  /**
+   * How charts from repositories (`helm.chart`) and dependencies not vendored in `charts/` are
+   * fetched: the cache directory, how a credentials Secret is read. Default: the user's cache
+   * directory, and no Secrets (credentials from files only).
+   */
+  charts?: ChartFetchOptions;
   /**
    * The target cluster's version and API versions, for `helm template` (charts, and kustomize's
    * `helmCharts`) as Argo CD passes them; asked only by renders that run helm. Undefined (offline):
