@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CapstanError, NotFoundError, ValidationError } from '../core/index.ts';
-import { parseProject, projectAccess, projectFileName, type ClusterResource } from '../config/index.ts';
+import { generatorDirectories, parseProject, projectAccess, projectFileName, type ClusterResource } from '../config/index.ts';
 import { formatInstallManifests, installDefaults, installManifests, installNames, installNotes, type InstallFormat } from './install-manifests.ts';
 
 function wholeNumber(value: string): number {
@@ -31,7 +31,8 @@ interface InstallCommandOptions {
   output: InstallFormat;
 }
 
-export function installCommand(): Command {
+/** `write`: where the manifests go (standard output; tests collect them). */
+export function installCommand(write: (text: string) => void = (text) => void process.stdout.write(text)): Command {
   return new Command('install')
     .description('Print the manifests that run the capstan agent in a cluster (pipe them to `kubectl apply -f -`)')
     .option('--repo <url>', 'URL of the config repo the agent reconciles (required; no credentials in it)')
@@ -66,8 +67,8 @@ Examples:
   capstan install --repo https://github.com/acme/deploy.git --env prod --scopes-from .
   capstan install --repo https://github.com/acme/deploy.git --image registry.example.com/capstan:0.1.0`,
     )
-    .action((opts: InstallCommandOptions) => {
-      const scoped = opts.scopesFrom === undefined ? undefined : scopedAccess(opts.scopesFrom, opts);
+    .action(async (opts: InstallCommandOptions) => {
+      const scoped = opts.scopesFrom === undefined ? undefined : await scopedAccess(opts.scopesFrom, opts);
       const options = {
         namespace: opts.namespace,
         createNamespace: opts.createNamespace,
@@ -83,15 +84,16 @@ Examples:
         port: opts.port,
       };
       const manifests = installManifests(options);
-      process.stdout.write(formatInstallManifests(manifests, opts.output, opts.output === 'yaml' ? installNotes(options) : []));
+      write(formatInstallManifests(manifests, opts.output, opts.output === 'yaml' ? installNotes(options) : []));
     });
 }
 
 /**
- * What the agent's apps may write, from the capstan.yaml of a checkout of the config repo (read
- * now, synchronously): the namespaces to grant one by one and the cluster-scoped kinds.
+ * What the agent's apps may write, from the capstan.yaml of a checkout of the config repo (its
+ * `directories` generators expanded from the checkout's folders): the namespaces to grant one by
+ * one and the cluster-scoped kinds.
  */
-function scopedAccess(dir: string, opts: InstallCommandOptions): { namespaces: string[]; clusterResources: ClusterResource[] } {
+async function scopedAccess(dir: string, opts: InstallCommandOptions): Promise<{ namespaces: string[]; clusterResources: ClusterResource[] }> {
   if (opts.watchNamespaces !== undefined) throw new ValidationError('--scopes-from and --watch-namespaces cannot be combined: --scopes-from lists the namespaces from capstan.yaml');
   const file = path.join(dir, projectFileName);
   let text: string;
@@ -101,7 +103,8 @@ function scopedAccess(dir: string, opts: InstallCommandOptions): { namespaces: s
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`--scopes-from: no ${projectFileName} in ${dir}: give a checkout of the config repo`, { cause: error });
     throw new CapstanError(`--scopes-from: cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
-  const access = projectAccess(parseProject(text, projectFileName), opts.env, { ownNamespace: opts.namespace });
+  const project = parseProject(text, projectFileName, { directories: await generatorDirectories(dir, text) });
+  const access = projectAccess(project, opts.env, { ownNamespace: opts.namespace });
   if (access.patterns.length > 0) {
     const patterns = access.patterns.map((p) => `${p.scope} grants the namespaces matching ${p.pattern}`).join('; ');
     throw new ValidationError(`--scopes-from: ${patterns}, and RBAC cannot grant a pattern: list those namespaces by name in the scope, or install without --scopes-from (every kind everywhere)`);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -48,22 +48,13 @@ const container = (manifests: Manifest[]): Container => podSpec(manifests).conta
 const rules = (m: Manifest | undefined): Rule[] => (m?.rules ?? []) as Rule[];
 const grantsEverything = (rule: Rule): boolean => (rule.resources ?? []).includes('*') || (rule.verbs.includes('*') && (rule.apiGroups ?? []).includes('*'));
 
-/** Runs the command with the given arguments; returns what it wrote to stdout (the action is synchronous). */
-function runInstall(args: string[]): string {
+/** Runs the command with the given arguments; returns the manifests it wrote. */
+async function runInstall(args: string[]): Promise<string> {
   let out = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array): boolean => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    installCommand()
-      .exitOverride()
-      .configureOutput({ writeErr: () => undefined, writeOut: () => undefined })
-      .parse(args, { from: 'user' });
-  } finally {
-    process.stdout.write = write;
-  }
+  await installCommand((text) => (out += text))
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: () => undefined })
+    .parseAsync(args, { from: 'user' });
   return out;
 }
 
@@ -298,15 +289,15 @@ describe('installManifests', () => {
 });
 
 describe('capstan install (command)', () => {
-  test('prints multi-document YAML, notes as comments first, that parses back to the manifests', () => {
-    const out = runInstall(['--repo', repo, '--env', 'dev,staging', '--env', 'prod', '--watch-namespaces', 'shop,blog', '--replicas', '3']);
+  test('prints multi-document YAML, notes as comments first, that parses back to the manifests', async () => {
+    const out = await runInstall(['--repo', repo, '--env', 'dev,staging', '--env', 'prod', '--watch-namespaces', 'shop,blog', '--replicas', '3']);
     assert.match(out, /^# capstan agent .*: apply with `kubectl apply -f -`\.\n# These manifests reference Secrets but never create them/);
     assert.match(out, /kubectl -n capstan-system create secret generic capstan-repo --from-literal=token=<token>/);
     const docs = parseAllDocuments(out).map((d) => d.toJS() as Manifest);
     assert.deepEqual(docs, installManifests({ repo, envs: ['dev', 'staging', 'prod'], watchNamespaces: ['shop', 'blog'], replicas: 3 }));
   });
 
-  test("--scopes-from grants what the apps' scopes allow, for the environments given, and nothing in the agent's own namespace", () => {
+  test("--scopes-from grants what the apps' scopes allow, for the environments given, and nothing in the agent's own namespace", async () => {
     const dir = tempDir('capstan-install-scopes-');
     try {
       writeTemp(
@@ -324,7 +315,7 @@ apps:
   - { name: ops, source: ops, namespace: ops, scope: platform, environments: { prod: } }
 `,
       );
-      const prod = parseAllDocuments(runInstall(['--repo', repo, '--env', 'prod', '--scopes-from', dir])).map((d) => d.toJS() as Manifest);
+      const prod = parseAllDocuments(await runInstall(['--repo', repo, '--env', 'prod', '--scopes-from', dir])).map((d) => d.toJS() as Manifest);
       const clusterResources = [
         { group: '', kind: 'Namespace' },
         { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
@@ -332,19 +323,19 @@ apps:
       ];
       assert.deepEqual(prod, installManifests({ repo, envs: ['prod'], watchNamespaces: ['web', 'ops', 'kube-system'], clusterResources }));
       assert.ok(!prod.some((m) => m.kind === 'Role' && m.metadata.name === 'capstan-agent-managed' && m.metadata.namespace === 'capstan-system'));
-      const dev = parseAllDocuments(runInstall(['--repo', repo, '--env', 'dev', '--scopes-from', dir])).map((d) => d.toJS() as Manifest);
+      const dev = parseAllDocuments(await runInstall(['--repo', repo, '--env', 'dev', '--scopes-from', dir])).map((d) => d.toJS() as Manifest);
       assert.deepEqual(dev, installManifests({ repo, envs: ['dev'], watchNamespaces: ['web-dev'], clusterResources: clusterResources.slice(0, 2) }));
 
       writeTemp(dir, 'capstan.yaml', `apiVersion: capstan.dev/v1alpha1\nkind: Project\nenvironments: [{ name: dev }]\nscopes: [{ name: teams, namespaces: ["team-*"] }]\napps:\n  - { name: web, source: web, namespace: web, scope: teams }\n`);
-      assert.throws(() => runInstall(['--repo', repo, '--scopes-from', dir]), {
+      await assert.rejects(runInstall(['--repo', repo, '--scopes-from', dir]), {
         name: 'ValidationError',
         message: '--scopes-from: scope "teams" grants the namespaces matching team-*, and RBAC cannot grant a pattern: list those namespaces by name in the scope, or install without --scopes-from (every kind everywhere)',
       });
-      assert.throws(() => runInstall(['--repo', repo, '--scopes-from', dir, '--watch-namespaces', 'web']), {
+      await assert.rejects(runInstall(['--repo', repo, '--scopes-from', dir, '--watch-namespaces', 'web']), {
         name: 'ValidationError',
         message: '--scopes-from and --watch-namespaces cannot be combined: --scopes-from lists the namespaces from capstan.yaml',
       });
-      assert.throws(() => runInstall(['--repo', repo, '--scopes-from', path.join(dir, 'nowhere')]), {
+      await assert.rejects(runInstall(['--repo', repo, '--scopes-from', path.join(dir, 'nowhere')]), {
         name: 'NotFoundError',
         message: `--scopes-from: no capstan.yaml in ${path.join(dir, 'nowhere')}: give a checkout of the config repo`,
       });
@@ -353,19 +344,44 @@ apps:
     }
   });
 
-  test('-o json prints one v1 List', () => {
-    const out = JSON.parse(runInstall(['--repo', repo, '-o', 'json', '--no-create-namespace', '-n', 'cd', '--replicas', '1'])) as { apiVersion: string; kind: string; items: Manifest[] };
+  test('--scopes-from expands directories generators from the checkout: one namespace per generated app', async () => {
+    const dir = tempDir('capstan-install-generated-');
+    try {
+      writeTemp(dir, 'capstan.yaml', `apiVersion: capstan.dev/v1alpha1
+kind: Project
+environments: [{ name: prod }]
+generators:
+  - directories: apps/*
+    template: { name: "{{dir.name}}", source: "{{dir.path}}", namespace: "team-{{dir.name}}" }
+`);
+      for (const app of ['shop', 'blog']) {
+        mkdirSync(path.join(dir, 'apps', app), { recursive: true });
+        writeTemp(path.join(dir, 'apps', app), 'cm.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${app} }\n`);
+      }
+      const prod = parseAllDocuments(await runInstall(['--repo', repo, '--env', 'prod', '--scopes-from', dir])).map((d) => d.toJS() as Manifest);
+      const clusterResources = [
+        { group: '', kind: 'Namespace' },
+        { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+      ];
+      assert.deepEqual(prod, installManifests({ repo, envs: ['prod'], watchNamespaces: ['team-blog', 'team-shop'], clusterResources }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('-o json prints one v1 List', async () => {
+    const out = JSON.parse(await runInstall(['--repo', repo, '-o', 'json', '--no-create-namespace', '-n', 'cd', '--replicas', '1'])) as { apiVersion: string; kind: string; items: Manifest[] };
     assert.equal(out.kind, 'List');
     assert.deepEqual(out.items, installManifests({ repo, namespace: 'cd', createNamespace: false, replicas: 1 }));
   });
 
-  test('bad options: clear errors naming the option', () => {
-    assert.throws(() => runInstall(['--repo', repo, '--replicas', '0']), { name: 'ValidationError', message: '--replicas must be a whole number from 1 to 100, got 0' });
-    assert.throws(() => runInstall(['--repo', repo, '--watch-namespaces', 'shop,Not_A_Name']), {
+  test('bad options: clear errors naming the option', async () => {
+    await assert.rejects(runInstall(['--repo', repo, '--replicas', '0']), { name: 'ValidationError', message: '--replicas must be a whole number from 1 to 100, got 0' });
+    await assert.rejects(runInstall(['--repo', repo, '--watch-namespaces', 'shop,Not_A_Name']), {
       name: 'ValidationError',
       message: `--watch-namespaces: "Not_A_Name" is not a valid namespace name: it must be at most 63 characters of lower-case letters, digits and '-', starting and ending with a letter or digit`,
     });
-    assert.throws(() => runInstall(['--watch-namespaces', 'shop']), { name: 'ValidationError', message: '--repo is required: the URL of the config repo the agent reconciles' });
+    await assert.rejects(runInstall(['--watch-namespaces', 'shop']), { name: 'ValidationError', message: '--repo is required: the URL of the config repo the agent reconciles' });
     assert.equal(commanderMessage(['--repo', repo, '--replicas', 'two']), `error: option '--replicas <count>' argument 'two' is invalid. "two" is not a whole number`);
     assert.equal(commanderMessage(['--repo', repo, '-o', 'table']), `error: option '-o, --output <format>' argument 'table' is invalid. Allowed choices are yaml, json.`);
   });
@@ -439,12 +455,12 @@ describe('install manifests against the sandbox API server', () => {
   test('kubectl apply --server-side --dry-run=server accepts the printed YAML and JSON', { skip: kubectlSkip }, async () => {
     await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'capstan-kubectl' } });
     await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web' } });
-    const yaml = runInstall(['--repo', repo, '-n', 'capstan-kubectl', '--no-create-namespace', '--watch-namespaces', 'web', '--env', 'prod']);
+    const yaml = await runInstall(['--repo', repo, '-n', 'capstan-kubectl', '--no-create-namespace', '--watch-namespaces', 'web', '--env', 'prod']);
     const fromYaml = await kubectl(kubeconfig, ['apply', '--server-side', '--dry-run=server', '-f', '-'], { input: yaml });
     assert.equal(fromYaml.code, 0, fromYaml.stderr);
     assert.match(fromYaml.stdout, /deployment\.apps\/capstan-agent serverside-applied \(server dry run\)/);
     assert.equal(fromYaml.stdout.trim().split('\n').length, installManifests({ repo, namespace: 'capstan-kubectl', createNamespace: false, watchNamespaces: ['web'] }).length);
-    const json = runInstall(['--repo', repo, '-n', 'capstan-kubectl', '--no-create-namespace', '-o', 'json']);
+    const json = await runInstall(['--repo', repo, '-n', 'capstan-kubectl', '--no-create-namespace', '-o', 'json']);
     // kubectl validates a `v1 List` client-side against /openapi/v2, which the sandbox does not serve
     // (it serves /openapi/v3); the server still dry-runs every item.
     const fromJson = await kubectl(kubeconfig, ['apply', '--server-side', '--dry-run=server', '--validate=false', '-f', '-'], { input: json });
@@ -453,7 +469,7 @@ describe('install manifests against the sandbox API server', () => {
   });
 
   test('applied for real, the agent Deployment rolls out', { skip: kubectlSkip }, async () => {
-    const yaml = runInstall(['--repo', repo, '-n', 'capstan-live']);
+    const yaml = await runInstall(['--repo', repo, '-n', 'capstan-live']);
     const applied = await kubectl(kubeconfig, ['apply', '--server-side', '-f', '-'], { input: yaml });
     assert.equal(applied.code, 0, applied.stderr);
     const rollout = await kubectl(kubeconfig, ['-n', 'capstan-live', 'rollout', 'status', 'deployment/capstan-agent', '--timeout=30s']);
