@@ -33,7 +33,9 @@ environments:
 apps:
   - { name: monitoring, source: charts/capabilities, namespace: mon }
   - { name: other, source: charts/capabilities, namespace: other }
+  - { name: kustomized, source: apps/kustomized, namespace: kustomized }
 `;
+const kustomization = 'helmCharts:\n  - { name: capabilities, releaseName: kustomized }\n';
 
 const serviceMonitorCrd = {
   apiVersion: 'apiextensions.k8s.io/v1',
@@ -62,7 +64,7 @@ test("a chart renders against the target cluster's version and APIs; a cluster t
     await gke.stop();
     await upgraded.stop();
   });
-  const { dir } = await makeRepo({ 'capstan.yaml': project, ...filesOf(chartDir, 'charts/capabilities/') });
+  const { dir } = await makeRepo({ 'capstan.yaml': project, ...filesOf(chartDir, 'charts/capabilities/'), ...filesOf(chartDir, 'apps/kustomized/charts/capabilities/'), 'apps/kustomized/kustomization.yaml': kustomization });
   const engine = new Engine({ git: new GitCache({ dir: tempDir() }), clientFor: async () => client, helmBinary: await findHelm() });
   const checkout = await engine.open({ url: dir });
 
@@ -82,6 +84,10 @@ test("a chart renders against the target cluster's version and APIs; a cluster t
   const withCrd = await engine.render(checkout, 'monitoring', 'dev', client);
   assert.deepEqual(reported(withCrd), { kubeVersion: 'v1.29.3', serviceMonitor: 'true', monitoringGroup: 'true', recent: 'true' });
   assert.deepEqual(kinds(withCrd), ['ConfigMap', 'CustomResourceDefinition', 'ServiceMonitor']);
+  // kustomize's helmCharts get the same capabilities
+  const kustomized = await engine.render(checkout, 'kustomized', 'dev', client);
+  assert.deepEqual(reported(kustomized), { kubeVersion: 'v1.29.3', serviceMonitor: 'true', monitoringGroup: 'true', recent: 'true' });
+  assert.deepEqual(kinds(kustomized), ['ConfigMap', 'ServiceMonitor'], 'includeCRDs left out, as kustomize does');
 
   // the same commit against a cluster of another version (an upgrade) is not the kept render
   const onUpgraded = await engine.render(checkout, 'monitoring', 'dev', upgradedClient);

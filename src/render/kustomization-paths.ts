@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments, parseDocument } from 'yaml';
-import { CapstanError } from '../core/index.ts';
+import { CapstanError, checkChartRepository } from '../core/index.ts';
 import { resolveInRepo } from '../repo-path/index.ts';
 import { isPlainObject } from './parse-manifests.ts';
 import { throwProblems } from './render-error.ts';
@@ -25,6 +25,20 @@ export interface KustomizationWalk {
   kustomizations: string[];
   /** Every other local file they name (resources, patches, generator files …), repo-relative, sorted. */
   files: string[];
+  /** The charts their `helmCharts` inflate, checked (in the order met). */
+  helmCharts: KustomizeHelmChart[];
+}
+
+/** One `helmCharts` entry of a kustomization: where kustomize looks for its chart. */
+export interface KustomizeHelmChart {
+  /** `apps/web/kustomization.yaml helmCharts[0]`, for messages. */
+  entry: string;
+  name: string;
+  /** `helmGlobals.chartHome` (default `charts`), repo-relative, normalised; it may not exist when every chart is fetched. */
+  chartHome: string;
+  /** Set: a chart fetched from this repository (https:// or oci://) into `<chartHome>/<name>-<version>/<name>`; unset: `<chartHome>/<name>` in the repo. */
+  repo?: string;
+  version?: string;
 }
 
 type Expect = 'any' | 'file';
@@ -38,8 +52,8 @@ type Role = 'kustomization' | 'plugin-configs';
  * files, configurations, generators/transformers/validators and the paths inside their configs,
  * replacements, openapi) must stay inside the repository — through symlinks too — and exist, and
  * every kustomization file too. Remote references of any form kustomize (or go-getter) accepts are
- * refused wherever kustomize takes a path (see `isRemote`), and so is Helm chart inflation (capstan
- * never enables it in kustomize). Every problem is collected; one ValidationError names each
+ * refused wherever kustomize takes a path (see `isRemote`); `helmCharts` are checked by
+ * `checkHelmCharts` and listed, for `renderKustomize` to prepare. Every problem is collected; one ValidationError names each
  * kustomization file, field and entry.
  */
 export async function walkKustomization(repoDir: string, dir: string): Promise<KustomizationWalk> {
@@ -47,6 +61,7 @@ export async function walkKustomization(repoDir: string, dir: string): Promise<K
   const kustomizations = new Set<string>();
   const files = new Set<string>();
   const visited = new Set<string>();
+  const helmCharts: KustomizeHelmChart[] = [];
 
   const visit = async (kdir: string, referrer: RenderProblem | undefined, role: Role): Promise<void> => {
     if (visited.has(`${role}:${kdir}`)) return;
@@ -148,7 +163,7 @@ export async function walkKustomization(repoDir: string, dir: string): Promise<K
         const name = isPlainObject(config.metadata) && typeof config.metadata.name === 'string' ? `/${config.metadata.name}` : '';
         const what = `${label}${typeof config.kind === 'string' ? config.kind : 'config'}${name}`;
         if (config.kind === 'HelmChartInflationGenerator') {
-          problems.push({ source, message: `${what} is not supported: capstan never enables Helm inside kustomize; render the chart as a helm app (a directory with Chart.yaml) instead` });
+          problems.push({ source, message: `${what} is not supported: list the chart under helmCharts in the kustomization, or render it as a helm app (a directory with Chart.yaml)` });
           continue;
         }
         const check = (field: string, value: unknown): void => {
@@ -196,10 +211,12 @@ export async function walkKustomization(repoDir: string, dir: string): Promise<K
       });
     }
     if (isPlainObject(k.openapi)) local('openapi.path', k.openapi.path, 'file');
-    for (const field of ['helmCharts', 'helmChartInflationGenerator', 'helmGlobals']) {
-      if (k[field] !== undefined) {
-        problems.push({ source: kfile, message: `${field} is not supported: capstan never enables Helm inside kustomize; render the chart as a helm app (a directory with Chart.yaml) instead` });
-      }
+    if (k.helmChartInflationGenerator !== undefined) {
+      problems.push({ source: kfile, message: 'helmChartInflationGenerator is not supported: write the charts under helmCharts (with helmGlobals.chartHome)' });
+    }
+    if (k.helmCharts !== undefined || k.helmGlobals !== undefined) {
+      const found = checkHelmCharts(repoDir, kdir, kfile, k, problems, (field, value) => local(field, value, 'file'));
+      helmCharts.push(...found);
     }
     for (const file of configs) pluginConfigs(await readFile(path.join(repoDir, ...file.split('/')), 'utf8'), file, '');
     for (const next of pending) await next();
@@ -212,7 +229,104 @@ export async function walkKustomization(repoDir: string, dir: string): Promise<K
     problems.filter((p) => !seen.has(`${p.source}\0${p.message}`) && seen.add(`${p.source}\0${p.message}`)),
     dir || '.',
   );
-  return { kustomizations: [...kustomizations].sort(), files: [...files].sort() };
+  return { kustomizations: [...kustomizations].sort(), files: [...files].sort(), helmCharts };
+}
+
+const chartNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * A kustomization's `helmGlobals` and `helmCharts`, as kustomize reads them, checked so that every
+ * chart comes from inside the repo or from a chart repository capstan fetches itself: `chartHome`
+ * (default `charts`) inside the repo, through symlinks too; `configHome` refused (capstan gives
+ * helm an empty configuration); each chart's name a plain name; a local chart (no `repo`) a
+ * directory with Chart.yaml at `<chartHome>/<name>`; a `repo` an https://, http:// or oci:// URL
+ * with a version (kustomize would otherwise pull the latest); `valuesFile` and
+ * `additionalValuesFiles` files inside the repo (checked by `file`, which adds them to the walk).
+ */
+function checkHelmCharts(
+  repoDir: string,
+  kdir: string,
+  kfile: string,
+  k: Record<string, unknown>,
+  problems: RenderProblem[],
+  file: (field: string, value: unknown) => string | undefined,
+): KustomizeHelmChart[] {
+  const report = (message: string): void => void problems.push({ source: kfile, message });
+  let chartHomeValue: unknown = 'charts';
+  if (k.helmGlobals !== undefined) {
+    if (!isPlainObject(k.helmGlobals)) report('helmGlobals must be a mapping such as { chartHome: charts }');
+    else {
+      if (k.helmGlobals.configHome !== undefined) report(`helmGlobals.configHome ${JSON.stringify(k.helmGlobals.configHome)} is not supported: capstan runs helm with an empty configuration of its own; remove it`);
+      if (k.helmGlobals.chartHome !== undefined) chartHomeValue = k.helmGlobals.chartHome;
+    }
+  }
+  const chartHome = insideRepo(repoDir, kdir, chartHomeValue, (message) => report(`helmGlobals.chartHome ${JSON.stringify(chartHomeValue)} ${message}`));
+  if (k.helmCharts === undefined) return [];
+  if (!Array.isArray(k.helmCharts)) {
+    report('helmCharts must be a list of charts, e.g. "- { name: web, releaseName: web }"');
+    return [];
+  }
+  const charts: KustomizeHelmChart[] = [];
+  k.helmCharts.forEach((entry, i) => {
+    const field = `helmCharts[${i}]`;
+    if (!isPlainObject(entry)) return report(`${field} must be a mapping such as { name: web, releaseName: web }`);
+    if (typeof entry.valuesFile === 'string' && entry.valuesFile !== '') file(`${field}.valuesFile`, entry.valuesFile);
+    if (Array.isArray(entry.additionalValuesFiles)) entry.additionalValuesFiles.forEach((f, j) => file(`${field}.additionalValuesFiles[${j}]`, f));
+    const { name, repo, version } = entry;
+    if (typeof name !== 'string' || !chartNamePattern.test(name)) return report(`${field}.name must be a chart name (letters, digits, ".", "_" and "-"), got ${JSON.stringify(name ?? null)}`);
+    if (chartHome === undefined) return;
+    const chart: KustomizeHelmChart = { entry: `${kfile} ${field}`, name, chartHome };
+    if (repo !== undefined && repo !== '') {
+      const problem = typeof repo === 'string' ? checkChartRepository(repo) : 'is not a URL';
+      // shown without a username or password it may hold
+      if (problem !== undefined) return report(`${field}.repo ${typeof repo === 'string' ? showUrl(repo) : JSON.stringify(repo)} ${problem.startsWith('"') ? 'is not a URL: write https://charts.example.com or oci://registry.example.com/charts' : problem}`);
+      if (typeof version !== 'string' && typeof version !== 'number') return report(`${field} (chart ${name} from ${showUrl(repo as string)}) has no version: set version, so that a commit always renders the same chart`);
+      charts.push({ ...chart, repo: repo as string, version: String(version) });
+      return;
+    }
+    const chartRel = chartHome ? `${chartHome}/${name}` : name;
+    let isChart = false;
+    try {
+      isChart = statSync(path.join(resolveInRepo(repoDir, chartRel), 'Chart.yaml')).isFile();
+    } catch (error) {
+      if (error instanceof CapstanError) return report(`${field} (chart ${name}) is refused: ${error.message}`);
+    }
+    if (!isChart) return report(`${field} (chart ${name}) has no repo, and ${chartRel}/Chart.yaml does not exist: vendor the chart into ${chartRel}, or set repo and version`);
+    charts.push(chart);
+  });
+  return charts;
+}
+
+/** A directory kustomize takes relative to a kustomization, as a repo-relative path inside the repo (it need not exist); undefined after reporting why not. */
+function insideRepo(repoDir: string, kdir: string, value: unknown, report: (message: string) => void): string | undefined {
+  if (typeof value !== 'string' || value === '') return void report('must be a path relative to the kustomization');
+  if (isRemote(value)) return void report(remoteRefused);
+  if (path.posix.isAbsolute(value) || path.win32.isAbsolute(value)) return void report('is an absolute path: write it relative to the kustomization, inside the config repo');
+  if (value.includes('\0')) return void report('contains a NUL byte');
+  const joined = path.posix.normalize(path.posix.join(kdir || '.', value));
+  if (joined === '..' || joined.startsWith('../')) return void report('leaves the repository: charts must be inside the config repo');
+  const rel = joined === '.' ? '' : joined.replace(/\/+$/, '');
+  try {
+    resolveInRepo(repoDir, rel);
+  } catch (error) {
+    if (error instanceof CapstanError) return void report(`is refused: ${error.message}`);
+    throw error;
+  }
+  return rel;
+}
+
+/** A repository URL for messages, without a username or password. */
+function showUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) {
+      parsed.username = '';
+      parsed.password = '';
+    }
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return JSON.stringify(url);
+  }
 }
 
 const remoteRefused = 'is remote (a URL, a git repository or another go-getter form): capstan renders only what is in the config repo; vendor it into the repo';

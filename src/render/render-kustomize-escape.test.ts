@@ -172,9 +172,9 @@ describe('renderApp: kustomize reaches nothing outside the repository', () => {
         `  ${k}: configMapGenerator[0].envs[0] "${url}/cm.env" ${remote}`,
         `  ${k}: secretGenerator[0].env "${url}/s.env" ${remote}`,
         `  ${k}: openapi.path "${url}/openapi.json" ${remote}`,
-        `  ${k}: helmCharts is not supported: capstan never enables Helm inside kustomize; render the chart as a helm app (a directory with Chart.yaml) instead`,
+        `  ${k}: helmCharts[0] (chart redis from ${url}/charts) has no version: set version, so that a commit always renders the same chart`,
         `  apps/evil/transformer.yaml: PatchTransformer/p path "${url}/t.yaml" ${remote}`,
-        `  apps/evil/transformer.yaml: HelmChartInflationGenerator/h is not supported: capstan never enables Helm inside kustomize; render the chart as a helm app (a directory with Chart.yaml) instead`,
+        `  apps/evil/transformer.yaml: HelmChartInflationGenerator/h is not supported: list the chart under helmCharts in the kustomization, or render it as a helm app (a directory with Chart.yaml)`,
       ].join('\n'),
     );
     assert.deepEqual(requests, []);

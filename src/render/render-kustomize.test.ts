@@ -71,13 +71,13 @@ describe('renderApp: kustomize', () => {
     );
   });
 
-  it('refuses remote bases, and Helm inside kustomize', async () => {
+  it('refuses remote bases, and a helmCharts chart from a repository without a version', async () => {
     await assert.rejects(renderApp(fixtureRepo('kustomize-escape'), testApp('apps/remote'), {}), {
       message:
         'apps/remote/kustomization.yaml: resources[0] "github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v3.3.1" is remote (a URL, a git repository or another go-getter form): capstan renders only what is in the config repo; vendor it into the repo',
     });
     await assert.rejects(renderApp(fixtureRepo('kustomize-escape'), testApp('apps/helmish'), {}), {
-      message: 'apps/helmish/kustomization.yaml: helmCharts is not supported: capstan never enables Helm inside kustomize; render the chart as a helm app (a directory with Chart.yaml) instead',
+      message: 'apps/helmish/kustomization.yaml: helmCharts[0] (chart redis from https://charts.bitnami.com/bitnami) has no version: set version, so that a commit always renders the same chart',
     });
   });
 
@@ -86,6 +86,7 @@ describe('renderApp: kustomize', () => {
     assert.deepEqual(walk, {
       kustomizations: ['apps/guestbook/base/kustomization.yaml', 'apps/guestbook/overlays/dev/kustomization.yaml'],
       files: ['apps/guestbook/base/deployment.yaml', 'apps/guestbook/base/service.yaml', 'apps/guestbook/overlays/dev/replicas.yaml', 'apps/guestbook/overlays/dev/settings.properties'],
+      helmCharts: [],
     });
   });
 
