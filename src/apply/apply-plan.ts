@@ -90,6 +90,7 @@ export async function prepareApply(client: KubeClient, plan: Plan, options: Appl
       run.onProgress = how.onProgress;
       if (how.signal) run.options.signal = how.signal;
       if (how.waitTimeoutMs !== undefined) run.options.waitTimeoutMs = how.waitTimeoutMs;
+      if (how.wait !== undefined) run.options.wait = how.wait;
       run.emit({ type: 'validated', objects: run.items.length, deferred: deferred.size });
       try {
         return { result: await execute(run, deferred, how.beforeWrites) };
@@ -117,6 +118,8 @@ export interface ExecuteOptions {
   onProgress?: ApplyPlanOptions['onProgress'];
   /** How long a stage may take to become healthy, when it is not the one prepared with. */
   waitTimeoutMs?: number;
+  /** Whether stages wait to be healthy, when not as prepared (see ApplyPlanOptions.wait). */
+  wait?: boolean;
   signal?: AbortSignal;
   beforeWrites?: ApplyPlanOptions['beforeWrites'];
 }
@@ -153,6 +156,8 @@ async function execute(run: Run, deferred: Set<PlanItem>, beforeWrites: ApplyPla
       if (step.waitEstablished) await waitEstablished(run, stage.phase, stage.wave, items);
       await validateUnblocked(run, deferred, items);
     }
+    // wait: false (Flux's): on to the next stage once this one is applied
+    if (!run.options.wait) continue;
     const owned = run.owned(run.steps[s].flat());
     await waitStage(run, stage.phase, stage.wave, owned, syncing - s - 1);
     run.emit({ type: 'healthy', phase: stage.phase, wave: stage.wave });

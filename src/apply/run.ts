@@ -16,6 +16,7 @@ export interface ResolvedOptions {
   prune: readonly PruneTarget[];
   concurrency: number;
   waitTimeoutMs: number;
+  wait: boolean;
   pollIntervalMs: number;
   degradedGraceMs: number;
   healthOptions: HealthOptions;
@@ -40,6 +41,7 @@ export function resolveOptions(options: ApplyPlanOptions): ResolvedOptions {
     prune: options.prune ?? [],
     concurrency: Math.max(1, options.concurrency ?? 64),
     waitTimeoutMs: options.waitTimeoutMs ?? 5 * 60_000,
+    wait: options.wait ?? true,
     pollIntervalMs,
     degradedGraceMs: options.degradedGraceMs ?? 3 * pollIntervalMs,
     healthOptions: options.healthOptions ?? {},

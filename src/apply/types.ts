@@ -30,6 +30,12 @@ export interface ApplyPlanOptions {
   concurrency?: number;
   /** How long a stage may take to become healthy (and a hook to complete); default 5 minutes. */
   waitTimeoutMs?: number;
+  /**
+   * Wait for each stage's objects to be healthy before the next (default true); false is Flux's
+   * `wait: false`: the sync ends once everything is applied. Hooks are still waited for, and CRDs
+   * until Established (what follows needs them).
+   */
+  wait?: boolean;
   /** How often health is read while waiting; default 1000 ms. */
   pollIntervalMs?: number;
   /**

@@ -43,6 +43,9 @@ test('Flux\'s Kustomization options read onto the app: postRender, the namespace
   assert.equal(app.namespace, 'web');
   assert.equal(app.syncOptions.timeoutMs, 90_000);
   assert.deepEqual(app.syncOptions.retry, { limit: 5, backoffMs: 60_000, maxBackoffMs: 60_000 });
+  assert.equal(app.syncOptions.wait, undefined, 'wait: true is what capstan does anyway');
+  const noWait = parseProject(`${head}  - { name: web, source: apps/web, namespace: web, wait: false }\n`);
+  assert.equal(resolveApp(noWait, 'web', 'dev').syncOptions.wait, false);
   assert.deepEqual(app.postRender, {
     targetNamespace: 'web',
     patches: [
@@ -120,9 +123,8 @@ test('Flux options that cannot work are refused with the fix', () => {
     patches: []
 `),
     [
-      'capstan.yaml has 10 problems:',
+      'capstan.yaml has 9 problems:',
       '  capstan.yaml:9:22: apps[0].targetNamespace: moves every namespaced object to web, but namespace is other: keep one of them (targetNamespace also sets the app\'s namespace)',
-      '  capstan.yaml:10:11: apps[0].wait: cannot be false: capstan waits for every object of a wave to be healthy before the next wave and ends the sync with their health, as Flux does with wait: true; remove wait (or write true)',
       '  capstan.yaml:11:14: apps[0].timeout: is Flux\'s name for syncOptions.timeout, which is also set: keep one of them',
       '  capstan.yaml:12:20: apps[0].retryInterval: retries at a fixed interval, as Flux does, but syncOptions.retry.backoff is also set: keep one of them',
       '  capstan.yaml:15:16: apps[0].patches[0].patch: is a JSON 6902 patch, which names no object: add a target such as { kind: Deployment, name: web }',

@@ -52,9 +52,7 @@ export function readFluxOptions(reader: YamlReader, fields: ReadonlyMap<string, 
     else if (ms !== undefined) syncOptions.retry = { ...syncOptions.retry, backoffMs: ms, maxBackoffMs: ms };
   }
   const waitSlot = fields.get('wait');
-  if (waitSlot && reader.boolean(waitSlot) === false) {
-    reader.report(waitSlot, 'cannot be false: capstan waits for every object of a wave to be healthy before the next wave and ends the sync with their health, as Flux does with wait: true; remove wait (or write true)');
-  }
+  if (waitSlot && reader.boolean(waitSlot) === false) syncOptions.wait = false;
   return result;
 }
 

@@ -970,6 +970,7 @@ function cloneSyncOptions(options: Readonly<SyncOptions>): SyncOptions {
   const copy: SyncOptions = { timeoutMs: options.timeoutMs, retry: { ...options.retry } };
   if (options.pollIntervalMs !== undefined) copy.pollIntervalMs = options.pollIntervalMs;
   if (options.conflicts !== undefined) copy.conflicts = options.conflicts;
+  if (options.wait !== undefined) copy.wait = options.wait;
   return copy;
 }
 

@@ -44,7 +44,7 @@ export function resolveApp(project: Project, appName: string, envName: string): 
     ignoreDifferences: structuredClone(app.ignoreDifferences),
     health: mergeHealthRules(app.health, project.health ?? []),
     syncPolicy: { ...defaultSyncPolicy, ...app.syncPolicy, ...override.syncPolicy },
-    syncOptions: { timeoutMs: app.syncOptions.timeoutMs, retry: { ...app.syncOptions.retry }, ...(app.syncOptions.pollIntervalMs === undefined ? {} : { pollIntervalMs: app.syncOptions.pollIntervalMs }), ...(app.syncOptions.conflicts === undefined ? {} : { conflicts: app.syncOptions.conflicts }) },
+    syncOptions: { timeoutMs: app.syncOptions.timeoutMs, retry: { ...app.syncOptions.retry }, ...(app.syncOptions.pollIntervalMs === undefined ? {} : { pollIntervalMs: app.syncOptions.pollIntervalMs }), ...(app.syncOptions.conflicts === undefined ? {} : { conflicts: app.syncOptions.conflicts }), ...(app.syncOptions.wait === undefined ? {} : { wait: app.syncOptions.wait }) },
     syncWindows: structuredClone(env.syncWindows),
   };
   const cluster = override.cluster ?? env.cluster;

@@ -104,6 +104,11 @@ export interface SyncOptions {
    * and says which it took from whom, as Argo CD and Flux do; `fail` stops the sync on them.
    */
   conflicts?: ConflictPolicy;
+  /**
+   * `wait: false` (Flux's): a sync ends once everything is applied, without waiting for the objects
+   * to be healthy (hooks are still waited for); undefined: each wave healthy before the next.
+   */
+  wait?: boolean;
 }
 
 export type ConflictPolicy = 'force' | 'fail';

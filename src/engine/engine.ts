@@ -445,7 +445,7 @@ export class Engine {
     if (plan.error || !prepared) return failed(plan.error ?? new CapstanError('the plan has nothing to apply'), plan.changeSet);
     let outcome: ApplyOutcome;
     try {
-      outcome = await prepared.execute({ onProgress: options.onProgress, signal: options.signal, beforeWrites: claim, waitTimeoutMs: options.timeoutMs ?? app.syncOptions.timeoutMs });
+      outcome = await prepared.execute({ onProgress: options.onProgress, signal: options.signal, beforeWrites: claim, waitTimeoutMs: options.timeoutMs ?? app.syncOptions.timeoutMs, wait: app.syncOptions.wait !== false });
     } catch (error) {
       if (error instanceof InventoryMoved) throw error;
       if (!(error instanceof CapstanError)) throw error;

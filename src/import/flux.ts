@@ -95,7 +95,7 @@ function importKustomization(kustomization: IKustomization, origin: string): [Im
   entry.syncPolicy = policy;
   const options = syncOptions(spec.timeout, spec.interval, spec.retryInterval, notes);
   if (options) entry.syncOptions = options;
-  if (spec.wait === false) notes.push('spec.wait false (capstan waits for every object it applied to be healthy, wave by wave)');
+  if (spec.wait === false) entry.wait = false;
   if (spec.patches?.length) entry.patches = spec.patches.map((p) => ({ patch: p.patch, ...(p.target ? { target: p.target } : {}) }));
   const postBuild: Record<string, unknown> = {};
   if (spec.postBuild?.substitute && Object.keys(spec.postBuild.substitute).length > 0) postBuild.substitute = spec.postBuild.substitute;
