@@ -28,6 +28,7 @@ interface AgentCommandOptions {
   inventoryNamespace: string;
   repoTokenFile?: string;
   sshKey?: string;
+  chartCache?: string;
   logLevel: string;
 }
 
@@ -53,6 +54,7 @@ export function agentCommand(): Command {
     .option('--inventory-namespace <ns>', 'namespace of capstan\'s inventories and Leases', process.env.CAPSTAN_NAMESPACE ?? 'capstan-system')
     .option('--repo-token-file <file>', 'file holding the token for an https config repo (default: $CAPSTAN_REPO_TOKEN)')
     .option('--ssh-key <file>', 'private key for an ssh config repo')
+    .option('--chart-cache <dir>', 'where Helm charts fetched from repositories and OCI registries are kept (default: $CAPSTAN_CHART_CACHE, else $XDG_CACHE_HOME/capstan/charts or ~/.cache/capstan/charts)')
     .addOption(new Option('--log-level <level>', 'log level (JSON lines on stderr)').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .addHelpText('after', '\nExample:\n  capstan agent --repo https://github.com/acme/config.git --env prod --tokens-file tokens.txt --listen :8080')
     .action(async (opts: AgentCommandOptions) => {
@@ -87,6 +89,7 @@ export function agentCommand(): Command {
         shardGroup: opts.shardGroup,
         identity: opts.shardGroup ? (opts.identity ?? defaultIdentity()) : undefined,
         inventoryNamespace: opts.inventoryNamespace,
+        chartCacheDir: opts.chartCache ? path.resolve(opts.chartCache) : undefined,
         logger,
         version: capstanVersion,
       });

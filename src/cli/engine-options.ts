@@ -186,6 +186,8 @@ export async function createEngine(options: Partial<ClusterOptions> & { sopsKeys
     // SOPS keys are read from the environment by render, the first time an encrypted file needs them.
     sopsKeys: options.sopsKeys,
     helmBinary: process.env.CAPSTAN_HELM,
+    // charts fetched from Helm repositories and OCI registries: $CAPSTAN_CHART_CACHE, else the user's cache directory
+    chartCacheDir: process.env.CAPSTAN_CHART_CACHE || undefined,
     kustomizeBinary: process.env.CAPSTAN_KUSTOMIZE,
     clientFor: (context) => clients.clientFor(context),
   });

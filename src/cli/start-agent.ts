@@ -43,6 +43,8 @@ export interface StartAgentOptions {
   tokensSecret?: { namespace: string; name: string };
   sopsKeys?: SopsKeys;
   cacheDir?: string;
+  /** Where fetched Helm charts are kept; default `$CAPSTAN_CHART_CACHE`, else the user's cache directory. */
+  chartCacheDir?: string;
   logger?: Logger;
   version: string;
   /** The built web UI the agent serves at `/`; default `dist/ui` of this capstan (`npm run build`). */
@@ -77,6 +79,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       : [],
     sopsKeys: options.sopsKeys, // default: read from the environment when an encrypted file needs them
     helmBinary: process.env.CAPSTAN_HELM,
+    chartCacheDir: options.chartCacheDir ?? (process.env.CAPSTAN_CHART_CACHE || undefined),
     kustomizeBinary: process.env.CAPSTAN_KUSTOMIZE,
     who: 'agent',
   });

@@ -7,7 +7,7 @@ import { AlreadyExistsError, ModifiedError, type KubeClient } from '../kube/inde
 import { InventoryStore, LockedError, SyncLocks, defaultInventoryNamespace, type HistoryEntry, type Inventory, type InventoryObject, type LockHolder, type SyncLock } from '../inventory/index.ts';
 import { crdsOf, prepareApply, readCrdLookup, type ApplyOutcome, type ApplyProgressEvent, type PreparedApply } from '../apply/index.ts';
 import { annotationProblems, buildPlan, builtinGroups, computePrune, type Plan, type PruneTarget } from '../plan/index.ts';
-import { checkSchemas, renderApp, validateObjects, type ClusterCapabilities, type RenderCache, type RenderedObject, type SchemaCheck, type SopsKeys } from '../render/index.ts';
+import { checkSchemas, renderApp, validateObjects, type ChartFetchOptions, type ClusterCapabilities, type RenderCache, type RenderedObject, type SchemaCheck, type SopsKeys } from '../render/index.ts';
 import type { GitCache, Remote } from '../source/index.ts';
 
 import { openRevision, type RepoRevision } from './repo-revision.ts';
@@ -24,6 +24,11 @@ export interface EngineOptions {
   sopsKeys?: SopsKeys;
   helmBinary?: string;
   kustomizeBinary?: string;
+  /**
+   * Where charts fetched from Helm repositories and OCI registries are kept (by digest); default
+   * `$XDG_CACHE_HOME/capstan/charts` or `~/.cache/capstan/charts`. Never inside a config repo.
+   */
+  chartCacheDir?: string;
   /** Renders kept on disk by commit (the CLI's); without it every process renders anew. */
   renderCache?: RenderCache;
   /** Who is recorded in the history; default from the environment (CI actor or user). */
@@ -190,6 +195,8 @@ export interface RenderResult {
    * not in the render). Undefined with a cluster: the server's dry-run checks them.
    */
   schemas?: SchemaCheck;
+  /** A chart version was picked from a range: a later render of the same commit may differ (not kept in the render cache). */
+  versionRanges?: boolean;
 }
 
 /**
@@ -239,7 +246,8 @@ export class Engine {
         }
       : undefined;
     const result = await this.renderNow(checkout, appName, env, client, capabilities);
-    if (cacheable) {
+    // a chart picked from a version range may be newer next time: not kept (the chart index and archives are cached by fetchChart)
+    if (cacheable && !result.versionRanges) {
       this.renders.set(cacheKey, { result, capabilities: used });
       if (this.renders.size > renderCacheSize) this.renders.delete(this.renders.keys().next().value!);
     }
@@ -262,6 +270,7 @@ export class Engine {
         helm: { helmBinary: this.options.helmBinary },
         ...(capabilities ? { capabilities } : {}),
         kustomizeBinary: this.options.kustomizeBinary,
+        charts: this.chartFetchOptions(client),
         ...(client ? { readVariables: clusterVariables(client) } : {}),
       }));
     // written meanwhile, not waited for (RenderCache.write never throws)
@@ -278,7 +287,28 @@ export class Engine {
     // offline, the schemas are checked here (as kubeconform would); with a cluster, apply's
     // server-side dry-run of every object is the check, and the final word
     const schemas = client ? undefined : await checkSchemas(objects, { sensitive: rendered.decrypted });
-    return { app, revision: checkout.commit, objects, rendered: rendered.objects.length, schemas };
+    return { app, revision: checkout.commit, objects, rendered: rendered.objects.length, schemas, ...(rendered.versionRanges ? { versionRanges: true } : {}) };
+  }
+
+  /**
+   * How charts are fetched: into the chart cache; a chart's `credentials: { secret }` is a Secret of
+   * capstan's own namespace, read through the app's cluster (offline, only `{ file }` can be read).
+   */
+  private chartFetchOptions(client?: KubeClient): ChartFetchOptions {
+    const namespace = this.options.inventoryNamespace ?? defaultInventoryNamespace;
+    return {
+      ...(this.options.chartCacheDir === undefined ? {} : { cacheDir: this.options.chartCacheDir }),
+      ...(client
+        ? {
+            readSecret: async (name: string) => {
+              const secret = await client.get('v1', { group: '', kind: 'Secret', namespace, name });
+              if (!secret) return undefined;
+              const data = (secret.data ?? {}) as Record<string, unknown>;
+              return Object.fromEntries(Object.entries(data).filter((e): e is [string, string] => typeof e[1] === 'string').map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
+            },
+          }
+        : {}),
+    };
   }
 
   /**

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CapstanError, ValidationError } from '../core/index.ts';
 import { resolveInRepo } from '../repo-path/index.ts';
-import { fetchChart, type ChartCredentials, type ChartFetchOptions, type FetchedChart } from './chart-source/index.ts';
+import { fetchChart, isVersionRange, type ChartCredentials, type ChartFetchOptions, type FetchedChart } from './chart-source/index.ts';
 import { checkArchiveSchemas, prepareChart } from './prepare-chart.ts';
 
 export interface DependencyOptions {
@@ -28,6 +28,8 @@ export interface DependencyOptions {
   charts?: ChartFetchOptions;
   /** The credentials for a dependency's repository (the app's chart credentials, for its repository's host). */
   credentialsFor?: (repository: string) => ChartCredentials | undefined;
+  /** Called when a dependency's version is picked from a range (no lock file pins it). */
+  onVersionRange?: () => void;
 }
 
 interface ChartDependency {
@@ -149,6 +151,7 @@ async function addDependency(
   }
   const locked = lock.find((l) => l.name === dependency.name && normalizeRepository(l.repository) === normalizeRepository(repository));
   const version = locked?.version ?? dependency.version ?? '*';
+  if (isVersionRange(version)) options.onVersionRange?.();
   const credentials = options.credentialsFor?.(repository);
   const fetch = options.fetchChart ?? fetchChart;
   const fetched = await fetch(

@@ -62,6 +62,8 @@ export interface HelmRenderOptions {
   charts?: ChartFetchOptions;
   /** The credentials for a dependency's repository, when the app has some for it. */
   credentialsFor?: (repository: string) => ChartCredentials | undefined;
+  /** Called when a dependency's version is picked from a range (no Chart.lock pins it). */
+  onVersionRange?: () => void;
 }
 
 export const defaultHelmTimeoutMs = 60_000;
@@ -134,6 +136,7 @@ async function prepareHelmChart(options: HelmRenderOptions, work: string): Promi
     subject: chartPath,
     ...(options.charts ? { charts: options.charts } : {}),
     ...(options.credentialsFor ? { credentialsFor: options.credentialsFor } : {}),
+    ...(options.onVersionRange ? { onVersionRange: options.onVersionRange } : {}),
   };
   if (options.chartArchive !== undefined) {
     const checked = checkChartArchive(await readFile(options.chartArchive), chartPath);

@@ -30,5 +30,6 @@ export type {
   ValidateObjectsOptions,
 } from './types.ts';
 export { findHelm, renderHelmChart, type HelmRenderOptions } from './helm.ts';
+export { defaultChartCacheDir, defaultIndexTtlMs, fetchChart, type ChartCredentials, type ChartFetchOptions, type ChartRequest, type FetchedChart } from './chart-source/index.ts';
 export { decryptSops, encryptSops, isSopsEncrypted, loadSopsKeys, type EncryptSopsOptions, type SopsKeys } from './sops/index.ts';
 export { applyPostRender, substituteAnnotation, substituteVariables, type PostRenderOptions, type PostRenderResult, type ReadVariables } from './post-render.ts';

@@ -32,7 +32,15 @@ export function detectAppType(repoDir: string, source: string): AppType {
  * every workload, and the objects are sorted so the same tree always renders the same list.
  * Nothing from the repo is executed: no kustomize plugins or exec functions, no Helm hooks.
  */
-export async function renderApp(repoDir: string, app: AppEnvironment, options: PostRenderOptions = {}): Promise<RenderResult> {
+export async function renderApp(repoDir: string, app: AppEnvironment, given: PostRenderOptions = {}): Promise<RenderResult> {
+  let versionRanges = false;
+  const options: PostRenderOptions = {
+    ...given,
+    onVersionRange: () => {
+      versionRanges = true;
+      given.onVersionRange?.();
+    },
+  };
   const subject = `app ${app.name} (environment ${app.env})`;
   if (app.type === 'artifact') {
     const sops = new SopsAccess(options);
@@ -85,7 +93,7 @@ export async function renderApp(repoDir: string, app: AppEnvironment, options: P
     sensitive = post.sensitive;
   }
   await applyImages(repoDir, app, objects, subject);
-  return { type, objects: sortObjects(objects), decrypted: sops.decrypted || sensitive };
+  return { type, objects: sortObjects(objects), decrypted: sops.decrypted || sensitive, ...(versionRanges ? { versionRanges } : {}) };
 }
 
 /** The app's image overrides (`images:`), then its kbld lock file's, to every workload. */

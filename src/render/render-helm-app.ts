@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { AppEnvironment } from '../config/index.ts';
 import { CapstanError, ValidationError } from '../core/index.ts';
 import { resolveInRepo } from '../repo-path/index.ts';
-import { fetchChart, type ChartCredentials } from './chart-source/index.ts';
+import { fetchChart, isVersionRange, type ChartCredentials } from './chart-source/index.ts';
 import { renderHelmChart } from './helm.ts';
 import type { SopsAccess } from './sops-access.ts';
 import type { RenderedObject, RenderOptions } from './types.ts';
@@ -33,6 +33,7 @@ export async function renderHelmApp(repoDir: string, chartRel: string, app: AppE
     },
     options.charts ?? {},
   ));
+  if (remote && isVersionRange(remote.version)) options.onVersionRange?.();
   const chartPath = fetched ? `chart ${fetched.name} ${fetched.version}` : folder;
   const valuesFiles: string[] = [];
   const secrets: { index: number; file: string; text: string }[] = [];
@@ -77,6 +78,7 @@ export async function renderHelmApp(repoDir: string, chartRel: string, app: AppE
     ...(app.helm.skipCRDs ? { skipCRDs: true } : {}),
     ...(fetched ? { chartArchive: fetched.archive } : {}),
     ...(options.charts ? { charts: options.charts } : {}),
+    ...(options.onVersionRange ? { onVersionRange: options.onVersionRange } : {}),
     ...(remote?.credentials ? { credentialsFor: sameHost(remote.repository, remote.credentials) } : {}),
   };
   if (secrets.length === 0) return render({ ...base, valuesFiles });

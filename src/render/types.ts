@@ -20,6 +20,12 @@ export interface RenderResult {
   objects: RenderedObject[];
   /** The render decrypted SOPS files: it holds secret material, and is never written to a cache. */
   decrypted?: boolean;
+  /**
+   * A chart (or a dependency) was picked from a version range in its repository: the same commit
+   * may render a newer version once one is published, so the render is kept no longer than a
+   * repository index is (`defaultIndexTtlMs`).
+   */
+  versionRanges?: boolean;
 }
 
 /** What `helm template` is told of the target cluster: `--kube-version` and `--api-versions`. */
@@ -54,6 +60,8 @@ export interface RenderOptions {
    * directory, and no Secrets (credentials from files only).
    */
   charts?: ChartFetchOptions;
+  /** Called when a chart or dependency version is picked from a range (`renderApp` sets `versionRanges` with it). */
+  onVersionRange?: () => void;
   /**
    * The target cluster's version and API versions, for `helm template` (charts, and kustomize's
    * `helmCharts`) as Argo CD passes them; asked only by renders that run helm. Undefined (offline):
