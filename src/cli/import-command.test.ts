@@ -39,7 +39,7 @@ describe('capstan import argocd', () => {
   test('an Application with a chart in the repo: values files, values and parameters, sync policy, retry, CreateNamespace, ignoreDifferences', () => {
     const { text, warnings } = imported('argocd', 'argocd-helm-application.yaml');
     assertExpected('argocd-helm-application', text);
-    assert.deepEqual(warnings, ['argocd-helm-application.yaml:54: AppProject platform skipped: capstan import argocd reads Application and ApplicationSet (argoproj.io)']);
+    assert.deepEqual(warnings, ['argocd-helm-application.yaml:58: AppProject platform skipped: capstan import argocd reads Application and ApplicationSet (argoproj.io)']);
   });
 
   test('ApplicationSets: a list generator and a matrix give one app per element and cluster, a git directories generator and a list for one cluster become generators of capstan.yaml, a clusters generator a comment', () => {
@@ -67,7 +67,7 @@ describe('the command', () => {
   test('prints the project on stdout and each skipped kind on stderr, naming the file, the line and the kind', async () => {
     const argo = await run(['argocd', 'argocd-helm-application.yaml', 'argocd-applicationset.yaml', '--repo', 'repo']);
     assert.equal(argo.code, 0, argo.stderr);
-    assert.equal(argo.stderr, 'warning: argocd-helm-application.yaml:54: AppProject platform skipped: capstan import argocd reads Application and ApplicationSet (argoproj.io)\n');
+    assert.equal(argo.stderr, 'warning: argocd-helm-application.yaml:58: AppProject platform skipped: capstan import argocd reads Application and ApplicationSet (argoproj.io)\n');
     assert.deepEqual(parseProject(argo.stdout, 'capstan.yaml', { directories }).apps.map((a) => a.name), ['podinfo', 'staging-guestbook', 'production-guestbook', 'backend-staging', 'frontend-staging', 'backend', 'frontend', 'team-payments', 'team-search']);
     const flux = await run(['flux', 'flux-kustomization.yaml', 'flux-helmrelease.yaml']);
     assert.equal(flux.code, 0, flux.stderr);

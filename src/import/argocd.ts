@@ -182,14 +182,15 @@ function importSource(source: IApplicationSource, entry: Record<string, unknown>
     }
     if (Object.keys(values).length > 0) out.values = values;
     for (const parameter of helm.fileParameters ?? []) notes.push(`source.helm.fileParameters ${parameter.name ?? ''} (capstan has no --set-file: put the file's content in a values file)`);
+    // as Argo CD: explicit kubeVersion / apiVersions win over the target cluster's
+    if (helm.skipCrds === true) out.skipCRDs = true;
+    if (helm.kubeVersion) out.kubeVersion = helm.kubeVersion;
+    if (helm.apiVersions && helm.apiVersions.length > 0) out.apiVersions = [...helm.apiVersions];
     const unsupported: Array<[keyof typeof helm, string]> = [
-      ['skipCrds', 'capstan renders the chart with its CRDs'],
       ['skipTests', 'capstan does not run chart tests'],
       ['skipSchemaValidation', 'capstan validates values against the chart schema'],
       ['passCredentials', 'charts are read from the config repo'],
       ['ignoreMissingValueFiles', 'a missing values file is an error'],
-      ['kubeVersion', 'helm template gets the target cluster\'s version'],
-      ['apiVersions', 'helm template gets the target cluster\'s API versions'],
       ['namespace', 'the release namespace is the app\'s namespace'],
       ['version', 'capstan runs the helm on its PATH'],
     ];
