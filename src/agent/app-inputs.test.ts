@@ -32,6 +32,9 @@ apps:
     source: charts/web
     namespace: c
     helm: { valuesFiles: [../../values/web-dev.yaml] }
+  - name: remote
+    namespace: d
+    helm: { chart: { repository: https://charts.example.com, name: web, version: ^1 }, valuesFiles: [values/web-dev.yaml] }
 `,
   'capstan.yaml',
 );
@@ -69,6 +72,12 @@ describe('appInputs', () => {
     const inputs = await appInputs(dir, app('chart'));
     assert.deepEqual(inputs, { dirs: ['charts/common', 'charts/web'], files: ['values/web-dev.yaml'] });
     assert.equal(touches(inputs, 'values/web-prod.yaml'), false);
+  });
+
+  test('a chart fetched from its repository reads only its values files from the repo', async () => {
+    const inputs = await appInputs(dir, app('remote'));
+    assert.deepEqual(inputs, { dirs: [], files: ['values/web-dev.yaml'] });
+    assert.equal(touches(inputs, 'charts/web/Chart.yaml'), false);
   });
 
   test('a broken kustomization touches every change', async () => {

@@ -1,7 +1,8 @@
 /**
  * Which files of the config repo an app's render reads, so a commit re-renders only the apps it
  * touched: the source directory; for kustomize every directory its kustomizations reach and every
- * file they name; for Helm the chart directory, its values files and its `file://` dependencies.
+ * file they name; for Helm the chart directory, its values files and its `file://` dependencies
+ * (for a chart fetched from a repository, only its values files).
  * capstan.yaml is handled by comparing resolved settings (see `changedApps` in agent.ts).
  */
 import { readFile } from 'node:fs/promises';
@@ -34,6 +35,11 @@ export async function appInputs(repoDir: string, app: AppEnvironment): Promise<A
   if (app.imageLockFile !== undefined) files.add(app.imageLockFile);
   // an artifact app reads its release file and the artifacts of its service
   if (app.type === 'artifact') return { dirs: [source], files: [releaseFile(app.service ?? app.name, app.env), ...files].sort() };
+  // a chart fetched from its repository (helm.chart): the repo gives only its values files
+  if (app.helm.chart !== undefined) {
+    for (const file of app.helm.valuesFiles) files.add(normalizeRepoPath(path.posix.join(source || '.', file)));
+    return { dirs: [], files: [...files].sort() };
+  }
   try {
     const type = app.type ?? detectAppType(repoDir, source);
     if (type === 'kustomize') {
