@@ -104,7 +104,7 @@ generators:
     [
       'capstan.yaml has 2 problems:',
       '  capstan.yaml:10:23: generators[0].template.name: app "web" made by generators[0] (directory apps/web) is also made by apps[0] (line 7): app names must be unique (exclude the element, or rename one of them)',
-      '  capstan.yaml:12:67: generators[1].template: generators[1] (list element 1, api): unknown placeholder {{item.nme}} (known here: {{item.name}})',
+      '  capstan.yaml:12:67: generators[1].template: generators[1] (list element 1, api): unknown placeholder {{item.nme}} (known here: {{item.name}}, {{env.name}})',
     ].join('\n'),
   );
   const clash = `${head}generators:\n  - list: [{ name: api }]\n    template: { name: "{{item.name}}", source: shared, namespace: x }\n  - list: [api]\n    template: { name: "{{item}}", source: other, namespace: x }\n`;
@@ -120,5 +120,35 @@ test('a generator needs one source of elements and a template', () => {
       '  capstan.yaml:8:11: generators[1].list: cannot be set together with directories: one generator makes apps from one source; write a second generator',
       '  capstan.yaml:11:5: generators[2].template: is required: the app each element makes, with placeholders such as {{dir.name}} or {{item.name}}',
     ].join('\n'),
+  );
+});
+
+test('{{env.name}} in source, namespace or cluster sets them per environment; a value an environment sets wins', () => {
+  const text = `${head}generators:
+  - directories: services/*
+    template:
+      name: "{{dir.name}}"
+      source: "{{dir.path}}/overlays/{{env.name}}"
+      namespace: "{{dir.name}}-{{env.name}}"
+  - list: [{ name: edge }]
+    template:
+      name: "{{item.name}}"
+      source: "edge/{{env.name}}"
+      namespace: edge
+      environments:
+        dev:
+        prod: { source: edge/production }
+`;
+  const project = parseProject(text, 'capstan.yaml', { directories: new Map([['services/*', ['services/cart']]]) });
+  assert.deepEqual(
+    ['dev', 'prod'].flatMap((env) => appsInEnvironment(project, env).map((a) => `${a.env} ${a.name} ${a.source} ${a.namespace}`)),
+    ['dev cart services/cart/overlays/dev cart-dev', 'dev edge edge/dev edge', 'prod cart services/cart/overlays/prod cart-prod', 'prod edge edge/production edge'],
+  );
+});
+
+test('{{env.name}} anywhere else is refused at its line, naming the generator', () => {
+  assert.equal(
+    problems(`${head}generators:\n  - list: [a]\n    template: { name: "{{item}}", source: "x/{{env.name}}", namespace: x, dependsOn: ["{{env.name}}"] }\n`),
+    'capstan.yaml:8:87: generators[0].template: generators[0] (list element 1, a): {{env.name}} can only be used in source, namespace, cluster (the settings an app has per environment)',
   );
 });

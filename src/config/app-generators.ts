@@ -10,7 +10,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, parseDocument, visit, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, Pair, parseDocument, Scalar, visit, YAMLMap, type Node } from 'yaml';
 import { checkRepoPath } from '../repo-path/index.ts';
 import type { Slot, YamlReader } from './yaml-reader.ts';
 
@@ -98,7 +98,7 @@ function segmentsMatch(pattern: string, dir: string): boolean {
  * order. `directories` is undefined when no checkout is known (reading text alone): then a
  * `directories` generator is reported.
  */
-export function readGenerators(reader: YamlReader, slot: Slot, directories: GeneratorDirectories | undefined): GeneratedItem[] {
+export function readGenerators(reader: YamlReader, slot: Slot, directories: GeneratorDirectories | undefined, environmentNames: readonly string[] = []): GeneratedItem[] {
   const generators = reader.items(slot, 'a list of app generators, e.g. "- { directories: apps/*, template: { name: \\"{{dir.name}}\\", ... } }"') ?? [];
   const made: GeneratedItem[] = [];
   generators.forEach((generator, index) => {
@@ -125,7 +125,8 @@ export function readGenerators(reader: YamlReader, slot: Slot, directories: Gene
     if (elements.length === 0 && dirSlot) return; // no folder matches yet: no app, as ApplicationSet does
     for (const element of elements) {
       const origin = `${name} (${element.label})`;
-      const item = fillTemplate(reader, template, element.values, origin);
+      const filled = fillTemplate(reader, template, element.values, origin);
+      const item = filled && perEnvironment(reader, filled, environmentNames, origin);
       if (item) made.push({ item, origin });
     }
   });
@@ -218,12 +219,73 @@ function fillTemplate(reader: YamlReader, template: Slot, values: ReadonlyMap<st
       }
       scalar.value = text.replace(placeholder, (written, name: string) => {
         if (values.has(name)) return String(values.get(name));
+        if (name === envName) return written; // filled per environment (perEnvironment)
         broken = true;
-        const known = [...values.keys()].map((k) => `{{${k}}}`).join(', ');
+        const known = [...values.keys(), envName].map((k) => `{{${k}}}`).join(', ');
         reader.reportNode(scalar, template.path, `${origin}: unknown placeholder ${written} (known here: ${known})`);
         return written;
       });
     },
   });
   return broken ? undefined : { path: template.path, node: copy, at: copy };
+}
+
+const envName = 'env.name';
+/** The app settings that may differ per environment, so may hold `{{env.name}}`. */
+const perEnvironmentFields = ['source', 'namespace', 'cluster'] as const;
+
+/**
+ * A filled template whose `source`, `namespace` or `cluster` hold `{{env.name}}` (an overlay per
+ * environment, say `{{dir.path}}/overlays/{{env.name}}`), with those settings moved under
+ * `environments.<env>` for every environment the app is deployed to (those its `environments`
+ * lists, else every one of the project); a value set there already wins. `{{env.name}}` anywhere
+ * else is reported.
+ */
+function perEnvironment(reader: YamlReader, item: Slot, environmentNames: readonly string[], origin: string): Slot | undefined {
+  const map = item.node;
+  if (!isMap(map)) return item;
+  const uses = (node: unknown): node is Scalar => isScalar(node) && typeof node.value === 'string' && [...node.value.matchAll(placeholder)].some((m) => m[1] === envName);
+  const moved = new Map<string, Scalar>();
+  for (const field of perEnvironmentFields) {
+    const value = map.get(field, true);
+    if (uses(value)) {
+      moved.set(field, value);
+      map.delete(field);
+    }
+  }
+  let misplaced = false;
+  visit(map, {
+    Scalar(_key, scalar) {
+      if (!uses(scalar)) return;
+      misplaced = true;
+      reader.reportNode(scalar, item.path, `${origin}: {{${envName}}} can only be used in ${perEnvironmentFields.join(', ')} (the settings an app has per environment)`);
+    },
+  });
+  if (misplaced) return undefined;
+  if (moved.size === 0) return item;
+  // new nodes take the template's place in the file, so a problem with them is reported there
+  const at = [...moved.values()][0]!.range;
+  const scalar = (value: unknown): Scalar => Object.assign(new Scalar(value), { range: at });
+  const mapping = (): YAMLMap => Object.assign(new YAMLMap(), { range: at });
+  let environments: unknown = map.get('environments', true);
+  if (environments === undefined || (isScalar(environments) && environments.value === null)) {
+    const every = mapping();
+    for (const env of environmentNames) every.items.push(new Pair(scalar(env), null));
+    map.delete('environments');
+    map.items.push(new Pair(scalar('environments'), every));
+    environments = every;
+  }
+  if (!isMap(environments)) return item; // reading the app reports it
+  for (const pair of environments.items) {
+    const env = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+    if (pair.value === null || pair.value === undefined || (isScalar(pair.value) && pair.value.value === null)) pair.value = mapping();
+    if (!isMap(pair.value)) continue; // reading the app reports it
+    const overrides = pair.value;
+    for (const [field, template] of moved) {
+      if (overrides.has(field)) continue;
+      const text = String(template.value).replace(placeholder, (written, name: string) => (name === envName ? env : written));
+      overrides.items.push(new Pair(scalar(field), Object.assign(new Scalar(text), { range: template.range })));
+    }
+  }
+  return item;
 }

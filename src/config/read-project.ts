@@ -490,7 +490,7 @@ function readApps(reader: YamlReader, slot: Slot, environmentNames: string[] | u
 function readGeneratedApps(reader: YamlReader, slot: Slot, directories: GeneratorDirectories | undefined, declared: readonly AppDraft[], environmentNames: string[] | undefined, scopes: ReadonlyMap<string, Scope>): AppDraft[] {
   const byName = new Map(declared.filter((d) => d.app.name !== '').map((d) => [d.app.name, d]));
   const made: AppDraft[] = [];
-  for (const generated of readGenerators(reader, slot, directories)) {
+  for (const generated of readGenerators(reader, slot, directories, environmentNames)) {
     const draft: AppDraft = { ...readGenerated(reader, generated, (item) => readApp(reader, item, environmentNames, scopes)), origin: generated.origin };
     made.push(draft);
     const name = draft.app.name;
