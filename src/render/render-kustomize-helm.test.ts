@@ -114,6 +114,7 @@ describe('kustomize helmCharts', { skip: helmBinary === undefined && 'helm is no
       const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'capstan-chart-cache-'));
       const result = await renderApp(repo, testApp('apps/web'), { ...options, charts: { cacheDir } });
       assert.equal(data(result).greeting, 'fetched');
+      assert.equal(result.versionRanges, true, 'picked from a range: a later render may pick a newer chart');
       assert.deepEqual(requests, ['/charts/index.yaml', '/charts/web-1.2.3.tgz'], 'capstan fetched it, once');
       assert.deepEqual(readdirSync(path.join(repo, 'apps/web')), ['kustomization.yaml'], 'nothing written into the checkout');
     });
@@ -124,7 +125,9 @@ describe('kustomize helmCharts', { skip: helmBinary === undefined && 'helm is no
         ...prefixed('apps/web/charts/web-1.2.3/web', { ...chart, 'values.yaml': 'replicas: 1\ngreeting: vendored\n' }),
         'apps/web/kustomization.yaml': `helmCharts:\n  - { name: web, repo: ${base}, version: 1.2.3, releaseName: web }\n`,
       });
-      assert.equal(data(await renderApp(repo, testApp('apps/web'), options)).greeting, 'vendored');
+      const result = await renderApp(repo, testApp('apps/web'), options);
+      assert.equal(data(result).greeting, 'vendored');
+      assert.equal(result.versionRanges, undefined);
       assert.deepEqual(requests, []);
     });
   });

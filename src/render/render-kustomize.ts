@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../core/index.ts';
 import { findExecutable, isolatedCommand, toolEnvironment } from './isolate-tool.ts';
-import { checkChartArchive, extractChart, fetchChart } from './chart-source/index.ts';
+import { checkChartArchive, extractChart, fetchChart, isVersionRange } from './chart-source/index.ts';
 import { findHelm } from './helm.ts';
 import { walkKustomization, type KustomizeHelmChart } from './kustomization-paths.ts';
 import { prepareChart } from './prepare-chart.ts';
@@ -103,6 +103,8 @@ async function prepareKustomizeCharts(repoDir: string, copy: string, work: strin
       await cp(prepared, target, { recursive: true, verbatimSymlinks: true, filter: (src) => path.basename(src) !== '.git' });
       continue;
     }
+    // a range may pick a newer chart next time: the render says so, and is not kept
+    if (isVersionRange(chart.version!)) options.onVersionRange?.();
     const fetched = await fetchChart({ repository: chart.repo, name: chart.name, version: chart.version!, requestedBy: chart.entry }, options.charts ?? {});
     const what = `${chart.entry}: chart ${chart.name} ${fetched.version}`;
     const checked = checkChartArchive(await readFile(fetched.archive), what);
