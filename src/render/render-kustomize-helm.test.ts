@@ -132,6 +132,14 @@ describe('kustomize helmCharts', { skip: helmBinary === undefined && 'helm is no
     });
   });
 
+  it('a chart from an OCI registry vendored where kustomize looks renders with no network at all', async () => {
+    const repo = await repoWith({
+      ...prefixed('apps/web/charts/web-1.2.3/web', { ...chart, 'values.yaml': 'replicas: 1\ngreeting: from oci\n' }),
+      'apps/web/kustomization.yaml': 'helmCharts:\n  - { name: web, repo: "oci://registry.example.invalid/charts", version: 1.2.3, releaseName: web }\n',
+    });
+    assert.equal(data(await renderApp(repo, testApp('apps/web'), options)).greeting, 'from oci');
+  });
+
   describe('hostile kustomizations are refused, naming what they point at', () => {
     it('a valuesFile outside the repo: climbing out, absolute, or a symlink that leads out', async () => {
       const outside = await mkdtemp(path.join(os.tmpdir(), 'capstan-outside-'));
