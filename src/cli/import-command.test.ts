@@ -56,7 +56,7 @@ describe('capstan import flux', () => {
     assert.deepEqual(warnings, ['flux-kustomization.yaml:74: Alert on-call skipped: capstan import flux reads Kustomization (kustomize.toolkit.fluxcd.io) and HelmRelease (helm.toolkit.fluxcd.io)']);
   });
 
-  test('a HelmRelease of a chart from a HelmRepository: the chart to vendor, values, release name, drift detection, a dependency not imported', () => {
+  test('a HelmRelease of a chart from a HelmRepository: helm.chart (fetched by capstan), values, release name, drift detection, a dependency not imported', () => {
     const { text, warnings } = imported('flux', 'flux-helmrelease.yaml');
     assertExpected('flux-helmrelease', text);
     assert.deepEqual(warnings, []);

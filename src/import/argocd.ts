@@ -146,9 +146,10 @@ function importApplication(name: string, spec: IApplicationSpec | undefined, ori
 function importSource(source: IApplicationSource, entry: Record<string, unknown>, notes: string[]): { url: string; revision: string } | undefined {
   let repo: { url: string; revision: string } | undefined;
   if (source.chart) {
-    entry.source = `charts/${source.chart}`;
-    entry.type = 'helm';
-    notes.push(`source.chart ${source.chart} ${source.targetRevision ?? '(latest)'} from ${source.repoURL} (capstan renders charts in the config repo: helm pull ${source.chart} --repo ${source.repoURL}${source.targetRevision ? ` --version ${source.targetRevision}` : ''} --untar --untardir charts)`);
+    // a Helm repository, or an OCI registry (Argo CD writes those without a scheme): capstan fetches the chart (helm.chart)
+    const repository = /^[a-z][a-z0-9+.-]*:\/\//i.test(source.repoURL) ? source.repoURL : `oci://${source.repoURL}`;
+    entry.helm = { chart: { repository, name: source.chart, version: source.targetRevision || '*' } };
+    notes.push(`source.repoURL ${source.repoURL} credentials (capstan reads them from helm.chart.credentials: { secret: <name> } in its own namespace with the keys username and password, or { file }: add it when the repository needs them)`);
   } else {
     entry.source = repoPath(source.path);
     repo = { url: source.repoURL, revision: source.targetRevision ?? 'HEAD' };
@@ -159,6 +160,10 @@ function importSource(source: IApplicationSource, entry: Record<string, unknown>
     const out: Record<string, unknown> = {};
     if (helm.releaseName) out.releaseName = helm.releaseName;
     const files = (helm.valueFiles ?? []).filter((f) => {
+      if (source.chart) {
+        notes.push(`source.helm.valueFiles ${f} (a file inside the chart: capstan reads values files from the config repo; copy it there and list it in helm.valuesFiles)`);
+        return false;
+      }
       if (/^(\$|https?:|\/)/.test(f) || f.includes('..')) {
         notes.push(`source.helm.valueFiles ${f} (capstan reads values files inside the chart's directory: copy it there)`);
         return false;
@@ -189,13 +194,13 @@ function importSource(source: IApplicationSource, entry: Record<string, unknown>
     const unsupported: Array<[keyof typeof helm, string]> = [
       ['skipTests', 'capstan does not run chart tests'],
       ['skipSchemaValidation', 'capstan validates values against the chart schema'],
-      ['passCredentials', 'charts are read from the config repo'],
+      ['passCredentials', 'capstan sends a repository\'s credentials only to its own host'],
       ['ignoreMissingValueFiles', 'a missing values file is an error'],
       ['namespace', 'the release namespace is the app\'s namespace'],
       ['version', 'capstan runs the helm on its PATH'],
     ];
     for (const [key, why] of unsupported) if (helm[key] !== undefined && helm[key] !== false) notes.push(`source.helm.${key} ${formatSetting(helm[key])} (${why})`);
-    if (Object.keys(out).length > 0) entry.helm = out;
+    if (Object.keys(out).length > 0) entry.helm = { ...(entry.helm as Record<string, unknown> | undefined), ...out };
   }
   if (source.kustomize) {
     entry.type = 'kustomize';

@@ -13,6 +13,8 @@ interface FluxSource {
   url?: string;
   revision?: string;
   oci: boolean;
+  /** `spec.secretRef.name`: the credentials of a HelmRepository. */
+  secretRef?: string;
 }
 
 /** Flux's Kustomizations and HelmReleases as capstan apps; its sources say where charts and the config repo are; other kinds are warnings. */
@@ -21,10 +23,10 @@ export function importFlux(manifests: Manifest[]): ImportedProject {
   for (const { object } of manifests) {
     if (!String(object.apiVersion ?? '').startsWith('source.toolkit.fluxcd.io/') || !sourceKinds.includes(String(object.kind))) continue;
     const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
-    const spec = (object.spec ?? {}) as { url?: string; ref?: { branch?: string; tag?: string; semver?: string; commit?: string }; type?: string };
+    const spec = (object.spec ?? {}) as { url?: string; ref?: { branch?: string; tag?: string; semver?: string; commit?: string }; type?: string; secretRef?: { name?: string } };
     const id = `${metadata.namespace ?? 'flux-system'}/${metadata.name ?? ''}`;
     const revision = spec.ref?.commit ?? spec.ref?.tag ?? spec.ref?.semver ?? spec.ref?.branch;
-    sources.set(`${String(object.kind)}/${id}`, { kind: String(object.kind), id, url: spec.url, revision, oci: spec.type === 'oci' || spec.url?.startsWith('oci://') === true });
+    sources.set(`${String(object.kind)}/${id}`, { kind: String(object.kind), id, url: spec.url, revision, oci: spec.type === 'oci' || spec.url?.startsWith('oci://') === true, ...(spec.secretRef?.name ? { secretRef: spec.secretRef.name } : {}) });
   }
   const apps: ImportedApp[] = [];
   const warnings: string[] = [];
@@ -138,8 +140,19 @@ function importHelmRelease(release: IHelmRelease, origin: string, sources: Map<s
   const entry: Record<string, unknown> = { name: dnsLabel(name) };
   if (entry.name !== name) notes.push(`metadata.name ${name} (capstan names apps with DNS labels: renamed ${String(entry.name)})`);
   let repo: string | undefined;
+  let remote: Record<string, unknown> | undefined;
   const chart = spec.chart?.spec;
-  if (chart) {
+  const source = chart && chart.sourceRef.kind === 'HelmRepository' ? sources.get(`${chart.sourceRef.kind}/${chart.sourceRef.namespace ?? namespace}/${chart.sourceRef.name}`) : undefined;
+  if (chart && source?.url) {
+    // a HelmRepository (https or OCI): capstan fetches the chart itself (helm.chart)
+    remote = { repository: source.url, name: chart.chart, version: chart.version ?? '*' };
+    if (source.secretRef) {
+      remote.credentials = { secret: source.secretRef };
+      notes.push(`HelmRepository ${source.id} secretRef ${source.secretRef} (capstan reads it as a Secret named ${source.secretRef} in its own namespace, with the keys username and password: create it there)`);
+    }
+    if (chart.valuesFiles?.length) notes.push(`spec.chart.spec.valuesFiles ${chart.valuesFiles.join(', ')} (files inside the chart: capstan reads values files from the config repo; copy them there and list them in helm.valuesFiles)`);
+    if (chart.verify) notes.push('spec.chart.spec.verify (capstan checks the archive\'s digest, not a signature)');
+  } else if (chart) {
     const ref = chart.sourceRef;
     const refId = `${ref.kind}/${ref.namespace ?? namespace}/${ref.name}`;
     if (ref.kind === 'GitRepository') {
@@ -161,16 +174,16 @@ function importHelmRelease(release: IHelmRelease, origin: string, sources: Map<s
     entry.source = `charts/${entry.name}`;
     notes.push(`spec.chartRef ${spec.chartRef ? `${spec.chartRef.kind}/${spec.chartRef.name}` : '(none)'} (capstan renders charts in the config repo: put the chart in ${String(entry.source)})`);
   }
-  entry.type = 'helm';
+  if (!remote) entry.type = 'helm';
   const targetNamespace = spec.targetNamespace ?? namespace;
   entry.namespace = targetNamespace;
   if (spec.install?.createNamespace) entry.createNamespace = true;
   if (spec.dependsOn?.length) entry.dependsOn = spec.dependsOn.map((d) => dnsLabel(d.name));
-  const helm: Record<string, unknown> = {};
+  const helm: Record<string, unknown> = remote ? { chart: remote } : {};
   // Flux names the release <targetNamespace>-<name> when targetNamespace is set
   const releaseName = spec.releaseName ?? (spec.targetNamespace ? `${spec.targetNamespace}-${name}` : name);
   if (releaseName !== entry.name) helm.releaseName = releaseName;
-  if (chart?.valuesFiles?.length) helm.valuesFiles = chart.valuesFiles;
+  if (chart?.valuesFiles?.length && !remote) helm.valuesFiles = chart.valuesFiles;
   if (isRecord(spec.values) && Object.keys(spec.values).length > 0) helm.values = spec.values;
   if (Object.keys(helm).length > 0) entry.helm = helm;
   for (const from of spec.valuesFrom ?? []) {
