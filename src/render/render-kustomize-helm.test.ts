@@ -97,11 +97,16 @@ describe('kustomize helmCharts', { skip: helmBinary === undefined && 'helm is no
       await run(helmBinary!, ['package', path.join(build, 'web'), '--destination', build], { env: { HOME: build, PATH: '' } });
       const archive = await readFile(path.join(build, 'web-1.2.3.tgz'));
       const digest = createHash('sha256').update(archive).digest('hex');
+      // a chart whose values schema would have helm load a file of the host
+      await writeTree(path.join(build, 'sneaky'), { ...chart, 'Chart.yaml': 'apiVersion: v2\nname: sneaky\nversion: 0.1.0\n', 'values.schema.json': '{"properties": {"x": {"$ref": "file:///etc/passwd"}}}' });
+      await run(helmBinary!, ['package', path.join(build, 'sneaky'), '--destination', build], { env: { HOME: build, PATH: '' } });
+      const sneaky = await readFile(path.join(build, 'sneaky-0.1.0.tgz'));
       server = createServer((req, res) => {
         requests.push(req.url ?? '');
         if (req.url === '/charts/index.yaml') {
-          res.end(`apiVersion: v1\nentries:\n  web:\n    - name: web\n      version: 1.2.3\n      digest: ${digest}\n      urls: [web-1.2.3.tgz]\n`);
+          res.end(`apiVersion: v1\nentries:\n  web:\n    - name: web\n      version: 1.2.3\n      digest: ${digest}\n      urls: [web-1.2.3.tgz]\n  sneaky:\n    - name: sneaky\n      version: 0.1.0\n      urls: [sneaky-0.1.0.tgz]\n`);
         } else if (req.url === '/charts/web-1.2.3.tgz') res.end(archive);
+        else if (req.url === '/charts/sneaky-0.1.0.tgz') res.end(sneaky);
         else res.writeHead(404).end();
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -117,6 +122,12 @@ describe('kustomize helmCharts', { skip: helmBinary === undefined && 'helm is no
       assert.equal(result.versionRanges, true, 'picked from a range: a later render may pick a newer chart');
       assert.deepEqual(requests, ['/charts/index.yaml', '/charts/web-1.2.3.tgz'], 'capstan fetched it, once');
       assert.deepEqual(readdirSync(path.join(repo, 'apps/web')), ['kustomization.yaml'], 'nothing written into the checkout');
+    });
+
+    it("a fetched chart's values schema is checked as a repo chart's: no $ref to a file of the host", async () => {
+      const repo = await repoWith({ 'apps/web/kustomization.yaml': `helmCharts:\n  - { name: sneaky, repo: ${base}, version: 0.1.0 }\n` });
+      const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'capstan-chart-cache-'));
+      await assert.rejects(renderApp(repo, testApp('apps/web'), { ...options, charts: { cacheDir } }), /values\.schema\.json refers outside itself with .*file:\/\/\/etc\/passwd/);
     });
 
     it('a chart vendored at <chartHome>/<name>-<version>/<name> is used as it is, with no fetch', async () => {

@@ -112,6 +112,10 @@ async function prepareKustomizeCharts(repoDir: string, copy: string, work: strin
     const unpacked = path.join(work, String(i));
     await mkdir(unpacked, { recursive: true, mode: 0o700 });
     const folder = await extractChart(checked, unpacked);
+    // no links can be in it (refused), but its values schemas are checked as a repo chart's are
+    const scratch = path.join(work, `${i}-checked`);
+    await mkdir(scratch, { recursive: true, mode: 0o700 });
+    await prepareChart({ repoDir: unpacked, chartDir: folder, chartPath: `${chart.entry}: chart ${chart.name} ${fetched.version}`, target: scratch });
     await rm(target, { recursive: true, force: true });
     await mkdir(path.dirname(target), { recursive: true });
     await cp(folder, target, { recursive: true });
