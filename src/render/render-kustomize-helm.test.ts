@@ -143,6 +143,17 @@ describe('kustomize helmCharts', { skip: helmBinary === undefined && 'helm is no
     });
   });
 
+  it("an umbrella chart's file:// dependency inside the repo is added to the copy, never to the checkout", async () => {
+    const repo = await repoWith({
+      ...prefixed('apps/web/charts/web', { ...chart, 'Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.2.3\ndependencies:\n  - { name: common, version: 0.1.0, repository: "file://../../../../shared/common" }\n' }),
+      'shared/common/Chart.yaml': 'apiVersion: v2\nname: common\nversion: 0.1.0\n',
+      'shared/common/templates/common.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: from-common\n',
+      'apps/web/kustomization.yaml': 'helmCharts:\n  - { name: web, releaseName: web }\n',
+    });
+    assert.deepEqual(kinds(await renderApp(repo, testApp('apps/web'), options)), ['ConfigMap', 'Secret']);
+    assert.equal(existsSync(path.join(repo, 'apps/web/charts/web/charts')), false);
+  });
+
   it('a chart from an OCI registry vendored where kustomize looks renders with no network at all', async () => {
     const repo = await repoWith({
       ...prefixed('apps/web/charts/web-1.2.3/web', { ...chart, 'values.yaml': 'replicas: 1\ngreeting: from oci\n' }),

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../core/index.ts';
 import { findExecutable, isolatedCommand, toolEnvironment } from './isolate-tool.ts';
+import { assembleDependencies, type DependencyOptions } from './chart-dependencies.ts';
 import { checkChartArchive, extractChart, fetchChart, isVersionRange } from './chart-source/index.ts';
 import { findHelm } from './helm.ts';
 import { walkKustomization, type KustomizeHelmChart } from './kustomization-paths.ts';
@@ -83,6 +84,8 @@ export async function renderKustomize(repoDir: string, dir: string, sops: SopsAc
  * replaced by the copy `prepareChart` checks (no symlink leads out of the repo, no values schema
  * loads a file); one from a repository is fetched by capstan (`fetchChart`: verified, cached, never
  * by kustomize or helm) and unpacked at `<chartHome>/<name>-<version>/<name>`, kustomize's layout.
+ * Either way, dependencies not vendored in the chart's `charts/` are added as for helm apps
+ * (`assembleDependencies`).
  */
 async function prepareKustomizeCharts(repoDir: string, copy: string, work: string, charts: readonly KustomizeHelmChart[], options: RenderOptions): Promise<void> {
   const done = new Set<string>();
@@ -101,6 +104,8 @@ async function prepareKustomizeCharts(repoDir: string, copy: string, work: strin
       const prepared = await prepareChart({ repoDir, chartDir: vendored, chartPath: key, target: scratch });
       await rm(target, { recursive: true, force: true });
       await cp(prepared, target, { recursive: true, verbatimSymlinks: true, filter: (src) => path.basename(src) !== '.git' });
+      // dependencies not vendored in charts/ (file:// in the repo, or fetched), as for helm apps
+      await assembleDependencies(target, key, key, true, { subject: chart.entry, repoDir, ...dependencyOptions(options) });
       continue;
     }
     // a range may pick a newer chart next time: the render says so, and is not kept
@@ -119,7 +124,12 @@ async function prepareKustomizeCharts(repoDir: string, copy: string, work: strin
     await rm(target, { recursive: true, force: true });
     await mkdir(path.dirname(target), { recursive: true });
     await cp(folder, target, { recursive: true });
+    await assembleDependencies(target, what, undefined, true, { subject: chart.entry, ...dependencyOptions(options) });
   }
+}
+
+function dependencyOptions(options: RenderOptions): Pick<DependencyOptions, 'charts' | 'onVersionRange'> {
+  return { ...(options.charts ? { charts: options.charts } : {}), ...(options.onVersionRange ? { onVersionRange: options.onVersionRange } : {}) };
 }
 
 /**
