@@ -18,6 +18,10 @@ test('helm.chart: a chart from a repository, source defaulting to the repo root,
     environments:
       dev:
       prod: { helm: { chart: { version: 1.2.3 } } }
+  - name: umbrella
+    source: charts/umbrella
+    namespace: umbrella
+    helm: { repositories: [{ url: https://charts.internal.example.com, credentials: { file: /etc/capstan/internal.json } }] }
   - name: api
     source: values/api
     namespace: api
@@ -29,8 +33,9 @@ test('helm.chart: a chart from a repository, source defaulting to the repo root,
   assert.deepEqual(resolveApp(project, 'web', 'dev').helm.chart, web.helm?.chart);
   assert.deepEqual(resolveApp(project, 'web', 'prod').helm.chart, { ...web.helm?.chart, version: '1.2.3' });
   assert.deepEqual(resolveApp(project, 'web', 'prod').helm.valuesFiles, ['values/web.yaml']);
-  assert.deepEqual(project.apps[1]!.helm?.chart, { repository: 'oci://127.0.0.1:5000/charts', name: 'api', version: '>=1.0, <2.0', credentials: { file: '/etc/capstan/registry.json' }, plainHttp: true });
-  assert.equal(project.apps[1]!.source, 'values/api');
+  assert.deepEqual(resolveApp(project, 'umbrella', 'dev').helm.repositories, [{ url: 'https://charts.internal.example.com', credentials: { file: '/etc/capstan/internal.json' } }]);
+  assert.deepEqual(project.apps[2]!.helm?.chart, { repository: 'oci://127.0.0.1:5000/charts', name: 'api', version: '>=1.0, <2.0', credentials: { file: '/etc/capstan/registry.json' }, plainHttp: true });
+  assert.equal(project.apps[2]!.source, 'values/api');
 });
 
 test('helm.chart: every mistake at its line and column, saying what to write; a password in a URL is never repeated', () => {
@@ -57,6 +62,10 @@ test('helm.chart: every mistake at its line and column, saying what to write; a 
     namespace: envs
     environments:
       dev: { helm: { chart: { version: 1.0.0, repository: https://other.example.com } } }
+  - name: repos
+    source: apps/repos
+    namespace: repos
+    helm: { repositories: [{ url: "https://u:hunter2@charts.example.com" }, { url: oci://r.example.com/x, credentials: { password: hunter2 } }] }
 `);
   assert.ok(!found.join('\n').includes('hunter2'));
   assert.deepEqual(
@@ -76,6 +85,9 @@ test('helm.chart: every mistake at its line and column, saying what to write; a 
       'capstan.yaml:24:22: apps[3].helm.chart.repo: unknown field; did you mean "repository"?',
       'capstan.yaml:29:29: apps[4].environments.dev.helm.chart: sets the version of a chart from a repository, but the app has no helm.chart: add helm.chart (repository, name, version) to the app, or remove this',
       "capstan.yaml:29:47: apps[4].environments.dev.helm.chart.repository: unknown field: is the same in every environment: set it in the app's helm.chart; an environment may set only helm.chart.version",
+      `capstan.yaml:33:28: apps[5].helm.repositories[0].credentials: is required: credentials: { file: /etc/capstan/charts.json } (a JSON file {"username", "password"} on capstan's host) or credentials: { secret: <name> } (a Secret in capstan's namespace with the keys username and password)`,
+      'capstan.yaml:33:35: apps[5].helm.repositories[0].url: must be a chart repository URL: it holds a username or password: put them in credentials ({ file } or { secret }), never in the repository URL',
+      `capstan.yaml:33:122: apps[5].helm.repositories[1].credentials.password: unknown field: credentials are never written in capstan.yaml: credentials: { file: /etc/capstan/charts.json } (a JSON file {"username", "password"} on capstan's host) or credentials: { secret: <name> } (a Secret in capstan's namespace with the keys username and password)`,
     ],
   );
 });

@@ -23,6 +23,7 @@ import {
   type AppEnvironmentOverride,
   type AppSpec,
   type ChartCredentialsSource,
+  type ChartRepositoryCredentials,
   type ClusterResource,
   type ConfigIssue,
   type Environment,
@@ -64,7 +65,7 @@ const appFields = [
   'environments',
   ...fluxAppFields,
 ] as const;
-const helmFields = ['releaseName', 'valuesFiles', 'values', 'kubeVersion', 'apiVersions', 'skipCRDs', 'chart'] as const;
+const helmFields = ['releaseName', 'valuesFiles', 'values', 'kubeVersion', 'apiVersions', 'skipCRDs', 'chart', 'repositories'] as const;
 const environmentHelmFields = ['valuesFiles', 'values', 'chart'] as const;
 const helmChartFields = ['repository', 'name', 'version', 'credentials', 'plainHttp'] as const;
 const chartCredentialsFields = ['file', 'secret'] as const;
@@ -638,6 +639,8 @@ function readHelm(reader: YamlReader, slot: Slot, appLevel: boolean): HelmDraft 
     if (chart !== undefined) helm.chart = chart;
   }
   const chartVersion = chartSlot && !appLevel ? readEnvironmentChartVersion(reader, chartSlot) : undefined;
+  const repositoriesSlot = appLevel ? fields.get('repositories') : undefined;
+  if (repositoriesSlot) helm.repositories = readChartRepositories(reader, repositoriesSlot);
   return { helm, slot, files, ...(chartSlot ? { chartSlot } : {}), ...(chartVersion === undefined ? {} : { chartVersion }) };
 }
 
@@ -690,6 +693,29 @@ function readChartVersion(reader: YamlReader, slot: Slot): string | undefined {
     return undefined;
   }
   return text;
+}
+
+/** `helm.repositories`: credentials for the repositories dependencies are fetched from, one entry per repository. */
+function readChartRepositories(reader: YamlReader, slot: Slot): ChartRepositoryCredentials[] {
+  const example = 'a list such as [{ url: https://charts.example.com, credentials: { secret: charts-cred } }]';
+  const repositories: ChartRepositoryCredentials[] = [];
+  for (const item of reader.items(slot, example) ?? []) {
+    const fields = reader.fields(item, { fields: ['url', 'credentials'] as const, hints: { repository: 'did you mean "url"?', username: neverInRepo, password: neverInRepo } }, `${example.replace('a list such as [', 'a mapping such as ').replace(/]$/, '')}`);
+    if (fields === undefined) continue;
+    const urlSlot = reader.require(fields, item, 'url', 'the repository\'s URL, as dependencies name it (https://… or oci://…)');
+    const credentialsSlot = reader.require(fields, item, 'credentials', credentialsAdvice);
+    let url = urlSlot && reader.string(urlSlot, 'a URL such as https://charts.example.com');
+    if (url !== undefined && urlSlot) {
+      const problem = checkChartRepository(url);
+      if (problem !== undefined) {
+        reader.report(urlSlot, `must be a chart repository URL: ${problem.startsWith('"') ? problem : `it ${problem}`}`);
+        url = undefined;
+      }
+    }
+    const credentials = credentialsSlot && readChartCredentials(reader, credentialsSlot);
+    if (url !== undefined && credentials !== undefined) repositories.push({ url, credentials });
+  }
+  return repositories;
 }
 
 /** An environment's `helm.chart` may set only `version` (the chart itself is the app's). */

@@ -38,6 +38,7 @@ export function resolveApp(project: Project, appName: string, envName: string): 
       ...(app.helm?.kubeVersion === undefined ? {} : { kubeVersion: app.helm.kubeVersion }),
       ...(app.helm?.apiVersions === undefined ? {} : { apiVersions: [...app.helm.apiVersions] }),
       ...(app.helm?.skipCRDs === undefined ? {} : { skipCRDs: app.helm.skipCRDs }),
+      ...(app.helm?.repositories === undefined ? {} : { repositories: structuredClone(app.helm.repositories) }),
       ...(app.helm?.chart === undefined ? {} : { chart: { ...structuredClone(app.helm.chart), version: override.helm?.chartVersion ?? app.helm.chart.version } }),
     },
     images: mergeImages(app.images, override.images),

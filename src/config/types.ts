@@ -129,9 +129,18 @@ export interface HelmChartSource {
   plainHttp?: boolean;
 }
 
+/** `helm.repositories[]`: the credentials for a chart repository the chart's dependencies come from. */
+export interface ChartRepositoryCredentials {
+  /** The repository's URL (`https://…`, `oci://…`): its credentials are sent to this host only. */
+  url: string;
+  credentials: ChartCredentialsSource;
+}
+
 export interface HelmSpec {
   /** A chart from a repository or registry; `source` is then the folder values files are read from. */
   chart?: HelmChartSource;
+  /** Credentials for the repositories of dependencies not vendored in `charts/`, by host. */
+  repositories?: ChartRepositoryCredentials[];
   releaseName?: string;
   /** Relative to the source path, applied in order. */
   valuesFiles: string[];
@@ -292,7 +301,7 @@ export interface AppEnvironment {
    * not deployed to this environment are skipped, keeping what they themselves depend on.
    */
   dependsOn: string[];
-  helm: { releaseName: string; valuesFiles: string[]; values: Record<string, unknown> } & Pick<HelmSpec, 'kubeVersion' | 'apiVersions' | 'skipCRDs' | 'chart'>;
+  helm: { releaseName: string; valuesFiles: string[]; values: Record<string, unknown> } & Pick<HelmSpec, 'kubeVersion' | 'apiVersions' | 'skipCRDs' | 'chart' | 'repositories'>;
   images: ImageOverride[];
   /** A kbld lock file whose overrides are applied after `images` (the environment's, else the app's). */
   imageLockFile?: string;

@@ -79,7 +79,7 @@ export async function renderHelmApp(repoDir: string, chartRel: string, app: AppE
     ...(fetched ? { chartArchive: fetched.archive } : {}),
     ...(options.charts ? { charts: options.charts } : {}),
     ...(options.onVersionRange ? { onVersionRange: options.onVersionRange } : {}),
-    ...(remote?.credentials ? { credentialsFor: sameHost(remote.repository, remote.credentials) } : {}),
+    ...(remote?.credentials || app.helm.repositories?.length ? { credentialsFor: dependencyCredentials(app) } : {}),
   };
   if (secrets.length === 0) return render({ ...base, valuesFiles });
   const temp = await mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'capstan-helm-values-'));
@@ -97,12 +97,17 @@ export async function renderHelmApp(repoDir: string, chartRel: string, app: AppE
 }
 
 /**
- * The app's chart credentials for a dependency whose repository is on the same host as the app's
- * chart repository; none for any other host (as helm sends credentials only to the repository's host).
+ * The credentials for a dependency's repository: those `helm.repositories` gives for its host, else
+ * the app's chart credentials when it is on the chart repository's host; none for any other host
+ * (as helm sends credentials only to the repository's host).
  */
-function sameHost(repository: string, credentials: ChartCredentials): (dependency: string) => ChartCredentials | undefined {
-  const host = hostOf(repository);
-  return (dependency) => (host !== undefined && hostOf(dependency) === host ? credentials : undefined);
+function dependencyCredentials(app: AppEnvironment): (dependency: string) => ChartCredentials | undefined {
+  const known = [...(app.helm.repositories ?? []).map((r) => ({ host: hostOf(r.url), credentials: r.credentials }))];
+  if (app.helm.chart?.credentials) known.push({ host: hostOf(app.helm.chart.repository), credentials: app.helm.chart.credentials });
+  return (dependency) => {
+    const host = hostOf(dependency);
+    return host === undefined ? undefined : known.find((k) => k.host === host)?.credentials;
+  };
 }
 
 function hostOf(repository: string): string | undefined {

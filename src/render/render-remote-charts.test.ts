@@ -77,6 +77,30 @@ describe('Helm charts from where teams keep them, rendered through renderApp', {
     }
   });
 
+  it("a dependency from a repository that needs credentials: helm.repositories gives them for its host only", async () => {
+    const password = 'dependency-repo-password';
+    await packageChart(helmBinary!, await writeChart(path.join(work, 'private-src'), { name: 'vault', version: '0.3.0' }), path.join(work, 'private'), work);
+    const privateRepo = await serveChartRepository(helmBinary!, path.join(work, 'private'), work, { username: 'ci', password });
+    try {
+      const credentials = path.join(work, 'private-cred.json');
+      await writeFile(credentials, JSON.stringify({ username: 'ci', password }));
+      await writeChart(path.join(repoDir, 'secured'), { name: 'secured', version: '1.0.0', chart: { dependencies: [{ name: 'vault', version: '~0.3', repository: privateRepo.url }, { name: 'web', version: '1.0.0', repository: chartRepo.url.replace('127.0.0.1', 'localhost') }] } });
+      const app = testApp('secured/secured', { helm: { releaseName: 's', valuesFiles: [], values: {} } });
+      await assert.rejects(renderApp(repoDir, app, { helm: { helmBinary }, charts: { cacheDir: path.join(work, 'c1') } }), (error: Error) => {
+        assert.equal(error.message, `secured/secured: dependency "vault" of secured/secured: chart vault ~0.3 from ${privateRepo.url}: ${privateRepo.url}/index.yaml answered 401 Unauthorized: set credentials ({ file } or { secret }) for this repository: helm.chart.credentials, or helm.repositories for a dependency's`);
+        return true;
+      });
+      const withCredentials = { ...app, helm: { ...app.helm, repositories: [{ url: privateRepo.url, credentials: { file: credentials } }] } };
+      const result = await renderApp(repoDir, withCredentials, { helm: { helmBinary }, charts: { cacheDir: path.join(work, 'c2') } });
+      assert.deepEqual(Object.keys(configMaps(result)).sort(), ['s-secured', 's-vault', 's-web']);
+      // the other dependency's repository (another host name of the loopback) never saw them
+      assert.ok(privateRepo.requests.some((r) => r.authorization !== undefined));
+      assert.ok(chartRepo.requests.every((r) => r.authorization === undefined));
+    } finally {
+      await privateRepo.close();
+    }
+  });
+
   it('helm.chart from the chart repository: a range, values files read from the source folder', async () => {
     await mkdir(path.join(repoDir, 'values'), { recursive: true });
     await writeFile(path.join(repoDir, 'values', 'web.yaml'), 'unused: true\n');

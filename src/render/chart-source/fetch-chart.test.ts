@@ -181,7 +181,7 @@ describe('fetchChart with credentials', { skip }, () => {
   it('without credentials: a 401 that says to set them; with a credentials file or Secret: the chart', async () => {
     const cacheDir = await tempDir('capstan-chart-cache-');
     await assert.rejects(fetchChart({ repository: repo.url, name: 'private', version: '1.0.0', requestedBy: 'app p (environment dev)' }, { cacheDir }), {
-      message: `app p (environment dev): chart private 1.0.0 from ${repo.url}: ${repo.url}/index.yaml answered 401 Unauthorized: set helm.chart.credentials ({ file } or { secret }) for this repository`,
+      message: `app p (environment dev): chart private 1.0.0 from ${repo.url}: ${repo.url}/index.yaml answered 401 Unauthorized: set credentials ({ file } or { secret }) for this repository: helm.chart.credentials, or helm.repositories for a dependency's`,
     });
     const fetched = await fetchChart({ repository: repo.url, name: 'private', version: '1.0.0', credentials: { file: credFile } }, { cacheDir });
     assert.equal(fetched.version, '1.0.0');

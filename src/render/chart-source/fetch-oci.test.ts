@@ -97,7 +97,7 @@ describe('fetchChart from an OCI registry that asks for a Bearer token', () => {
         ],
       );
       await assert.rejects(fetchChart({ repository: `oci://${origin.slice('http://'.length)}/team`, name: 'db', version: '~3' }, { cacheDir: await tempDir() }), {
-        message: `chart db ~3 from oci://${origin.slice('http://'.length)}/team: the tag list: the registry's token service answered 401 Unauthorized: set helm.chart.credentials ({ file } or { secret }) for this repository`,
+        message: `chart db ~3 from oci://${origin.slice('http://'.length)}/team: the tag list: the registry's token service answered 401 Unauthorized: set credentials ({ file } or { secret }) for this repository: helm.chart.credentials, or helm.repositories for a dependency's`,
       });
     } finally {
       await removeAll(work);

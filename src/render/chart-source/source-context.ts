@@ -24,6 +24,6 @@ export interface SourceContext {
 
 /** The advice for a 401/403: which credentials to set, or that the ones given were refused. */
 export function accessAdvice(context: SourceContext, status: number): string {
-  if (context.credentialsFrom === undefined) return `${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}: set helm.chart.credentials ({ file } or { secret }) for this repository`;
+  if (context.credentialsFrom === undefined) return `${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}: set credentials ({ file } or { secret }) for this repository: helm.chart.credentials, or helm.repositories for a dependency's`;
   return `${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'} with the ${context.credentialsFrom}: check the username and password there, and that they may read this chart`;
 }
