@@ -174,6 +174,16 @@ export function renderCache(git: GitCache, env: NodeJS.ProcessEnv = process.env)
   }
 }
 
+/**
+ * Where charts fetched from Helm repositories and OCI registries are kept: `$CAPSTAN_CHART_CACHE`,
+ * else `charts` in capstan's cache directory when one is set (`$CAPSTAN_CACHE_DIR`, the agent's
+ * cache volume), else undefined: the user's cache directory (`$XDG_CACHE_HOME/capstan/charts`).
+ */
+export function chartCacheDir(cacheDir = process.env.CAPSTAN_CACHE_DIR): string | undefined {
+  if (process.env.CAPSTAN_CHART_CACHE) return path.resolve(process.env.CAPSTAN_CHART_CACHE);
+  return cacheDir ? path.resolve(cacheDir, 'charts') : undefined;
+}
+
 /** An Engine wired to the kubeconfig, the git cache and the render cache of this machine. */
 export async function createEngine(options: Partial<ClusterOptions> & { sopsKeys?: SopsKeys } = {}): Promise<EngineHandle> {
   const clients = kubeClients({ kubeconfigPath: options.kubeconfig ? path.resolve(options.kubeconfig) : undefined });
@@ -186,8 +196,7 @@ export async function createEngine(options: Partial<ClusterOptions> & { sopsKeys
     // SOPS keys are read from the environment by render, the first time an encrypted file needs them.
     sopsKeys: options.sopsKeys,
     helmBinary: process.env.CAPSTAN_HELM,
-    // charts fetched from Helm repositories and OCI registries: $CAPSTAN_CHART_CACHE, else the user's cache directory
-    chartCacheDir: process.env.CAPSTAN_CHART_CACHE || undefined,
+    chartCacheDir: chartCacheDir(),
     kustomizeBinary: process.env.CAPSTAN_KUSTOMIZE,
     clientFor: (context) => clients.clientFor(context),
   });

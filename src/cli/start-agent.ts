@@ -11,7 +11,7 @@ import { createNotifier, KubeEventRecorder } from '../notify/index.ts';
 import type { SopsKeys } from '../render/index.ts';
 import { createServer, ReleaseDesk, type CapstanServer, type TokenStore, type WebhookSecrets } from '../server/index.ts';
 import { CloneWriter, GitCache, defaultCacheDir, parseRemote, type Remote } from '../source/index.ts';
-import { kubeClients } from './engine-options.ts';
+import { chartCacheDir, kubeClients } from './engine-options.ts';
 import { capstanRoot } from './provide-tools.ts';
 
 export interface StartAgentOptions {
@@ -43,7 +43,7 @@ export interface StartAgentOptions {
   tokensSecret?: { namespace: string; name: string };
   sopsKeys?: SopsKeys;
   cacheDir?: string;
-  /** Where fetched Helm charts are kept; default `$CAPSTAN_CHART_CACHE`, else the user's cache directory. */
+  /** Where fetched Helm charts are kept; default `$CAPSTAN_CHART_CACHE`, else `charts` in the cache directory (see `chartCacheDir`). */
   chartCacheDir?: string;
   logger?: Logger;
   version: string;
@@ -79,7 +79,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       : [],
     sopsKeys: options.sopsKeys, // default: read from the environment when an encrypted file needs them
     helmBinary: process.env.CAPSTAN_HELM,
-    chartCacheDir: options.chartCacheDir ?? (process.env.CAPSTAN_CHART_CACHE || undefined),
+    chartCacheDir: options.chartCacheDir ?? chartCacheDir(options.cacheDir),
     kustomizeBinary: process.env.CAPSTAN_KUSTOMIZE,
     who: 'agent',
   });
