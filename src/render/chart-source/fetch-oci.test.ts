@@ -112,3 +112,61 @@ describe('fetchChart from an OCI registry that asks for a Bearer token', () => {
     assert.deepEqual(parseChallenge('Basic realm="Registry Realm"'), { scheme: 'basic', params: { realm: 'Registry Realm' } });
   });
 });
+
+describe('hostile OCI registries', () => {
+  const password = 'basic-registry-password';
+  const basic = `Basic ${Buffer.from(`robot:${password}`).toString('base64')}`;
+  const archive = makeTarGz([{ name: 'app/Chart.yaml', data: 'apiVersion: v2\nname: app\nversion: 1.0.0\n' }]);
+  const digest = `sha256:${sha256(archive)}`;
+  const wrongDigest = `sha256:${'1'.repeat(64)}`;
+  let registry: ReturnType<typeof createServer>;
+  let cdn: ReturnType<typeof createServer>;
+  let registryHost: string;
+  let cdnOrigin: string;
+  const cdnSaw: Array<string | undefined> = [];
+
+  before(async () => {
+    cdn = createServer((req, res) => {
+      cdnSaw.push(req.headers.authorization);
+      res.end(archive);
+    });
+    await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.1', resolve));
+    cdnOrigin = `http://localhost:${(cdn.address() as AddressInfo).port}`;
+    registry = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (req.headers.authorization !== basic) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="registry"' }).end();
+      const manifest = (layerDigest: string, mediaType = helmChartLayer) => res.end(JSON.stringify({ schemaVersion: 2, layers: [{ mediaType, digest: layerDigest }] }));
+      if (url.pathname === '/v2/app/manifests/1.0.0') return void manifest(digest);
+      if (url.pathname === '/v2/app/manifests/2.0.0') return void manifest(wrongDigest);
+      if (url.pathname === '/v2/app/manifests/3.0.0') return void manifest(digest, 'application/vnd.oci.image.layer.v1.tar+gzip');
+      // blobs live on a CDN, as registries redirect them
+      if (url.pathname.startsWith('/v2/app/blobs/')) return void res.writeHead(307, { location: `${cdnOrigin}/blob?sig=secret-signature` }).end();
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    registryHost = `127.0.0.1:${(registry.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await closeServer(registry);
+    await closeServer(cdn);
+  });
+
+  it('Basic auth goes to the registry, never to the host a blob is redirected to; a digest mismatch and a layer that is not a chart are refused', async () => {
+    const work = await tempDir();
+    try {
+      const readSecret = async () => ({ username: 'robot', password });
+      const request = (version: string) => ({ repository: `oci://${registryHost}`, name: 'app', version, credentials: { secret: 'reg' } });
+      const fetched = await fetchChart(request('1.0.0'), { cacheDir: work, readSecret });
+      assert.equal(fetched.digest, digest);
+      assert.deepEqual(cdnSaw, [undefined]);
+      await assert.rejects(fetchChart(request('2.0.0'), { cacheDir: work, readSecret }), (error: Error) => {
+        assert.equal(error.message, `chart app 2.0.0 from oci://${registryHost}: app 2.0.0: the chart archive's sha256 is ${digest.slice(7)} but the manifest says ${'1'.repeat(64)}: refused`);
+        assert.ok(!error.message.includes('secret-signature'), 'a signed URL is shown without its query');
+        return true;
+      });
+      await assert.rejects(fetchChart(request('3.0.0'), { cacheDir: work, readSecret }), /the manifest has no layer of type application\/vnd.cncf.helm.chart.content.v1.tar\+gzip: is app:3.0.0 a Helm chart \(pushed with helm push\)\?/);
+    } finally {
+      await removeAll(work);
+    }
+  });
+});
