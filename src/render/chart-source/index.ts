@@ -1,3 +1,8 @@
+/**
+ * Charts from where teams keep them: an HTTP chart repository (`index.yaml`) or an OCI registry.
+ * capstan fetches the chart archive itself, checks it, and keeps it in a content-addressed cache;
+ * helm only ever reads a local chart and never touches the network.
+ */
 import { checkChartRepository, parseVersionConstraint, ValidationError, type VersionConstraint } from '../../core/index.ts';
 import { ChartCache, defaultChartCacheDir } from './chart-cache.ts';
 import { describeCredentials, readCredentials, type BasicCredentials } from './credentials.ts';
@@ -8,12 +13,6 @@ import type { SourceContext } from './source-context.ts';
 export { defaultChartCacheDir } from './chart-cache.ts';
 export { checkChartArchive, extractChart, type CheckedChart } from './chart-archive.ts';
 export { describeCredentials } from './credentials.ts';
-
-/**
- * Charts from where teams keep them: an HTTP chart repository (`index.yaml`) or an OCI registry.
- * capstan fetches the chart archive itself, checks it, and keeps it in a content-addressed cache;
- * helm only ever reads a local chart and never touches the network.
- */
 
 /** Where a chart repository's username and password are read from: never the config repo. */
 export type ChartCredentials =
