@@ -14,32 +14,19 @@ import type { RenderedObject, RenderOptions } from './types.ts';
  * A Helm chart: the chart folder `chartRel` of the repo, or with `helm.chart` a chart fetched from
  * its repository (into the chart cache; helm reads it unpacked in a private work directory).
  * Values files are resolved relative to the chart directory (or the source folder, for a fetched
- * chart) and must stay inside the repo and exist. SOPS-encrypted values files are decrypted into a private temp dir that is
- * deleted after rendering.
+ * chart) and must stay inside the repo and exist. SOPS-encrypted values files are decrypted into a
+ * private temp dir that is deleted after rendering.
  */
 export async function renderHelmApp(repoDir: string, chartRel: string, app: AppEnvironment, sops: SopsAccess, options: RenderOptions): Promise<RenderedObject[]> {
   // with helm.chart, the source folder holds only the values files: the chart is fetched
   const folder = chartRel || '.';
   const chartDir = resolveInRepo(repoDir, chartRel);
   const remote = app.helm.chart;
-  const fetched = remote && (await fetchChart(
-    {
-      repository: remote.repository,
-      name: remote.name,
-      version: remote.version,
-      requestedBy: `app ${app.name} (environment ${app.env})`,
-      ...(remote.credentials ? { credentials: remote.credentials } : {}),
-      ...(remote.plainHttp ? { plainHttp: true } : {}),
-    },
-    options.charts ?? {},
-  ));
-  if (remote && isVersionRange(remote.version)) options.onVersionRange?.();
-  const chartPath = fetched ? `chart ${fetched.name} ${fetched.version}` : folder;
   const valuesFiles: string[] = [];
   const secrets: { index: number; file: string; text: string }[] = [];
   for (const file of app.helm.valuesFiles) {
     const rel = path.posix.normalize(path.posix.join(folder, file));
-    const problem = `values file "${file}" of app ${app.name} (environment ${app.env}, ${fetched ? `source ${folder}` : `chart ${folder}`})`;
+    const problem = `values file "${file}" of app ${app.name} (environment ${app.env}, ${remote ? `source ${folder}` : `chart ${folder}`})`;
     if (path.posix.isAbsolute(file) || rel === '..' || rel.startsWith('../')) {
       throw new ValidationError(`${problem} leaves the repository: name a file inside the config repo, relative to the chart`);
     }
@@ -62,6 +49,20 @@ export async function renderHelmApp(repoDir: string, chartRel: string, app: AppE
     valuesFiles.push(absolute);
   }
 
+  // fetched once the values files are known to be there: a mistake in the repo costs no download
+  const fetched = remote && (await fetchChart(
+    {
+      repository: remote.repository,
+      name: remote.name,
+      version: remote.version,
+      requestedBy: `app ${app.name} (environment ${app.env})`,
+      ...(remote.credentials ? { credentials: remote.credentials } : {}),
+      ...(remote.plainHttp ? { plainHttp: true } : {}),
+    },
+    options.charts ?? {},
+  ));
+  if (remote && isVersionRange(remote.version)) options.onVersionRange?.();
+  const chartPath = fetched ? `chart ${fetched.name} ${fetched.version}` : folder;
   const render = options.renderHelm ?? renderHelmChart;
   // the app's helm.kubeVersion / apiVersions win over the cluster's, as Argo CD's do; the cluster is asked only for what they leave out
   const explicit = { ...pickDefined({ ...options.helm }), ...pickDefined({ kubeVersion: app.helm.kubeVersion, apiVersions: app.helm.apiVersions }) };
