@@ -17,8 +17,8 @@ const readAt = new WeakMap<KubeClient, number>();
  * `/version` (`v<major>.<minor>.<patch>` of its gitVersion, without a suffix such as `-gke.1`, which
  * would make every `semverCompare ">=1.x"` of a chart false) and `--api-versions`, every
  * `group/version` and `group/version/Kind` discovery serves. Both come from the client's caches:
- * `/version` is read once per client, discovery once until it is invalidated (after CRDs are
- * applied, or once it is older than `capabilitiesMaxAgeMs`), so asking costs no request per render.
+ * discovery and `/version` are read once until discovery is invalidated (after CRDs are
+ * applied, or once it is older than `capabilitiesMaxAgeMs`, so an upgraded cluster is seen then), so asking costs no request per render.
  */
 export async function clusterCapabilities(client: KubeClient, now: number = Date.now()): Promise<ClusterCapabilities> {
   const last = readAt.get(client);

@@ -59,6 +59,14 @@ describe('createKubeClient against the sandbox', () => {
   test('discovery: core and group kinds, namespaced or not, with subresources on the parent', async () => {
     const version = await client.serverVersion();
     assert.deepEqual(version, { major: 1, minor: 32, gitVersion: 'v1.32.0-capstan-sandbox' });
+    // read once, and again once discovery is invalidated (an upgraded cluster is seen without a new client)
+    const reads = () => client.stats().requests.version ?? 0;
+    const readsBefore = reads();
+    await client.serverVersion();
+    assert.equal(reads(), readsBefore);
+    client.invalidateDiscovery();
+    await client.serverVersion();
+    assert.equal(reads(), readsBefore + 1);
     const cm = await client.resourceFor('v1', 'ConfigMap');
     assert.deepEqual({ ...cm, verbs: undefined }, { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true, verbs: undefined, subresources: [] });
     const ns = await client.resourceFor('v1', 'Namespace');

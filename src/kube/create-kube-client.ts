@@ -134,6 +134,8 @@ class Client implements HttpKubeClient {
 
   invalidateDiscovery(): void {
     this.discovery.invalidate();
+    // what the server serves changed, or is old: so may its version be (an upgraded cluster)
+    this.version = undefined;
   }
 
   async apply(manifest: Manifest, options: ApplyOptions = {}): Promise<Manifest> {

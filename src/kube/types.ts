@@ -127,7 +127,7 @@ export interface KubeClient {
   resourceFor(apiVersion: string, kind: string): Promise<ResourceInfo | undefined>;
   /** Every kind the server serves (preferred and other versions), from one discovery pass. */
   resources(): Promise<ResourceInfo[]>;
-  /** Forgets cached discovery, e.g. after CRDs were applied. */
+  /** Forgets cached discovery and the server version, e.g. after CRDs were applied. */
   invalidateDiscovery(): void;
   /**
    * Creates an object (POST); an object of that name already there is an `AlreadyExistsError`.
