@@ -52,6 +52,7 @@ class RecordingClient implements KubeClient {
   resources: KubeClient['resources'] = () => this.inner.resources();
   invalidateDiscovery: KubeClient['invalidateDiscovery'] = () => this.inner.invalidateDiscovery();
   apply: KubeClient['apply'] = (manifest, options) => this.inner.apply(manifest, options);
+  replace: KubeClient['replace'] = (manifest, options) => this.inner.replace(manifest, options);
   create: KubeClient['create'] = (manifest, options) => this.inner.create(manifest, options);
   get: KubeClient['get'] = (apiVersion, key) => this.inner.get(apiVersion, key);
   delete: KubeClient['delete'] = (apiVersion, key, options) => this.inner.delete(apiVersion, key, options);

@@ -60,6 +60,7 @@ class PartitionableClient implements KubeClient {
       this.applying--;
     }
   };
+  replace: KubeClient['replace'] = async (...a) => (this.check(), this.inner.replace(...a));
   get: KubeClient['get'] = async (...a) => (this.check(), this.inner.get(...a));
   list: KubeClient['list'] = async (...a) => {
     this.check();

@@ -20,7 +20,7 @@ import { settleLimited, toError } from './limit.ts';
 import { checkPruneAllowed, pruneTargets } from './prune.ts';
 import { Run } from './run.ts';
 import type { ApplyPlanOptions, ApplyResult, PlanItem } from './types.ts';
-import { findBlocked, isNamespace, validateItems } from './validate.ts';
+import { findBlocked, isNamespace, validateItems, writeItem } from './validate.ts';
 import { describeStage, waitGone, waitReady } from './wait.ts';
 
 /**
@@ -265,7 +265,7 @@ async function validateUnblocked(run: Run, deferred: Set<PlanItem>, appliedNow: 
 
 /** Writes the objects of one step that differ from live; runs its hooks. */
 async function applyStep(run: Run, phase: PlanPhase, wave: number, items: readonly PlanItem[], runHooksNow: boolean): Promise<void> {
-  const { fieldManager, force, concurrency } = run.options;
+  const { concurrency } = run.options;
   for (const item of items) if (item.skip) run.record(item, 'skipped', item.skip);
   const owned = run.owned(items);
   const results = await settleLimited(owned, concurrency, async (item) => {
@@ -274,7 +274,7 @@ async function applyStep(run: Run, phase: PlanPhase, wave: number, items: readon
       run.record(item, 'unchanged');
       return;
     }
-    run.known.set(item.id, await run.client.apply(item.object, { fieldManager, force }));
+    run.known.set(item.id, await writeItem(run, item));
     run.written.add(item.id);
     if (item.diff) run.diffs.push(item.diff);
     // git wins, visibly: the fields taken from other field managers are named

@@ -297,17 +297,30 @@ describe('Argo CD annotations against a sandbox', () => {
     assert.deepEqual((await live(ns, 'Gadget', 'g', 'argo-test.example.com/v1'))?.spec, { size: 3 });
   });
 
-  test('sync-options: Replace=true and options capstan does not honour are refused, naming the object', () => {
+  test('sync-options: Replace=true writes the object exactly as rendered (kubectl replace), creating it when missing; what another writer added is gone', async () => {
+    const ns = 'replace';
+    const replaced = (data: Record<string, string>): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns, annotations: { 'argocd.argoproj.io/sync-options': 'Replace=true' } }, data });
+    await applyPlan(client, buildPlan([namespace(ns), replaced({ mode: 'a' })]), options());
+    assert.deepEqual((await live(ns, 'ConfigMap', 'settings'))?.data, { mode: 'a' }, 'created when missing');
+    await client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { added: 'by hand' } }, { fieldManager: 'kubectl-edit' });
+    const result = await applyPlan(client, buildPlan([namespace(ns), replaced({ mode: 'b' })]), options());
+    const after = await live(ns, 'ConfigMap', 'settings');
+    assert.deepEqual(after?.data, { mode: 'b' }, 'a server-side apply would have kept the field another manager added');
+    assert.equal(after?.metadata.labels?.['capstan.dev/app'], 'shop');
+    assert.deepEqual(result.changeSet.changes.filter((c) => c.key.kind === 'ConfigMap').map((c) => c.action), ['configured']);
+  });
+
+  test('sync-options: Force=true and options capstan does not honour are refused, naming the object', () => {
     const cm = (options: string): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'x', annotations: { 'argocd.argoproj.io/sync-options': options } } });
-    assert.throws(() => buildPlan([cm('Replace=true')]), {
+    assert.throws(() => buildPlan([cm('Replace=true,Force=true')]), {
       name: 'ValidationError',
       message:
-        'ConfigMap/x/c has argocd.argoproj.io/sync-options Replace=true: capstan always applies server-side and never replaces (deletes and re-creates) an object; remove the option, and change an immutable field by renaming the object',
+        'ConfigMap/x/c has argocd.argoproj.io/sync-options Force=true: capstan never deletes and re-creates an object to write it; remove the option, and change an immutable field by renaming the object',
     });
     assert.throws(() => buildPlan([cm('Validate=false')]), {
       name: 'ValidationError',
       message:
-        'ConfigMap/x/c has argocd.argoproj.io/sync-options "Validate=false", which capstan does not honour on an object: it honours Prune=false, Delete=false, SkipDryRunOnMissingResource=true, ServerSideApply=true and PruneLast=true',
+        'ConfigMap/x/c has argocd.argoproj.io/sync-options "Validate=false", which capstan does not honour on an object: it honours Prune=false, Delete=false, SkipDryRunOnMissingResource=true, Replace=true, ServerSideApply=true and PruneLast=true',
     });
   });
 

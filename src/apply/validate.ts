@@ -180,9 +180,10 @@ export async function readObjects(run: Run, items: readonly PlanItem[]): Promise
 async function dryRun(run: Run, all: readonly PlanItem[]): Promise<ObjectFailure[]> {
   const { fieldManager, force, ignore } = run.options;
   const items = run.options.skipDryRunWhenInSync ? all.filter((item) => !provenInSync(item, fieldManager)) : all;
-  const results = await settleLimited(items, run.options.concurrency, (item) =>
-    run.client.apply(item.hook && (item.live || !item.object.metadata.name) ? renamedForDryRun(item.object, item.key.name) : item.object, { dryRun: true, fieldManager, force }),
-  );
+  const results = await settleLimited(items, run.options.concurrency, (item) => {
+    if (item.hook && (item.live || !item.object.metadata.name)) return run.client.apply(renamedForDryRun(item.object, item.key.name), { dryRun: true, fieldManager, force });
+    return writeItem(run, item, { dryRun: true });
+  });
   const failures: ObjectFailure[] = [];
   items.forEach((item, i) => {
     const answer = results[i];
@@ -213,3 +214,16 @@ function renamedForDryRun(object: Manifest, name: string): Manifest {
   return copy;
 }
 
+
+/**
+ * Writes an item as its sync options say (for real, or as a server dry-run): server-side apply, or
+ * with `Replace=true` a replace of the whole object, conditioned on the resourceVersion read live
+ * (a change since is a conflict, never overwritten unseen).
+ */
+export function writeItem(run: Run, item: PlanItem, options: { dryRun?: boolean } = {}): Promise<Manifest> {
+  const { fieldManager, force } = run.options;
+  if (item.hook || !syncOptionsOf(item.object).replace) return run.client.apply(item.object, { ...options, fieldManager, force });
+  const version = item.live?.metadata.resourceVersion;
+  const object = version === undefined ? item.object : { ...item.object, metadata: { ...item.object.metadata, resourceVersion: version } };
+  return run.client.replace(object, { ...options, fieldManager });
+}

@@ -161,6 +161,29 @@ class Client implements HttpKubeClient {
     return stored;
   }
 
+  async replace(manifest: Manifest, options: { fieldManager?: string; dryRun?: boolean } = {}): Promise<Manifest> {
+    const subject = subjectOf(manifest);
+    if (typeof manifest.metadata?.name !== 'string' || !manifest.metadata.name) throw new ValidationError('replace failed: the object has no metadata.name', { subject });
+    const namespace = manifest.metadata.namespace ?? '';
+    const op = this.operation('replace', 'update', subject, manifest.apiVersion, manifest.kind, namespace);
+    const info = await this.resolve(op);
+    if (info.namespaced && !namespace) throw new ValidationError(`replace failed: ${manifest.kind} is a namespaced kind, but the object has no metadata.namespace`, { subject });
+    op.resource = info;
+    const fieldManager = options.fieldManager ?? this.fieldManager;
+    const query = `?fieldManager=${encodeURIComponent(fieldManager)}${options.dryRun ? '&dryRun=All' : ''}`;
+    const body = JSON.stringify(manifest);
+    let response = await this.call(op, { method: 'PUT', path: resourcePath(info, namespace, manifest.metadata.name) + query, body, contentType: 'application/json' });
+    if (response.status === 404 && !isUnservedResource(parseStatus(response.body))) {
+      // kubectl replace of an object that is not there: created, as Argo CD's Replace=true does
+      const { resourceVersion: _unused, ...metadata } = manifest.metadata;
+      response = await this.call(op, { method: 'POST', path: resourcePath(info, namespace) + query, body: JSON.stringify({ ...manifest, metadata }), contentType: 'application/json' });
+    }
+    if (!ok(response.status)) throw this.failure(op, response);
+    const stored = JSON.parse(response.body) as Manifest;
+    if (!options.dryRun) for (const listener of this.appliedListeners) listener(stored, { fieldManager });
+    return stored;
+  }
+
   onApplied(listener: (object: Manifest, how: { fieldManager: string }) => void): () => void {
     this.appliedListeners.add(listener);
     return () => this.appliedListeners.delete(listener);

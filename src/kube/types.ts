@@ -140,6 +140,12 @@ export interface KubeClient {
    * object changed since.
    */
   apply(manifest: Manifest, options?: ApplyOptions): Promise<Manifest>;
+  /**
+   * `kubectl replace` (Argo CD's `Replace=true`): the object exactly as given, by an update (PUT;
+   * a `metadata.resourceVersion` in it is a precondition), or created (POST) when it does not
+   * exist; returns the object as the server answered it.
+   */
+  replace(manifest: Manifest, options?: { fieldManager?: string; dryRun?: boolean }): Promise<Manifest>;
   /** The live object, or undefined when it does not exist. */
   get(apiVersion: string, key: ResourceKey): Promise<Manifest | undefined>;
   list(apiVersion: string, kind: string, options?: ListOptions): Promise<ListResult>;

@@ -95,10 +95,15 @@ export interface SyncOptions {
   delete: boolean;
   /** `SkipDryRunOnMissingResource=true`: a kind the cluster does not serve yet is applied without a dry-run. */
   skipDryRunOnMissingResource: boolean;
+  /**
+   * `Replace=true`: written as `kubectl replace` writes it (the object exactly as rendered, by an
+   * update; created when missing) instead of by server-side apply, as Argo CD does.
+   */
+  replace: boolean;
 }
 
 /** Options that mean nothing more in capstan: it always applies server-side, and always prunes after everything else. */
-const alwaysSo: Record<string, string> = { 'ServerSideApply=true': '', 'ServerSideApply=false': '', 'PruneLast=true': '', 'Prune=true': '', 'Delete=true': '', 'SkipDryRunOnMissingResource=false': '' };
+const alwaysSo: Record<string, string> = { 'ServerSideApply=true': '', 'ServerSideApply=false': '', 'PruneLast=true': '', 'Prune=true': '', 'Delete=true': '', 'SkipDryRunOnMissingResource=false': '', 'Replace=false': '', 'Force=false': '' };
 
 /** An object's sync options (see SyncOptions); validated by annotationProblems. */
 export function syncOptionsOf(object: Manifest): SyncOptions {
@@ -107,7 +112,7 @@ export function syncOptionsOf(object: Manifest): SyncOptions {
 
 function readSyncOptions(object: Manifest): { options: SyncOptions; problems: string[] } {
   const given = object.metadata.annotations ?? {};
-  const options: SyncOptions = { prune: given[annotations.prune] !== 'disabled', delete: true, skipDryRunOnMissingResource: false };
+  const options: SyncOptions = { prune: given[annotations.prune] !== 'disabled', delete: true, skipDryRunOnMissingResource: false, replace: false };
   const problems: string[] = [];
   const raw = given[argoAnnotations.syncOptions];
   if (raw === undefined) return { options, problems };
@@ -115,15 +120,19 @@ function readSyncOptions(object: Manifest): { options: SyncOptions; problems: st
     if (option === 'Prune=false') options.prune = false;
     else if (option === 'Delete=false') options.delete = false;
     else if (option === 'SkipDryRunOnMissingResource=true') options.skipDryRunOnMissingResource = true;
-    else if (option === 'Replace=true') {
+    else if (option === 'Replace=true') options.replace = true;
+    else if (option === 'Force=true') {
       problems.push(
-        `has ${argoAnnotations.syncOptions} Replace=true: capstan always applies server-side and never replaces (deletes and re-creates) an object; remove the option, and change an immutable field by renaming the object`,
+        `has ${argoAnnotations.syncOptions} Force=true: capstan never deletes and re-creates an object to write it; remove the option, and change an immutable field by renaming the object`,
       );
     } else if (!(option in alwaysSo)) {
       problems.push(
-        `has ${argoAnnotations.syncOptions} ${JSON.stringify(option)}, which capstan does not honour on an object: it honours Prune=false, Delete=false, SkipDryRunOnMissingResource=true, ServerSideApply=true and PruneLast=true`,
+        `has ${argoAnnotations.syncOptions} ${JSON.stringify(option)}, which capstan does not honour on an object: it honours Prune=false, Delete=false, SkipDryRunOnMissingResource=true, Replace=true, ServerSideApply=true and PruneLast=true`,
       );
     }
+  }
+  if (options.replace && given[annotations.patchExisting] === 'true') {
+    problems.push(`has ${argoAnnotations.syncOptions} Replace=true and ${annotations.patchExisting}: a replace writes the whole object, so it cannot set only some fields of it; remove one of the two`);
   }
   return { options, problems };
 }
