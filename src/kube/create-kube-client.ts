@@ -138,23 +138,33 @@ class Client implements HttpKubeClient {
     this.version = undefined;
   }
 
-  async apply(manifest: Manifest, options: ApplyOptions = {}): Promise<Manifest> {
+  /**
+   * Where an object is written, checked first: it has an apiVersion, a kind and a name, and a
+   * namespace when its kind is namespaced (what failed says `<verb> failed: …`).
+   */
+  private async writeTarget(manifest: Manifest, verb: 'apply' | 'replace', kubeVerb: string): Promise<{ op: KubeOperation; info: ResourceInfo; namespace: string; name: string }> {
     const subject = subjectOf(manifest);
     if (typeof manifest.apiVersion !== 'string' || !manifest.apiVersion || typeof manifest.kind !== 'string' || !manifest.kind) {
-      throw new ValidationError('apply failed: the object has no apiVersion or kind', { subject });
+      throw new ValidationError(`${verb} failed: the object has no apiVersion or kind`, { subject });
     }
-    if (typeof manifest.metadata?.name !== 'string' || !manifest.metadata.name) throw new ValidationError('apply failed: the object has no metadata.name', { subject });
+    const name = manifest.metadata?.name;
+    if (typeof name !== 'string' || !name) throw new ValidationError(`${verb} failed: the object has no metadata.name`, { subject });
     const namespace = manifest.metadata.namespace ?? '';
-    const op = this.operation('apply', 'patch', subject, manifest.apiVersion, manifest.kind, namespace);
+    const op = this.operation(verb, kubeVerb, subject, manifest.apiVersion, manifest.kind, namespace);
     const info = await this.resolve(op);
-    if (info.namespaced && !namespace) throw new ValidationError(`apply failed: ${manifest.kind} is a namespaced kind, but the object has no metadata.namespace`, { subject });
+    if (info.namespaced && !namespace) throw new ValidationError(`${verb} failed: ${manifest.kind} is a namespaced kind, but the object has no metadata.namespace`, { subject });
     op.resource = info;
+    return { op, info, namespace, name };
+  }
+
+  async apply(manifest: Manifest, options: ApplyOptions = {}): Promise<Manifest> {
+    const { op, info, namespace, name } = await this.writeTarget(manifest, 'apply', 'patch');
     let query = `?fieldManager=${encodeURIComponent(options.fieldManager ?? this.fieldManager)}`;
     if (options.force) query += '&force=true';
     if (options.dryRun) query += '&dryRun=All';
     // JSON is YAML: the apply patch is sent as JSON under the apply-patch+yaml media type
     const body = JSON.stringify(withApplyDefaults(manifest));
-    const response = await this.call(op, { method: 'PATCH', path: resourcePath(info, namespace, manifest.metadata.name) + query, body, contentType: 'application/apply-patch+yaml' });
+    const response = await this.call(op, { method: 'PATCH', path: resourcePath(info, namespace, name) + query, body, contentType: 'application/apply-patch+yaml' });
     if (!ok(response.status)) throw this.failure(op, response);
     const stored = JSON.parse(response.body) as Manifest;
     if (!options.dryRun) for (const listener of this.appliedListeners) listener(stored, { fieldManager: options.fieldManager ?? this.fieldManager });
@@ -162,17 +172,11 @@ class Client implements HttpKubeClient {
   }
 
   async replace(manifest: Manifest, options: { fieldManager?: string; dryRun?: boolean } = {}): Promise<Manifest> {
-    const subject = subjectOf(manifest);
-    if (typeof manifest.metadata?.name !== 'string' || !manifest.metadata.name) throw new ValidationError('replace failed: the object has no metadata.name', { subject });
-    const namespace = manifest.metadata.namespace ?? '';
-    const op = this.operation('replace', 'update', subject, manifest.apiVersion, manifest.kind, namespace);
-    const info = await this.resolve(op);
-    if (info.namespaced && !namespace) throw new ValidationError(`replace failed: ${manifest.kind} is a namespaced kind, but the object has no metadata.namespace`, { subject });
-    op.resource = info;
+    const { op, info, namespace, name } = await this.writeTarget(manifest, 'replace', 'update');
     const fieldManager = options.fieldManager ?? this.fieldManager;
     const query = `?fieldManager=${encodeURIComponent(fieldManager)}${options.dryRun ? '&dryRun=All' : ''}`;
     const body = JSON.stringify(manifest);
-    let response = await this.call(op, { method: 'PUT', path: resourcePath(info, namespace, manifest.metadata.name) + query, body, contentType: 'application/json' });
+    let response = await this.call(op, { method: 'PUT', path: resourcePath(info, namespace, name) + query, body, contentType: 'application/json' });
     if (response.status === 404 && !isUnservedResource(parseStatus(response.body))) {
       // kubectl replace of an object that is not there: created, as Argo CD's Replace=true does
       const { resourceVersion: _unused, ...metadata } = manifest.metadata;
