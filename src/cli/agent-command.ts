@@ -4,7 +4,7 @@ import pino from 'pino';
 import { ValidationError } from '../core/index.ts';
 import { createKubeClient } from '../kube/index.ts';
 import { loadTokens } from '../server/index.ts';
-import { duration, positiveInt, remoteOf } from './engine-options.ts';
+import { chartRepositories, duration, positiveInt, remoteOf } from './engine-options.ts';
 import { defaultIdentity, parseListen, startAgent, webhookSecretsFrom } from './start-agent.ts';
 import { capstanVersion } from './version.ts';
 
@@ -29,6 +29,7 @@ interface AgentCommandOptions {
   repoTokenFile?: string;
   sshKey?: string;
   chartCache?: string;
+  chartRepositories?: string;
   logLevel: string;
 }
 
@@ -54,6 +55,7 @@ export function agentCommand(): Command {
     .option('--inventory-namespace <ns>', 'namespace of capstan\'s inventories and Leases', process.env.CAPSTAN_NAMESPACE ?? 'capstan-system')
     .option('--repo-token-file <file>', 'file holding the token for an https config repo (default: $CAPSTAN_REPO_TOKEN)')
     .option('--ssh-key <file>', 'private key for an ssh config repo')
+    .option('--chart-repositories <prefixes>', 'the only Helm repositories and OCI registries apps may fetch charts from, comma-separated URL prefixes such as https://charts.example.com,oci://registry.example.com/team (default: $CAPSTAN_CHART_REPOSITORIES, else any)')
     .option('--chart-cache <dir>', 'where Helm charts fetched from repositories and OCI registries are kept (default: $CAPSTAN_CHART_CACHE, else $XDG_CACHE_HOME/capstan/charts or ~/.cache/capstan/charts)')
     .addOption(new Option('--log-level <level>', 'log level (JSON lines on stderr)').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .addHelpText('after', '\nExample:\n  capstan agent --repo https://github.com/acme/config.git --env prod --tokens-file tokens.txt --listen :8080')
@@ -90,6 +92,7 @@ export function agentCommand(): Command {
         identity: opts.shardGroup ? (opts.identity ?? defaultIdentity()) : undefined,
         inventoryNamespace: opts.inventoryNamespace,
         chartCacheDir: opts.chartCache ? path.resolve(opts.chartCache) : undefined,
+        chartRepositories: opts.chartRepositories === undefined ? undefined : chartRepositories(opts.chartRepositories),
         logger,
         version: capstanVersion,
       });

@@ -184,6 +184,15 @@ export function chartCacheDir(cacheDir = process.env.CAPSTAN_CACHE_DIR): string 
   return cacheDir ? path.resolve(cacheDir, 'charts') : undefined;
 }
 
+/**
+ * The chart repositories apps may fetch from, as the operator lists them (`--chart-repositories`,
+ * else `$CAPSTAN_CHART_REPOSITORIES`), comma- or space-separated URL prefixes; undefined: any.
+ */
+export function chartRepositories(list = process.env.CAPSTAN_CHART_REPOSITORIES): string[] | undefined {
+  const prefixes = (list ?? '').split(/[\s,]+/).filter(Boolean);
+  return prefixes.length > 0 ? prefixes : undefined;
+}
+
 /** An Engine wired to the kubeconfig, the git cache and the render cache of this machine. */
 export async function createEngine(options: Partial<ClusterOptions> & { sopsKeys?: SopsKeys } = {}): Promise<EngineHandle> {
   const clients = kubeClients({ kubeconfigPath: options.kubeconfig ? path.resolve(options.kubeconfig) : undefined });
@@ -197,6 +206,7 @@ export async function createEngine(options: Partial<ClusterOptions> & { sopsKeys
     sopsKeys: options.sopsKeys,
     helmBinary: process.env.CAPSTAN_HELM,
     chartCacheDir: chartCacheDir(),
+    chartRepositories: chartRepositories(),
     kustomizeBinary: process.env.CAPSTAN_KUSTOMIZE,
     clientFor: (context) => clients.clientFor(context),
   });

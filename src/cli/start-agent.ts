@@ -11,7 +11,7 @@ import { createNotifier, KubeEventRecorder } from '../notify/index.ts';
 import type { SopsKeys } from '../render/index.ts';
 import { createServer, ReleaseDesk, type CapstanServer, type TokenStore, type WebhookSecrets } from '../server/index.ts';
 import { CloneWriter, GitCache, defaultCacheDir, parseRemote, type Remote } from '../source/index.ts';
-import { chartCacheDir, kubeClients } from './engine-options.ts';
+import { chartCacheDir, chartRepositories, kubeClients } from './engine-options.ts';
 import { capstanRoot } from './provide-tools.ts';
 
 export interface StartAgentOptions {
@@ -45,6 +45,8 @@ export interface StartAgentOptions {
   cacheDir?: string;
   /** Where fetched Helm charts are kept; default `$CAPSTAN_CHART_CACHE`, else `charts` in the cache directory (see `chartCacheDir`). */
   chartCacheDir?: string;
+  /** The chart repositories apps may fetch from (URL prefixes); default `$CAPSTAN_CHART_REPOSITORIES`, else any. */
+  chartRepositories?: string[];
   logger?: Logger;
   version: string;
   /** The built web UI the agent serves at `/`; default `dist/ui` of this capstan (`npm run build`). */
@@ -80,6 +82,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     sopsKeys: options.sopsKeys, // default: read from the environment when an encrypted file needs them
     helmBinary: process.env.CAPSTAN_HELM,
     chartCacheDir: options.chartCacheDir ?? chartCacheDir(options.cacheDir),
+    chartRepositories: options.chartRepositories ?? chartRepositories(),
     kustomizeBinary: process.env.CAPSTAN_KUSTOMIZE,
     who: 'agent',
   });

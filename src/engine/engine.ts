@@ -29,6 +29,11 @@ export interface EngineOptions {
    * `$XDG_CACHE_HOME/capstan/charts` or `~/.cache/capstan/charts`. Never inside a config repo.
    */
   chartCacheDir?: string;
+  /**
+   * The chart repositories apps may fetch from (URL prefixes); undefined or empty: any. Set by
+   * whoever runs capstan, never by the config repo (see ChartFetchOptions.allowedRepositories).
+   */
+  chartRepositories?: readonly string[];
   /** Renders kept on disk by commit (the CLI's); without it every process renders anew. */
   renderCache?: RenderCache;
   /** Who is recorded in the history; default from the environment (CI actor or user). */
@@ -298,6 +303,7 @@ export class Engine {
     const namespace = this.options.inventoryNamespace ?? defaultInventoryNamespace;
     return {
       ...(this.options.chartCacheDir === undefined ? {} : { cacheDir: this.options.chartCacheDir }),
+      ...(this.options.chartRepositories?.length ? { allowedRepositories: this.options.chartRepositories } : {}),
       ...(client
         ? {
             readSecret: async (name: string) => {

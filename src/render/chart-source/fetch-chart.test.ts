@@ -73,6 +73,20 @@ describe('fetchChart from a Helm chart repository', { skip }, () => {
     assert.deepEqual(repo.requests.slice(before).map((r) => r.path), ['/web-1.4.1.tgz', '/index.yaml']);
   });
 
+  it('hostile: a repository outside what the operator allows is refused before any request; one under an allowed prefix is fetched', async () => {
+    const before = repo.requests.length;
+    const allowedRepositories = ['https://charts.example.com/', 'oci://registry.example.com/team'];
+    await assert.rejects(fetchChart({ repository: repo.url, name: 'web', version: '1.2.0' }, await options({ allowedRepositories })), {
+      name: 'ValidationError',
+      message: `chart web 1.2.0 from ${repo.url}: the repository is not one capstan may fetch charts from (allowed: https://charts.example.com/, oci://registry.example.com/team): whoever runs capstan adds it to --chart-repositories or CAPSTAN_CHART_REPOSITORIES, or vendor the chart into the config repo`,
+    });
+    // a prefix is matched at a path boundary: /team does not allow /team-b
+    await assert.rejects(fetchChart({ repository: 'oci://registry.example.com/team-b', name: 'web', version: '1.2.0' }, await options({ allowedRepositories })), /is not one capstan may fetch charts from/);
+    assert.equal(repo.requests.length, before, 'no request was made');
+    const fetched = await fetchChart({ repository: repo.url, name: 'web', version: '1.2.0' }, await options({ allowedRepositories: [`${repo.url}/`] }));
+    assert.equal(fetched.version, '1.2.0');
+  });
+
   it('no version in the range: the error names the app, the repository and the newest versions, and says what to change', async () => {
     await assert.rejects(fetchChart({ repository: repo.url, name: 'web', version: '^3', requestedBy: 'app web (environment prod)' }, await options()), {
       message: `app web (environment prod): chart web ^3 from ${repo.url}: no version of web satisfies "^3" (newest available: 2.0.0-rc.1, 1.4.1, 1.2.0, 1.0.0, 0.9.0): change helm.chart.version`,

@@ -37,6 +37,13 @@ export interface ChartRequest {
 export interface ChartFetchOptions {
   /** Where chart archives are kept (created 0700); default `$XDG_CACHE_HOME/capstan/charts` or `~/.cache/capstan/charts`. */
   cacheDir?: string;
+  /**
+   * The repositories charts may come from, set by whoever runs capstan (never the config repo):
+   * URL prefixes such as `https://charts.example.com/` or `oci://registry.example.com/team/`. A
+   * chart or dependency from any other repository is refused before a request is made, so a
+   * committer cannot make capstan fetch from a host of their choosing. Undefined or empty: any.
+   */
+  allowedRepositories?: readonly string[];
   /** Reads a Secret of capstan's namespace as decoded key → value; undefined when it does not exist. */
   readSecret?: (name: string) => Promise<Record<string, string> | undefined>;
   /** The fetch used for every request (tests); default the global fetch. */
@@ -97,6 +104,12 @@ export async function fetchChart(request: ChartRequest, options: ChartFetchOptio
   const what = request.requestedBy ? `${request.requestedBy}: ${shown}` : shown;
   const problem = checkChartRepository(request.repository);
   if (problem !== undefined) throw new ValidationError(`${what}: the repository ${problem}`);
+  const allowed = options.allowedRepositories ?? [];
+  if (allowed.length > 0 && !allowed.some((prefix) => isUnder(request.repository, prefix))) {
+    throw new ValidationError(
+      `${what}: the repository is not one capstan may fetch charts from (allowed: ${allowed.join(', ')}): whoever runs capstan adds it to --chart-repositories or CAPSTAN_CHART_REPOSITORIES, or vendor the chart into the config repo`,
+    );
+  }
   let constraint: VersionConstraint;
   try {
     constraint = parseVersionConstraint(request.version);
@@ -123,4 +136,11 @@ export async function fetchChart(request: ChartRequest, options: ChartFetchOptio
     maxChartBytes: options.maxChartBytes ?? 20 * 1024 * 1024,
   };
   return request.repository.startsWith('oci://') ? fetchFromOciRegistry(context) : fetchFromHttpRepository(context);
+}
+
+/** Whether a repository URL is the prefix or below it, at a path boundary (`https://a.example/x` is not under `https://a.example/xy`). */
+function isUnder(repository: string, prefix: string): boolean {
+  const base = prefix.replace(/\/+$/, '');
+  const url = repository.replace(/\/+$/, '');
+  return url === base || url.startsWith(`${base}/`);
 }
