@@ -13,19 +13,18 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { ValidationError } from '../core/index.ts';
+import { isDnsLabel, ValidationError } from '../core/index.ts';
 
 export const artifactsDir = 'artifacts';
 export const releasesDir = 'releases';
 export const policiesFile = 'releases/policies.yaml';
 export const artifactFileName = 'artifact.json';
 
-const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** Artifact ids: what CI systems use (build numbers, dates, hashes), safe as one path segment. */
 const artifactId = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export function isServiceName(name: string): boolean {
-  return dnsLabel.test(name);
+  return isDnsLabel(name);
 }
 
 export function isArtifactId(id: string): boolean {
@@ -202,7 +201,7 @@ export function parseArtifact(text: string, file: string): Artifact {
     if (value !== undefined) artifact[key] = value;
   }
   if (fields.environments !== undefined) {
-    if (!Array.isArray(fields.environments) || !fields.environments.every((e) => typeof e === 'string' && dnsLabel.test(e))) reader.fail('field "environments" must be a list of environment names');
+    if (!Array.isArray(fields.environments) || !fields.environments.every((e) => typeof e === 'string' && isDnsLabel(e))) reader.fail('field "environments" must be a list of environment names');
     artifact.environments = fields.environments as string[];
   }
   if (fields.steps !== undefined) {

@@ -2,7 +2,7 @@
  * The effective settings of an app in an environment: defaults, app settings and per-environment
  * overrides merged, in that order. Pure.
  */
-import { NotFoundError, ValidationError, type HealthRule } from '../core/index.ts';
+import { isDnsLabel, NotFoundError, ValidationError, type HealthRule } from '../core/index.ts';
 import { sortByDependencies } from './dependency-graph.ts';
 import { didYouMean } from './suggest-name.ts';
 import { defaultSyncPolicy, type AppEnvironment, type AppEnvironmentOverride, type AppSpec, type Environment, type ImageOverride, type PostRender, type Project } from './types.ts';
@@ -62,12 +62,10 @@ export function resolveApp(project: Project, appName: string, envName: string): 
   return resolved;
 }
 
-const namespaceName = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 /** A pins app's namespace when none is set: its source folder's name (`state/development` → `development`), if that is one. */
 export function folderNamespace(source: string): string | undefined {
   const name = source.split('/').at(-1) ?? '';
-  return namespaceName.test(name) ? name : undefined;
+  return isDnsLabel(name) ? name : undefined;
 }
 
 /**

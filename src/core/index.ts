@@ -10,3 +10,4 @@ export * from './builtin-kinds.ts';
 export * from './notification.ts';
 export * from './image-pins.ts';
 export * from './helm-chart-version.ts';
+export * from './names.ts';

@@ -27,7 +27,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isSeq, parseAllDocuments, parseDocument } from 'yaml';
 import { generatorDirectories, isDeployedTo, parseProject, projectFileName, resolveApp, type AppEnvironment, type AppSpec, type ImageOverride, type Project } from '../config/index.ts';
-import { CapstanError, deploymentPinSuffix, NotFoundError, ValidationError } from '../core/index.ts';
+import { CapstanError, deploymentPinSuffix, isDnsLabel, NotFoundError, ValidationError } from '../core/index.ts';
 import { joinInsideRepo, listFiles } from '../repo-path/index.ts';
 import { readImageEntries, setImageEntry } from './image-entry-edit.ts';
 import { isGitHash, isPinsSource, kustomizationOf, pinFile, pinFolder, readPin, repoFile, repoJoin } from './pins-layout.ts';
@@ -48,7 +48,6 @@ export interface LayoutPromotion {
   moves: LayoutMove[];
 }
 
-const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const none = '(none)';
 
 /**
@@ -57,7 +56,7 @@ const none = '(none)';
  * `project`); undefined when no app of those layouts that is deployed to both carries the service.
  */
 export async function planLayoutPromotion(repoDir: string, project: Project, service: string, from: string, to: string): Promise<LayoutPromotion | undefined> {
-  if (!dnsLabel.test(service)) throw new ValidationError(`"${service}" is not a service name (lowercase letters, digits and "-", at most 63)`);
+  if (!isDnsLabel(service)) throw new ValidationError(`"${service}" is not a service name (lowercase letters, digits and "-", at most 63)`);
   for (const env of [from, to]) {
     if (!project.environments.some((e) => e.name === env)) throw new NotFoundError(`unknown environment "${env}": the project declares ${project.environments.map((e) => e.name).join(', ') || 'none'}`);
   }
@@ -237,7 +236,7 @@ async function pinnedFolders(repoDir: string, source: string, service: string): 
   const folders: string[] = [];
   for (const file of await listFiles(repoDir, source)) {
     const parts = file.slice(prefix.length).split('/');
-    if (parts.length === 2 && (parts[1] === service || parts[1] === `${service}${deploymentPinSuffix}`) && dnsLabel.test(parts[0])) folders.push(parts[0]);
+    if (parts.length === 2 && (parts[1] === service || parts[1] === `${service}${deploymentPinSuffix}`) && isDnsLabel(parts[0])) folders.push(parts[0]);
   }
   return folders;
 }

@@ -9,14 +9,13 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { folderNamespace, isDeployedTo, type AppSpec, type Project } from '../config/index.ts';
-import { deploymentPinSuffix, imagesPathFile, isGitHash, NotFoundError, ValidationError } from '../core/index.ts';
+import { deploymentPinSuffix, imagesPathFile, isDnsLabel, isGitHash, NotFoundError, ValidationError } from '../core/index.ts';
 import { resolveInRepo } from '../repo-path/index.ts';
 import type { RepoEdit } from './repo-change.ts';
 
 export { isGitHash };
 
 const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** A repo-relative path of parts, any of which may be the root (`''` or `.`). */
 export function repoJoin(...parts: string[]): string {
@@ -141,8 +140,8 @@ export interface PinPlan {
  */
 export async function planPinSet(repoDir: string, project: Project, request: PinRequest): Promise<PinPlan> {
   const { namespace, service, hash } = request;
-  if (!dnsLabel.test(namespace)) throw new ValidationError(`"${namespace}" is not a namespace name (lowercase letters, digits and "-", at most 63): write <namespace>/<service>`);
-  if (!dnsLabel.test(service)) throw new ValidationError(`"${service}" is not a service name for an image pin (lowercase letters, digits and "-", at most 63): write <namespace>/<service>`);
+  if (!isDnsLabel(namespace)) throw new ValidationError(`"${namespace}" is not a namespace name (lowercase letters, digits and "-", at most 63): write <namespace>/<service>`);
+  if (!isDnsLabel(service)) throw new ValidationError(`"${service}" is not a service name for an image pin (lowercase letters, digits and "-", at most 63): write <namespace>/<service>`);
   if (!isGitHash(hash)) throw new ValidationError(`an image pin must hold the image's git hash (7 to 40 hex characters), got ${JSON.stringify(hash.length > 50 ? `${hash.slice(0, 47)}...` : hash)}: pass the commit hash the image was built from`);
   if (request.env !== undefined && !project.environments.some((e) => e.name === request.env)) {
     throw new NotFoundError(`unknown environment "${request.env}": the project declares ${project.environments.map((e) => e.name).join(', ') || 'none'}`);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { annotations, deploymentPinSuffix, imagesPathFile, isGitHash, ValidationError, type Manifest } from '../core/index.ts';
+import { annotations, deploymentPinSuffix, imagesPathFile, isDnsLabel, isGitHash, ValidationError, type Manifest } from '../core/index.ts';
 import { listFiles } from '../repo-path/index.ts';
 import { isPlainObject } from './parse-manifests.ts';
 import { isHiddenBelow, isManifestFile, readManifestFiles } from './read-manifest-files.ts';
@@ -10,7 +10,6 @@ import type { RenderedObject, RenderProblem } from './types.ts';
 
 export { imagesPathFile };
 
-const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 interface Pin {
   file: string;
@@ -44,7 +43,7 @@ interface Pin {
 export async function renderPins(repoDir: string, source: string, sops: SopsAccess, namespace: string): Promise<RenderedObject[]> {
   const within = (file: string): string[] => (source ? file.slice(source.length + 1) : file).split('/');
   const problems: RenderProblem[] = [];
-  const pinFiles: { file: string; namespace: string; service: string; existing: boolean }[] = [];
+  const pinFiles: { file: string; folder: string; namespace: string; service: string; existing: boolean }[] = [];
   const prefixFiles = new Map<string, string>(); // folder ('' for the source) → its images_path file
   const rootManifests: string[] = [];
   const folderManifests: string[] = [];
@@ -65,7 +64,7 @@ export async function renderPins(repoDir: string, source: string, sops: SopsAcce
       continue;
     }
     if (!isPin && !isManifestFile(file)) continue; // README.md and the like
-    if (parts.length > 1 && !dnsLabel.test(parts[0]!)) {
+    if (parts.length > 1 && !isDnsLabel(parts[0]!)) {
       problems.push({ source: file, message: `folder "${parts[0]}" is not a valid namespace name (lowercase letters, digits and "-", at most 63): rename the folder` });
       continue;
     }
@@ -74,29 +73,26 @@ export async function renderPins(repoDir: string, source: string, sops: SopsAcce
       continue;
     }
     const service = existing ? name.slice(0, -deploymentPinSuffix.length) : name;
-    if (!dnsLabel.test(service)) {
+    if (!isDnsLabel(service)) {
       const fix = existing ? 'rename the file' : 'rename the file, or give it an extension if it is not a pin';
       problems.push({ source: file, message: `"${service}" is not a valid service name for an image pin (lowercase letters, digits and "-", at most 63): ${fix}` });
       continue;
     }
-    pinFiles.push({ file, namespace: folder || namespace, service, existing });
+    pinFiles.push({ file, folder, namespace: folder || namespace, service, existing });
   }
-  if (prefixFiles.size === 0) await readImagesPath(repoDir, source ? `${source}/${imagesPathFile}` : imagesPathFile); // says it is missing
+  const rootPrefixFile = source ? `${source}/${imagesPathFile}` : imagesPathFile;
+  if (prefixFiles.size === 0) throw new ValidationError(`${rootPrefixFile} does not exist: the image-pins layout needs it to hold the registry prefix, e.g. "registry.example.com/team"`);
 
   const prefixes = new Map<string, string>();
   for (const [folder, file] of prefixFiles) {
-    try {
-      prefixes.set(folder, await readImagesPath(repoDir, file));
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      problems.push({ source: file, message: error.message.slice(file.length + 1) });
-    }
+    const read = await readImagesPath(repoDir, file);
+    if ('problem' in read) problems.push({ source: file, message: read.problem });
+    else prefixes.set(folder, read.prefix);
   }
   const pins: Pin[] = [];
   const seen = new Map<string, string>();
   for (const pinFile of pinFiles) {
-    const { file, service } = pinFile;
-    const folder = within(file).length === 2 ? within(file)[0]! : '';
+    const { file, folder, service } = pinFile;
     const key = `${folder}/${service}`;
     const other = seen.get(key);
     if (other !== undefined) {
@@ -113,7 +109,7 @@ export async function renderPins(repoDir: string, source: string, sops: SopsAcce
     const prefix = prefixes.get(folder) ?? prefixes.get('');
     if (prefix === undefined) {
       if (!prefixFiles.has(folder) && !prefixFiles.has('')) {
-        const where = [folder && `${source ? `${source}/` : ''}${folder}/${imagesPathFile}`, source ? `${source}/${imagesPathFile}` : imagesPathFile].filter(Boolean).join(' or ');
+        const where = [folder && `${source ? `${source}/` : ''}${folder}/${imagesPathFile}`, rootPrefixFile].filter(Boolean).join(' or ');
         problems.push({ source: file, message: `has no registry prefix: write it (e.g. "registry.example.com/team") into ${where}` });
       }
       continue; // a bad images_path is reported above
@@ -155,21 +151,13 @@ export async function renderPins(repoDir: string, source: string, sops: SopsAcce
   return objects;
 }
 
-async function readImagesPath(repoDir: string, file: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(path.join(repoDir, ...file.split('/')), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new ValidationError(`${file} does not exist: the image-pins layout needs it to hold the registry prefix, e.g. "registry.example.com/team"`);
-    }
-    throw error;
-  }
-  const prefix = text.trim().replace(/\/+$/, '');
+/** The registry prefix an `images_path` file holds, or what is wrong with it (a message that follows the file's name). */
+async function readImagesPath(repoDir: string, file: string): Promise<{ prefix: string } | { problem: string }> {
+  const prefix = (await readFile(path.join(repoDir, ...file.split('/')), 'utf8')).trim().replace(/\/+$/, '');
   if (!prefix || /\s/.test(prefix) || prefix.includes('@')) {
-    throw new ValidationError(`${file} must hold one registry prefix such as "registry.example.com/team" (no spaces, tag or digest), got ${JSON.stringify(prefix.slice(0, 80))}`);
+    return { problem: `must hold one registry prefix such as "registry.example.com/team" (no spaces, tag or digest), got ${JSON.stringify(prefix.slice(0, 80))}` };
   }
-  return prefix;
+  return { prefix };
 }
 
 function containerNamed(manifest: Manifest, name: string): Record<string, unknown> | undefined {
