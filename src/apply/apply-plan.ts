@@ -1,7 +1,7 @@
 import { CapstanError, ConflictError, ValidationError, formatKey, keyOf, keyString, labels, type Manifest } from '../core/index.ts';
 import { computeDiff, formatTakeovers } from '../diff/index.ts';
 import type { KubeClient } from '../kube/index.ts';
-import { deletePolicyOf, hookOf, type Plan, type PlanPhase } from '../plan/index.ts';
+import { deletePolicyOf, isHook, type Plan, type PlanPhase } from '../plan/index.ts';
 import { liveOwner } from './stamp.ts';
 import {
   SyncConflictError,
@@ -378,7 +378,7 @@ async function deleteEarlierRuns(run: Run, item: PlanItem): Promise<void> {
     ...(item.key.namespace ? { namespace: item.key.namespace } : {}),
     labelSelector: `${labels.app}=${app},${labels.env}=${env}`,
   });
-  const earlier = items.filter((o) => o.metadata.generateName === prefix && liveOwner(o) === run.owner && hookOf(o) !== undefined);
+  const earlier = items.filter((o) => o.metadata.generateName === prefix && liveOwner(o) === run.owner && isHook(o));
   await Promise.all(earlier.map((o) => run.client.delete(item.object.apiVersion, { ...item.key, name: o.metadata.name }, { propagationPolicy: 'Background' })));
 }
 

@@ -1,6 +1,6 @@
 import { annotations, argoAnnotations, formatKey, keyString, labels, ValidationError, type Manifest, type ResourceKey } from '../core/index.ts';
 import { computeDiff } from '../diff/index.ts';
-import { hookOf, ignoresExtraneous, syncOptionsOf, type PruneTarget } from '../plan/index.ts';
+import { ignoresExtraneous, isHook, syncOptionsOf, type PruneTarget } from '../plan/index.ts';
 import type { ObjectFailure } from './errors.ts';
 import { settleLimited, toError } from './limit.ts';
 import type { Run } from './run.ts';
@@ -93,7 +93,7 @@ async function pruneOne(run: Run, target: PruneTarget, live: LiveReader, deleted
     run.record(target, 'skipped', `not deleted with the app: annotated ${argoAnnotations.syncOptions}: Delete=false`);
     return;
   }
-  if (hookOf(object) !== undefined) {
+  if (isHook(object)) {
     run.record(target, 'skipped', 'not pruned: hooks are not part of the inventory');
     return;
   }

@@ -2,7 +2,7 @@ import { keyOf, keyString, type Change, type IgnoreRule, type Manifest } from '.
 import type { DiffResult } from '../diff/index.ts';
 import { summarizeHealth, type HealthOptions, type HealthSummary } from '../health/index.ts';
 import type { KubeClient, ResourceInfo } from '../kube/index.ts';
-import { hookOf, type Plan, type PlanPhase, type PruneTarget } from '../plan/index.ts';
+import { isHook, type Plan, type PlanPhase, type PruneTarget } from '../plan/index.ts';
 import { heldCrdLookup } from './crd-lookup.ts';
 import { failureDetail, type ObjectFailure } from './errors.ts';
 import { liveOwner, ownerValue, patchesExisting, stampOwner, withoutPatchMarker, type Owner } from './stamp.ts';
@@ -92,7 +92,7 @@ export class Run {
             const patch = patchesExisting(rendered);
             const object = patch ? withoutPatchMarker(rendered) : stampOwner(rendered, this.options.owner);
             const key = keyOf(object);
-            const item: PlanItem = { object, key, id: keyString(key), phase: stage.phase, wave: stage.wave, hook: hookOf(object) === undefined ? undefined : stage.phase, blockers: new Set() };
+            const item: PlanItem = { object, key, id: keyString(key), phase: stage.phase, wave: stage.wave, hook: isHook(object) ? stage.phase : undefined, blockers: new Set() };
             if (patch) item.patchExisting = true;
             this.items.push(item);
             this.byId.set(item.id, item);

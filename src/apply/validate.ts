@@ -214,7 +214,6 @@ function renamedForDryRun(object: Manifest, name: string): Manifest {
   return copy;
 }
 
-
 /**
  * Writes an item as its sync options say (for real, or as a server dry-run): server-side apply, or
  * with `Replace=true` a replace of the whole object, conditioned on the resourceVersion read live

@@ -8,8 +8,6 @@ export const hookDeletePolicies: readonly HookDeletePolicy[] = ['BeforeHookCreat
 /** What the sync-wave and hook annotations (capstan's, Argo CD's, Helm's) say about one object. */
 export interface Placement {
   wave: number;
-  /** The first of `hooks`. */
-  hook?: HookPhase;
   /** Every phase the hook runs in (`PreSync,PostSync`: created in both, as Argo CD does), in the order written. */
   hooks?: HookPhase[];
   /** Why the object is never applied (`hook: Skip`, a Helm hook a sync never runs). */
@@ -41,7 +39,7 @@ const helmDeletePolicies: Record<string, HookDeletePolicy> = {
 export function placementOf(object: Manifest): Placement | { problems: string[] } {
   const read = readPlacement(object);
   read.problems.push(...readDeletePolicy(object).problems, ...readSyncOptions(object).problems, ...readCompareOptions(object).problems);
-  if (read.problems.length === 0) return { wave: read.wave, ...(read.hook ? { hook: read.hook, hooks: read.hooks } : {}), ...(read.skip ? { skip: read.skip } : {}) };
+  if (read.problems.length === 0) return { wave: read.wave, ...(read.hooks ? { hooks: read.hooks } : {}), ...(read.skip ? { skip: read.skip } : {}) };
   const name = formatKey(keyOf(object));
   return { problems: read.problems.map((problem) => `${name} ${problem}`) };
 }
@@ -61,7 +59,7 @@ function patchProblems(object: Manifest): string[] {
   const value = object.metadata.annotations?.[annotations.patchExisting];
   if (value === undefined) return [];
   if (value !== 'true') return [`has ${annotations.patchExisting} ${JSON.stringify(value)}: write "true" (only set its fields on the object that exists) or remove it`];
-  if (hookOf(object) !== undefined) return [`is a hook and has ${annotations.patchExisting}: a hook is created by every sync, so it cannot only set fields of an object that exists; remove one of the two`];
+  if (isHook(object)) return [`is a hook and has ${annotations.patchExisting}: a hook is created by every sync, so it cannot only set fields of an object that exists; remove one of the two`];
   return [];
 }
 
@@ -207,7 +205,7 @@ function readPlacement(object: Manifest): Placement & { problems: string[] } {
   if (!object.metadata.name && !hooks && !skip) {
     problems.push('has metadata.generateName but no metadata.name: only hooks are created anew on every sync; give it a metadata.name');
   }
-  return { wave, hook: hooks?.[0], hooks, skip, problems };
+  return { wave, hooks, skip, problems };
 }
 
 function isStructural(object: Manifest): boolean {
@@ -215,10 +213,10 @@ function isStructural(object: Manifest): boolean {
   return (group === '' && kind === 'Namespace') || (group === 'apiextensions.k8s.io' && kind === 'CustomResourceDefinition');
 }
 
-/** The hook phase of an object whose annotations were already validated by buildPlan. */
-export function hookOf(object: Manifest): HookPhase | undefined {
+/** Whether an object whose annotations were already validated by buildPlan is a hook (of any phase). */
+export function isHook(object: Manifest): boolean {
   const placement = readPlacement(object);
-  return placement.problems.length === 0 ? placement.hook : undefined;
+  return placement.problems.length === 0 && placement.hooks !== undefined;
 }
 
 /**

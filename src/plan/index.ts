@@ -17,6 +17,6 @@ export {
   type PlanStep,
   type SkippedObject,
 } from './build-plan.ts';
-export { annotationProblems, deletePolicyOf, hookDeletePolicies, hookOf, ignoresExtraneous, syncOptionsOf, type HookDeletePolicy, type SyncOptions } from './annotations.ts';
+export { annotationProblems, deletePolicyOf, hookDeletePolicies, isHook, ignoresExtraneous, syncOptionsOf, type HookDeletePolicy, type SyncOptions } from './annotations.ts';
 export { computePrune, type PruneTarget } from './compute-prune.ts';
 export { builtinGroups, stepOrder, type StepKind } from './kind-order.ts';
