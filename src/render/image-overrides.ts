@@ -90,16 +90,25 @@ export function containersOf(podSpec: Record<string, unknown>): Record<string, u
  */
 export function applyImageOverrides(manifest: Manifest, overrides: readonly ImageOverride[]): boolean {
   if (overrides.length === 0) return false;
+  return replaceContainerImages(manifest, (image) => {
+    const name = parseImage(image).name;
+    const override = overrides.find((o) => o.name === name);
+    return override && overrideImage(image, override);
+  });
+}
+
+/**
+ * Replaces, in place, the image of every container (init and ephemeral containers included) of a workload
+ * with what `replace` gives for it (undefined: left as it is); returns whether anything changed.
+ */
+export function replaceContainerImages(manifest: Manifest, replace: (image: string) => string | undefined): boolean {
   const podSpec = podSpecOf(manifest);
   if (!podSpec) return false;
   let changed = false;
   for (const container of containersOf(podSpec)) {
     if (typeof container.image !== 'string') continue;
-    const name = parseImage(container.image).name;
-    const override = overrides.find((o) => o.name === name);
-    if (!override) continue;
-    const image = overrideImage(container.image, override);
-    if (image !== container.image) {
+    const image = replace(container.image);
+    if (image !== undefined && image !== container.image) {
       container.image = image;
       changed = true;
     }

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigValidationError, YamlReader, type Slot } from '../config/index.ts';
 import { CapstanError, ValidationError, type Manifest } from '../core/index.ts';
 import { resolveInRepo } from '../repo-path/index.ts';
-import { containersOf, parseImage, podSpecOf } from './image-overrides.ts';
+import { parseImage, replaceContainerImages } from './image-overrides.ts';
 
 export const kbldApiVersion = 'kbld.k14s.io/v1alpha1';
 const kbldKinds = ['Config', 'ImageOverrides'] as const;
@@ -93,16 +93,5 @@ export function lockedImage(image: string, locked: readonly LockedImage[]): stri
 /** Replaces, in place, every container image of a workload that the lock file names; returns whether anything changed. */
 export function applyKbldLock(manifest: Manifest, locked: readonly LockedImage[]): boolean {
   if (locked.length === 0) return false;
-  const podSpec = podSpecOf(manifest);
-  if (!podSpec) return false;
-  let changed = false;
-  for (const container of containersOf(podSpec)) {
-    if (typeof container.image !== 'string') continue;
-    const image = lockedImage(container.image, locked);
-    if (image !== undefined && image !== container.image) {
-      container.image = image;
-      changed = true;
-    }
-  }
-  return changed;
+  return replaceContainerImages(manifest, (image) => lockedImage(image, locked));
 }
